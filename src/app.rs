@@ -1,0 +1,152 @@
+//! Wiring: checks flows and lines, opens the database, and runs the web server and the outbox
+//! worker side by side until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::flow::{FlowError, Flows, load_dir};
+use crate::intake::Intake;
+use crate::outbox::Outbox;
+use crate::store::{Db, StoreError};
+use crate::web::{self, AppState};
+
+/// How often texts stored but not handled (after a database hiccup) are looked for.
+const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("flows:\n{0}")]
+    Flows(#[from] FlowError),
+    #[error("lines[{index}].flow: no flow has the id `{flow}` (loaded: {loaded})")]
+    MissingFlow {
+        index: usize,
+        flow: String,
+        loaded: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A service ready to run.
+pub struct App {
+    pub state: AppState,
+    pub outbox: Outbox,
+}
+
+/// Loads flows and checks every line's flow exists: a flow with an error never goes live.
+pub fn load_flows(settings: &Settings) -> Result<Flows, StartError> {
+    let flows = load_dir(&settings.flows_dir)?;
+    for (index, line) in settings.lines.iter().enumerate() {
+        if flows.get(&line.flow).is_none() {
+            let mut loaded: Vec<&str> = flows.ids().collect();
+            loaded.sort();
+            return Err(StartError::MissingFlow {
+                index,
+                flow: line.flow.clone(),
+                loaded: loaded.join(", "),
+            });
+        }
+    }
+    Ok(flows)
+}
+
+impl App {
+    pub async fn build(settings: Settings, clock: Clock) -> Result<App, StartError> {
+        let flows = Arc::new(load_flows(&settings)?);
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        let settings = Arc::new(settings);
+        let wake = Arc::new(Notify::new());
+        let intake = Intake::new(db.clone(), clock.clone(), settings.clone(), flows, wake.clone());
+        let outbox = Outbox::new(db.clone(), clock, settings.clone(), wake);
+        Ok(App {
+            state: AppState {
+                settings,
+                db,
+                intake,
+            },
+            outbox,
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` is cancelled: then stops taking webhooks, lets the
+    /// ones in flight finish, and stops the worker after its current pass.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> Result<(), StartError> {
+        let intake = self.state.intake.clone();
+        intake.recover().await?;
+        let worker = tokio::spawn(self.outbox.clone().run(shutdown.child_token()));
+        let recovery = tokio::spawn(recover_periodically(intake, shutdown.child_token()));
+        let db = self.state.db.clone();
+        let router = web::router(self.state);
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await;
+        shutdown.cancel();
+        let _ = worker.await;
+        let _ = recovery.await;
+        db.close().await;
+        served.map_err(StartError::Serve)
+    }
+
+    /// Binds the configured address and serves (what `aidline serve` does).
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartError> {
+        let addr = self.state.settings.bind;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        tracing::info!(%addr, "aidline is listening");
+        self.serve(listener, shutdown).await
+    }
+}
+
+async fn recover_periodically(intake: Intake, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(RECOVERY_INTERVAL) => {}
+        }
+        if let Err(e) = intake.recover().await {
+            tracing::error!(error = %e, "recovery pass failed");
+        }
+    }
+}
+
+/// Cancels `token` on SIGINT or SIGTERM.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down: finishing what is in flight");
+    token.cancel();
+}

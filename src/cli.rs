@@ -1,0 +1,125 @@
+//! The `aidline` command line. Each command is a thin layer over the library.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{self, App};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::flow::load_dir;
+use crate::phone::redact;
+use crate::store::{Db, requests};
+
+#[derive(Parser, Debug)]
+#[command(name = "aidline", version, about = "A text line for mutual-aid groups")]
+pub struct Cli {
+    /// Settings file (default: ./aidline.toml when present).
+    #[arg(long, global = true, env = "AIDLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the service (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Work with flow files.
+    Flows {
+        #[command(subcommand)]
+        command: FlowsCommand,
+    },
+    /// Look at requests.
+    Requests {
+        #[command(subcommand)]
+        command: RequestsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FlowsCommand {
+    /// Check flow files and report every problem as file:line:column.
+    Check {
+        /// Directory of flows (default: flows_dir from the settings).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RequestsCommand {
+    /// List requests, oldest first.
+    List {
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        queue: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+}
+
+/// Runs the parsed command; the error is what to tell the user.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let shutdown = CancellationToken::new();
+            tokio::spawn(app::cancel_on_signal(shutdown.clone()));
+            App::build(settings, Clock::default())
+                .await?
+                .run(shutdown)
+                .await?;
+        }
+        Command::Migrate => {
+            Db::connect(&settings.database_url).await?.migrate().await?;
+            println!("database is up to date");
+        }
+        Command::Flows {
+            command: FlowsCommand::Check { dir },
+        } => {
+            let dir = dir.unwrap_or(settings.flows_dir);
+            let flows = load_dir(&dir)?;
+            let mut ids: Vec<&str> = flows.ids().collect();
+            ids.sort();
+            println!("{}: {} flow(s) ok: {}", dir.display(), ids.len(), ids.join(", "));
+        }
+        Command::Requests {
+            command: RequestsCommand::List { json, queue, status },
+        } => {
+            let db = Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            let mut conn = db.acquire().await?;
+            let mut list = requests::list(&mut conn, &requests::Filter { queue, status }).await?;
+            for r in &mut list {
+                r.phone = redact(&r.phone);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print_table(&list);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_table(list: &[requests::RequestSummary]) {
+    println!("{:<6} {:<14} {:<10} {:<14} fields", "code", "queue", "status", "phone");
+    for r in list {
+        let fields: Vec<String> = r.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!(
+            "{:<6} {:<14} {:<10} {:<14} {}",
+            r.code,
+            r.queue,
+            r.status,
+            r.phone,
+            fields.join("; ")
+        );
+    }
+    println!("{} request(s)", list.len());
+}

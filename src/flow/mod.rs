@@ -1,0 +1,27 @@
+//! Flows: conversations that organisers write in TOML under `flows/`.
+//!
+//! [`load`] reads and checks the files (errors carry file:line:column); [`engine`] runs a checked
+//! flow one input at a time. The engine is pure: state and input in, new state and effects out,
+//! with no I/O, so it is cheap to test exhaustively and to run inside a database transaction.
+
+pub mod engine;
+pub mod load;
+mod model;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+pub use engine::{Effect, Ended, Step};
+pub use load::{FlowError, Flows, load_dir};
+pub use model::{Flow, Input, State};
+
+/// Where one contact is in one flow. Stored between texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub flow: String,
+    pub state: String,
+    pub language: String,
+    pub answers: BTreeMap<String, String>,
+    /// Invalid answers given to the current question so far.
+    pub attempts: u32,
+}

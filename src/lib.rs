@@ -1,0 +1,33 @@
+//! aidline: a text line for mutual-aid groups.
+//!
+//! A neighbour texts the group's number; a conversation written in TOML takes in what they need; the
+//! finished request lands on a dispatch queue. `docs/ARCHITECTURE.md` follows one text through these
+//! modules:
+//!
+//! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), lines and their secrets.
+//! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
+//! - [`clock`]: the one source of "now", which tests can move forward.
+//! - [`store`]: the database (SQLite or PostgreSQL behind one pool), migrations and queries.
+//! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
+//! - [`compliance`]: STOP / START / HELP words, handled before anything else.
+//! - [`intake`]: an inbound text from storage to effects: dedupe, per-contact order, routing.
+//! - [`gateway`]: each SMS provider's webhook parsing, signature checks and send API.
+//! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them.
+//! - [`web`]: the HTTP surface: webhooks, health, metrics.
+//! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
+//! - [`cli`]: the `aidline` command line.
+//! - [`telemetry`]: tracing set-up.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod compliance;
+pub mod config;
+pub mod flow;
+pub mod gateway;
+pub mod intake;
+pub mod outbox;
+pub mod phone;
+pub mod store;
+pub mod telemetry;
+pub mod web;

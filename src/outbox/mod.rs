@@ -1,0 +1,168 @@
+//! The outbox worker: claims texts that are due, sends each through its line's gateway, and
+//! records what happened.
+//!
+//! A row is leased while it is being sent, so a crashed worker's rows come due again. Texts to one
+//! contact go out one after another (so replies arrive in order); different contacts are sent side
+//! by side. Failures are sorted by [`SendError`]: temporary ones are retried with doubling, jittered
+//! delays (never sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the
+//! recipient opted out" also opts the contact out.
+
+mod retry;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::gateway::{self, SendError};
+use crate::store::contacts::{self, OptChange};
+use crate::store::outbound::{self, Claimed, Kind};
+use crate::store::{Db, StoreError};
+
+/// How many due texts one pass claims.
+const BATCH: i64 = 64;
+/// How long a claimed text stays leased before another worker may take it over.
+const LEASE_MS: i64 = 60_000;
+
+#[derive(Clone)]
+pub struct Outbox {
+    db: Db,
+    clock: Clock,
+    settings: Arc<Settings>,
+    http: reqwest::Client,
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(db: Db, clock: Clock, settings: Arc<Settings>, wake: Arc<Notify>) -> Outbox {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(settings.outbox.send_timeout_ms))
+            .build()
+            .expect("the HTTP client has no unusual settings");
+        Outbox {
+            db,
+            clock,
+            settings,
+            http,
+            wake,
+        }
+    }
+
+    /// Runs until `shutdown`: sends whatever is due, then waits to be woken or for the next poll.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let poll = Duration::from_millis(self.settings.outbox.poll_interval_ms);
+        loop {
+            if let Err(e) = self.drain().await {
+                tracing::error!(error = %e, "outbox pass failed; will try again");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+        tracing::info!("outbox worker stopped");
+    }
+
+    /// Sends everything due now; returns how many texts were attempted.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let claimed = {
+                let mut tx = self.db.begin().await?;
+                let rows = outbound::claim_due(
+                    &mut tx,
+                    self.db.backend(),
+                    self.clock.now_ms(),
+                    LEASE_MS,
+                    BATCH,
+                )
+                .await?;
+                tx.commit().await?;
+                rows
+            };
+            if claimed.is_empty() {
+                return Ok(total);
+            }
+            total += claimed.len();
+            let mut by_contact: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
+            for msg in claimed {
+                by_contact.entry(msg.contact_id).or_default().push(msg);
+            }
+            let mut tasks = JoinSet::new();
+            for (_, texts) in by_contact {
+                let worker = self.clone();
+                tasks.spawn(async move {
+                    for msg in texts {
+                        worker.deliver(msg).await?;
+                    }
+                    Ok::<(), StoreError>(())
+                });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done.expect("a send task panicked")?;
+            }
+        }
+    }
+
+    async fn deliver(&self, msg: Claimed) -> Result<(), StoreError> {
+        let mut conn = self.db.acquire().await?;
+        // The last line of defence for opted-out numbers, whatever queued the text.
+        if msg.opted_out && msg.kind != Kind::OptOutConfirmation {
+            let now = self.clock.now_ms();
+            return outbound::finish_unsent(&mut conn, msg.id, "suppressed", None, "recipient opted out", now)
+                .await;
+        }
+        let line_number = crate::phone::Phone::from_stored(msg.line.clone());
+        let Some(line) = self.settings.line_by_number(&line_number) else {
+            let now = self.clock.now_ms();
+            return outbound::finish_unsent(&mut conn, msg.id, "failed", None, "line no longer configured", now)
+                .await;
+        };
+        drop(conn);
+        let callback = format!(
+            "{}/webhooks/{}/status",
+            self.settings.public_url.as_str().trim_end_matches('/'),
+            line.gateway.name()
+        );
+        let result = gateway::send(&self.http, line, &msg.to, &msg.body, &callback).await;
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        match result {
+            Ok(gateway_id) => {
+                outbound::mark_sent(&mut tx, msg.id, gateway_id.as_deref(), now).await?;
+                tracing::info!(outbound_id = msg.id, gateway = line.gateway.name(), "text sent");
+            }
+            Err(SendError::Retryable { detail, retry_after }) => {
+                if msg.attempts >= self.settings.outbox.max_attempts {
+                    outbound::finish_unsent(&mut tx, msg.id, "failed", None, &detail, now).await?;
+                    tracing::warn!(outbound_id = msg.id, attempts = msg.attempts, "text failed: out of attempts");
+                } else {
+                    let delay = retry::delay(&self.settings.outbox, msg.attempts, retry_after);
+                    outbound::reschedule(&mut tx, msg.id, now + delay.as_millis() as i64, &detail, now)
+                        .await?;
+                    tracing::warn!(outbound_id = msg.id, retry_in_ms = delay.as_millis() as u64, error = %detail, "send failed; will retry");
+                }
+            }
+            Err(SendError::Permanent { code, detail }) => {
+                outbound::finish_unsent(&mut tx, msg.id, "failed", code.as_deref(), &detail, now).await?;
+                tracing::warn!(outbound_id = msg.id, code = ?code, "text failed permanently");
+            }
+            Err(SendError::RecipientOptedOut { code }) => {
+                outbound::finish_unsent(&mut tx, msg.id, "failed", Some(&code), "recipient opted out at the gateway", now)
+                    .await?;
+                let source = format!("gateway:{code}");
+                contacts::record_opt_change(&mut tx, msg.contact_id, OptChange::OptOut, &source, &msg.line, now)
+                    .await?;
+                tracing::info!(outbound_id = msg.id, "gateway says the recipient opted out");
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

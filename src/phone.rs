@@ -1,0 +1,138 @@
+//! Phone numbers: parsed once at the edge into E.164, and redacted whenever they go near a log.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A phone number in E.164 form (`+14155550100`). The only way in is [`Phone::parse`], so every
+/// number inside the service has one spelling and compares equal to itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Phone(String);
+
+/// The region used for numbers written without a country code (e.g. `US`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region(phonenumber::country::Id);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhoneError {
+    #[error("is not a phone number")]
+    NotANumber,
+    #[error("`{0}` is not a two-letter region code such as US or MX")]
+    UnknownRegion(String),
+}
+
+impl FromStr for Region {
+    type Err = PhoneError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        phonenumber::country::Id::from_str(&s.to_ascii_uppercase())
+            .map(Region)
+            .map_err(|_| PhoneError::UnknownRegion(s.to_string()))
+    }
+}
+
+impl Phone {
+    /// Parses what a gateway or a person wrote, in `region` when it has no country code.
+    pub fn parse(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.len() > 32 {
+            return Err(PhoneError::NotANumber);
+        }
+        let number = phonenumber::parse(Some(region.0), raw).map_err(|_| PhoneError::NotANumber)?;
+        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        Ok(Phone(e164))
+    }
+
+    /// Trusts a value that was stored by [`Phone::parse`] earlier (a database column).
+    pub fn from_stored(e164: String) -> Phone {
+        Phone(e164)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form that may appear in logs and on shared screens: country code and last four digits.
+    pub fn redacted(&self) -> Redacted<'_> {
+        Redacted(&self.0)
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Displays `+14155550100` as `+1******0100`.
+pub struct Redacted<'a>(&'a str);
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        redact_into(self.0, f)
+    }
+}
+
+/// Redacts any stored number string; used where only the text is at hand.
+pub fn redact(number: &str) -> String {
+    struct R<'a>(&'a str);
+    impl fmt::Display for R<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            redact_into(self.0, f)
+        }
+    }
+    R(number).to_string()
+}
+
+fn redact_into(number: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return f.write_str("***");
+    }
+    // Keep a one-digit country code: enough to tell lines apart without identifying anyone.
+    let keep_tail = 4;
+    let hidden = digits.len() - 1 - keep_tail;
+    write!(f, "+{}", digits[0])?;
+    for _ in 0..hidden {
+        f.write_str("*")?;
+    }
+    digits[digits.len() - keep_tail..].iter().try_for_each(|d| write!(f, "{d}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us() -> Region {
+        "US".parse().unwrap()
+    }
+
+    #[test]
+    fn numbers_written_any_way_become_e164() {
+        for raw in ["+1 (415) 555-0100", "415-555-0100", "+14155550100", " 4155550100 "] {
+            assert_eq!(Phone::parse(raw, us()).unwrap().as_str(), "+14155550100", "{raw}");
+        }
+        let mx: Region = "mx".parse().unwrap();
+        assert!(Phone::parse("+52 55 1234 5678", mx).unwrap().as_str().starts_with("+52"));
+    }
+
+    #[test]
+    fn words_are_not_numbers() {
+        assert_eq!(Phone::parse("hello", us()), Err(PhoneError::NotANumber));
+        assert_eq!(Phone::parse("", us()), Err(PhoneError::NotANumber));
+    }
+
+    #[test]
+    fn logs_see_only_the_country_code_and_last_four_digits() {
+        let p = Phone::parse("+14155551234", us()).unwrap();
+        assert_eq!(p.redacted().to_string(), "+1******1234");
+        assert_eq!(redact("+14155551234"), "+1******1234");
+        assert_eq!(redact("384387"), "***");
+    }
+
+    #[test]
+    fn an_unknown_region_is_named() {
+        assert_eq!(
+            "XX".parse::<Region>(),
+            Err(PhoneError::UnknownRegion("XX".into()))
+        );
+    }
+}

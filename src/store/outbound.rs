@@ -1,0 +1,237 @@
+//! `outbound_messages`: the outbox. A row per text we mean to send, written in the transaction
+//! that decided to send it, then claimed and sent by the outbox worker.
+
+use super::{Backend, Conn, StoreError};
+
+/// Why we are sending a text; compliance confirmations are the one kind an opted-out number gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Reply,
+    OptOutConfirmation,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reply => "reply",
+            Kind::OptOutConfirmation => "opt_out_confirmation",
+        }
+    }
+
+    fn parse(s: &str) -> Kind {
+        match s {
+            "opt_out_confirmation" => Kind::OptOutConfirmation,
+            _ => Kind::Reply,
+        }
+    }
+}
+
+pub struct NewOutbound<'a> {
+    pub contact_id: i64,
+    pub line: &'a str,
+    pub to: &'a str,
+    pub body: &'a str,
+    pub kind: Kind,
+    pub inbound_id: Option<i64>,
+}
+
+pub async fn enqueue(conn: &mut Conn, msg: &NewOutbound<'_>, now: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO outbound_messages \
+         (contact_id, line, to_phone, body, kind, inbound_id, state, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7, $7) RETURNING id",
+    )
+    .bind(msg.contact_id)
+    .bind(msg.line)
+    .bind(msg.to)
+    .bind(msg.body)
+    .bind(msg.kind.as_str())
+    .bind(msg.inbound_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A claimed row, leased to one worker until its lease runs out.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub contact_id: i64,
+    pub line: String,
+    pub to: String,
+    pub body: String,
+    pub kind: Kind,
+    /// Counting this one.
+    pub attempts: u32,
+    pub opted_out: bool,
+}
+
+/// Leases up to `limit` due texts for `lease_ms`, oldest first.
+pub async fn claim_due(
+    conn: &mut Conn,
+    backend: Backend,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<Claimed>, StoreError> {
+    // PostgreSQL lets several workers claim side by side; SQLite has one writer, so it needs no
+    // row locks.
+    let skip_locked = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // Built from constant fragments only.
+    let sql = format!(
+        "UPDATE outbound_messages SET locked_until = $1, attempts = attempts + 1, updated_at = $2 \
+         WHERE id IN (SELECT id FROM outbound_messages \
+             WHERE state = 'queued' AND next_attempt_at <= $2 \
+             AND (locked_until IS NULL OR locked_until <= $2) \
+             ORDER BY next_attempt_at, id LIMIT $3 {skip_locked}) \
+         RETURNING id, contact_id, line, to_phone, body, kind, attempts"
+    );
+    let rows: Vec<(i64, i64, String, String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for (id, contact_id, line, to, body, kind, attempts) in rows {
+        let opted_out: Option<i64> =
+            sqlx::query_scalar("SELECT opted_out_at FROM contacts WHERE id = $1")
+                .bind(contact_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        claimed.push(Claimed {
+            id,
+            contact_id,
+            line,
+            to,
+            body,
+            kind: Kind::parse(&kind),
+            attempts: attempts as u32,
+            opted_out: opted_out.is_some(),
+        });
+    }
+    claimed.sort_by_key(|c| c.id);
+    Ok(claimed)
+}
+
+/// The gateway took the text.
+pub async fn mark_sent(
+    conn: &mut Conn,
+    id: i64,
+    gateway_id: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE outbound_messages SET state = 'sent', gateway_id = $1, locked_until = NULL, \
+         error_code = NULL, error_detail = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(gateway_id)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A failure worth another try at `retry_at`.
+pub async fn reschedule(
+    conn: &mut Conn,
+    id: i64,
+    retry_at: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE outbound_messages SET next_attempt_at = $1, locked_until = NULL, error_detail = $2, \
+         updated_at = $3 WHERE id = $4",
+    )
+    .bind(retry_at)
+    .bind(error)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A final state reached without sending: `failed` or `suppressed`.
+pub async fn finish_unsent(
+    conn: &mut Conn,
+    id: i64,
+    state: &str,
+    error_code: Option<&str>,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE outbound_messages SET state = $1, error_code = $2, error_detail = $3, \
+         locked_until = NULL, updated_at = $4 WHERE id = $5",
+    )
+    .bind(state)
+    .bind(error_code)
+    .bind(detail)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Delivery states in the order they can happen; a callback never moves a text backwards.
+pub fn delivery_rank(state: &str) -> Option<i64> {
+    match state {
+        "queued" => Some(0),
+        "sent" => Some(1),
+        "delivered" | "undelivered" | "failed" => Some(2),
+        _ => None,
+    }
+}
+
+const RANK_SQL: &str = "CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END";
+
+/// Applies a delivery report. Returns the contact the text went to when the row moved forward,
+/// `None` when it was unknown, a duplicate, or older than what we already have.
+pub async fn apply_delivery(
+    conn: &mut Conn,
+    gateway_id: &str,
+    state: &str,
+    error_code: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let Some(rank) = delivery_rank(state) else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "UPDATE outbound_messages SET state = $1, error_code = COALESCE($2, error_code), \
+         updated_at = $3 WHERE gateway_id = $4 AND {RANK_SQL} < $5 RETURNING contact_id"
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(state)
+        .bind(error_code)
+        .bind(now)
+        .bind(gateway_id)
+        .bind(rank)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The texts written in answer to one inbound text, in order.
+pub async fn replies_to(conn: &mut Conn, inbound_id: i64) -> Result<Vec<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT body FROM outbound_messages WHERE inbound_id = $1 ORDER BY id")
+            .bind(inbound_id)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+pub async fn count_by_state(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT state, COUNT(*) FROM outbound_messages GROUP BY state ORDER BY state",
+    )
+    .fetch_all(conn)
+    .await?)
+}

@@ -1,0 +1,154 @@
+//! `queues`, `requests` and `request_events`: what neighbours asked for, and everything that
+//! happened to it.
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+use serde::Serialize;
+use sqlx::Connection;
+
+use super::{Conn, StoreError};
+
+/// Letters and digits that are hard to misread or mistype on a small phone (no I/O/0/1).
+const CODE_LETTERS: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY";
+const CODE_DIGITS: &[u8] = b"23456789";
+
+pub struct NewRequest<'a> {
+    pub contact_id: i64,
+    pub line: &'a str,
+    pub queue: &'a str,
+    pub fields: &'a BTreeMap<String, String>,
+    pub session_id: Option<i64>,
+    pub actor: &'a str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestSummary {
+    pub code: String,
+    pub queue: String,
+    pub status: String,
+    pub phone: String,
+    pub fields: BTreeMap<String, String>,
+    pub created_at: i64,
+}
+
+/// A code for an open request: a letter and a digit (`A7`), longer only when those run short.
+fn random_code(extra_digits: usize) -> String {
+    let mut rng = rand::rng();
+    let mut code = String::new();
+    code.push(CODE_LETTERS[rng.random_range(0..CODE_LETTERS.len())] as char);
+    for _ in 0..=extra_digits {
+        code.push(CODE_DIGITS[rng.random_range(0..CODE_DIGITS.len())] as char);
+    }
+    code
+}
+
+/// Creates an open request with a fresh code and its `created` event; returns (id, code).
+pub async fn create(
+    conn: &mut Conn,
+    new: &NewRequest<'_>,
+    now: i64,
+) -> Result<(i64, String), StoreError> {
+    sqlx::query("INSERT INTO queues (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(new.queue)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    let fields = serde_json::to_string(new.fields).expect("a string map always serialises");
+    let mut attempt = 0usize;
+    let (id, code) = loop {
+        let code = random_code(attempt / 4);
+        // A savepoint, so a taken code does not abort the caller's transaction on PostgreSQL.
+        let mut savepoint = conn.begin().await?;
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO requests \
+             (code, contact_id, line, queue, status, fields, session_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(&code)
+        .bind(new.contact_id)
+        .bind(new.line)
+        .bind(new.queue)
+        .bind(&fields)
+        .bind(new.session_id)
+        .bind(now)
+        .fetch_one(&mut *savepoint)
+        .await;
+        match inserted {
+            Ok(id) => {
+                savepoint.commit().await?;
+                break (id, code);
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                savepoint.rollback().await?;
+                attempt += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    add_event(conn, id, new.actor, "created", None, now).await?;
+    Ok((id, code))
+}
+
+pub async fn add_event(
+    conn: &mut Conn,
+    request_id: i64,
+    actor: &str,
+    kind: &str,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO request_events (request_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(request_id)
+    .bind(now)
+    .bind(actor)
+    .bind(kind)
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub queue: Option<String>,
+    pub status: Option<String>,
+}
+
+pub async fn list(conn: &mut Conn, filter: &Filter) -> Result<Vec<RequestSummary>, StoreError> {
+    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT r.code, r.queue, r.status, c.phone, r.fields, r.created_at \
+         FROM requests r JOIN contacts c ON c.id = r.contact_id \
+         WHERE ($1 IS NULL OR r.queue = $1) AND ($2 IS NULL OR r.status = $2) \
+         ORDER BY r.id",
+    )
+    .bind(filter.queue.as_deref())
+    .bind(filter.status.as_deref())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(code, queue, status, phone, fields, created_at)| {
+            let fields = serde_json::from_str(&fields)
+                .map_err(|e| StoreError::Corrupt(format!("request {code} fields: {e}")))?;
+            Ok(RequestSummary {
+                code,
+                queue,
+                status,
+                phone,
+                fields,
+                created_at,
+            })
+        })
+        .collect()
+}
+
+/// Open requests per queue, for metrics.
+pub async fn open_by_queue(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT queue, COUNT(*) FROM requests WHERE closed_at IS NULL GROUP BY queue ORDER BY queue",
+    )
+    .fetch_all(conn)
+    .await?)
+}
