@@ -44,7 +44,8 @@ pub enum StartError {
 /// A service ready to run.
 pub struct App {
     pub state: AppState,
-    pub outbox: Outbox,
+    /// Run by [`App::serve`] alongside the server; a test may take it to drive sends itself.
+    pub outbox: Option<Outbox>,
 }
 
 /// Loads flows and checks every line's flow exists: a flow with an error never goes live.
@@ -79,7 +80,7 @@ impl App {
                 db,
                 intake,
             },
-            outbox,
+            outbox: Some(outbox),
         })
     }
 
@@ -92,7 +93,9 @@ impl App {
     ) -> Result<(), StartError> {
         let intake = self.state.intake.clone();
         intake.recover().await?;
-        let worker = tokio::spawn(self.outbox.clone().run(shutdown.child_token()));
+        let worker = self
+            .outbox
+            .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));
         let recovery = tokio::spawn(recover_periodically(intake, shutdown.child_token()));
         let db = self.state.db.clone();
         let router = web::router(self.state);
@@ -103,7 +106,9 @@ impl App {
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;
         shutdown.cancel();
-        let _ = worker.await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         let _ = recovery.await;
         db.close().await;
         served.map_err(StartError::Serve)

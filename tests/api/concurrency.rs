@@ -1,0 +1,56 @@
+//! Many texts at once: from one phone (handled one at a time, in order) and from many phones.
+
+use futures::future::join_all;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+on_both_databases! {
+    async fn fifty_texts_fired_at_once_from_one_phone_are_handled_in_arrival_order(db) {
+        let app = TestApp::spawn_with(db, Options { flows_dir: "tests/flows", flow: "echo", ..Options::default() }).await;
+        let neighbour = "+15557655001";
+        app.text(neighbour, "hello").await;
+        let texts: Vec<String> = (0..50).map(|i| format!("message {i}")).collect();
+        join_all(texts.iter().map(|t| app.text(neighbour, t))).await;
+
+        // Each reply echoes the text before it, so replies in id order must follow the texts in
+        // the order they were stored, with none skipped or repeated.
+        let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM inbound_messages ORDER BY id")
+            .fetch_all(app.db.pool()).await.unwrap();
+        let replies: Vec<String> = sqlx::query_scalar("SELECT body FROM outbound_messages ORDER BY id")
+            .fetch_all(app.db.pool()).await.unwrap();
+        assert_eq!(stored.len(), 51);
+        assert_eq!(replies.len(), 51);
+        assert_eq!(replies[0], "Say anything.");
+        for (text, reply) in stored[1..].iter().zip(&replies[1..]) {
+            assert_eq!(reply, &format!("Got {text}."));
+        }
+        let mut sorted = stored[1..].to_vec();
+        sorted.sort();
+        let mut expected = texts.clone();
+        expected.sort();
+        assert_eq!(sorted, expected, "every text stored once");
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages WHERE handled_at IS NULL").await, 0);
+    }
+
+    async fn two_hundred_phones_texting_at_once_all_finish_the_intake(db) {
+        let app = TestApp::spawn(db).await;
+        let conversations = (0..200).map(|i| {
+            let app = &app;
+            async move {
+                let phone = format!("+1555766{i:04}");
+                for text in ["hi", "1", "1", "bread and milk", "Oak and 3rd", "morning", "Sam"] {
+                    app.text(&phone, text).await;
+                }
+            }
+        });
+        join_all(conversations).await;
+        let requests = app.requests().await;
+        assert_eq!(requests.len(), 200);
+        assert!(requests.iter().all(|r| r.queue == "groceries" && r.fields["name_to_use"] == "Sam"));
+        let mut codes: Vec<&str> = requests.iter().map(|r| r.code.as_str()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 200, "every open request has its own code");
+    }
+}

@@ -1,0 +1,377 @@
+//! A running aidline for tests: a real HTTP server on a loopback port, a real database (a fresh
+//! SQLite file, or a fresh PostgreSQL database when AIDLINE_TEST_POSTGRES_URL is set) and a mock
+//! Twilio API that records what we send.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aidline::app::App;
+use aidline::clock::Clock;
+use aidline::config::Settings;
+use aidline::gateway::twilio;
+use aidline::outbox::Outbox;
+use aidline::store::{Db, requests};
+use sqlx::{Connection, Executor};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const LINE: &str = "+15550009999";
+pub const ACCOUNT: &str = "ACtest0000000000000000000000000000";
+pub const TOKEN: &str = "test-auth-token";
+pub const MESSAGES_PATH: &str =
+    "/2010-04-01/Accounts/ACtest0000000000000000000000000000/Messages.json";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Writes one test per database for each scenario: `scenario::sqlite` and `scenario::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn scenario($db: $crate::helpers::TestDb) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario($crate::helpers::TestDb::create($crate::helpers::Backend::Sqlite).await.unwrap()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = $crate::helpers::TestDb::create($crate::helpers::Backend::Postgres).await else {
+                    return;
+                };
+                scenario(db).await
+            }
+        }
+    )*};
+}
+
+/// A database of the test's own, removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_from: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// `None` when PostgreSQL is not configured on a developer's machine (said loudly); in CI a
+    /// missing PostgreSQL fails the test instead.
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/aidline.db", dir.path().display());
+                Some(TestDb {
+                    url,
+                    _dir: Some(dir),
+                    drop_from: None,
+                })
+            }
+            Backend::Postgres => {
+                let Ok(admin) = std::env::var("AIDLINE_TEST_POSTGRES_URL") else {
+                    if std::env::var_os("CI").is_some() {
+                        panic!("CI must run the PostgreSQL tests: set AIDLINE_TEST_POSTGRES_URL");
+                    }
+                    eprintln!(
+                        "SKIPPED on PostgreSQL: set AIDLINE_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it"
+                    );
+                    return None;
+                };
+                sqlx::any::install_default_drivers();
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                let name = format!(
+                    "aidline_test_{}_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    rand::random::<u32>()
+                );
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .unwrap();
+                let mut url = reqwest::Url::parse(&admin).unwrap();
+                url.set_path(&format!("/{name}"));
+                Some(TestDb {
+                    url: url.to_string(),
+                    _dir: None,
+                    drop_from: Some((admin, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.drop_from.take() else {
+            return;
+        };
+        // Drop runs outside async code, so the clean-up gets a small runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = conn.execute(sqlx::AssertSqlSafe(sql)).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// How a test wants its service set up.
+pub struct Options {
+    pub flows_dir: &'static str,
+    pub flow: &'static str,
+    pub extra_line_settings: &'static str,
+    /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
+    /// behind its back.
+    pub background_worker: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            flows_dir: "flows",
+            flow: "intake",
+            extra_line_settings: "",
+            background_worker: false,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub twilio: MockServer,
+    pub db: Db,
+    pub clock: Clock,
+    pub outbox: Option<Outbox>,
+    pub settings: Settings,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<()>>,
+    pub test_db: TestDb,
+}
+
+/// A text the mock Twilio API was asked to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub from: String,
+    pub to: String,
+    pub body: String,
+}
+
+impl TestApp {
+    pub async fn spawn(db: TestDb) -> TestApp {
+        Self::spawn_with(db, Options::default()).await
+    }
+
+    pub async fn spawn_with(db: TestDb, options: Options) -> TestApp {
+        let twilio = MockServer::start().await;
+        Self::start(db, options, twilio).await
+    }
+
+    /// Starts the service over a database that may already hold data (a restart).
+    pub async fn start(test_db: TestDb, options: Options, twilio: MockServer) -> TestApp {
+        accept_sends(&twilio).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let config = format!(
+            r#"
+            database_url = "{db}"
+            public_url = "{base}"
+            flows_dir = "{flows}"
+            [outbox]
+            poll_interval_ms = 20
+            retry_base_ms = 1000
+            max_delay_ms = 60000
+            max_attempts = 3
+            send_timeout_ms = 5000
+            [[lines]]
+            number = "{LINE}"
+            gateway = "twilio"
+            flow = "{flow}"
+            {extra}
+            [lines.twilio]
+            account_sid = "{ACCOUNT}"
+            auth_token = "{TOKEN}"
+            api_base = "{api}"
+            [[lines]]
+            number = "+15550100100"
+            gateway = "console"
+            flow = "{flow}"
+            "#,
+            db = test_db.url,
+            flows = options.flows_dir,
+            flow = options.flow,
+            extra = options.extra_line_settings,
+            api = twilio.uri(),
+        );
+        let settings = Settings::from_toml(&config).unwrap();
+        let clock = Clock::default();
+        let mut app = App::build(settings.clone(), clock.clone()).await.unwrap();
+        let outbox = if options.background_worker {
+            None
+        } else {
+            app.outbox.take()
+        };
+        let db = app.state.db.clone();
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        let server = tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
+        TestApp {
+            base,
+            http: reqwest::Client::new(),
+            twilio,
+            db,
+            clock,
+            outbox,
+            settings,
+            shutdown,
+            server: Some(server),
+            test_db,
+        }
+    }
+
+    /// Stops the service the way SIGTERM does, and waits for it to finish.
+    pub async fn stop(mut self) -> (TestDb, MockServer) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+        (self.test_db, self.twilio)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Posts `params` to `path` signed the way Twilio signs.
+    pub async fn post_signed(&self, path: &str, params: &[(String, String)]) -> reqwest::Response {
+        let url = self.url(path);
+        let signature = twilio::signature(TOKEN, &url, params);
+        self.http
+            .post(url)
+            .header("X-Twilio-Signature", signature)
+            .form(params)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn inbound_params(&self, from: &str, body: &str, sid: &str) -> Vec<(String, String)> {
+        [
+            ("ToCountry", "US"),
+            ("SmsMessageSid", sid),
+            ("NumMedia", "0"),
+            ("ToCity", ""),
+            ("SmsSid", sid),
+            ("SmsStatus", "received"),
+            ("Body", body),
+            ("To", LINE),
+            ("NumSegments", "1"),
+            ("MessageSid", sid),
+            ("AccountSid", ACCOUNT),
+            ("From", from),
+            ("ApiVersion", "2010-04-01"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    pub fn new_sid(&self) -> String {
+        format!("SM{:032x}", rand::random::<u128>())
+    }
+
+    /// A neighbour texts the line through Twilio; asserts Twilio would see success.
+    pub async fn text(&self, from: &str, body: &str) {
+        let sid = self.new_sid();
+        let response = self.text_with_sid(from, body, &sid).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
+    pub async fn text_with_sid(&self, from: &str, body: &str, sid: &str) -> reqwest::Response {
+        let params = self.inbound_params(from, body, sid);
+        self.post_signed("/webhooks/twilio/sms", &params).await
+    }
+
+    /// Sends every due text now (tests that took the worker).
+    pub async fn send_due(&self) -> usize {
+        self.outbox
+            .as_ref()
+            .expect("this app runs its own worker")
+            .drain()
+            .await
+            .unwrap()
+    }
+
+    /// Everything the mock Twilio API was asked to send, in order.
+    pub async fn sent(&self) -> Vec<Sent> {
+        self.twilio
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == MESSAGES_PATH)
+            .map(|r| {
+                let form: BTreeMap<String, String> =
+                    form_urlencoded::parse(&r.body).into_owned().collect();
+                Sent {
+                    from: form["From"].clone(),
+                    to: form["To"].clone(),
+                    body: form["Body"].clone(),
+                }
+            })
+            .collect()
+    }
+
+    pub async fn sent_to(&self, to: &str) -> Vec<String> {
+        self.sent()
+            .await
+            .into_iter()
+            .filter(|s| s.to == to)
+            .map(|s| s.body)
+            .collect()
+    }
+
+    pub async fn requests(&self) -> Vec<requests::RequestSummary> {
+        let mut conn = self.db.acquire().await.unwrap();
+        requests::list(&mut conn, &requests::Filter::default())
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(self.db.pool()).await.unwrap()
+    }
+}
+
+/// The Messages API answering 201 with a fresh MessageSid, as Twilio does.
+pub async fn accept_sends(twilio: &MockServer) {
+    static SID: AtomicU64 = AtomicU64::new(1);
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .respond_with(|_: &Request| {
+            let sid = format!("SM{:032x}", SID.fetch_add(1, Ordering::Relaxed));
+            ResponseTemplate::new(201).set_body_json(serde_json::json!({
+                "sid": sid, "status": "queued", "num_segments": "1"
+            }))
+        })
+        .with_priority(10)
+        .mount(twilio)
+        .await;
+}

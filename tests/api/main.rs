@@ -1,0 +1,11 @@
+//! Integration tests: the real service over real HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod compliance;
+mod concurrency;
+mod delivery;
+mod intake;
+mod outbox;
+mod service;
+mod webhooks;

@@ -1,0 +1,123 @@
+//! Sending: retries when Twilio stumbles, and giving up when retrying cannot help.
+
+use std::time::Duration;
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+async fn fail_next_send(app: &TestApp, status: u16, body: serde_json::Value) {
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.twilio)
+        .await;
+}
+
+async fn outbound_state(app: &TestApp) -> (String, i64, Option<String>) {
+    sqlx::query_as("SELECT state, attempts, error_code FROM outbound_messages ORDER BY id DESC LIMIT 1")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+on_both_databases! {
+    async fn a_reply_that_meets_a_twilio_outage_waits_and_is_sent_on_retry(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557653001";
+        fail_next_send(&app, 500, serde_json::json!({"message": "oops"})).await;
+        app.text(neighbour, "hi").await;
+
+        assert_eq!(app.send_due().await, 1);
+        assert_eq!(outbound_state(&app).await, ("queued".into(), 1, None));
+        // Not due again until the back-off has passed.
+        assert_eq!(app.send_due().await, 0);
+
+        app.clock.advance(Duration::from_secs(2));
+        assert_eq!(app.send_due().await, 1);
+        assert_eq!(outbound_state(&app).await.0, "sent");
+        // Two calls reached Twilio: the failed one and the retry.
+        assert_eq!(app.sent_to(neighbour).await.len(), 2);
+    }
+
+    async fn a_retry_after_from_twilio_is_honoured(db) {
+        let app = TestApp::spawn(db).await;
+        Mock::given(method("POST"))
+            .and(path(MESSAGES_PATH))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30").set_body_json(serde_json::json!({"code": 20429, "message": "Too Many Requests"})))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&app.twilio)
+            .await;
+        app.text("+15557653002", "hi").await;
+        app.send_due().await;
+        app.clock.advance(Duration::from_secs(10));
+        assert_eq!(app.send_due().await, 0, "Twilio asked for 30 seconds");
+        app.clock.advance(Duration::from_secs(21));
+        assert_eq!(app.send_due().await, 1);
+        assert_eq!(outbound_state(&app).await.0, "sent");
+    }
+
+    async fn a_text_that_keeps_failing_ends_failed_after_its_last_attempt(db) {
+        let app = TestApp::spawn(db).await;
+        for _ in 0..3 {
+            fail_next_send(&app, 503, serde_json::json!({})).await;
+        }
+        app.text("+15557653003", "hi").await;
+        for _ in 0..3 {
+            app.send_due().await;
+            app.clock.advance(Duration::from_secs(120));
+        }
+        assert_eq!(outbound_state(&app).await, ("failed".into(), 3, None));
+        assert_eq!(app.send_due().await, 0);
+    }
+
+    async fn twilio_saying_the_recipient_unsubscribed_ends_the_text_and_opts_them_out(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557653004";
+        fail_next_send(&app, 400, serde_json::json!({
+            "code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400
+        })).await;
+        app.text(neighbour, "hi").await;
+        app.send_due().await;
+        assert_eq!(outbound_state(&app).await, ("failed".into(), 1, Some("21610".into())));
+        assert_eq!(app.count("SELECT COUNT(*) FROM contacts WHERE opted_out_at IS NOT NULL").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM opt_events WHERE source = 'gateway:21610'").await, 1);
+
+        // Nothing is tried again, and their next text gets no reply.
+        app.clock.advance(Duration::from_secs(3600));
+        app.text(neighbour, "1").await;
+        assert_eq!(app.send_due().await, 0);
+        assert_eq!(app.sent_to(neighbour).await.len(), 1);
+    }
+
+    async fn an_invalid_number_fails_at_once_without_opting_anyone_out(db) {
+        let app = TestApp::spawn(db).await;
+        fail_next_send(&app, 400, serde_json::json!({"code": 21211, "message": "Invalid 'To' Phone Number"})).await;
+        app.text("+15557653005", "hi").await;
+        app.send_due().await;
+        assert_eq!(outbound_state(&app).await, ("failed".into(), 1, Some("21211".into())));
+        assert_eq!(app.count("SELECT COUNT(*) FROM contacts WHERE opted_out_at IS NOT NULL").await, 0);
+    }
+
+    async fn what_we_send_twilio_is_a_signed_in_form_with_a_status_callback(db) {
+        let app = TestApp::spawn(db).await;
+        app.text("+15557653006", "hi").await;
+        app.send_due().await;
+        let requests = app.twilio.received_requests().await.unwrap();
+        let request = requests.iter().find(|r| r.url.path() == MESSAGES_PATH).unwrap();
+        let auth = request.headers.get("authorization").unwrap().to_str().unwrap();
+        use base64::Engine;
+        let expected = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT}:{TOKEN}"));
+        assert_eq!(auth, format!("Basic {expected}"));
+        let form: std::collections::BTreeMap<String, String> =
+            form_urlencoded::parse(&request.body).into_owned().collect();
+        assert_eq!(form["To"], "+15557653006");
+        assert_eq!(form["From"], LINE);
+        assert_eq!(form["StatusCallback"], app.url("/webhooks/twilio/status"));
+    }
+}

@@ -1,0 +1,73 @@
+//! The service as a whole: health, metrics, restarts and shutdown.
+
+use std::time::Duration;
+
+use aidline::phone::{Phone, Region};
+use aidline::store::{contacts, inbound};
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+on_both_databases! {
+    async fn a_text_stored_but_not_handled_before_a_crash_is_handled_after_restart(db) {
+        let app = TestApp::spawn(db).await;
+        let (db, twilio) = app.stop().await;
+
+        // What a crash between storing and handling leaves behind.
+        {
+            let store = aidline::store::Db::connect(&db.url).await.unwrap();
+            let region: Region = "US".parse().unwrap();
+            let phone = Phone::parse("+15557656001", region).unwrap();
+            let mut tx = store.begin().await.unwrap();
+            let contact = contacts::upsert(&mut tx, &phone, 1).await.unwrap();
+            inbound::insert(&mut tx, &inbound::NewInbound {
+                gateway: "twilio", gateway_id: "SMleftover", line: LINE, contact_id: contact.id,
+                body: "hi", num_media: 0, received_at: 1,
+            }).await.unwrap();
+            tx.commit().await.unwrap();
+            store.close().await;
+        }
+
+        let app = TestApp::start(db, Options::default(), twilio).await;
+        // Recovery runs before the server takes requests, so once it answers, the text is handled.
+        let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages WHERE handled_at IS NULL").await, 0);
+        app.send_due().await;
+        assert!(app.sent_to("+15557656001").await[0].contains("Reply 1 for English"));
+    }
+
+    async fn metrics_count_texts_outbox_states_and_open_requests(db) {
+        let app = TestApp::spawn(db).await;
+        for text in ["hi", "1", "1", "rice", "Pine and 9th", "noon", "Lee"] {
+            app.text("+15557656002", text).await;
+        }
+        app.send_due().await;
+        let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("aidline_inbound_messages{gateway=\"twilio\"} 7"), "{metrics}");
+        assert!(metrics.contains("aidline_outbound_messages{state=\"sent\"} 7"), "{metrics}");
+        assert!(metrics.contains("aidline_open_requests{queue=\"groceries\"} 1"), "{metrics}");
+        assert!(!metrics.contains("5557656002"), "no phone numbers in metrics");
+    }
+
+    async fn with_its_own_worker_the_service_sends_replies_without_being_asked(db) {
+        let app = TestApp::spawn_with(db, Options { background_worker: true, ..Options::default() }).await;
+        app.text("+15557656003", "hi").await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while app.sent().await.is_empty() {
+            assert!(tokio::time::Instant::now() < deadline, "the worker never sent the reply");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(app.sent_to("+15557656003").await[0].contains("Reply 1 for English"));
+    }
+
+    async fn shutdown_lets_a_request_in_flight_finish_and_then_stops_taking_webhooks(db) {
+        let app = TestApp::spawn(db).await;
+        let in_flight = app.text("+15557656004", "hi");
+        let url = app.url("/healthz");
+        let http = app.http.clone();
+        in_flight.await;
+        let (_db, _twilio) = app.stop().await;
+        assert!(http.get(url).send().await.is_err(), "the server no longer listens");
+    }
+}
