@@ -1,1 +1,236 @@
-fn main() {}
+//! Load benchmark: signed Twilio webhooks driven at a running aidline over loopback.
+//!
+//! Run: `cargo bench --bench webhook_load` (SQLite; PostgreSQL too when AIDLINE_TEST_POSTGRES_URL
+//! is set). Options: AIDLINE_BENCH_MESSAGES (default 20000) for the throughput run,
+//! AIDLINE_BENCH_CONCURRENCY (default 64), AIDLINE_BENCH_RATE (default 1000/s) and
+//! AIDLINE_BENCH_SECONDS (default 5) for the fixed-rate latency run.
+//!
+//! Every message goes the whole way: signature check, stored, handled by the intake flow under the
+//! contact's lock (a request is created every seventh text), its reply written to the outbox and
+//! sent by the worker to a local stand-in for the Twilio API.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aidline::app::App;
+use aidline::clock::Clock;
+use aidline::config::Settings;
+use aidline::gateway::twilio;
+use axum::routing::post;
+use sqlx::{Connection, Executor};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "bench-token";
+const LINE: &str = "+15550009999";
+const CONVERSATION: [&str; 7] = ["hi", "1", "1", "bread, milk", "Oak and 3rd", "today", "Sam"];
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A stand-in for the Twilio Messages API that accepts everything.
+async fn mock_twilio() -> String {
+    static SID: AtomicU64 = AtomicU64::new(0);
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{account}/Messages.json",
+        post(|| async {
+            let sid = format!("SM{:032x}", SID.fetch_add(1, Ordering::Relaxed));
+            (
+                axum::http::StatusCode::CREATED,
+                axum::Json(serde_json::json!({"sid": sid, "status": "queued"})),
+            )
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+struct Target {
+    url: String,
+    shutdown: CancellationToken,
+}
+
+async fn start(database_url: &str) -> Target {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let api = mock_twilio().await;
+    let config = format!(
+        r#"
+        database_url = "{database_url}"
+        public_url = "{base}"
+        [[lines]]
+        number = "{LINE}"
+        gateway = "twilio"
+        flow = "intake"
+        [lines.twilio]
+        account_sid = "ACbench"
+        auth_token = "{TOKEN}"
+        api_base = "{api}"
+        "#
+    );
+    let app = App::build(Settings::from_toml(&config).unwrap(), Clock::default())
+        .await
+        .unwrap();
+    let shutdown = CancellationToken::new();
+    let token = shutdown.clone();
+    tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
+    Target {
+        url: format!("{base}/webhooks/twilio/sms"),
+        shutdown,
+    }
+}
+
+/// Signed form bodies, made before the clock starts.
+fn messages(url: &str, count: u64, phones: u64, run: &str) -> Vec<(String, String)> {
+    (0..count)
+        .map(|i| {
+            let phone = format!("+1555{:07}", i % phones);
+            let body = CONVERSATION[((i / phones) % CONVERSATION.len() as u64) as usize];
+            let sid = format!("SM{run}{i:030}");
+            let params: Vec<(String, String)> = [
+                ("MessageSid", sid.as_str()),
+                ("AccountSid", "ACbench"),
+                ("From", phone.as_str()),
+                ("To", LINE),
+                ("Body", body),
+                ("NumMedia", "0"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let signature = twilio::signature(TOKEN, url, &params);
+            let form = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&params)
+                .finish();
+            (signature, form)
+        })
+        .collect()
+}
+
+async fn post_one(
+    http: &reqwest::Client,
+    url: &str,
+    (signature, form): &(String, String),
+) -> Duration {
+    let started = Instant::now();
+    let response = http
+        .post(url)
+        .header("X-Twilio-Signature", signature)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form.clone())
+        .send()
+        .await
+        .expect("the service answers");
+    assert_eq!(response.status(), 200);
+    started.elapsed()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+/// As fast as `concurrency` senders can go.
+async fn throughput(target: &Target, count: u64, concurrency: u64) -> (f64, Vec<Duration>) {
+    let http = reqwest::Client::new();
+    let work = Arc::new(messages(&target.url, count, 1000, "T"));
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (http, work, next, url) =
+            (http.clone(), work.clone(), next.clone(), target.url.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some(msg) = work.get(i) else { break };
+                latencies.push(post_one(&http, &url, msg).await);
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        latencies.extend(done.unwrap());
+    }
+    (count as f64 / started.elapsed().as_secs_f64(), latencies)
+}
+
+/// A steady `rate` per second for `seconds`, each message sent on schedule.
+async fn fixed_rate(target: &Target, rate: u64, seconds: u64) -> Vec<Duration> {
+    let http = reqwest::Client::new();
+    let work = messages(&target.url, rate * seconds, 2000, "R");
+    let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = tokio::task::JoinSet::new();
+    for msg in work {
+        interval.tick().await;
+        let (http, url) = (http.clone(), target.url.clone());
+        tasks.spawn(async move { post_one(&http, &url, &msg).await });
+    }
+    let mut latencies = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        latencies.push(done.unwrap());
+    }
+    latencies
+}
+
+async fn run(name: &str, database_url: &str) {
+    let count = env_or("AIDLINE_BENCH_MESSAGES", 20_000);
+    let concurrency = env_or("AIDLINE_BENCH_CONCURRENCY", 64);
+    let rate = env_or("AIDLINE_BENCH_RATE", 1000);
+    let seconds = env_or("AIDLINE_BENCH_SECONDS", 5);
+    let target = start(database_url).await;
+
+    let (per_second, mut latencies) = throughput(&target, count, concurrency).await;
+    latencies.sort();
+    println!(
+        "{name}: throughput {per_second:.0} messages/s ({count} messages, {concurrency} senders), p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99)
+    );
+    let mut latencies = fixed_rate(&target, rate, seconds).await;
+    latencies.sort();
+    println!(
+        "{name}: at {rate} messages/s for {seconds} s, p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99)
+    );
+    target.shutdown.cancel();
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        "sqlite",
+        &format!("sqlite://{}/bench.db", dir.path().display()),
+    )
+    .await;
+
+    match std::env::var("AIDLINE_TEST_POSTGRES_URL") {
+        Ok(admin) => {
+            sqlx::any::install_default_drivers();
+            let name = format!("aidline_bench_{}", std::process::id());
+            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .unwrap();
+            let mut url = reqwest::Url::parse(&admin).unwrap();
+            url.set_path(&format!("/{name}"));
+            run("postgres", url.as_str()).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            conn.execute(sqlx::AssertSqlSafe(drop)).await.unwrap();
+        }
+        Err(_) => println!("postgres: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
+    }
+}

@@ -72,7 +72,13 @@ impl App {
         db.migrate().await?;
         let settings = Arc::new(settings);
         let wake = Arc::new(Notify::new());
-        let intake = Intake::new(db.clone(), clock.clone(), settings.clone(), flows, wake.clone());
+        let intake = Intake::new(
+            db.clone(),
+            clock.clone(),
+            settings.clone(),
+            flows,
+            wake.clone(),
+        );
         let outbox = Outbox::new(db.clone(), clock, settings.clone(), wake);
         Ok(App {
             state: AppState {
@@ -142,9 +148,8 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("installing a SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

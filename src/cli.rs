@@ -86,10 +86,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let flows = load_dir(&dir)?;
             let mut ids: Vec<&str> = flows.ids().collect();
             ids.sort();
-            println!("{}: {} flow(s) ok: {}", dir.display(), ids.len(), ids.join(", "));
+            println!(
+                "{}: {} flow(s) ok: {}",
+                dir.display(),
+                ids.len(),
+                ids.join(", ")
+            );
         }
         Command::Requests {
-            command: RequestsCommand::List { json, queue, status },
+            command:
+                RequestsCommand::List {
+                    json,
+                    queue,
+                    status,
+                },
         } => {
             let db = Db::connect(&settings.database_url).await?;
             db.migrate().await?;
@@ -109,7 +119,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn print_table(list: &[requests::RequestSummary]) {
-    println!("{:<6} {:<14} {:<10} {:<14} fields", "code", "queue", "status", "phone");
+    println!(
+        "{:<6} {:<14} {:<10} {:<14} fields",
+        "code", "queue", "status", "phone"
+    );
     for r in list {
         let fields: Vec<String> = r.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!(

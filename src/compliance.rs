@@ -78,7 +78,18 @@ mod tests {
 
     #[test]
     fn every_carrier_opt_out_word_is_recognised_in_any_case() {
-        for w in ["STOP", "stop", " Stop. ", "stopall", "Unsubscribe", "cancel", "END", "quit!", "revoke", "OptOut"] {
+        for w in [
+            "STOP",
+            "stop",
+            " Stop. ",
+            "stopall",
+            "Unsubscribe",
+            "cancel",
+            "END",
+            "quit!",
+            "revoke",
+            "OptOut",
+        ] {
             assert_eq!(classify(w, false), Some(Keyword::OptOut), "{w}");
         }
     }

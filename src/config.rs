@@ -144,7 +144,10 @@ impl Settings {
         let mut figment = Figment::from(Toml::string(DEFAULTS));
         match file {
             Some(path) if !path.exists() => {
-                return Err(invalid("--config", format!("{} does not exist", path.display())));
+                return Err(invalid(
+                    "--config",
+                    format!("{} does not exist", path.display()),
+                ));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             // Optional: the demo runs with no file at all.
@@ -311,7 +314,9 @@ mod tests {
 
     #[test]
     fn an_unknown_key_stops_start_up_and_is_named() {
-        let err = Settings::from_toml("bnid = \"0.0.0.0:1\"").unwrap_err().to_string();
+        let err = Settings::from_toml("bnid = \"0.0.0.0:1\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bnid"), "{err}");
     }
 

@@ -94,7 +94,9 @@ fn redact_into(number: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for _ in 0..hidden {
         f.write_str("*")?;
     }
-    digits[digits.len() - keep_tail..].iter().try_for_each(|d| write!(f, "{d}"))
+    digits[digits.len() - keep_tail..]
+        .iter()
+        .try_for_each(|d| write!(f, "{d}"))
 }
 
 #[cfg(test)]
@@ -107,11 +109,25 @@ mod tests {
 
     #[test]
     fn numbers_written_any_way_become_e164() {
-        for raw in ["+1 (415) 555-0100", "415-555-0100", "+14155550100", " 4155550100 "] {
-            assert_eq!(Phone::parse(raw, us()).unwrap().as_str(), "+14155550100", "{raw}");
+        for raw in [
+            "+1 (415) 555-0100",
+            "415-555-0100",
+            "+14155550100",
+            " 4155550100 ",
+        ] {
+            assert_eq!(
+                Phone::parse(raw, us()).unwrap().as_str(),
+                "+14155550100",
+                "{raw}"
+            );
         }
         let mx: Region = "mx".parse().unwrap();
-        assert!(Phone::parse("+52 55 1234 5678", mx).unwrap().as_str().starts_with("+52"));
+        assert!(
+            Phone::parse("+52 55 1234 5678", mx)
+                .unwrap()
+                .as_str()
+                .starts_with("+52")
+        );
     }
 
     #[test]

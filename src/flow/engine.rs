@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::Session;
 use super::model::{Flow, Input, State};
 use super::text::{fold, render};
-use super::Session;
 
 /// Something the caller must do because of a step, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

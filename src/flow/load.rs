@@ -179,7 +179,10 @@ pub fn parse_files(files: &[(PathBuf, String)]) -> Result<Flows, FlowError> {
         };
         if let Some((flow, id_span)) = ctx.parse() {
             if flows.contains_key(&flow.id) {
-                ctx.report(&id_span, format!("another file already defines the flow `{}`", flow.id));
+                ctx.report(
+                    &id_span,
+                    format!("another file already defines the flow `{}`", flow.id),
+                );
             } else {
                 flows.insert(flow.id.clone(), flow);
             }
@@ -202,7 +205,10 @@ impl FileCtx<'_> {
     fn report(&mut self, span: &Range<usize>, message: String) {
         let before = &self.source[..span.start.min(self.source.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+        let column = before
+            .rfind('\n')
+            .map_or(before.len(), |nl| before.len() - nl - 1)
+            + 1;
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line,
@@ -223,7 +229,10 @@ impl FileCtx<'_> {
         let header = file.flow;
         let languages = header.languages.get_ref().clone();
         if languages.is_empty() {
-            self.report(&header.languages.span(), "list at least one language, the default first".into());
+            self.report(
+                &header.languages.span(),
+                "list at least one language, the default first".into(),
+            );
             return None;
         }
         let mut states = HashMap::new();
@@ -235,7 +244,10 @@ impl FileCtx<'_> {
         if !file.states.contains_key(header.start.get_ref()) {
             self.report(
                 &header.start.span(),
-                format!("the start state `{}` is not defined under [states]", header.start.get_ref()),
+                format!(
+                    "the start state `{}` is not defined under [states]",
+                    header.start.get_ref()
+                ),
             );
         }
         let flow = Flow {
@@ -257,16 +269,30 @@ impl FileCtx<'_> {
         if !all.contains_key(next.get_ref()) {
             self.report(
                 &next.span(),
-                format!("`next` points to `{}`, which is not a state in this flow", next.get_ref()),
+                format!(
+                    "`next` points to `{}`, which is not a state in this flow",
+                    next.get_ref()
+                ),
             );
         }
         Some(next.get_ref().clone())
     }
 
-    fn check_texts(&mut self, texts: &BTreeMap<String, String>, span: &Range<usize>, what: &str, languages: &[String]) {
+    fn check_texts(
+        &mut self,
+        texts: &BTreeMap<String, String>,
+        span: &Range<usize>,
+        what: &str,
+        languages: &[String],
+    ) {
         for lang in texts.keys() {
             if !languages.contains(lang) {
-                self.report(span, format!("{what} has a text in `{lang}`, which is not one of the flow's languages"));
+                self.report(
+                    span,
+                    format!(
+                        "{what} has a text in `{lang}`, which is not one of the flow's languages"
+                    ),
+                );
             }
         }
     }
@@ -282,14 +308,27 @@ impl FileCtx<'_> {
         self.check_texts(&raw.say, span, &format!("state `{name}`"), languages);
         self.check_texts(&raw.invalid, span, &format!("state `{name}`"), languages);
         if !raw.say.is_empty() && !raw.say.contains_key(&languages[0]) {
-            self.report(span, format!("state `{name}` has no text in the default language `{}`", languages[0]));
+            self.report(
+                span,
+                format!(
+                    "state `{name}` has no text in the default language `{}`",
+                    languages[0]
+                ),
+            );
         }
         let next = self.check_next(&raw.next, all);
-        let input = match raw.expect.as_ref().map(|e| (e.get_ref().as_str(), e.span())) {
+        let input = match raw
+            .expect
+            .as_ref()
+            .map(|e| (e.get_ref().as_str(), e.span()))
+        {
             None => Input::None,
             Some(("choice", espan)) => {
                 if raw.choices.is_empty() {
-                    self.report(&espan, format!("state `{name}` expects a choice but lists no `choices`"));
+                    self.report(
+                        &espan,
+                        format!("state `{name}` expects a choice but lists no `choices`"),
+                    );
                 }
                 let choices = raw
                     .choices
@@ -313,18 +352,34 @@ impl FileCtx<'_> {
                 max_length: raw.max_length.unwrap_or(DEFAULT_MAX_TEXT),
             },
             Some((other, espan)) => {
-                self.report(&espan, format!("`expect = \"{other}\"` is not an input kind; use \"choice\" or \"text\""));
+                self.report(
+                    &espan,
+                    format!(
+                        "`expect = \"{other}\"` is not an input kind; use \"choice\" or \"text\""
+                    ),
+                );
                 Input::None
             }
         };
         if matches!(input, Input::None) && next.is_none() && !raw.end {
-            self.report(span, format!("state `{name}` waits for nothing and has no `next`; add `next` or `end = true`"));
+            self.report(
+                span,
+                format!(
+                    "state `{name}` waits for nothing and has no `next`; add `next` or `end = true`"
+                ),
+            );
         }
         let create_request = raw.action.as_ref().map(|a| {
             let create = a.create_request.get_ref();
             for used in placeholders(&create.queue) {
                 if !self.answer_exists(used, all) {
-                    self.report(&a.create_request.span(), format!("the queue `{}` names the answer `{used}`, which no state saves", create.queue));
+                    self.report(
+                        &a.create_request.span(),
+                        format!(
+                            "the queue `{}` names the answer `{used}`, which no state saves",
+                            create.queue
+                        ),
+                    );
                 }
             }
             CreateRequest {
@@ -346,7 +401,8 @@ impl FileCtx<'_> {
     fn answer_exists(&self, answer: &str, all: &BTreeMap<String, Spanned<RawState>>) -> bool {
         all.iter().any(|(name, s)| {
             let s = s.get_ref();
-            s.save.as_deref().unwrap_or(name) == answer && s.expect.as_ref().is_some_and(|e| e.get_ref() == "text")
+            s.save.as_deref().unwrap_or(name) == answer
+                && s.expect.as_ref().is_some_and(|e| e.get_ref() == "text")
                 || s.choices.iter().any(|c| c.set.contains_key(answer))
         })
     }

@@ -53,7 +53,10 @@ pub enum Input {
     /// Nothing: the state says its text and moves on (or ends).
     None,
     Choice(Vec<Choice>),
-    Text { save_as: String, max_length: usize },
+    Text {
+        save_as: String,
+        max_length: usize,
+    },
 }
 
 #[derive(Debug, Clone)]

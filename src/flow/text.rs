@@ -96,7 +96,10 @@ mod tests {
     fn placeholders_are_filled_from_answers() {
         let answers = BTreeMap::from([("need".to_string(), "groceries".to_string())]);
         assert_eq!(render("Queue: {need}!", &answers), "Queue: groceries!");
-        assert_eq!(render("{unknown} {{literal}", &answers), "{unknown} {literal}");
+        assert_eq!(
+            render("{unknown} {{literal}", &answers),
+            "{unknown} {literal}"
+        );
         assert_eq!(render("dangling {need", &answers), "dangling {need");
         assert_eq!(placeholders("{a} and {b} {{c}"), vec!["a", "b"]);
     }

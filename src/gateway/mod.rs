@@ -40,7 +40,10 @@ pub enum PayloadError {
     #[error("missing field `{0}`")]
     Missing(&'static str),
     #[error("field `{field}` {problem}")]
-    Invalid { field: &'static str, problem: String },
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
 }
 
 /// Why a send did not go through, sorted by what the outbox should do next.

@@ -59,9 +59,11 @@ fn url_variants(url: &str) -> Vec<String> {
     };
     // `Url` drops a default port when printing, so this is the form without it.
     let without_port = parsed.to_string();
-    if let (None, Some(port), Some(host)) =
-        (parsed.port(), parsed.port_or_known_default(), parsed.host_str())
-    {
+    if let (None, Some(port), Some(host)) = (
+        parsed.port(),
+        parsed.port_or_known_default(),
+        parsed.host_str(),
+    ) {
         let prefix = format!("{}://{host}", parsed.scheme());
         if let Some(rest) = without_port.strip_prefix(&prefix) {
             variants.push(format!("{prefix}:{port}{rest}"));
@@ -89,13 +91,20 @@ fn field<'a>(params: &'a [(String, String)], name: &'static str) -> Option<&'a s
         .map(|(_, v)| v.as_str())
 }
 
-fn required<'a>(params: &'a [(String, String)], name: &'static str) -> Result<&'a str, PayloadError> {
+fn required<'a>(
+    params: &'a [(String, String)],
+    name: &'static str,
+) -> Result<&'a str, PayloadError> {
     field(params, name)
         .filter(|v| !v.is_empty())
         .ok_or(PayloadError::Missing(name))
 }
 
-fn phone(params: &[(String, String)], name: &'static str, region: Region) -> Result<Phone, PayloadError> {
+fn phone(
+    params: &[(String, String)],
+    name: &'static str,
+    region: Region,
+) -> Result<Phone, PayloadError> {
     Phone::parse(required(params, name)?, region).map_err(|e| PayloadError::Invalid {
         field: name,
         problem: e.to_string(),
@@ -208,10 +217,7 @@ pub async fn send(
             });
     }
     let error: Option<ApiError> = serde_json::from_str(&text).ok();
-    let code = error
-        .as_ref()
-        .and_then(|e| e.code)
-        .map(|c| c.to_string());
+    let code = error.as_ref().and_then(|e| e.code).map(|c| c.to_string());
     let detail = format!(
         "Twilio answered {status}: {}",
         error
@@ -272,19 +278,46 @@ mod tests {
             signed_text(url, &sdk_params()),
             "https://mycompany.com/myapp.php?foo=1&bar=2CallSidCA1234567890ABCDECaller+14158675309Digits1234From+14158675309To+18005551212"
         );
-        assert_eq!(signature("12345", url, &sdk_params()), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
-        assert!(verify("12345", url, &sdk_params(), "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+        assert_eq!(
+            signature("12345", url, &sdk_params()),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        );
+        assert!(verify(
+            "12345",
+            url,
+            &sdk_params(),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        ));
     }
 
     #[test]
     fn a_signature_over_either_port_form_is_accepted() {
         let params = sdk_params();
         // Signed with :443, received without, and the other way round.
-        assert!(verify("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &params, "kvajT1Ptam85bY51eRf/AJRuM3w="));
-        assert!(verify("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
-        assert!(verify("12345", "http://mycompany.com/myapp.php?foo=1&bar=2", &params, "0ZXoZLH/DfblKGATFgpif+LLRf4="));
+        assert!(verify(
+            "12345",
+            "https://mycompany.com/myapp.php?foo=1&bar=2",
+            &params,
+            "kvajT1Ptam85bY51eRf/AJRuM3w="
+        ));
+        assert!(verify(
+            "12345",
+            "https://mycompany.com:443/myapp.php?foo=1&bar=2",
+            &params,
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        ));
+        assert!(verify(
+            "12345",
+            "http://mycompany.com/myapp.php?foo=1&bar=2",
+            &params,
+            "0ZXoZLH/DfblKGATFgpif+LLRf4="
+        ));
         assert_eq!(
-            signature("12345", "http://mycompany.com:1234/myapp.php?foo=1&bar=2", &params),
+            signature(
+                "12345",
+                "http://mycompany.com:1234/myapp.php?foo=1&bar=2",
+                &params
+            ),
             "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="
         );
     }
@@ -299,7 +332,10 @@ mod tests {
             ("Digits", "1234"),
         ]);
         let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-        assert_eq!(signature("12345", url, &params), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+        assert_eq!(
+            signature("12345", url, &params),
+            "IK+Dwps556ElfBT0I3Rgjkr1wJU="
+        );
     }
 
     const RECEIVE_VALID: &str = "ToCountry=US&ToState=District+Of+Columbia&SmsMessageSid=SMe287d7109a5a925f182f0e07fe5b223b&NumMedia=0&ToCity=&FromZip=01022&SmsSid=SMe287d7109a5a925f182f0e07fe5b223b&FromState=MA&SmsStatus=received&FromCity=CHICOPEE&Body=Msg&FromCountry=US&To=%2B12028831111&ToZip=&NumSegments=1&MessageSid=SMe287d7109a5a925f182f0e07fe5b223b&AccountSid=acctid&From=%2B14133881111&ApiVersion=2010-04-01";
@@ -313,7 +349,10 @@ mod tests {
     #[test]
     fn a_real_inbound_payload_signs_with_empty_fields_included() {
         let url = "https://example.com/c/t/8eb23e93-5ecb-45ba-b726-3b064e0c56ab/receive";
-        assert_eq!(signature("6789", url, &decode(RECEIVE_VALID)), "sAYRME4u7MHti2sU4rFUW4qFzl4=");
+        assert_eq!(
+            signature("6789", url, &decode(RECEIVE_VALID)),
+            "sAYRME4u7MHti2sU4rFUW4qFzl4="
+        );
     }
 
     #[test]
@@ -340,11 +379,17 @@ mod tests {
     fn a_malformed_payload_names_the_field() {
         let us: Region = "US".parse().unwrap();
         let without_from = decode(&RECEIVE_VALID.replace("&From=%2B14133881111", ""));
-        assert_eq!(parse_inbound(&without_from, us).unwrap_err(), PayloadError::Missing("From"));
+        assert_eq!(
+            parse_inbound(&without_from, us).unwrap_err(),
+            PayloadError::Missing("From")
+        );
         let bad_media = decode(&RECEIVE_VALID.replace("NumMedia=0", "NumMedia=lots"));
         assert!(matches!(
             parse_inbound(&bad_media, us).unwrap_err(),
-            PayloadError::Invalid { field: "NumMedia", .. }
+            PayloadError::Invalid {
+                field: "NumMedia",
+                ..
+            }
         ));
     }
 
@@ -352,8 +397,10 @@ mod tests {
     fn status_reports_map_to_our_states() {
         let report = parse_status(&decode("MessageSid=SMe287&MessageStatus=delivered")).unwrap();
         assert_eq!(report.state, Some("delivered"));
-        let report =
-            parse_status(&decode("ErrorCode=21610&MessageSid=SMe287&MessageStatus=failed&To=%2B12028831111")).unwrap();
+        let report = parse_status(&decode(
+            "ErrorCode=21610&MessageSid=SMe287&MessageStatus=failed&To=%2B12028831111",
+        ))
+        .unwrap();
         assert_eq!(report.state, Some("failed"));
         assert!(report.recipient_opted_out);
         let report = parse_status(&decode("MessageSid=SMe287&MessageStatus=accepted")).unwrap();
@@ -364,10 +411,21 @@ mod tests {
     fn send_errors_are_sorted_by_what_to_do_next() {
         assert_eq!(
             classify(400, Some("21610".into()), String::new(), None),
-            SendError::RecipientOptedOut { code: "21610".into() }
+            SendError::RecipientOptedOut {
+                code: "21610".into()
+            }
         );
-        assert!(matches!(classify(400, Some("21211".into()), String::new(), None), SendError::Permanent { .. }));
-        assert!(matches!(classify(429, Some("20429".into()), String::new(), None), SendError::Retryable { .. }));
-        assert!(matches!(classify(503, None, String::new(), None), SendError::Retryable { .. }));
+        assert!(matches!(
+            classify(400, Some("21211".into()), String::new(), None),
+            SendError::Permanent { .. }
+        ));
+        assert!(matches!(
+            classify(429, Some("20429".into()), String::new(), None),
+            SendError::Retryable { .. }
+        ));
+        assert!(matches!(
+            classify(503, None, String::new(), None),
+            SendError::Retryable { .. }
+        ));
     }
 }

@@ -32,8 +32,8 @@ pub struct Intake {
 /// What became of a received text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
-    /// Stored and handled; these are the replies it caused (already queued in the outbox).
-    Handled { inbound_id: i64, replies: Vec<String> },
+    /// Stored and handled; any replies it caused are queued in the outbox.
+    Handled { inbound_id: i64 },
     /// The gateway sent this one before; nothing changed.
     Duplicate,
 }
@@ -67,21 +67,23 @@ impl Intake {
             "text received"
         );
         self.handle_through(contact_id, inbound_id).await?;
-        let mut conn = self.db.acquire().await?;
-        let replies = outbound::replies_to(&mut conn, inbound_id).await?;
-        Ok(Received::Handled {
-            inbound_id,
-            replies,
-        })
+        Ok(Received::Handled { inbound_id })
     }
 
-    /// The durable part: once this commits, the text cannot be lost.
+    /// The texts written in answer to one inbound text, in order (the console line shows them).
+    pub async fn replies_to(&self, inbound_id: i64) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.db.acquire().await?;
+        outbound::replies_to(&mut conn, inbound_id).await
+    }
+
+    /// The durable part: once the insert commits, the text cannot be lost. The two statements need
+    /// no transaction: a contact row without a text is harmless.
     async fn store(&self, msg: &Inbound) -> Result<Option<(i64, i64)>, StoreError> {
         let now = self.clock.now_ms();
-        let mut tx = self.db.begin().await?;
-        let contact = contacts::upsert(&mut tx, &msg.from, now).await?;
+        let mut conn = self.db.acquire().await?;
+        let contact = contacts::upsert(&mut conn, &msg.from, now).await?;
         let id = inbound::insert(
-            &mut tx,
+            &mut conn,
             &inbound::NewInbound {
                 gateway: msg.gateway,
                 gateway_id: &msg.gateway_id,
@@ -93,7 +95,6 @@ impl Intake {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(id.map(|id| (contact.id, id)))
     }
 
@@ -114,6 +115,9 @@ impl Intake {
             if outcome.queued_texts {
                 self.outbox_wake.notify_one();
             }
+            if msg.id == up_to {
+                return Ok(());
+            }
         }
     }
 
@@ -128,7 +132,10 @@ impl Intake {
             self.handle_through(contact_id, up_to).await?;
         }
         if !waiting.is_empty() {
-            tracing::info!(contacts = waiting.len(), "handled texts left over from before");
+            tracing::info!(
+                contacts = waiting.len(),
+                "handled texts left over from before"
+            );
         }
         Ok(waiting.len())
     }

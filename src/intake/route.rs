@@ -65,7 +65,11 @@ pub(super) async fn handle(
         },
         None => (None, start(intake, line, contact)?),
     };
-    let label = if session_id.is_some() { "flow" } else { "flow_started" };
+    let label = if session_id.is_some() {
+        "flow"
+    } else {
+        "flow_started"
+    };
     let queued = apply(conn, &reply, session_id, step).await?;
     Ok(outcome(label, queued))
 }
@@ -115,8 +119,15 @@ async fn handle_keyword(
     let label = match keyword {
         Keyword::OptOut => {
             if !contact.is_opted_out() {
-                contacts::record_opt_change(conn, contact.id, OptChange::OptOut, "keyword", line, reply.now)
-                    .await?;
+                contacts::record_opt_change(
+                    conn,
+                    contact.id,
+                    OptChange::OptOut,
+                    "keyword",
+                    line,
+                    reply.now,
+                )
+                .await?;
             }
             if let Some((id, _)) = sessions::active(conn, contact.id).await? {
                 sessions::end(conn, id, "opted_out", reply.now).await?;
@@ -125,8 +136,15 @@ async fn handle_keyword(
         }
         Keyword::OptIn => {
             if contact.is_opted_out() {
-                contacts::record_opt_change(conn, contact.id, OptChange::OptIn, "keyword", line, reply.now)
-                    .await?;
+                contacts::record_opt_change(
+                    conn,
+                    contact.id,
+                    OptChange::OptIn,
+                    "keyword",
+                    line,
+                    reply.now,
+                )
+                .await?;
             }
             "opt_in"
         }
@@ -207,4 +225,3 @@ async fn create_request(
     tracing::info!(request_id = id, code = %code, queue, "request created");
     Ok(())
 }
-

@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::gateway::{self, SendError};
 use crate::store::contacts::{self, OptChange};
 use crate::store::outbound::{self, Claimed, Kind};
-use crate::store::{Db, StoreError};
+use crate::store::{Conn, Db, StoreError};
 
 /// How many due texts one pass claims.
 const BATCH: i64 = 64;
@@ -98,71 +98,116 @@ impl Outbox {
             for (_, texts) in by_contact {
                 let worker = self.clone();
                 tasks.spawn(async move {
+                    let mut results = Vec::with_capacity(texts.len());
                     for msg in texts {
-                        worker.deliver(msg).await?;
+                        let result = worker.attempt(&msg).await;
+                        results.push((msg, result));
                     }
-                    Ok::<(), StoreError>(())
+                    results
                 });
             }
+            // One transaction records the whole batch: far fewer commits than one per text.
+            let mut results = Vec::new();
             while let Some(done) = tasks.join_next().await {
-                done.expect("a send task panicked")?;
+                results.extend(done.expect("a send task panicked"));
             }
+            let now = self.clock.now_ms();
+            let mut tx = self.db.begin().await?;
+            for (msg, result) in results {
+                self.record(&mut tx, &msg, result, now).await?;
+            }
+            tx.commit().await?;
         }
     }
 
-    async fn deliver(&self, msg: Claimed) -> Result<(), StoreError> {
-        let mut conn = self.db.acquire().await?;
+    /// Tries one text; touches no database, so a whole batch can be recorded at once.
+    async fn attempt(&self, msg: &Claimed) -> Attempt {
         // The last line of defence for opted-out numbers, whatever queued the text.
         if msg.opted_out && msg.kind != Kind::OptOutConfirmation {
-            let now = self.clock.now_ms();
-            return outbound::finish_unsent(&mut conn, msg.id, "suppressed", None, "recipient opted out", now)
-                .await;
+            return Attempt::Suppressed;
         }
         let line_number = crate::phone::Phone::from_stored(msg.line.clone());
         let Some(line) = self.settings.line_by_number(&line_number) else {
-            let now = self.clock.now_ms();
-            return outbound::finish_unsent(&mut conn, msg.id, "failed", None, "line no longer configured", now)
-                .await;
+            return Attempt::NoLine;
         };
-        drop(conn);
         let callback = format!(
             "{}/webhooks/{}/status",
             self.settings.public_url.as_str().trim_end_matches('/'),
             line.gateway.name()
         );
-        let result = gateway::send(&self.http, line, &msg.to, &msg.body, &callback).await;
-        let now = self.clock.now_ms();
-        let mut tx = self.db.begin().await?;
-        match result {
-            Ok(gateway_id) => {
-                outbound::mark_sent(&mut tx, msg.id, gateway_id.as_deref(), now).await?;
-                tracing::info!(outbound_id = msg.id, gateway = line.gateway.name(), "text sent");
+        match gateway::send(&self.http, line, &msg.to, &msg.body, &callback).await {
+            Ok(gateway_id) => Attempt::Sent(gateway_id),
+            Err(e) => Attempt::Failed(e),
+        }
+    }
+
+    async fn record(
+        &self,
+        tx: &mut Conn,
+        msg: &Claimed,
+        attempt: Attempt,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let id = msg.id;
+        match attempt {
+            Attempt::Sent(gateway_id) => {
+                outbound::mark_sent(tx, id, gateway_id.as_deref(), now).await?;
+                tracing::info!(outbound_id = id, "text sent");
             }
-            Err(SendError::Retryable { detail, retry_after }) => {
+            Attempt::Suppressed => {
+                outbound::finish_unsent(tx, id, "suppressed", None, "recipient opted out", now)
+                    .await?;
+            }
+            Attempt::NoLine => {
+                outbound::finish_unsent(tx, id, "failed", None, "line no longer configured", now)
+                    .await?;
+            }
+            Attempt::Failed(SendError::Retryable {
+                detail,
+                retry_after,
+            }) => {
                 if msg.attempts >= self.settings.outbox.max_attempts {
-                    outbound::finish_unsent(&mut tx, msg.id, "failed", None, &detail, now).await?;
-                    tracing::warn!(outbound_id = msg.id, attempts = msg.attempts, "text failed: out of attempts");
+                    outbound::finish_unsent(tx, id, "failed", None, &detail, now).await?;
+                    tracing::warn!(
+                        outbound_id = id,
+                        attempts = msg.attempts,
+                        "text failed: out of attempts"
+                    );
                 } else {
                     let delay = retry::delay(&self.settings.outbox, msg.attempts, retry_after);
-                    outbound::reschedule(&mut tx, msg.id, now + delay.as_millis() as i64, &detail, now)
-                        .await?;
-                    tracing::warn!(outbound_id = msg.id, retry_in_ms = delay.as_millis() as u64, error = %detail, "send failed; will retry");
+                    let retry_at = now + delay.as_millis() as i64;
+                    outbound::reschedule(tx, id, retry_at, &detail, now).await?;
+                    tracing::warn!(outbound_id = id, retry_in_ms = delay.as_millis() as u64, error = %detail, "send failed; will retry");
                 }
             }
-            Err(SendError::Permanent { code, detail }) => {
-                outbound::finish_unsent(&mut tx, msg.id, "failed", code.as_deref(), &detail, now).await?;
-                tracing::warn!(outbound_id = msg.id, code = ?code, "text failed permanently");
+            Attempt::Failed(SendError::Permanent { code, detail }) => {
+                outbound::finish_unsent(tx, id, "failed", code.as_deref(), &detail, now).await?;
+                tracing::warn!(outbound_id = id, code = ?code, "text failed permanently");
             }
-            Err(SendError::RecipientOptedOut { code }) => {
-                outbound::finish_unsent(&mut tx, msg.id, "failed", Some(&code), "recipient opted out at the gateway", now)
-                    .await?;
+            Attempt::Failed(SendError::RecipientOptedOut { code }) => {
+                let detail = "recipient opted out at the gateway";
+                outbound::finish_unsent(tx, id, "failed", Some(&code), detail, now).await?;
                 let source = format!("gateway:{code}");
-                contacts::record_opt_change(&mut tx, msg.contact_id, OptChange::OptOut, &source, &msg.line, now)
-                    .await?;
-                tracing::info!(outbound_id = msg.id, "gateway says the recipient opted out");
+                contacts::record_opt_change(
+                    tx,
+                    msg.contact_id,
+                    OptChange::OptOut,
+                    &source,
+                    &msg.line,
+                    now,
+                )
+                .await?;
+                tracing::info!(outbound_id = id, "gateway says the recipient opted out");
             }
         }
-        tx.commit().await?;
         Ok(())
     }
+}
+
+/// What became of one try at sending a text.
+enum Attempt {
+    Sent(Option<String>),
+    Suppressed,
+    NoLine,
+    Failed(SendError),
 }

@@ -39,7 +39,10 @@ mod tests {
         let s = settings();
         for (attempt, base) in [(1, 1000u64), (2, 2000), (3, 4000), (10, 60_000)] {
             let d = delay(&s, attempt, None).as_millis() as u64;
-            assert!(d >= base * 8 / 10 && d <= base * 12 / 10, "attempt {attempt}: {d}ms");
+            assert!(
+                d >= base * 8 / 10 && d <= base * 12 / 10,
+                "attempt {attempt}: {d}ms"
+            );
         }
     }
 

@@ -28,10 +28,10 @@ pub async fn upsert(conn: &mut Conn, phone: &Phone, now: i64) -> Result<Contact,
          ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at \
          RETURNING id, phone, language, opted_out_at",
     )
-        .bind(phone.as_str())
-        .bind(now)
-        .fetch_one(conn)
-        .await?)
+    .bind(phone.as_str())
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Takes the contact's lock for the rest of the transaction and returns the contact as it is now.
@@ -43,10 +43,10 @@ pub async fn lock(conn: &mut Conn, id: i64, now: i64) -> Result<Contact, StoreEr
         "UPDATE contacts SET last_seen_at = $1 WHERE id = $2 \
          RETURNING id, phone, language, opted_out_at",
     )
-        .bind(now)
-        .bind(id)
-        .fetch_one(conn)
-        .await?)
+    .bind(now)
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
 }
 
 pub async fn set_language(conn: &mut Conn, id: i64, language: &str) -> Result<(), StoreError> {

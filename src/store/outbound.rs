@@ -87,32 +87,31 @@ pub async fn claim_due(
              WHERE state = 'queued' AND next_attempt_at <= $2 \
              AND (locked_until IS NULL OR locked_until <= $2) \
              ORDER BY next_attempt_at, id LIMIT $3 {skip_locked}) \
-         RETURNING id, contact_id, line, to_phone, body, kind, attempts"
+         RETURNING id, contact_id, line, to_phone, body, kind, attempts, \
+             (SELECT opted_out_at FROM contacts c WHERE c.id = outbound_messages.contact_id)"
     );
-    let rows: Vec<(i64, i64, String, String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    type Row = (i64, i64, String, String, String, String, i64, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
-        .fetch_all(&mut *conn)
+        .fetch_all(conn)
         .await?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for (id, contact_id, line, to, body, kind, attempts) in rows {
-        let opted_out: Option<i64> =
-            sqlx::query_scalar("SELECT opted_out_at FROM contacts WHERE id = $1")
-                .bind(contact_id)
-                .fetch_one(&mut *conn)
-                .await?;
-        claimed.push(Claimed {
-            id,
-            contact_id,
-            line,
-            to,
-            body,
-            kind: Kind::parse(&kind),
-            attempts: attempts as u32,
-            opted_out: opted_out.is_some(),
-        });
-    }
+    let mut claimed: Vec<Claimed> = rows
+        .into_iter()
+        .map(
+            |(id, contact_id, line, to, body, kind, attempts, opted_out_at)| Claimed {
+                id,
+                contact_id,
+                line,
+                to,
+                body,
+                kind: Kind::parse(&kind),
+                attempts: attempts as u32,
+                opted_out: opted_out_at.is_some(),
+            },
+        )
+        .collect();
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)
 }

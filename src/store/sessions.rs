@@ -16,7 +16,10 @@ struct SessionRow {
 }
 
 /// The active session and its id, if the contact is mid-conversation.
-pub async fn active(conn: &mut Conn, contact_id: i64) -> Result<Option<(i64, Session)>, StoreError> {
+pub async fn active(
+    conn: &mut Conn,
+    contact_id: i64,
+) -> Result<Option<(i64, Session)>, StoreError> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT id, flow_id, state, language, answers, attempts FROM sessions \
          WHERE contact_id = $1 AND ended_at IS NULL",

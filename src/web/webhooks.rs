@@ -70,7 +70,10 @@ pub async fn twilio_sms(
         )));
     }
     if let Received::Duplicate = state.intake.receive(&msg).await? {
-        tracing::info!(gateway = "twilio", "duplicate webhook acknowledged and ignored");
+        tracing::info!(
+            gateway = "twilio",
+            "duplicate webhook acknowledged and ignored"
+        );
     }
     Ok(([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML).into_response())
 }
@@ -105,8 +108,12 @@ async fn record_delivery(state: &AppState, report: &DeliveryReport) -> Result<()
     )
     .await?;
     if let (Some(contact_id), true) = (contact_id, report.recipient_opted_out) {
-        let source = format!("gateway:{}", report.error_code.as_deref().unwrap_or("opt-out"));
-        contacts::record_opt_change(&mut tx, contact_id, OptChange::OptOut, &source, "", now).await?;
+        let source = format!(
+            "gateway:{}",
+            report.error_code.as_deref().unwrap_or("opt-out")
+        );
+        contacts::record_opt_change(&mut tx, contact_id, OptChange::OptOut, &source, "", now)
+            .await?;
     }
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())
@@ -119,15 +126,21 @@ pub async fn console_sms(
     body: Bytes,
 ) -> Result<Response, WebError> {
     if !peer.ip().is_loopback() {
-        return Err(WebError::Forbidden("the console line takes texts from this machine only"));
+        return Err(WebError::Forbidden(
+            "the console line takes texts from this machine only",
+        ));
     }
     let Some(line) = state.settings.console_line() else {
         return Err(WebError::NotFound("no console line is configured".into()));
     };
-    let id = format!("console-{}-{}", state.intake.now_ms(), rand::random::<u64>());
+    let id = format!(
+        "console-{}-{}",
+        state.intake.now_ms(),
+        rand::random::<u64>()
+    );
     let msg = gateway::console::parse(line, &form_pairs(&body), state.settings.default_region, id)?;
     let replies = match state.intake.receive(&msg).await? {
-        Received::Handled { replies, .. } => replies,
+        Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
         Received::Duplicate => Vec::new(),
     };
     let mut text = replies.join("\n");

@@ -4,10 +4,12 @@ use crate::helpers::*;
 use crate::on_both_databases;
 
 async fn sent_sid(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT gateway_id FROM outbound_messages WHERE state = 'sent' ORDER BY id LIMIT 1")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT gateway_id FROM outbound_messages WHERE state = 'sent' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
 }
 
 async fn report(app: &TestApp, sid: &str, status: &str, error: Option<&str>) -> u16 {
@@ -19,7 +21,10 @@ async fn report(app: &TestApp, sid: &str, status: &str, error: Option<&str>) -> 
     if let Some(code) = error {
         params.push(("ErrorCode".to_string(), code.to_string()));
     }
-    app.post_signed("/webhooks/twilio/status", &params).await.status().as_u16()
+    app.post_signed("/webhooks/twilio/status", &params)
+        .await
+        .status()
+        .as_u16()
 }
 
 async fn state_of(app: &TestApp, sid: &str) -> String {

@@ -19,10 +19,12 @@ async fn fail_next_send(app: &TestApp, status: u16, body: serde_json::Value) {
 }
 
 async fn outbound_state(app: &TestApp) -> (String, i64, Option<String>) {
-    sqlx::query_as("SELECT state, attempts, error_code FROM outbound_messages ORDER BY id DESC LIMIT 1")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT state, attempts, error_code FROM outbound_messages ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
 }
 
 on_both_databases! {
