@@ -18,9 +18,12 @@ use aidline::clock::Clock;
 use aidline::config::Settings;
 use aidline::gateway::twilio;
 use axum::routing::post;
-use sqlx::{Connection, Executor};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+#[path = "../tests/support/test_db.rs"]
+mod test_db;
+use test_db::{Backend, TestDb};
 
 const TOKEN: &str = "bench-token";
 const LINE: &str = "+15550009999";
@@ -209,28 +212,10 @@ async fn run(name: &str, database_url: &str) {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    run(
-        "sqlite",
-        &format!("sqlite://{}/bench.db", dir.path().display()),
-    )
-    .await;
-
-    match std::env::var("AIDLINE_TEST_POSTGRES_URL") {
-        Ok(admin) => {
-            sqlx::any::install_default_drivers();
-            let name = format!("aidline_bench_{}", std::process::id());
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .unwrap();
-            let mut url = reqwest::Url::parse(&admin).unwrap();
-            url.set_path(&format!("/{name}"));
-            run("postgres", url.as_str()).await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            conn.execute(sqlx::AssertSqlSafe(drop)).await.unwrap();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        match TestDb::create(backend).await {
+            Some(db) => run(&format!("{backend:?}").to_lowercase(), &db.url).await,
+            None => println!("{backend:?}: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
         }
-        Err(_) => println!("postgres: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
     }
 }

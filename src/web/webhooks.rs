@@ -4,11 +4,13 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, OriginalUri, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, WebError};
+use secrecy::ExposeSecret;
+
 use crate::config::LineGateway;
 use crate::gateway::{self, DeliveryReport, twilio};
 use crate::intake::Received;
@@ -22,46 +24,55 @@ fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Checks `X-Twilio-Signature` against every Twilio line's token (a group may hold numbers under
-/// more than one account), over the URL Twilio was given: our public URL plus the path and query.
-fn verify_twilio(
-    state: &AppState,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-    params: &[(String, String)],
-) -> Result<(), WebError> {
-    let signature = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or(WebError::Forbidden("missing X-Twilio-Signature"))?;
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = format!(
-        "{}{path}",
-        state.settings.public_url.as_str().trim_end_matches('/')
-    );
-    let signed_by_us = state.settings.lines.iter().any(|line| match &line.gateway {
-        LineGateway::Twilio(creds) => {
-            use secrecy::ExposeSecret;
-            twilio::verify(creds.auth_token.expose_secret(), &url, params, signature)
+/// A Twilio form post whose `X-Twilio-Signature` checked out, as name/value pairs.
+///
+/// The signature is tried against every Twilio line's token (a group may hold numbers under more
+/// than one account), over the URL Twilio was given: our public URL plus the path and query.
+pub struct TwilioForm(Vec<(String, String)>);
+
+impl FromRequest<AppState> for TwilioForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let path = req
+            .uri()
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.as_str().to_string());
+        let signature = req
+            .headers()
+            .get("x-twilio-signature")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        // Too large a body is refused here with 413, before any work.
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Some(signature) = signature else {
+            return Err(WebError::Forbidden("missing X-Twilio-Signature").into_response());
+        };
+        let params = form_pairs(&body);
+        let url = format!(
+            "{}{path}",
+            state.settings.public_url.as_str().trim_end_matches('/')
+        );
+        let signed_by_us = state.settings.lines.iter().any(|line| match &line.gateway {
+            LineGateway::Twilio(creds) => {
+                twilio::verify(creds.auth_token.expose_secret(), &url, &params, &signature)
+            }
+            LineGateway::Console => false,
+        });
+        if !signed_by_us {
+            tracing::warn!("rejected a Twilio webhook with a bad signature");
+            return Err(WebError::Forbidden("signature check failed").into_response());
         }
-        LineGateway::Console => false,
-    });
-    if signed_by_us {
-        Ok(())
-    } else {
-        tracing::warn!("rejected a Twilio webhook with a bad signature");
-        Err(WebError::Forbidden("signature check failed"))
+        Ok(TwilioForm(params))
     }
 }
 
 pub async fn twilio_sms(
     State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    TwilioForm(params): TwilioForm,
 ) -> Result<Response, WebError> {
-    let params = form_pairs(&body);
-    verify_twilio(&state, &uri, &headers, &params)?;
     let msg = twilio::parse_inbound(&params, state.settings.default_region)?;
     if state.settings.line_by_number(&msg.line).is_none() {
         return Err(WebError::NotFound(format!(
@@ -75,20 +86,20 @@ pub async fn twilio_sms(
             "duplicate webhook acknowledged and ignored"
         );
     }
-    Ok(([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML).into_response())
+    Ok(empty_twiml())
 }
 
 pub async fn twilio_status(
     State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    TwilioForm(params): TwilioForm,
 ) -> Result<Response, WebError> {
-    let params = form_pairs(&body);
-    verify_twilio(&state, &uri, &headers, &params)?;
     let report = twilio::parse_status(&params)?;
     record_delivery(&state, &report).await?;
-    Ok(([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML).into_response())
+    Ok(empty_twiml())
+}
+
+fn empty_twiml() -> Response {
+    ([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML).into_response()
 }
 
 /// Moves a sent text forward to the reported state. Duplicate, late or out-of-order reports change
