@@ -57,7 +57,26 @@ async fn mock_twilio() -> String {
 
 struct Target {
     url: String,
+    db: aidline::store::Db,
     shutdown: CancellationToken,
+}
+
+impl Target {
+    /// Waits for the outbox worker to send every queued reply; returns how long that took.
+    async fn outbox_drained(&self) -> Duration {
+        let started = Instant::now();
+        loop {
+            let queued: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM outbound_messages WHERE state = 'queued'")
+                    .fetch_one(self.db.pool())
+                    .await
+                    .unwrap();
+            if queued == 0 {
+                return started.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 async fn start(database_url: &str) -> Target {
@@ -83,9 +102,11 @@ async fn start(database_url: &str) -> Target {
         .unwrap();
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
+    let db = app.state.db.clone();
     tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
     Target {
         url: format!("{base}/webhooks/twilio/sms"),
+        db,
         shutdown,
     }
 }
@@ -199,6 +220,12 @@ async fn run(name: &str, database_url: &str) {
         "{name}: throughput {per_second:.0} messages/s ({count} messages, {concurrency} senders), p50 {:.2} ms, p99 {:.2} ms",
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99)
+    );
+    // The replies are still going out; let them, so the next run is not measuring this one's tail.
+    let drain = target.outbox_drained().await;
+    println!(
+        "{name}: the outbox finished sending {count} replies {:.2} s after the last webhook",
+        drain.as_secs_f64()
     );
     let mut latencies = fixed_rate(&target, rate, seconds).await;
     latencies.sort();

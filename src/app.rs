@@ -32,6 +32,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Intake(#[from] crate::intake::IntakeError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -72,7 +74,7 @@ impl App {
         db.migrate().await?;
         let settings = Arc::new(settings);
         let wake = Arc::new(Notify::new());
-        let intake = Intake::new(
+        let intake = Intake::start(
             db.clone(),
             clock.clone(),
             settings.clone(),

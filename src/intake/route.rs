@@ -1,227 +1,124 @@
 //! Deciding what one text means, in the order DESIGN.md fixes: compliance words first, then the
-//! contact's conversation, else a new conversation on the line's flow.
+//! contact's conversation, else a new conversation on the line's flow. Routing only adds to the
+//! batch's [`Plan`]; nothing here touches the database.
 
-use std::collections::BTreeMap;
-
-use super::Intake;
+use super::plan::Plan;
 use crate::compliance::{self, Keyword};
-use crate::config::{Line, OptOutReplies};
-use crate::flow::{Effect, Step};
-use crate::store::contacts::{Contact, OptChange};
+use crate::config::{Line, OptOutReplies, Settings};
+use crate::flow::{Effect, Flows, Step};
+use crate::phone::Phone;
+use crate::store::contacts::OptChange;
 use crate::store::inbound::InboundRow;
-use crate::store::outbound::{Kind, NewOutbound};
-use crate::store::requests::NewRequest;
-use crate::store::{Conn, StoreError, contacts, outbound, requests, sessions};
+use crate::store::outbound::Kind;
 
-pub(super) struct Outcome {
-    /// Stored on the inbound row, for dispatchers and for debugging without reading bodies.
-    pub label: &'static str,
-    pub queued_texts: bool,
-}
-
-fn outcome(label: &'static str, queued_texts: bool) -> Outcome {
-    Outcome {
-        label,
-        queued_texts,
-    }
-}
-
-/// Handles `msg` inside the caller's transaction, which holds the contact's lock.
-pub(super) async fn handle(
-    intake: &Intake,
-    conn: &mut Conn,
-    contact: &Contact,
-    msg: &InboundRow,
+/// Routes one text; returns the outcome label stored on the inbound row (it says what happened
+/// without repeating what was said).
+pub(super) fn route(
+    settings: &Settings,
+    flows: &Flows,
+    plan: &mut Plan,
+    text: &InboundRow,
     now: i64,
-) -> Result<Outcome, StoreError> {
-    let line_number = crate::phone::Phone::from_stored(msg.line.clone());
-    let Some(line) = intake.settings.line_by_number(&line_number) else {
-        tracing::warn!(inbound_id = msg.id, "text for a line no longer configured");
-        return Ok(outcome("unknown_line", false));
+) -> &'static str {
+    let Some(line) = settings.line_by_number(&Phone::from_stored(text.line.clone())) else {
+        tracing::warn!(inbound_id = text.id, "text for a line no longer configured");
+        return "unknown_line";
     };
-    let reply = Replier {
-        contact,
-        line,
-        inbound_id: msg.id,
-        now,
+    let Some(contact) = plan.contact(text.contact_id) else {
+        return "unknown_contact";
     };
-    if let Some(keyword) = compliance::classify(&msg.body, contact.is_opted_out()) {
-        return handle_keyword(conn, &reply, keyword).await;
+    let opted_out = contact.is_opted_out();
+    if let Some(keyword) = compliance::classify(&text.body, opted_out) {
+        return keyword_outcome(plan, line, text, keyword, now);
     }
-    if contact.is_opted_out() {
+    if opted_out {
         // They asked for no texts; keep what they sent, answer nothing.
-        return Ok(outcome("opted_out", false));
+        return "opted_out";
     }
-    let flows = &intake.flows;
-    let active = sessions::active(conn, contact.id).await?;
-    let (session_id, step) = match active {
-        Some((id, session)) => match flows.get(&session.flow) {
-            Some(flow) => (Some(id), flow.advance(session, &msg.body)),
-            None => {
-                // The flow was removed from the files: close this conversation and start over.
-                sessions::end(conn, id, "flow_removed", now).await?;
-                (None, start(intake, line, contact)?)
-            }
-        },
-        None => (None, start(intake, line, contact)?),
+    let language = contact.language.clone();
+    let continued = plan
+        .active_session(text.contact_id)
+        .cloned()
+        .and_then(|session| Some(flows.get(&session.flow)?.advance(session, &text.body)));
+    let (label, step) = match continued {
+        Some(step) => ("flow", step),
+        None => {
+            // No conversation, or its flow was removed from the files: begin the line's flow.
+            plan.end_session(text.contact_id, "flow_removed");
+            let Some(flow) = flows.get(&line.flow) else {
+                // Start-up refuses a line whose flow is missing; a reload may not have.
+                return "no_flow";
+            };
+            ("flow_started", flow.start(language.as_deref()))
+        }
     };
-    let label = if session_id.is_some() {
-        "flow"
-    } else {
-        "flow_started"
-    };
-    let queued = apply(conn, &reply, session_id, step).await?;
-    Ok(outcome(label, queued))
+    apply_step(plan, line, text, step);
+    label
 }
 
-fn start(intake: &Intake, line: &Line, contact: &Contact) -> Result<Step, StoreError> {
-    let flow = intake.flows.get(&line.flow).ok_or_else(|| {
-        // Start-up refuses a line whose flow is missing, so this is a broken invariant.
-        StoreError::Corrupt(format!("the line's flow `{}` is not loaded", line.flow))
-    })?;
-    Ok(flow.start(contact.language.as_deref()))
-}
-
-/// Writes outbound texts for one inbound text.
-struct Replier<'a> {
-    contact: &'a Contact,
-    line: &'a Line,
-    inbound_id: i64,
-    now: i64,
-}
-
-impl Replier<'_> {
-    async fn send(&self, conn: &mut Conn, body: &str, kind: Kind) -> Result<(), StoreError> {
-        outbound::enqueue(
-            conn,
-            &NewOutbound {
-                contact_id: self.contact.id,
-                line: self.line.number.as_str(),
-                to: &self.contact.phone,
-                body,
-                kind,
-                inbound_id: Some(self.inbound_id),
-            },
-            self.now,
-        )
-        .await?;
-        Ok(())
-    }
-}
-
-async fn handle_keyword(
-    conn: &mut Conn,
-    reply: &Replier<'_>,
+fn keyword_outcome(
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
     keyword: Keyword,
-) -> Result<Outcome, StoreError> {
-    let contact = reply.contact;
-    let line = reply.line.number.as_str();
+    now: i64,
+) -> &'static str {
+    let contact_id = text.contact_id;
+    let (opted_out, language) = match plan.contact(contact_id) {
+        Some(c) => (c.is_opted_out(), c.language.clone()),
+        None => return "unknown_contact",
+    };
+    let line_number = line.number.as_str();
     let label = match keyword {
         Keyword::OptOut => {
-            if !contact.is_opted_out() {
-                contacts::record_opt_change(
-                    conn,
-                    contact.id,
-                    OptChange::OptOut,
-                    "keyword",
-                    line,
-                    reply.now,
-                )
-                .await?;
+            if !opted_out {
+                plan.set_opted_out(contact_id, OptChange::OptOut, line_number, now);
             }
-            if let Some((id, _)) = sessions::active(conn, contact.id).await? {
-                sessions::end(conn, id, "opted_out", reply.now).await?;
-            }
+            plan.end_session(contact_id, "opted_out");
             "opt_out"
         }
         Keyword::OptIn => {
-            if contact.is_opted_out() {
-                contacts::record_opt_change(
-                    conn,
-                    contact.id,
-                    OptChange::OptIn,
-                    "keyword",
-                    line,
-                    reply.now,
-                )
-                .await?;
+            if opted_out {
+                plan.set_opted_out(contact_id, OptChange::OptIn, line_number, now);
             }
             "opt_in"
         }
         // Someone opted out gets nothing but the opt-out confirmation, HELP included.
-        Keyword::Help if contact.is_opted_out() => return Ok(outcome("help", false)),
+        Keyword::Help if opted_out => return "help",
         Keyword::Help => "help",
     };
-    if reply.line.opt_out_replies == OptOutReplies::Gateway {
-        return Ok(outcome(label, false));
+    if line.opt_out_replies == OptOutReplies::Ours {
+        let body = compliance::confirmation(keyword, language.as_deref());
+        plan.reply(
+            contact_id,
+            line_number,
+            text.id,
+            body,
+            Kind::OptOutConfirmation,
+        );
     }
-    let text = compliance::confirmation(keyword, contact.language.as_deref());
-    reply.send(conn, text, Kind::OptOutConfirmation).await?;
-    Ok(outcome(label, true))
+    label
 }
 
-/// Carries out a step's effects and saves the session, all in the caller's transaction.
-async fn apply(
-    conn: &mut Conn,
-    reply: &Replier<'_>,
-    session_id: Option<i64>,
-    step: Step,
-) -> Result<bool, StoreError> {
-    let (contact, now) = (reply.contact, reply.now);
-    let line = reply.line.number.as_str();
-    let session_id = match session_id {
-        Some(id) => {
-            sessions::update(conn, id, &step.session, now).await?;
-            id
-        }
-        None => sessions::insert(conn, contact.id, line, &step.session, now).await?,
-    };
-    let mut queued = false;
-    for effect in &step.effects {
+/// Adds a step's effects and the session it leaves behind to the plan.
+fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
+    let contact_id = text.contact_id;
+    let line_number = line.number.as_str();
+    let answers = step.session.answers.clone();
+    let ended = step.ended.map(|e| e.as_str());
+    let session = plan.save_session(contact_id, line_number, step.session, ended);
+    for effect in step.effects {
         match effect {
-            Effect::Reply(text) => {
-                reply.send(conn, text, Kind::Reply).await?;
-                queued = true;
-            }
-            Effect::SetLanguage(language) => {
-                contacts::set_language(conn, contact.id, language).await?;
-            }
+            Effect::Reply(body) => plan.reply(contact_id, line_number, text.id, &body, Kind::Reply),
+            Effect::SetLanguage(language) => plan.set_language(contact_id, &language),
             Effect::CreateRequest { queue, fields } => {
-                create_request(conn, reply, session_id, queue, fields).await?;
+                plan.request(contact_id, line_number, session, queue, fields)
             }
             Effect::Handoff { reason } => {
-                let mut fields = step.session.answers.clone();
-                fields.insert("handoff_reason".into(), reason.clone());
-                create_request(conn, reply, session_id, "handoff", &fields).await?;
+                let mut fields = answers.clone();
+                fields.insert("handoff_reason".into(), reason);
+                plan.request(contact_id, line_number, session, "handoff".into(), fields);
             }
         }
     }
-    if let Some(ended) = step.ended {
-        sessions::end(conn, session_id, ended.as_str(), now).await?;
-    }
-    Ok(queued)
-}
-
-async fn create_request(
-    conn: &mut Conn,
-    reply: &Replier<'_>,
-    session_id: i64,
-    queue: &str,
-    fields: &BTreeMap<String, String>,
-) -> Result<(), StoreError> {
-    let (id, code) = requests::create(
-        conn,
-        &NewRequest {
-            contact_id: reply.contact.id,
-            line: reply.line.number.as_str(),
-            queue,
-            fields,
-            session_id: Some(session_id),
-            actor: "flow",
-        },
-        reply.now,
-    )
-    .await?;
-    tracing::info!(request_id = id, code = %code, queue, "request created");
-    Ok(())
 }

@@ -113,56 +113,57 @@ impl Outbox {
             }
             let now = self.clock.now_ms();
             let mut tx = self.db.begin().await?;
+            let mut sent = Vec::with_capacity(results.len());
             for (msg, result) in results {
-                self.record(&mut tx, &msg, result, now).await?;
+                match result {
+                    Ok(gateway_id) => sent.push((msg.id, gateway_id)),
+                    Err(unsent) => self.record_unsent(&mut tx, &msg, unsent, now).await?,
+                }
             }
+            outbound::mark_sent_many(&mut tx, &sent, now).await?;
             tx.commit().await?;
+            tracing::info!(sent = sent.len(), "texts sent");
         }
     }
 
     /// Tries one text; touches no database, so a whole batch can be recorded at once.
-    async fn attempt(&self, msg: &Claimed) -> Attempt {
+    async fn attempt(&self, msg: &Claimed) -> Result<Option<String>, Unsent> {
         // The last line of defence for opted-out numbers, whatever queued the text.
         if msg.opted_out && msg.kind != Kind::OptOutConfirmation {
-            return Attempt::Suppressed;
+            return Err(Unsent::Suppressed);
         }
         let line_number = crate::phone::Phone::from_stored(msg.line.clone());
         let Some(line) = self.settings.line_by_number(&line_number) else {
-            return Attempt::NoLine;
+            return Err(Unsent::NoLine);
         };
         let callback = format!(
             "{}/webhooks/{}/status",
             self.settings.public_url.as_str().trim_end_matches('/'),
             line.gateway.name()
         );
-        match gateway::send(&self.http, line, &msg.to, &msg.body, &callback).await {
-            Ok(gateway_id) => Attempt::Sent(gateway_id),
-            Err(e) => Attempt::Failed(e),
-        }
+        gateway::send(&self.http, line, &msg.to, &msg.body, &callback)
+            .await
+            .map_err(Unsent::Failed)
     }
 
-    async fn record(
+    async fn record_unsent(
         &self,
         tx: &mut Conn,
         msg: &Claimed,
-        attempt: Attempt,
+        unsent: Unsent,
         now: i64,
     ) -> Result<(), StoreError> {
         let id = msg.id;
-        match attempt {
-            Attempt::Sent(gateway_id) => {
-                outbound::mark_sent(tx, id, gateway_id.as_deref(), now).await?;
-                tracing::info!(outbound_id = id, "text sent");
-            }
-            Attempt::Suppressed => {
+        match unsent {
+            Unsent::Suppressed => {
                 outbound::finish_unsent(tx, id, "suppressed", None, "recipient opted out", now)
                     .await?;
             }
-            Attempt::NoLine => {
+            Unsent::NoLine => {
                 outbound::finish_unsent(tx, id, "failed", None, "line no longer configured", now)
                     .await?;
             }
-            Attempt::Failed(SendError::Retryable {
+            Unsent::Failed(SendError::Retryable {
                 detail,
                 retry_after,
             }) => {
@@ -180,11 +181,11 @@ impl Outbox {
                     tracing::warn!(outbound_id = id, retry_in_ms = delay.as_millis() as u64, error = %detail, "send failed; will retry");
                 }
             }
-            Attempt::Failed(SendError::Permanent { code, detail }) => {
+            Unsent::Failed(SendError::Permanent { code, detail }) => {
                 outbound::finish_unsent(tx, id, "failed", code.as_deref(), &detail, now).await?;
                 tracing::warn!(outbound_id = id, code = ?code, "text failed permanently");
             }
-            Attempt::Failed(SendError::RecipientOptedOut { code }) => {
+            Unsent::Failed(SendError::RecipientOptedOut { code }) => {
                 let detail = "recipient opted out at the gateway";
                 outbound::finish_unsent(tx, id, "failed", Some(&code), detail, now).await?;
                 let source = format!("gateway:{code}");
@@ -204,9 +205,8 @@ impl Outbox {
     }
 }
 
-/// What became of one try at sending a text.
-enum Attempt {
-    Sent(Option<String>),
+/// Why a text was not sent this time.
+enum Unsent {
     Suppressed,
     NoLine,
     Failed(SendError),

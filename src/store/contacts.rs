@@ -1,6 +1,6 @@
 //! `contacts` and `opt_events`: everyone who texts a line, and their opt-out history.
 
-use super::{Conn, StoreError};
+use super::{Backend, Conn, StoreError, value_list};
 use crate::phone::Phone;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,32 +21,51 @@ impl Contact {
     }
 }
 
-/// Finds or creates the contact for `phone`.
-pub async fn upsert(conn: &mut Conn, phone: &Phone, now: i64) -> Result<Contact, StoreError> {
-    Ok(sqlx::query_as(
-        "INSERT INTO contacts (phone, created_at, last_seen_at) VALUES ($1, $2, $2) \
+/// Finds or creates the contacts for `phones` (each listed once); returns (phone, id) pairs.
+pub async fn upsert_many(
+    conn: &mut Conn,
+    phones: &[&str],
+    now: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows: Vec<String> = (0..phones.len())
+        .map(|i| format!("(${}, $1, $1)", i + 2))
+        .collect();
+    let sql = format!(
+        "INSERT INTO contacts (phone, created_at, last_seen_at) VALUES {} \
          ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-         RETURNING id, phone, language, opted_out_at",
-    )
-    .bind(phone.as_str())
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
+         RETURNING phone, id",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
+    for phone in phones {
+        query = query.bind(*phone);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
-/// Takes the contact's lock for the rest of the transaction and returns the contact as it is now.
+/// Locks the contacts for the rest of the transaction and returns them as they are now.
 ///
-/// The first statement of the transaction is a write, so on PostgreSQL it holds the row lock until
-/// commit (across every copy of the service) and on SQLite it takes the write lock before any read.
-pub async fn lock(conn: &mut Conn, id: i64, now: i64) -> Result<Contact, StoreError> {
-    Ok(sqlx::query_as(
-        "UPDATE contacts SET last_seen_at = $1 WHERE id = $2 \
-         RETURNING id, phone, language, opted_out_at",
-    )
-    .bind(now)
-    .bind(id)
-    .fetch_one(conn)
-    .await?)
+/// On PostgreSQL the rows are locked in id order, so copies of the service sharing the database
+/// queue behind each other instead of deadlocking. On SQLite the transaction already has the one
+/// writer connection to itself.
+pub async fn lock_many(
+    conn: &mut Conn,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<Vec<Contact>, StoreError> {
+    let for_update = match backend {
+        Backend::Postgres => "FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "SELECT id, phone, language, opted_out_at FROM contacts WHERE id IN ({}) ORDER BY id {for_update}",
+        value_list(1, ids.len())
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
 pub async fn set_language(conn: &mut Conn, id: i64, language: &str) -> Result<(), StoreError> {

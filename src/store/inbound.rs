@@ -1,6 +1,8 @@
 //! `inbound_messages`: every text that reached us, stored before the webhook is answered.
 
-use super::{Conn, StoreError};
+use std::collections::BTreeMap;
+
+use super::{Conn, StoreError, value_list, value_rows};
 
 pub struct NewInbound<'a> {
     pub gateway: &'a str,
@@ -15,65 +17,84 @@ pub struct NewInbound<'a> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InboundRow {
     pub id: i64,
+    pub contact_id: i64,
     pub line: String,
     pub body: String,
 }
 
-/// Stores a text; `None` when the gateway already delivered this one (a retried webhook).
-pub async fn insert(conn: &mut Conn, msg: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
-    let id = sqlx::query_scalar(
+/// Stores texts; returns (gateway, gateway_id, id) for each one not seen before. A text the
+/// gateway already delivered (a retried webhook) gets no row back.
+pub async fn insert_many(
+    conn: &mut Conn,
+    msgs: &[NewInbound<'_>],
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let sql = format!(
         "INSERT INTO inbound_messages \
-         (gateway, gateway_id, line, contact_id, body, num_media, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING id",
-    )
-    .bind(msg.gateway)
-    .bind(msg.gateway_id)
-    .bind(msg.line)
-    .bind(msg.contact_id)
-    .bind(msg.body)
-    .bind(msg.num_media)
-    .bind(msg.received_at)
-    .fetch_optional(conn)
-    .await?;
-    Ok(id)
+         (gateway, gateway_id, line, contact_id, body, num_media, received_at) VALUES {} \
+         ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING gateway, gateway_id, id",
+        value_rows(1, msgs.len(), 7)
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for m in msgs {
+        query = query
+            .bind(m.gateway)
+            .bind(m.gateway_id)
+            .bind(m.line)
+            .bind(m.contact_id)
+            .bind(m.body)
+            .bind(m.num_media)
+            .bind(m.received_at);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
-/// The contact's oldest text not yet handled, up to and including `up_to`.
-pub async fn next_unhandled(
+/// Every unhandled text of these contacts, oldest first.
+pub async fn unhandled_for(
     conn: &mut Conn,
-    contact_id: i64,
-    up_to: i64,
-) -> Result<Option<InboundRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT id, line, body FROM inbound_messages \
-         WHERE contact_id = $1 AND handled_at IS NULL AND id <= $2 ORDER BY id LIMIT 1",
-    )
-    .bind(contact_id)
-    .bind(up_to)
-    .fetch_optional(conn)
-    .await?)
+    contact_ids: &[i64],
+) -> Result<Vec<InboundRow>, StoreError> {
+    let sql = format!(
+        "SELECT id, contact_id, line, body FROM inbound_messages \
+         WHERE handled_at IS NULL AND contact_id IN ({}) ORDER BY id",
+        value_list(1, contact_ids.len())
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for id in contact_ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
-pub async fn mark_handled(
+/// Marks texts handled, each with its outcome label.
+pub async fn mark_handled_many(
     conn: &mut Conn,
-    id: i64,
-    outcome: &str,
+    handled: &[(i64, &'static str)],
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE inbound_messages SET handled_at = $1, outcome = $2 WHERE id = $3")
-        .bind(now)
-        .bind(outcome)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let mut by_outcome: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (id, outcome) in handled {
+        by_outcome.entry(outcome).or_default().push(*id);
+    }
+    for (outcome, ids) in by_outcome {
+        let sql = format!(
+            "UPDATE inbound_messages SET handled_at = $1, outcome = $2 WHERE id IN ({})",
+            value_list(3, ids.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(outcome);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// Contacts with stored but unhandled texts, and the newest such text of each.
-pub async fn unhandled_by_contact(conn: &mut Conn) -> Result<Vec<(i64, i64)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT contact_id, MAX(id) FROM inbound_messages WHERE handled_at IS NULL \
+/// Contacts with stored but unhandled texts, the longest waiting first.
+pub async fn contacts_with_unhandled(conn: &mut Conn) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT contact_id FROM inbound_messages WHERE handled_at IS NULL \
          GROUP BY contact_id ORDER BY MIN(id)",
     )
     .fetch_all(conn)

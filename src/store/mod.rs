@@ -30,6 +30,23 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// `$first, $first+1, …` for an `IN (…)` list of `count` values.
+pub(crate) fn value_list(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($first, …), (…)` for `rows` rows of `cols` values each. Bound values carry their types, so
+/// PostgreSQL needs no casts even inside a bare `VALUES`.
+pub(crate) fn value_rows(first: usize, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", value_list(first + r * cols, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

@@ -1,7 +1,7 @@
 //! `outbound_messages`: the outbox. A row per text we mean to send, written in the transaction
 //! that decided to send it, then claimed and sent by the outbox worker.
 
-use super::{Backend, Conn, StoreError};
+use super::{Backend, Conn, StoreError, value_list, value_rows};
 
 /// Why we are sending a text; compliance confirmations are the one kind an opted-out number gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,21 +35,35 @@ pub struct NewOutbound<'a> {
     pub inbound_id: Option<i64>,
 }
 
-pub async fn enqueue(conn: &mut Conn, msg: &NewOutbound<'_>, now: i64) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO outbound_messages \
-         (contact_id, line, to_phone, body, kind, inbound_id, state, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $7, $7) RETURNING id",
-    )
-    .bind(msg.contact_id)
-    .bind(msg.line)
-    .bind(msg.to)
-    .bind(msg.body)
-    .bind(msg.kind.as_str())
-    .bind(msg.inbound_id)
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
+/// Queues texts; rows go in by the hundred so a large batch stays within parameter limits.
+pub async fn enqueue_many(
+    conn: &mut Conn,
+    msgs: &[NewOutbound<'_>],
+    now: i64,
+) -> Result<(), StoreError> {
+    for chunk in msgs.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({}, 'queued', $1, $1, $1)", value_list(2 + r * 6, 6)))
+            .collect();
+        // Rows are numbered in the order given, which is the order the worker sends them in.
+        let sql = format!(
+            "INSERT INTO outbound_messages (contact_id, line, to_phone, body, kind, inbound_id, \
+             state, next_attempt_at, created_at, updated_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for m in chunk {
+            query = query
+                .bind(m.contact_id)
+                .bind(m.line)
+                .bind(m.to)
+                .bind(m.body)
+                .bind(m.kind.as_str())
+                .bind(m.inbound_id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A claimed row, leased to one worker until its lease runs out.
@@ -116,22 +130,25 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
-/// The gateway took the text.
-pub async fn mark_sent(
+/// The gateway took these texts: (row id, the gateway's message id). One statement for all.
+pub async fn mark_sent_many(
     conn: &mut Conn,
-    id: i64,
-    gateway_id: Option<&str>,
+    sent: &[(i64, Option<String>)],
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE outbound_messages SET state = 'sent', gateway_id = $1, locked_until = NULL, \
-         error_code = NULL, error_detail = NULL, updated_at = $2 WHERE id = $3",
-    )
-    .bind(gateway_id)
-    .bind(now)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    for chunk in sent.chunks(200) {
+        let sql = format!(
+            "UPDATE outbound_messages SET state = 'sent', gateway_id = v.column2, \
+             locked_until = NULL, error_code = NULL, error_detail = NULL, updated_at = $1 \
+             FROM (VALUES {}) AS v WHERE outbound_messages.id = v.column1",
+            value_rows(2, chunk.len(), 2)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (id, gateway_id) in chunk {
+            query = query.bind(*id).bind(gateway_id.as_deref());
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Conn, StoreError};
+use super::{Conn, StoreError, value_list, value_rows};
 use crate::flow::Session;
 
 #[derive(Debug, sqlx::FromRow)]
 struct SessionRow {
     id: i64,
+    contact_id: i64,
     flow_id: String,
     state: String,
     language: String,
@@ -15,50 +16,63 @@ struct SessionRow {
     attempts: i64,
 }
 
-/// The active session and its id, if the contact is mid-conversation.
-pub async fn active(
-    conn: &mut Conn,
-    contact_id: i64,
-) -> Result<Option<(i64, Session)>, StoreError> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT id, flow_id, state, language, answers, attempts FROM sessions \
-         WHERE contact_id = $1 AND ended_at IS NULL",
-    )
-    .bind(contact_id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        let answers: BTreeMap<String, String> = serde_json::from_str(&r.answers)
-            .map_err(|e| StoreError::Corrupt(format!("session {} answers: {e}", r.id)))?;
-        Ok((
-            r.id,
-            Session {
-                flow: r.flow_id,
-                state: r.state,
-                language: r.language,
-                answers,
-                attempts: r.attempts as u32,
-            },
-        ))
-    })
-    .transpose()
+/// An active session as loaded: its id, its contact, and where it stands.
+#[derive(Debug, Clone)]
+pub struct Active {
+    pub id: i64,
+    pub contact_id: i64,
+    pub session: Session,
+}
+
+/// The active sessions of these contacts.
+pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Active>, StoreError> {
+    let sql = format!(
+        "SELECT id, contact_id, flow_id, state, language, answers, attempts FROM sessions \
+         WHERE ended_at IS NULL AND contact_id IN ({})",
+        value_list(1, contact_ids.len())
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for id in contact_ids {
+        query = query.bind(*id);
+    }
+    let rows: Vec<SessionRow> = query.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|r| {
+            let answers: BTreeMap<String, String> = serde_json::from_str(&r.answers)
+                .map_err(|e| StoreError::Corrupt(format!("session {} answers: {e}", r.id)))?;
+            Ok(Active {
+                id: r.id,
+                contact_id: r.contact_id,
+                session: Session {
+                    flow: r.flow_id,
+                    state: r.state,
+                    language: r.language,
+                    answers,
+                    attempts: r.attempts as u32,
+                },
+            })
+        })
+        .collect()
 }
 
 fn answers_json(session: &Session) -> String {
     serde_json::to_string(&session.answers).expect("a string map always serialises")
 }
 
+/// Saves a new session; `ended` when it is already over (it began and finished in one go).
 pub async fn insert(
     conn: &mut Conn,
     contact_id: i64,
     line: &str,
     session: &Session,
+    ended: Option<&str>,
     now: i64,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO sessions \
-         (contact_id, line, flow_id, state, language, answers, attempts, started_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        "INSERT INTO sessions (contact_id, line, flow_id, state, language, answers, attempts, \
+         started_at, updated_at, ended_at, end_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $9 IS NULL THEN NULL ELSE $8 END, $9) \
+         RETURNING id",
     )
     .bind(contact_id)
     .bind(line)
@@ -68,37 +82,37 @@ pub async fn insert(
     .bind(answers_json(session))
     .bind(i64::from(session.attempts))
     .bind(now)
+    .bind(ended)
     .fetch_one(conn)
     .await?)
 }
 
-pub async fn update(
+/// Saves where existing sessions stand, ending those with an end reason, in one statement.
+pub async fn save_many(
     conn: &mut Conn,
-    id: i64,
-    session: &Session,
+    sessions: &[(i64, &Session, Option<&str>)],
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE sessions SET state = $1, language = $2, answers = $3, attempts = $4, \
-         updated_at = $5 WHERE id = $6",
-    )
-    .bind(&session.state)
-    .bind(&session.language)
-    .bind(answers_json(session))
-    .bind(i64::from(session.attempts))
-    .bind(now)
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn end(conn: &mut Conn, id: i64, reason: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id = $3")
-        .bind(now)
-        .bind(reason)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE sessions SET state = v.column2, language = v.column3, answers = v.column4, \
+         attempts = v.column5, updated_at = $1, \
+         ended_at = CASE WHEN v.column6 IS NULL THEN NULL ELSE $1 END, end_reason = v.column6 \
+         FROM (VALUES {}) AS v WHERE sessions.id = v.column1",
+        value_rows(2, sessions.len(), 6)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for (id, session, ended) in sessions {
+        query = query
+            .bind(*id)
+            .bind(&session.state)
+            .bind(&session.language)
+            .bind(answers_json(session))
+            .bind(i64::from(session.attempts))
+            .bind(*ended);
+    }
+    query.execute(conn).await?;
     Ok(())
 }

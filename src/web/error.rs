@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::gateway::PayloadError;
+use crate::intake::IntakeError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,8 @@ pub enum WebError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
 }
 
 impl IntoResponse for WebError {
@@ -25,9 +28,9 @@ impl IntoResponse for WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::BadPayload(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::Store(e) => {
+            WebError::Store(_) | WebError::Intake(_) => {
                 // Opaque to the caller (a gateway retries a 5xx); the cause goes to the log.
-                tracing::error!(error = %e, "request failed");
+                tracing::error!(error = %self, "request failed");
                 return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
             }
         };

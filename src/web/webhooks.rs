@@ -80,7 +80,7 @@ pub async fn twilio_sms(
             msg.line.redacted()
         )));
     }
-    if let Received::Duplicate = state.intake.receive(&msg).await? {
+    if let Received::Duplicate = state.intake.receive(msg).await? {
         tracing::info!(
             gateway = "twilio",
             "duplicate webhook acknowledged and ignored"
@@ -150,7 +150,7 @@ pub async fn console_sms(
         rand::random::<u64>()
     );
     let msg = gateway::console::parse(line, &form_pairs(&body), state.settings.default_region, id)?;
-    let replies = match state.intake.receive(&msg).await? {
+    let replies = match state.intake.receive(msg).await? {
         Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
         Received::Duplicate => Vec::new(),
     };

@@ -19,11 +19,11 @@ on_both_databases! {
             let region: Region = "US".parse().unwrap();
             let phone = Phone::parse("+15557656001", region).unwrap();
             let mut tx = store.begin().await.unwrap();
-            let contact = contacts::upsert(&mut tx, &phone, 1).await.unwrap();
-            inbound::insert(&mut tx, &inbound::NewInbound {
-                gateway: "twilio", gateway_id: "SMleftover", line: LINE, contact_id: contact.id,
+            let contact = contacts::upsert_many(&mut tx, &[phone.as_str()], 1).await.unwrap();
+            inbound::insert_many(&mut tx, &[inbound::NewInbound {
+                gateway: "twilio", gateway_id: "SMleftover", line: LINE, contact_id: contact[0].1,
                 body: "hi", num_media: 0, received_at: 1,
-            }).await.unwrap();
+            }]).await.unwrap();
             tx.commit().await.unwrap();
             store.close().await;
         }

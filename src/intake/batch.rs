@@ -1,0 +1,194 @@
+//! The intake worker: texts arriving together are stored together and handled together.
+//!
+//! Webhooks hand their text to one worker task and wait for the answer. The worker takes whatever
+//! has queued up since its last pass (one text when the line is quiet, dozens under load), stores
+//! it in two statements, then handles every waiting text of those contacts in one transaction.
+//! Committing many texts at once is what lets SQLite, with its single writer, keep up with a
+//! busy line. If a batch fails, its texts are retried one contact at a time, so one bad text
+//! cannot hold up the others.
+
+use std::collections::{BTreeSet, HashMap};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::plan::Plan;
+use super::{Intake, IntakeError, Received, route};
+use crate::gateway::Inbound;
+use crate::store::{StoreError, contacts, inbound, sessions};
+
+/// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
+const MAX_BATCH: usize = 128;
+
+pub(super) enum Job {
+    Receive {
+        text: Inbound,
+        done: oneshot::Sender<Result<Received, IntakeError>>,
+    },
+    /// Handle what a contact has waiting (recovery after a crash).
+    Handle {
+        contact_id: i64,
+        done: oneshot::Sender<Result<(), IntakeError>>,
+    },
+}
+
+pub(super) async fn run(intake: Intake, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        process(&intake, std::mem::take(&mut batch)).await;
+    }
+}
+
+async fn process(intake: &Intake, jobs: Vec<Job>) {
+    let texts: Vec<&Inbound> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Receive { text, .. } => Some(text),
+            Job::Handle { .. } => None,
+        })
+        .collect();
+    let stored = store_with_fallback(intake, &texts).await;
+
+    let mut contact_ids = BTreeSet::new();
+    for (contact_id, _) in stored.iter().flatten().flatten() {
+        contact_ids.insert(*contact_id);
+    }
+    for job in &jobs {
+        if let Job::Handle { contact_id, .. } = job {
+            contact_ids.insert(*contact_id);
+        }
+    }
+    let handled = handle_with_fallback(intake, contact_ids.into_iter().collect()).await;
+
+    let mut stored = stored.into_iter();
+    for job in jobs {
+        match job {
+            Job::Receive { done, .. } => {
+                let result = match stored.next().expect("one result per text") {
+                    Err(e) => Err(e),
+                    Ok(None) => Ok(Received::Duplicate),
+                    Ok(Some((contact_id, inbound_id))) => handled[&contact_id]
+                        .clone()
+                        .map(|()| Received::Handled { inbound_id }),
+                };
+                let _ = done.send(result);
+            }
+            Job::Handle { contact_id, done } => {
+                let _ = done.send(handled[&contact_id].clone());
+            }
+        }
+    }
+}
+
+type Stored = Result<Option<(i64, i64)>, IntakeError>;
+
+/// Stores the texts; for each, (contact, inbound id), or `None` for a retried webhook.
+async fn store_with_fallback(intake: &Intake, texts: &[&Inbound]) -> Vec<Stored> {
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    match store(intake, texts).await {
+        Ok(stored) => stored.into_iter().map(Ok).collect(),
+        Err(e) if texts.len() == 1 => vec![Err(e.into())],
+        Err(e) => {
+            tracing::warn!(error = %e, texts = texts.len(), "storing a batch failed; storing one by one");
+            let mut each = Vec::with_capacity(texts.len());
+            for text in texts {
+                each.push(
+                    store(intake, &[*text])
+                        .await
+                        .map(|mut s| s.remove(0))
+                        .map_err(Into::into),
+                );
+            }
+            each
+        }
+    }
+}
+
+/// Two statements, no transaction: once the insert is done the texts cannot be lost, and a
+/// contact row without a text is harmless.
+async fn store(intake: &Intake, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
+    let now = intake.clock.now_ms();
+    let mut conn = intake.db.acquire().await?;
+    let phones: BTreeSet<&str> = texts.iter().map(|t| t.from.as_str()).collect();
+    let phones: Vec<&str> = phones.into_iter().collect();
+    let ids: HashMap<String, i64> = contacts::upsert_many(&mut conn, &phones, now)
+        .await?
+        .into_iter()
+        .collect();
+    let rows: Vec<inbound::NewInbound> = texts
+        .iter()
+        .map(|t| inbound::NewInbound {
+            gateway: t.gateway,
+            gateway_id: &t.gateway_id,
+            line: t.line.as_str(),
+            contact_id: ids[t.from.as_str()],
+            body: &t.body,
+            num_media: i64::from(t.num_media),
+            received_at: now,
+        })
+        .collect();
+    let mut inserted: HashMap<(String, String), i64> = inbound::insert_many(&mut conn, &rows)
+        .await?
+        .into_iter()
+        .map(|(gateway, gateway_id, id)| ((gateway, gateway_id), id))
+        .collect();
+    // A gateway id twice in one batch is stored once; the later copy is the duplicate.
+    Ok(texts
+        .iter()
+        .zip(&rows)
+        .map(|(text, row)| {
+            let id = inserted.remove(&(text.gateway.to_string(), text.gateway_id.clone()))?;
+            tracing::info!(inbound_id = id, gateway = text.gateway, from = %text.from.redacted(), "text received");
+            Some((row.contact_id, id))
+        })
+        .collect())
+}
+
+/// Handles every waiting text of the contacts; one result per contact.
+async fn handle_with_fallback(
+    intake: &Intake,
+    contact_ids: Vec<i64>,
+) -> HashMap<i64, Result<(), IntakeError>> {
+    if contact_ids.is_empty() {
+        return HashMap::new();
+    }
+    match handle(intake, &contact_ids).await {
+        Ok(()) => contact_ids.into_iter().map(|id| (id, Ok(()))).collect(),
+        Err(e) if contact_ids.len() == 1 => HashMap::from([(contact_ids[0], Err(e.into()))]),
+        Err(e) => {
+            tracing::warn!(error = %e, contacts = contact_ids.len(), "a batch failed; handling one contact at a time");
+            let mut each = HashMap::with_capacity(contact_ids.len());
+            for id in contact_ids {
+                each.insert(id, handle(intake, &[id]).await.map_err(Into::into));
+            }
+            each
+        }
+    }
+}
+
+/// One transaction: lock the contacts, load their waiting texts and conversations, route each
+/// text in arrival order, write the plan.
+async fn handle(intake: &Intake, contact_ids: &[i64]) -> Result<(), StoreError> {
+    let now = intake.clock.now_ms();
+    let mut tx = intake.db.begin().await?;
+    let locked = contacts::lock_many(&mut tx, intake.db.backend(), contact_ids).await?;
+    let texts = inbound::unhandled_for(&mut tx, contact_ids).await?;
+    if texts.is_empty() {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let active = sessions::active_for(&mut tx, contact_ids).await?;
+    let mut plan = Plan::new(locked, active);
+    for text in &texts {
+        let outcome = route::route(&intake.settings, &intake.flows, &mut plan, text, now);
+        plan.handled(text.id, outcome);
+        tracing::debug!(inbound_id = text.id, outcome, "text handled");
+    }
+    let queued = plan.apply(&mut tx, now).await?;
+    tx.commit().await?;
+    if queued {
+        intake.outbox_wake.notify_one();
+    }
+    Ok(())
+}

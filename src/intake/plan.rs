@@ -1,0 +1,232 @@
+//! What handling a batch of texts will write, built up in memory as each text is routed, then
+//! written in a handful of statements inside the batch's transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::flow::Session;
+use crate::store::contacts::{self, Contact, OptChange};
+use crate::store::outbound::{self, Kind, NewOutbound};
+use crate::store::requests::{self, NewRequest};
+use crate::store::sessions::{self, Active};
+use crate::store::{Conn, StoreError, inbound};
+
+/// A conversation touched by the batch: one loaded from the database or one begun here.
+struct Tracked {
+    stored_id: Option<i64>,
+    contact_id: i64,
+    line: String,
+    session: Session,
+    ended: Option<&'static str>,
+}
+
+struct PlannedReply {
+    contact_id: i64,
+    line: String,
+    body: String,
+    kind: Kind,
+    inbound_id: i64,
+}
+
+struct PlannedRequest {
+    contact_id: i64,
+    line: String,
+    queue: String,
+    fields: BTreeMap<String, String>,
+    session: usize,
+}
+
+pub(super) struct Plan {
+    contacts: HashMap<i64, (Contact, Option<usize>)>,
+    sessions: Vec<Tracked>,
+    opt_changes: Vec<(i64, OptChange, String)>,
+    languages: Vec<(i64, String)>,
+    requests: Vec<PlannedRequest>,
+    replies: Vec<PlannedReply>,
+    handled: Vec<(i64, &'static str)>,
+}
+
+impl Plan {
+    /// Starts from the locked contacts and their active sessions.
+    pub fn new(contacts: Vec<Contact>, active: Vec<Active>) -> Plan {
+        let mut plan = Plan {
+            contacts: contacts.into_iter().map(|c| (c.id, (c, None))).collect(),
+            sessions: Vec::new(),
+            opt_changes: Vec::new(),
+            languages: Vec::new(),
+            requests: Vec::new(),
+            replies: Vec::new(),
+            handled: Vec::new(),
+        };
+        for a in active {
+            let index = plan.sessions.len();
+            plan.sessions.push(Tracked {
+                stored_id: Some(a.id),
+                contact_id: a.contact_id,
+                line: String::new(),
+                session: a.session,
+                ended: None,
+            });
+            if let Some(entry) = plan.contacts.get_mut(&a.contact_id) {
+                entry.1 = Some(index);
+            }
+        }
+        plan
+    }
+
+    pub fn contact(&self, id: i64) -> Option<&Contact> {
+        self.contacts.get(&id).map(|(c, _)| c)
+    }
+
+    /// The contact's conversation in progress, as this batch has left it so far.
+    pub fn active_session(&self, contact_id: i64) -> Option<&Session> {
+        let index = self.contacts.get(&contact_id)?.1?;
+        Some(&self.sessions[index].session)
+    }
+
+    pub fn set_opted_out(&mut self, contact_id: i64, change: OptChange, line: &str, now: i64) {
+        if let Some((contact, _)) = self.contacts.get_mut(&contact_id) {
+            contact.opted_out_at = match change {
+                OptChange::OptOut => Some(now),
+                OptChange::OptIn => None,
+            };
+            self.opt_changes
+                .push((contact_id, change, line.to_string()));
+        }
+    }
+
+    pub fn set_language(&mut self, contact_id: i64, language: &str) {
+        if let Some((contact, _)) = self.contacts.get_mut(&contact_id) {
+            contact.language = Some(language.to_string());
+            self.languages.push((contact_id, language.to_string()));
+        }
+    }
+
+    /// Records where the contact's conversation now stands (beginning one if `line` names where a
+    /// new one starts), ending it with `ended`.
+    pub fn save_session(
+        &mut self,
+        contact_id: i64,
+        line: &str,
+        session: Session,
+        ended: Option<&'static str>,
+    ) -> usize {
+        let current = self.contacts.get(&contact_id).and_then(|(_, s)| *s);
+        let index = match current {
+            Some(index) => {
+                let tracked = &mut self.sessions[index];
+                tracked.session = session;
+                tracked.ended = ended;
+                index
+            }
+            None => {
+                self.sessions.push(Tracked {
+                    stored_id: None,
+                    contact_id,
+                    line: line.to_string(),
+                    session,
+                    ended,
+                });
+                self.sessions.len() - 1
+            }
+        };
+        if let Some(entry) = self.contacts.get_mut(&contact_id) {
+            entry.1 = if ended.is_some() { None } else { Some(index) };
+        }
+        index
+    }
+
+    /// Ends the contact's conversation in progress, if any.
+    pub fn end_session(&mut self, contact_id: i64, reason: &'static str) {
+        if let Some(entry) = self.contacts.get_mut(&contact_id)
+            && let Some(index) = entry.1.take()
+        {
+            self.sessions[index].ended = Some(reason);
+        }
+    }
+
+    pub fn reply(&mut self, contact_id: i64, line: &str, inbound_id: i64, body: &str, kind: Kind) {
+        self.replies.push(PlannedReply {
+            contact_id,
+            line: line.to_string(),
+            body: body.to_string(),
+            kind,
+            inbound_id,
+        });
+    }
+
+    pub fn request(
+        &mut self,
+        contact_id: i64,
+        line: &str,
+        session: usize,
+        queue: String,
+        fields: BTreeMap<String, String>,
+    ) {
+        self.requests.push(PlannedRequest {
+            contact_id,
+            line: line.to_string(),
+            queue,
+            fields,
+            session,
+        });
+    }
+
+    pub fn handled(&mut self, inbound_id: i64, outcome: &'static str) {
+        self.handled.push((inbound_id, outcome));
+    }
+
+    /// Writes everything; returns whether any text was queued for sending.
+    pub async fn apply(self, conn: &mut Conn, now: i64) -> Result<bool, StoreError> {
+        for (contact_id, change, line) in &self.opt_changes {
+            contacts::record_opt_change(conn, *contact_id, *change, "keyword", line, now).await?;
+        }
+        for (contact_id, language) in &self.languages {
+            contacts::set_language(conn, *contact_id, language).await?;
+        }
+        // Stored sessions first: one that ended here must be closed before its successor is
+        // inserted, since a contact has one active session at most.
+        let stored: Vec<(i64, &Session, Option<&str>)> = self
+            .sessions
+            .iter()
+            .filter_map(|t| t.stored_id.map(|id| (id, &t.session, t.ended)))
+            .collect();
+        sessions::save_many(conn, &stored, now).await?;
+        let mut ids = Vec::with_capacity(self.sessions.len());
+        for t in &self.sessions {
+            let id = match t.stored_id {
+                Some(id) => id,
+                None => {
+                    sessions::insert(conn, t.contact_id, &t.line, &t.session, t.ended, now).await?
+                }
+            };
+            ids.push(id);
+        }
+        for r in &self.requests {
+            let new = NewRequest {
+                contact_id: r.contact_id,
+                line: &r.line,
+                queue: &r.queue,
+                fields: &r.fields,
+                session_id: Some(ids[r.session]),
+                actor: "flow",
+            };
+            let (id, code) = requests::create(conn, &new, now).await?;
+            tracing::info!(request_id = id, code = %code, queue = %r.queue, "request created");
+        }
+        let replies: Vec<NewOutbound> = self
+            .replies
+            .iter()
+            .map(|r| NewOutbound {
+                contact_id: r.contact_id,
+                line: &r.line,
+                to: &self.contacts[&r.contact_id].0.phone,
+                body: &r.body,
+                kind: r.kind,
+                inbound_id: Some(r.inbound_id),
+            })
+            .collect();
+        outbound::enqueue_many(conn, &replies, now).await?;
+        inbound::mark_handled_many(conn, &self.handled, now).await?;
+        Ok(!replies.is_empty())
+    }
+}
