@@ -230,9 +230,11 @@ async fn run(name: &str, database_url: &str) {
     let mut latencies = fixed_rate(&target, rate, seconds).await;
     latencies.sort();
     println!(
-        "{name}: at {rate} messages/s for {seconds} s, p50 {:.2} ms, p99 {:.2} ms",
+        "{name}: at {rate} messages/s for {seconds} s, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99)
+        percentile(&latencies, 0.90),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0)
     );
     target.shutdown.cancel();
 }

@@ -15,9 +15,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
-pub use sqlx::AnyConnection as Conn;
+pub type Conn = AnyConnection;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,21 @@ pub enum Backend {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How often the SQLite write-ahead log is copied back into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database file from a connection of its own, so the copy
+/// and its fsync never stall the writer (SQLite would otherwise do it inside a commit).
+async fn checkpoint_in_background(mut conn: AnyConnection, pool: AnyPool) {
+    while !pool.is_closed() {
+        tokio::time::sleep(CHECKPOINT_INTERVAL).await;
+        if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+            tracing::warn!(error = %e, "SQLite checkpoint failed; will try again");
+        }
+    }
+    let _ = conn.close().await;
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
@@ -80,20 +95,24 @@ impl Db {
                 };
                 // SQLite takes one writer at a time. One connection makes that queue explicit and
                 // fair, instead of writers spinning in SQLite's busy handler.
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(1)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                                 PRAGMA wal_autocheckpoint = 0;",
                             )
                             .await?;
                             Ok(())
                         })
                     })
                     .connect_with(AnyConnectOptions::from_str(&url)?)
-                    .await?
+                    .await?;
+                let checkpointer = AnyConnection::connect(&url).await?;
+                tokio::spawn(checkpoint_in_background(checkpointer, pool.clone()));
+                pool
             }
             Backend::Postgres => {
                 AnyPoolOptions::new()

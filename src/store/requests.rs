@@ -32,15 +32,25 @@ pub struct RequestSummary {
     pub created_at: i64,
 }
 
-/// A code for an open request: a letter and a digit (`A7`), longer only when those run short.
-fn random_code(extra_digits: usize) -> String {
+/// A code for an open request: a letter and `digits` digits (`A7`, `K42`).
+fn random_code(digits: u32) -> String {
     let mut rng = rand::rng();
     let mut code = String::new();
     code.push(CODE_LETTERS[rng.random_range(0..CODE_LETTERS.len())] as char);
-    for _ in 0..=extra_digits {
+    for _ in 0..digits {
         code.push(CODE_DIGITS[rng.random_range(0..CODE_DIGITS.len())] as char);
     }
     code
+}
+
+/// The fewest digits that leave at least three of every four codes free, so a random pick
+/// rarely collides: one digit (168 codes) while few requests are open, more as the queue grows.
+fn code_digits(open_requests: i64) -> u32 {
+    let mut digits = 1;
+    while (CODE_LETTERS.len() as i64) * (CODE_DIGITS.len() as i64).pow(digits) < open_requests * 4 {
+        digits += 1;
+    }
+    digits
 }
 
 /// Creates an open request with a fresh code and its `created` event; returns (id, code).
@@ -55,9 +65,13 @@ pub async fn create(
         .execute(&mut *conn)
         .await?;
     let fields = serde_json::to_string(new.fields).expect("a string map always serialises");
-    let mut attempt = 0usize;
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE closed_at IS NULL")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut attempt = 0u32;
     let (id, code) = loop {
-        let code = random_code(attempt / 4);
+        // After a few collisions in a row, a longer code.
+        let code = random_code(code_digits(open) + attempt / 4);
         // A savepoint, so a taken code does not abort the caller's transaction on PostgreSQL.
         let mut savepoint = conn.begin().await?;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
@@ -151,4 +165,21 @@ pub async fn open_by_queue(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreE
     )
     .fetch_all(conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_stay_two_characters_until_the_queue_is_long() {
+        assert_eq!(code_digits(0), 1);
+        assert_eq!(code_digits(42), 1);
+        assert_eq!(code_digits(43), 2);
+        assert_eq!(code_digits(3000), 4);
+        let code = random_code(1);
+        assert_eq!(code.len(), 2);
+        assert!(CODE_LETTERS.contains(&code.as_bytes()[0]));
+        assert!(CODE_DIGITS.contains(&code.as_bytes()[1]));
+    }
 }
