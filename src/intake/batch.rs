@@ -1,18 +1,19 @@
-//! The intake worker: texts arriving together are stored together and handled together.
+//! The intake workers: texts arriving together are stored together and handled together.
 //!
-//! Webhooks hand their text to one worker task and wait for the answer. The worker takes whatever
-//! has queued up since its last pass (one text when the line is quiet, dozens under load), stores
-//! it in two statements, then handles every waiting text of those contacts in one transaction.
+//! Webhooks queue their text for a worker and wait for the answer. A worker takes whatever has
+//! queued up since its last pass (one text when the line is quiet, dozens under load), stores it
+//! in two statements, then handles every waiting text of those contacts in one transaction.
 //! Committing many texts at once is what lets SQLite, with its single writer, keep up with a
 //! busy line. If a batch fails, its texts are retried one contact at a time, so one bad text
 //! cannot hold up the others.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::plan::Plan;
-use super::{Intake, IntakeError, Received, route};
+use super::{Core, IntakeError, Received, route};
 use crate::gateway::Inbound;
 use crate::store::{StoreError, contacts, inbound, sessions};
 
@@ -31,14 +32,20 @@ pub(super) enum Job {
     },
 }
 
-pub(super) async fn run(intake: Intake, mut jobs: mpsc::Receiver<Job>) {
+/// One worker: takes what is queued (waiting for the queue only while no other worker is) and
+/// processes it, until the queue closes.
+pub(super) async fn run(core: Arc<Core>, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        process(&intake, std::mem::take(&mut batch)).await;
+    loop {
+        let taken = queue.lock().await.recv_many(&mut batch, MAX_BATCH).await;
+        if taken == 0 {
+            return;
+        }
+        process(&core, std::mem::take(&mut batch)).await;
     }
 }
 
-async fn process(intake: &Intake, jobs: Vec<Job>) {
+async fn process(core: &Core, jobs: Vec<Job>) {
     let texts: Vec<&Inbound> = jobs
         .iter()
         .filter_map(|j| match j {
@@ -46,7 +53,7 @@ async fn process(intake: &Intake, jobs: Vec<Job>) {
             Job::Handle { .. } => None,
         })
         .collect();
-    let stored = store_with_fallback(intake, &texts).await;
+    let stored = store_with_fallback(core, &texts).await;
 
     let mut contact_ids = BTreeSet::new();
     for (contact_id, _) in stored.iter().flatten().flatten() {
@@ -57,7 +64,7 @@ async fn process(intake: &Intake, jobs: Vec<Job>) {
             contact_ids.insert(*contact_id);
         }
     }
-    let handled = handle_with_fallback(intake, contact_ids.into_iter().collect()).await;
+    let handled = handle_with_fallback(core, contact_ids.into_iter().collect()).await;
 
     let mut stored = stored.into_iter();
     for job in jobs {
@@ -82,11 +89,11 @@ async fn process(intake: &Intake, jobs: Vec<Job>) {
 type Stored = Result<Option<(i64, i64)>, IntakeError>;
 
 /// Stores the texts; for each, (contact, inbound id), or `None` for a retried webhook.
-async fn store_with_fallback(intake: &Intake, texts: &[&Inbound]) -> Vec<Stored> {
+async fn store_with_fallback(core: &Core, texts: &[&Inbound]) -> Vec<Stored> {
     if texts.is_empty() {
         return Vec::new();
     }
-    match store(intake, texts).await {
+    match store(core, texts).await {
         Ok(stored) => stored.into_iter().map(Ok).collect(),
         Err(e) if texts.len() == 1 => vec![Err(e.into())],
         Err(e) => {
@@ -94,7 +101,7 @@ async fn store_with_fallback(intake: &Intake, texts: &[&Inbound]) -> Vec<Stored>
             let mut each = Vec::with_capacity(texts.len());
             for text in texts {
                 each.push(
-                    store(intake, &[*text])
+                    store(core, &[*text])
                         .await
                         .map(|mut s| s.remove(0))
                         .map_err(Into::into),
@@ -107,9 +114,9 @@ async fn store_with_fallback(intake: &Intake, texts: &[&Inbound]) -> Vec<Stored>
 
 /// Two statements, no transaction: once the insert is done the texts cannot be lost, and a
 /// contact row without a text is harmless.
-async fn store(intake: &Intake, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
-    let now = intake.clock.now_ms();
-    let mut conn = intake.db.acquire().await?;
+async fn store(core: &Core, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
+    let now = core.clock.now_ms();
+    let mut conn = core.db.acquire().await?;
     let phones: BTreeSet<&str> = texts.iter().map(|t| t.from.as_str()).collect();
     let phones: Vec<&str> = phones.into_iter().collect();
     let ids: HashMap<String, i64> = contacts::upsert_many(&mut conn, &phones, now)
@@ -147,20 +154,20 @@ async fn store(intake: &Intake, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i
 
 /// Handles every waiting text of the contacts; one result per contact.
 async fn handle_with_fallback(
-    intake: &Intake,
+    core: &Core,
     contact_ids: Vec<i64>,
 ) -> HashMap<i64, Result<(), IntakeError>> {
     if contact_ids.is_empty() {
         return HashMap::new();
     }
-    match handle(intake, &contact_ids).await {
+    match handle(core, &contact_ids).await {
         Ok(()) => contact_ids.into_iter().map(|id| (id, Ok(()))).collect(),
         Err(e) if contact_ids.len() == 1 => HashMap::from([(contact_ids[0], Err(e.into()))]),
         Err(e) => {
             tracing::warn!(error = %e, contacts = contact_ids.len(), "a batch failed; handling one contact at a time");
             let mut each = HashMap::with_capacity(contact_ids.len());
             for id in contact_ids {
-                each.insert(id, handle(intake, &[id]).await.map_err(Into::into));
+                each.insert(id, handle(core, &[id]).await.map_err(Into::into));
             }
             each
         }
@@ -169,10 +176,10 @@ async fn handle_with_fallback(
 
 /// One transaction: lock the contacts, load their waiting texts and conversations, route each
 /// text in arrival order, write the plan.
-async fn handle(intake: &Intake, contact_ids: &[i64]) -> Result<(), StoreError> {
-    let now = intake.clock.now_ms();
-    let mut tx = intake.db.begin().await?;
-    let locked = contacts::lock_many(&mut tx, intake.db.backend(), contact_ids).await?;
+async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
+    let now = core.clock.now_ms();
+    let mut tx = core.db.begin().await?;
+    let locked = contacts::lock_many(&mut tx, core.db.backend(), contact_ids).await?;
     let texts = inbound::unhandled_for(&mut tx, contact_ids).await?;
     if texts.is_empty() {
         tx.commit().await?;
@@ -181,14 +188,14 @@ async fn handle(intake: &Intake, contact_ids: &[i64]) -> Result<(), StoreError> 
     let active = sessions::active_for(&mut tx, contact_ids).await?;
     let mut plan = Plan::new(locked, active);
     for text in &texts {
-        let outcome = route::route(&intake.settings, &intake.flows, &mut plan, text, now);
+        let outcome = route::route(&core.settings, &core.flows, &mut plan, text, now);
         plan.handled(text.id, outcome);
         tracing::debug!(inbound_id = text.id, outcome, "text handled");
     }
     let queued = plan.apply(&mut tx, now).await?;
     tx.commit().await?;
     if queued {
-        intake.outbox_wake.notify_one();
+        core.outbox_wake.notify_one();
     }
     Ok(())
 }

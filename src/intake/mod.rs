@@ -19,18 +19,26 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::Flows;
 use crate::gateway::Inbound;
-use crate::store::{Db, StoreError, inbound, outbound};
+use crate::store::{Backend, Db, StoreError, inbound, outbound};
 
-/// Everything intake needs, cheap to clone.
+/// Intake workers on PostgreSQL: enough to overlap round trips on a small machine.
+const POSTGRES_WORKERS: usize = 4;
+
+/// The front of intake: hands texts to the intake workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Intake {
+    core: Arc<Core>,
+    jobs: mpsc::Sender<batch::Job>,
+}
+
+/// What the intake workers work with.
+struct Core {
     db: Db,
     clock: Clock,
     settings: Arc<Settings>,
     flows: Arc<Flows>,
     /// Woken after a commit that queued texts, so the outbox sends them at once.
     outbox_wake: Arc<Notify>,
-    jobs: mpsc::Sender<batch::Job>,
 }
 
 /// What became of a received text.
@@ -57,7 +65,10 @@ impl From<StoreError> for IntakeError {
 }
 
 impl Intake {
-    /// Starts the intake worker; it runs until every handle to this intake is dropped.
+    /// Starts the intake workers; they run until every handle to this intake is dropped.
+    ///
+    /// SQLite has one writer, so one worker. PostgreSQL runs several transactions side by side;
+    /// the contact locks keep each contact's texts in order whichever worker takes them.
     pub fn start(
         db: Db,
         clock: Clock,
@@ -65,26 +76,23 @@ impl Intake {
         flows: Arc<Flows>,
         outbox_wake: Arc<Notify>,
     ) -> Intake {
-        let (jobs, queue) = mpsc::channel(4096);
-        let intake = Intake {
+        let workers = match db.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WORKERS,
+        };
+        let core = Arc::new(Core {
             db,
             clock,
             settings,
             flows,
             outbox_wake,
-            jobs,
-        };
-        tokio::spawn(batch::run(intake.clone_without_sender(), queue));
-        intake
-    }
-
-    /// The worker's own handle must not keep its queue open, or it would never stop.
-    fn clone_without_sender(&self) -> Intake {
-        let (closed, _) = mpsc::channel(1);
-        Intake {
-            jobs: closed,
-            ..self.clone()
+        });
+        let (jobs, queue) = mpsc::channel(4096);
+        let queue = Arc::new(tokio::sync::Mutex::new(queue));
+        for _ in 0..workers {
+            tokio::spawn(batch::run(core.clone(), queue.clone()));
         }
+        Intake { core, jobs }
     }
 
     /// Stores `text`, then handles it (and any earlier text of the same contact still waiting).
@@ -101,7 +109,7 @@ impl Intake {
     /// contact is handled under its lock, and a text handled meanwhile is skipped.
     pub async fn recover(&self) -> Result<usize, IntakeError> {
         let waiting = {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.core.db.acquire().await?;
             inbound::contacts_with_unhandled(&mut conn).await?
         };
         for &contact_id in &waiting {
@@ -123,12 +131,12 @@ impl Intake {
 
     /// The texts written in answer to one inbound text, in order (the console line shows them).
     pub async fn replies_to(&self, inbound_id: i64) -> Result<Vec<String>, IntakeError> {
-        let mut conn = self.db.acquire().await?;
+        let mut conn = self.core.db.acquire().await?;
         Ok(outbound::replies_to(&mut conn, inbound_id).await?)
     }
 
     /// "Now" on the service's clock.
     pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
+        self.core.clock.now_ms()
     }
 }
