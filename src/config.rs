@@ -26,10 +26,37 @@ const ENV_KEYS: &[&str] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{0}")]
-    Load(#[from] Box<figment::Error>),
+    /// Every problem the settings files and variables had, one per line.
+    #[error("{}", .0.join("\n"))]
+    Load(Vec<String>),
     #[error("{key}: {problem}")]
     Invalid { key: String, problem: String },
+}
+
+/// Turns figment's errors into one plain line each: the key, where it was set, what is wrong.
+fn describe(error: figment::Error) -> ConfigError {
+    ConfigError::Load(
+        error
+            .into_iter()
+            .map(|e| {
+                let key = e.path.join(".");
+                let problem = match &e.kind {
+                    figment::error::Kind::UnknownField(..) => {
+                        "is not a setting aidline knows".to_string()
+                    }
+                    other => other.to_string(),
+                };
+                let source = match e.metadata.as_ref() {
+                    Some(m) => match &m.source {
+                        Some(file) => format!(" (in {file})"),
+                        None => format!(" (from the {})", m.name),
+                    },
+                    None => String::new(),
+                };
+                format!("{key}{source}: {problem}")
+            })
+            .collect(),
+    )
 }
 
 fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
@@ -163,7 +190,7 @@ impl Settings {
     }
 
     fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
-        let raw: RawSettings = figment.extract().map_err(Box::new)?;
+        let raw: RawSettings = figment.extract().map_err(describe)?;
         raw.check()
     }
 

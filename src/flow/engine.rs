@@ -187,3 +187,112 @@ impl Flow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::flow::load::parse_files;
+
+    const FLOW: &str = r#"
+[flow]
+id = "t"
+start = "lang"
+languages = ["en", "es"]
+give_up.en = "A person will text you."
+
+[states.lang]
+say.en = "1 English, 2 Español"
+expect = "choice"
+choices = [
+  { match = ["1"], set = { lang = "en" }, next = "name" },
+  { match = ["2", "español"], set = { lang = "es" }, next = "name" },
+]
+invalid.en = "Reply 1 or 2."
+max_attempts = 2
+
+[states.name]
+say.en = "Your name?"
+say.es = "¿Su nombre?"
+expect = "text"
+max_length = 10
+next = "thanks"
+
+[states.thanks]
+say.en = "Thanks, {name}."
+action = { create_request = { queue = "general", fields = ["name"] } }
+end = true
+"#;
+
+    fn flow() -> Flow {
+        let flows = parse_files(&[(PathBuf::from("t.toml"), FLOW.to_string())]).unwrap();
+        flows.get("t").unwrap().clone()
+    }
+
+    fn replies(step: &Step) -> Vec<&str> {
+        step.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Reply(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_whole_conversation_ends_in_a_request_with_the_saved_answers() {
+        let flow = flow();
+        let step = flow.start(None);
+        assert_eq!(replies(&step), ["1 English, 2 Español"]);
+        let step = flow.advance(step.session, " ESPAÑOL ");
+        assert_eq!(replies(&step), ["¿Su nombre?"]);
+        assert!(step.effects.contains(&Effect::SetLanguage("es".into())));
+        let step = flow.advance(step.session, "Rosa");
+        // No Spanish text for this state: the default language stands in.
+        assert_eq!(replies(&step), ["Thanks, Rosa."]);
+        assert_eq!(step.ended, Some(Ended::Completed));
+        assert!(step.effects.contains(&Effect::CreateRequest {
+            queue: "general".into(),
+            fields: [("name".to_string(), "Rosa".to_string())].into(),
+        }));
+    }
+
+    #[test]
+    fn a_remembered_language_is_used_from_the_first_text() {
+        let step = flow().start(Some("es"));
+        assert_eq!(step.session.language, "es");
+        assert_eq!(flow().start(Some("klingon")).session.language, "en");
+    }
+
+    #[test]
+    fn too_long_an_answer_is_asked_again() {
+        let flow = flow();
+        let step = flow.advance(flow.start(None).session, "1");
+        let step = flow.advance(step.session, "a name far too long to fit");
+        assert_eq!(replies(&step), ["Your name?"]);
+        assert_eq!(step.session.state, "name");
+        assert_eq!(step.session.attempts, 1);
+    }
+
+    #[test]
+    fn running_out_of_attempts_hands_the_conversation_to_a_person() {
+        let flow = flow();
+        let step = flow.advance(flow.start(None).session, "9");
+        assert_eq!(replies(&step), ["Reply 1 or 2."]);
+        let step = flow.advance(step.session, "9");
+        assert_eq!(replies(&step), ["A person will text you."]);
+        assert_eq!(step.ended, Some(Ended::GaveUp));
+        assert!(matches!(step.effects.last(), Some(Effect::Handoff { .. })));
+    }
+
+    #[test]
+    fn a_session_in_a_state_that_was_removed_starts_over() {
+        let flow = flow();
+        let mut session = flow.start(None).session;
+        session.state = "deleted".into();
+        let step = flow.advance(session, "hello");
+        assert_eq!(step.session.state, "lang");
+        assert_eq!(replies(&step), ["1 English, 2 Español"]);
+    }
+}

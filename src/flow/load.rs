@@ -407,3 +407,81 @@ impl FileCtx<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(source: &str) -> Result<Flows, FlowError> {
+        parse_files(&[(PathBuf::from("flows/test.toml"), source.to_string())])
+    }
+
+    const HEADER: &str = "[flow]\nid = \"t\"\nstart = \"ask\"\nlanguages = [\"en\"]\n";
+
+    #[test]
+    fn an_unknown_key_is_reported_with_its_position() {
+        let err = check(&format!(
+            "{HEADER}\n[states.ask]\nsay.en = \"Hi\"\nexpcet = \"text\"\nend = true\n"
+        ))
+        .unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        let problem = &err.0[0];
+        assert_eq!((problem.line, problem.column), (8, 1), "{problem}");
+        assert!(
+            problem
+                .to_string()
+                .starts_with("flows/test.toml:8:1: unknown field `expcet`"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_next_that_names_no_state_points_at_the_name() {
+        let err = check(&format!(
+            "{HEADER}\n[states.ask]\nsay.en = \"Hi\"\nexpect = \"text\"\nnext = \"nowhere\"\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "flows/test.toml:9:8: `next` points to `nowhere`, which is not a state in this flow"
+        );
+    }
+
+    #[test]
+    fn a_missing_start_state_and_a_dead_end_are_both_reported() {
+        let source = "[flow]\nid = \"t\"\nstart = \"begin\"\nlanguages = [\"en\"]\n\n[states.ask]\nsay.en = \"Hi\"\n";
+        let err = check(source).unwrap_err().to_string();
+        assert!(
+            err.contains("test.toml:6:1: state `ask` waits for nothing and has no `next`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("test.toml:3:9: the start state `begin` is not defined"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_queue_naming_an_unsaved_answer_is_reported() {
+        let err = check(&format!(
+            "{HEADER}\n[states.ask]\nsay.en = \"Hi\"\naction = {{ create_request = {{ queue = \"{{need}}\" }} }}\nend = true\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("names the answer `need`, which no state saves"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_shipped_flows_check_clean() {
+        let flows = load_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("flows")
+                .as_path(),
+        )
+        .unwrap();
+        assert!(flows.get("intake").is_some());
+    }
+}

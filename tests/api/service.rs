@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
 use aidline::phone::{Phone, Region};
 use aidline::store::{contacts, inbound};
 
@@ -61,13 +64,49 @@ on_both_databases! {
         assert!(app.sent_to("+15557656003").await[0].contains("Reply 1 for English"));
     }
 
-    async fn shutdown_lets_a_request_in_flight_finish_and_then_stops_taking_webhooks(db) {
+    async fn shutdown_lets_a_webhook_in_flight_finish_and_then_stops_listening(db) {
         let app = TestApp::spawn(db).await;
-        let in_flight = app.text("+15557656004", "hi");
-        let url = app.url("/healthz");
-        let http = app.http.clone();
-        in_flight.await;
-        let (_db, _twilio) = app.stop().await;
-        assert!(http.get(url).send().await.is_err(), "the server no longer listens");
+        let params = app.inbound_params("+15557656004", "hi", &app.new_sid());
+        let url = app.url("/webhooks/twilio/sms");
+        let signature = aidline::gateway::twilio::signature(TOKEN, &url, &params);
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+        let addr = app.base.trim_start_matches("http://").to_string();
+
+        // Send the head only, asking to continue: the server answers "100 Continue" once the
+        // handler is reading the body, so the request is provably in flight.
+        let mut conn = TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /webhooks/twilio/sms HTTP/1.1\r\nHost: {addr}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {signature}\r\n\
+             Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut seen = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("100 Continue\r\n\r\n") {
+            let mut buf = [0u8; 256];
+            let n = conn.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the server closed the connection");
+            seen.extend_from_slice(&buf[..n]);
+        }
+
+        let stopping = tokio::spawn(app.stop());
+        conn.write_all(body.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&response).contains("</Response>") && !String::from_utf8_lossy(&response).contains("<Response/>") {
+            let n = conn.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the connection closed before the answer: {}", String::from_utf8_lossy(&response));
+            response.extend_from_slice(&buf[..n]);
+        }
+        assert!(String::from_utf8_lossy(&response).starts_with("HTTP/1.1 200"));
+
+        let (db, _twilio) = stopping.await.unwrap();
+        assert!(TcpStream::connect(&addr).await.is_err(), "the server no longer listens");
+        let store = aidline::store::Db::connect(&db.url).await.unwrap();
+        let handled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_messages WHERE handled_at IS NOT NULL")
+            .fetch_one(store.pool()).await.unwrap();
+        assert_eq!(handled, 1);
+        store.close().await;
     }
 }
