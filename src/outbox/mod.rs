@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::Connection;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -73,18 +74,11 @@ impl Outbox {
     pub async fn drain(&self) -> Result<usize, StoreError> {
         let mut total = 0;
         loop {
+            // One statement, so it needs no transaction of its own.
             let claimed = {
-                let mut tx = self.db.begin().await?;
-                let rows = outbound::claim_due(
-                    &mut tx,
-                    self.db.backend(),
-                    self.clock.now_ms(),
-                    LEASE_MS,
-                    BATCH,
-                )
-                .await?;
-                tx.commit().await?;
-                rows
+                let mut conn = self.db.acquire().await?;
+                let now = self.clock.now_ms();
+                outbound::claim_due(&mut conn, self.db.backend(), now, LEASE_MS, BATCH).await?
             };
             if claimed.is_empty() {
                 return Ok(total);
@@ -106,23 +100,30 @@ impl Outbox {
                     results
                 });
             }
-            // One transaction records the whole batch: far fewer commits than one per text.
-            let mut results = Vec::new();
+            let mut sent = Vec::new();
+            let mut unsent = Vec::new();
             while let Some(done) = tasks.join_next().await {
-                results.extend(done.expect("a send task panicked"));
-            }
-            let now = self.clock.now_ms();
-            let mut tx = self.db.begin().await?;
-            let mut sent = Vec::with_capacity(results.len());
-            for (msg, result) in results {
-                match result {
-                    Ok(gateway_id) => sent.push((msg.id, gateway_id)),
-                    Err(unsent) => self.record_unsent(&mut tx, &msg, unsent, now).await?,
+                for (msg, result) in done.expect("a send task panicked") {
+                    match result {
+                        Ok(gateway_id) => sent.push((msg.id, gateway_id)),
+                        Err(why) => unsent.push((msg, why)),
+                    }
                 }
             }
-            outbound::mark_sent_many(&mut tx, &sent, now).await?;
-            tx.commit().await?;
-            tracing::info!(sent = sent.len(), "texts sent");
+            // The whole batch's sends are one statement; the rarer failures share a transaction.
+            let now = self.clock.now_ms();
+            let mut conn = self.db.acquire().await?;
+            outbound::mark_sent_many(&mut conn, &sent, now).await?;
+            if !unsent.is_empty() {
+                let mut tx = conn.begin().await?;
+                for (msg, why) in unsent {
+                    self.record_unsent(&mut tx, &msg, why, now).await?;
+                }
+                tx.commit().await?;
+            }
+            if !sent.is_empty() {
+                tracing::info!(sent = sent.len(), "texts sent");
+            }
         }
     }
 
