@@ -6,7 +6,7 @@
 //! AIDLINE_BENCH_SECONDS (default 5) for the fixed-rate latency run.
 //!
 //! Every message goes the whole way: signature check, stored, handled by the intake flow under the
-//! contact's lock (a request is created every seventh text), its reply written to the outbox and
+//! contact's lock (a request is created every tenth text), its reply written to the outbox and
 //! sent by the worker to a local stand-in for the Twilio API.
 
 use std::sync::Arc;
@@ -27,7 +27,18 @@ use test_db::{Backend, TestDb};
 
 const TOKEN: &str = "bench-token";
 const LINE: &str = "+15550009999";
-const CONVERSATION: [&str; 7] = ["hi", "1", "1", "bread, milk", "Oak and 3rd", "today", "Sam"];
+const CONVERSATION: [&str; 10] = [
+    "hi",
+    "1",
+    "1",
+    "bread, milk",
+    "2",
+    "northside",
+    "Oak and 3rd",
+    "today",
+    "none",
+    "Sam",
+];
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)

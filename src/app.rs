@@ -52,15 +52,16 @@ pub struct App {
 
 /// Loads flows and checks every line's flow exists: a flow with an error never goes live.
 pub fn load_flows(settings: &Settings) -> Result<Flows, StartError> {
-    let flows = load_dir(&settings.flows_dir)?;
+    let flows = load_dir(&settings.flows_dir, settings.default_region)?;
+    for warning in flows.warnings() {
+        tracing::warn!(%warning, "flow warning");
+    }
     for (index, line) in settings.lines.iter().enumerate() {
         if flows.get(&line.flow).is_none() {
-            let mut loaded: Vec<&str> = flows.ids().collect();
-            loaded.sort();
             return Err(StartError::MissingFlow {
                 index,
                 flow: line.flow.clone(),
-                loaded: loaded.join(", "),
+                loaded: flows.ids().join(", "),
             });
         }
     }

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{self, App};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::flow::load_dir;
+use crate::flow::{as_sent, load_dir, segments};
 use crate::phone::redact;
 use crate::store::{Db, requests};
 
@@ -83,15 +83,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: FlowsCommand::Check { dir },
         } => {
             let dir = dir.unwrap_or(settings.flows_dir);
-            let flows = load_dir(&dir)?;
-            let mut ids: Vec<&str> = flows.ids().collect();
-            ids.sort();
-            println!(
-                "{}: {} flow(s) ok: {}",
-                dir.display(),
-                ids.len(),
-                ids.join(", ")
-            );
+            let flows = load_dir(&dir, settings.default_region)?;
+            print_flow_check(&dir, &flows);
         }
         Command::Requests {
             command:
@@ -116,6 +109,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `flows check` shows: each prompt's SMS cost, then any warnings.
+fn print_flow_check(dir: &std::path::Path, flows: &crate::flow::Flows) {
+    let ids = flows.ids();
+    println!(
+        "{}: {} flow(s) ok: {}",
+        dir.display(),
+        ids.len(),
+        ids.join(", ")
+    );
+    for id in ids {
+        let Some(flow) = flows.get(id) else { continue };
+        println!("\n{id}: SMS segments per prompt");
+        let mut names: Vec<&String> = flow.states.keys().collect();
+        names.sort();
+        for name in names {
+            for (language, text) in flow.states[name].say.iter() {
+                println!(
+                    "  {name:<16} {language:<3} {}",
+                    segments::count(&as_sent(text))
+                );
+            }
+        }
+    }
+    for warning in flows.warnings() {
+        println!("warning: {warning}");
+    }
 }
 
 fn print_table(list: &[requests::RequestSummary]) {

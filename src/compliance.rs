@@ -47,6 +47,18 @@ pub fn classify(body: &str, opted_out: bool) -> Option<Keyword> {
     }
 }
 
+/// Whether a word is one of the carrier words above; a flow that offers it as an answer could never
+/// receive it (and CANCEL, END or QUIT would opt the neighbour out).
+pub fn is_carrier_word(word: &str) -> bool {
+    let word = word.trim().to_uppercase();
+    OPT_OUT.contains(&word.as_str())
+        || OPT_IN.contains(&word.as_str())
+        || HELP.contains(&word.as_str())
+}
+
+/// The carrier opt-out words that sound like ordinary requests; no prompt may ask for them.
+pub const SOUNDS_HARMLESS: &[&str] = &["cancel", "end", "quit"];
+
 /// The confirmation for a keyword, in the contact's language when we have it.
 pub fn confirmation(keyword: Keyword, language: Option<&str>) -> &'static str {
     let spanish = language == Some("es");

@@ -1,22 +1,30 @@
 //! The conversation engine: `(flow, session, input) → (session, effects)`, with no I/O.
+//!
+//! Every call does a bounded amount of work: one answer is read, and the walk through states that
+//! wait for nothing stops after as many states as the flow has.
 
 use std::collections::BTreeMap;
 
 use super::Session;
-use super::model::{Flow, Input, State};
-use super::text::{fold, render};
+use super::check::{CONTACT_NAME, REQUEST_CODE};
+use super::model::{Flow, GiveUp, Input, State, Texts};
+use super::text::{ascii_digit, fold, render};
+use crate::phone::Phone;
 
 /// Something the caller must do because of a step, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Text the contact.
+    /// Text the contact. `{request.code}` is left for the caller, who knows the code.
     Reply(String),
     /// Remember this language for the contact's future conversations.
     SetLanguage(String),
+    /// Remember the name the contact wants to be called.
+    SetName(String),
     /// Put a request on a queue.
     CreateRequest {
         queue: String,
         fields: BTreeMap<String, String>,
+        priority: i64,
     },
     /// Hand the conversation to a person.
     Handoff { reason: String },
@@ -25,6 +33,7 @@ pub enum Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
     Completed,
+    HandedOff,
     GaveUp,
 }
 
@@ -32,6 +41,7 @@ impl Ended {
     pub fn as_str(self) -> &'static str {
         match self {
             Ended::Completed => "completed",
+            Ended::HandedOff => "handed_off",
             Ended::GaveUp => "gave_up",
         }
     }
@@ -43,45 +53,57 @@ pub struct Step {
     pub effects: Vec<Effect>,
     /// Set when the conversation is over.
     pub ended: Option<Ended>,
+    /// The contact's name to use, as known after this step.
+    name: Option<String>,
+}
+
+/// What an answer to a state amounts to.
+enum Answer {
+    /// Saved under the state's answer name (plus whatever a choice sets).
+    Value(String, Option<usize>),
+    /// "skip" to an optional question.
+    Skipped,
 }
 
 impl Flow {
-    /// Starts a conversation. `language` is the contact's remembered language, if any.
-    pub fn start(&self, language: Option<&str>) -> Step {
+    /// Starts a conversation for a contact with a remembered language and name, if any.
+    pub fn start(&self, language: Option<&str>, name: Option<&str>) -> Step {
         let language = language
             .filter(|l| self.languages.iter().any(|known| known == l))
             .unwrap_or(self.default_language());
-        let session = Session {
-            flow: self.id.clone(),
-            state: self.start.clone(),
-            language: language.to_string(),
-            answers: BTreeMap::new(),
-            attempts: 0,
-        };
         let mut step = Step {
-            session,
+            session: Session {
+                flow: self.id.clone(),
+                state: self.start.clone(),
+                language: language.to_string(),
+                answers: BTreeMap::new(),
+                attempts: 0,
+            },
             effects: Vec::new(),
             ended: None,
+            name: name.map(str::to_string),
         };
         self.enter(&mut step, self.start.clone());
         step
     }
 
     /// Takes one text from the contact.
-    pub fn advance(&self, session: Session, input: &str) -> Step {
+    pub fn advance(&self, session: Session, input: &str, name: Option<&str>) -> Step {
         let Some(state) = self.states.get(&session.state) else {
             // The flow was edited and this state is gone: begin again rather than strand them.
-            return self.start(Some(&session.language));
+            return self.start(Some(&session.language), name);
         };
         let mut step = Step {
             session,
             effects: Vec::new(),
             ended: None,
+            name: name.map(str::to_string),
         };
-        match self.accept(state, &mut step, input) {
-            Some(next) => {
+        match self.read(state, input) {
+            Some(answer) => {
                 step.session.attempts = 0;
-                match next {
+                let choice_next = self.save(state, &mut step, answer);
+                match choice_next.or_else(|| self.leave(state, &step)) {
                     Some(next) => self.enter(&mut step, next),
                     None => step.ended = Some(Ended::Completed),
                 }
@@ -91,99 +113,189 @@ impl Flow {
         step
     }
 
-    /// Applies a valid answer and returns where to go (`Some(None)`: nowhere, the flow is done);
-    /// `None` when the input does not answer the question.
-    fn accept(&self, state: &State, step: &mut Step, input: &str) -> Option<Option<String>> {
-        match &state.input {
-            Input::None => Some(state.next.clone()),
+    /// Reads the input as an answer to `state`; `None` when it is not one.
+    fn read(&self, state: &State, input: &str) -> Option<Answer> {
+        let folded = fold(input);
+        if state.optional && self.words.skip.contains(&folded) {
+            return Some(Answer::Skipped);
+        }
+        let text = input.trim();
+        let value = match &state.input {
+            Input::None => String::new(),
             Input::Choice(choices) => {
-                let folded = fold(input);
-                let choice = choices.iter().find(|c| c.words.contains(&folded))?;
+                let index = choices.iter().position(|c| c.words.contains(&folded))?;
+                return Some(Answer::Value(folded, Some(index)));
+            }
+            Input::Text { max_length } => {
+                if text.is_empty() || text.chars().count() > *max_length {
+                    return None;
+                }
+                text.to_string()
+            }
+            Input::Number { min, max } => {
+                let digits: String = text
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .map(|c| ascii_digit(c).unwrap_or(c))
+                    .collect();
+                let n: i64 = digits.parse().ok()?;
+                if n < *min || n > *max {
+                    return None;
+                }
+                n.to_string()
+            }
+            Input::YesNo => {
+                if self.words.yes.contains(&folded) {
+                    "yes".to_string()
+                } else if self.words.no.contains(&folded) {
+                    "no".to_string()
+                } else {
+                    return None;
+                }
+            }
+            Input::Phone => {
+                let digits: String = text.chars().map(|c| ascii_digit(c).unwrap_or(c)).collect();
+                Phone::parse(&digits, self.region)
+                    .ok()?
+                    .as_str()
+                    .to_string()
+            }
+            Input::Zone => self.zones.find(&folded)?.name.clone(),
+        };
+        Some(Answer::Value(value, None))
+    }
+
+    /// Saves an answer; returns where a choice sends the conversation, if it says.
+    fn save(&self, state: &State, step: &mut Step, answer: Answer) -> Option<String> {
+        let Answer::Value(value, choice) = answer else {
+            return None;
+        };
+        match (&state.input, choice) {
+            (Input::Choice(choices), Some(index)) => {
+                let choice = &choices[index];
                 for (key, value) in &choice.set {
-                    if key == "lang" && self.languages.contains(value) {
+                    if key == "lang"
+                        && self.languages.contains(value)
+                        && value != &step.session.language
+                    {
                         step.session.language = value.clone();
                         step.effects.push(Effect::SetLanguage(value.clone()));
                     }
                     step.session.answers.insert(key.clone(), value.clone());
                 }
-                Some(choice.next.clone().or_else(|| state.next.clone()))
+                choice.next.clone()
             }
-            Input::Text {
-                save_as,
-                max_length,
-            } => {
-                let text = input.trim();
-                if text.is_empty() || text.chars().count() > *max_length {
-                    return None;
-                }
-                step.session
-                    .answers
-                    .insert(save_as.clone(), text.to_string());
-                Some(state.next.clone())
+            (Input::None, _) => None,
+            _ => {
+                step.session.answers.insert(state.save_as.clone(), value);
+                None
             }
         }
+    }
+
+    /// Where to go after `state`: the first branch whose answers match, else `next`.
+    fn leave(&self, state: &State, step: &Step) -> Option<String> {
+        let answers = &step.session.answers;
+        state
+            .branches
+            .iter()
+            .find(|b| b.when.iter().all(|(k, v)| answers.get(k) == Some(v)))
+            .map(|b| b.next.clone())
+            .or_else(|| state.next.clone())
     }
 
     fn reject(&self, state: &State, step: &mut Step) {
         step.session.attempts += 1;
-        if step.session.attempts >= state.max_attempts {
-            self.say(&self.give_up, step);
-            step.effects.push(Effect::Handoff {
-                reason: format!("no valid answer at `{}`", step.session.state),
-            });
-            step.ended = Some(Ended::GaveUp);
+        if step.session.attempts < state.max_attempts {
+            let texts = if state.invalid.is_empty() {
+                &state.say
+            } else {
+                &state.invalid
+            };
+            self.say(texts, step);
             return;
         }
-        let texts = if state.invalid.is_empty() {
-            &state.say
-        } else {
-            &state.invalid
-        };
-        self.say(texts, step);
+        self.say(&self.give_up, step);
+        match state.on_give_up {
+            GiveUp::Handoff => {
+                step.effects.push(Effect::Handoff {
+                    reason: format!("no valid answer at `{}`", step.session.state),
+                });
+                step.ended = Some(Ended::HandedOff);
+            }
+            GiveUp::End => step.ended = Some(Ended::GaveUp),
+        }
     }
 
     /// Enters `name` and keeps going through states that wait for nothing. A checked flow has no
-    /// cycle without an input, but the walk is bounded anyway so a bad edit cannot spin forever.
+    /// circle of such states, but the walk is bounded anyway so a bad edit cannot spin forever.
     fn enter(&self, step: &mut Step, mut name: String) {
         for _ in 0..=self.states.len() {
             let Some(state) = self.states.get(&name) else {
                 step.ended = Some(Ended::Completed);
                 return;
             };
-            step.session.state = name.clone();
-            self.say(&state.say, step);
-            if let Some(create) = &state.create_request {
+            step.session.state = name;
+            if let Some(template) = &state.actions.set_name {
+                let value = self.render(template, step);
+                if !value.is_empty() {
+                    step.name = Some(value.clone());
+                    step.effects.push(Effect::SetName(value));
+                }
+            }
+            if let Some(create) = &state.actions.create_request {
                 let answers = &step.session.answers;
                 let fields = create
                     .fields
                     .iter()
                     .filter_map(|f| answers.get(f).map(|v| (f.clone(), v.clone())))
                     .collect();
+                let queue = self.render(&create.queue, step);
                 step.effects.push(Effect::CreateRequest {
-                    queue: render(&create.queue, answers),
+                    queue,
                     fields,
+                    priority: create.priority,
                 });
+            }
+            self.say(&state.say, step);
+            if let Some(reason) = &state.actions.handoff {
+                step.effects.push(Effect::Handoff {
+                    reason: reason.clone(),
+                });
+                step.ended = Some(Ended::HandedOff);
+                return;
             }
             if state.end {
                 step.ended = Some(Ended::Completed);
                 return;
             }
-            match (&state.input, &state.next) {
-                (Input::None, Some(next)) => name = next.clone(),
-                (Input::None, None) => {
+            if !matches!(state.input, Input::None) {
+                return;
+            }
+            match self.leave(state, step) {
+                Some(next) => name = next,
+                None => {
                     step.ended = Some(Ended::Completed);
                     return;
                 }
-                _ => return,
             }
         }
         step.ended = Some(Ended::Completed);
     }
 
-    fn say(&self, texts: &super::model::Texts, step: &mut Step) {
+    fn render(&self, template: &str, step: &Step) -> String {
+        render(template, |key| match key {
+            CONTACT_NAME => step.name.as_deref(),
+            // Left in place for the caller, who learns the code when the request is stored.
+            REQUEST_CODE => Some("{request.code}"),
+            _ => step.session.answers.get(key).map(String::as_str),
+        })
+    }
+
+    fn say(&self, texts: &Texts, step: &mut Step) {
         if let Some(text) = texts.get(&step.session.language, self.default_language()) {
-            step.effects
-                .push(Effect::Reply(render(text, &step.session.answers)));
+            let text = self.render(text, step);
+            step.effects.push(Effect::Reply(text));
         }
     }
 }
@@ -201,32 +313,59 @@ id = "t"
 start = "lang"
 languages = ["en", "es"]
 give_up.en = "A person will text you."
+give_up.es = "Una persona le escribirá."
 
 [states.lang]
 say.en = "1 English, 2 Español"
+say.es = "1 English, 2 Español"
 expect = "choice"
 choices = [
   { match = ["1"], set = { lang = "en" }, next = "name" },
-  { match = ["2", "español"], set = { lang = "es" }, next = "name" },
+  { match = { es = ["2", "español"] }, set = { lang = "es" }, next = "name" },
 ]
 invalid.en = "Reply 1 or 2."
+invalid.es = "Responda 1 o 2."
 max_attempts = 2
 
 [states.name]
 say.en = "Your name?"
 say.es = "¿Su nombre?"
 expect = "text"
+optional = true
 max_length = 10
+next = "people"
+
+[states.people]
+say.en = "How many, {name|friend}?"
+say.es = "¿Cuántos, {name|amigo}?"
+expect = "number"
+min = 1
+max = 9
+next = "car"
+
+[states.car]
+say.en = "Car?"
+say.es = "¿Coche?"
+expect = "yes_no"
+branches = [{ when = { car = "yes" }, next = "phone" }]
+next = "thanks"
+
+[states.phone]
+say.en = "Your number?"
+say.es = "¿Su número?"
+expect = "phone"
 next = "thanks"
 
 [states.thanks]
-say.en = "Thanks, {name}."
-action = { create_request = { queue = "general", fields = ["name"] } }
+say.en = "Thanks, {contact.name|friend}. Code {request.code}."
+say.es = "Gracias, {contact.name|amigo}. Código {request.code}."
+action = { set_name = "{name}", create_request = { queue = "general", fields = ["name", "people", "phone"], priority = 2 } }
 end = true
 "#;
 
     fn flow() -> Flow {
-        let flows = parse_files(&[(PathBuf::from("t.toml"), FLOW.to_string())]).unwrap();
+        let region = "US".parse().unwrap();
+        let flows = parse_files(&[(PathBuf::from("t.toml"), FLOW.to_string())], region).unwrap();
         flows.get("t").unwrap().clone()
     }
 
@@ -240,58 +379,98 @@ end = true
             .collect()
     }
 
+    fn walk(flow: &Flow, inputs: &[&str]) -> Step {
+        let mut step = flow.start(None, None);
+        for input in inputs {
+            step = flow.advance(step.session, input, None);
+        }
+        step
+    }
+
     #[test]
     fn a_whole_conversation_ends_in_a_request_with_the_saved_answers() {
         let flow = flow();
-        let step = flow.start(None);
-        assert_eq!(replies(&step), ["1 English, 2 Español"]);
-        let step = flow.advance(step.session, " ESPAÑOL ");
+        let step = walk(&flow, &[" ESPAÑOL "]);
         assert_eq!(replies(&step), ["¿Su nombre?"]);
         assert!(step.effects.contains(&Effect::SetLanguage("es".into())));
-        let step = flow.advance(step.session, "Rosa");
-        // No Spanish text for this state: the default language stands in.
-        assert_eq!(replies(&step), ["Thanks, Rosa."]);
+        let step = flow.advance(step.session, "Rosa", None);
+        assert_eq!(replies(&step), ["¿Cuántos, Rosa?"]);
+        let step = flow.advance(step.session, "٣", None);
+        let step = flow.advance(step.session, "si", None);
+        assert_eq!(replies(&step), ["¿Su número?"]);
+        let step = flow.advance(step.session, "(415) 555-0100", None);
+        assert_eq!(replies(&step), ["Gracias, Rosa. Código {request.code}."]);
         assert_eq!(step.ended, Some(Ended::Completed));
+        assert!(step.effects.contains(&Effect::SetName("Rosa".into())));
+        let fields: BTreeMap<String, String> =
+            [("name", "Rosa"), ("people", "3"), ("phone", "+14155550100")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         assert!(step.effects.contains(&Effect::CreateRequest {
             queue: "general".into(),
-            fields: [("name".to_string(), "Rosa".to_string())].into(),
+            fields,
+            priority: 2
         }));
     }
 
     #[test]
-    fn a_remembered_language_is_used_from_the_first_text() {
-        let step = flow().start(Some("es"));
+    fn an_optional_question_can_be_skipped_and_templates_fall_back() {
+        let step = walk(&flow(), &["1", "skip"]);
+        assert_eq!(replies(&step), ["How many, friend?"]);
+        assert!(!step.session.answers.contains_key("name"));
+    }
+
+    #[test]
+    fn a_branch_is_taken_only_when_its_answers_match() {
+        let step = walk(&flow(), &["1", "Al", "2", "no"]);
+        assert_eq!(replies(&step), ["Thanks, Al. Code {request.code}."]);
+        let step = walk(&flow(), &["1", "Al", "2", "yeah"]);
+        assert_eq!(replies(&step), ["Your number?"]);
+    }
+
+    #[test]
+    fn a_number_out_of_range_or_a_word_is_asked_again() {
+        let flow = flow();
+        for bad in ["0", "10", "two", ""] {
+            let step = walk(&flow, &["1", "Al", bad]);
+            assert_eq!(step.session.state, "people", "{bad}");
+            assert_eq!(step.session.attempts, 1);
+        }
+    }
+
+    #[test]
+    fn a_remembered_language_and_name_are_used_from_the_first_text() {
+        let flow = flow();
+        let step = flow.start(Some("es"), Some("Ana"));
         assert_eq!(step.session.language, "es");
-        assert_eq!(flow().start(Some("klingon")).session.language, "en");
+        assert_eq!(flow.start(Some("klingon"), None).session.language, "en");
     }
 
     #[test]
     fn too_long_an_answer_is_asked_again() {
-        let flow = flow();
-        let step = flow.advance(flow.start(None).session, "1");
-        let step = flow.advance(step.session, "a name far too long to fit");
+        let step = walk(&flow(), &["1", "a name far too long to fit"]);
         assert_eq!(replies(&step), ["Your name?"]);
-        assert_eq!(step.session.state, "name");
         assert_eq!(step.session.attempts, 1);
     }
 
     #[test]
     fn running_out_of_attempts_hands_the_conversation_to_a_person() {
         let flow = flow();
-        let step = flow.advance(flow.start(None).session, "9");
+        let step = walk(&flow, &["9"]);
         assert_eq!(replies(&step), ["Reply 1 or 2."]);
-        let step = flow.advance(step.session, "9");
+        let step = flow.advance(step.session, "9", None);
         assert_eq!(replies(&step), ["A person will text you."]);
-        assert_eq!(step.ended, Some(Ended::GaveUp));
+        assert_eq!(step.ended, Some(Ended::HandedOff));
         assert!(matches!(step.effects.last(), Some(Effect::Handoff { .. })));
     }
 
     #[test]
     fn a_session_in_a_state_that_was_removed_starts_over() {
         let flow = flow();
-        let mut session = flow.start(None).session;
+        let mut session = flow.start(None, None).session;
         session.state = "deleted".into();
-        let step = flow.advance(session, "hello");
+        let step = flow.advance(session, "hello", None);
         assert_eq!(step.session.state, "lang");
         assert_eq!(replies(&step), ["1 English, 2 Español"]);
     }

@@ -4,13 +4,18 @@
 //! flow one input at a time. The engine is pure: state and input in, new state and effects out,
 //! with no I/O, so it is cheap to test exhaustively and to run inside a database transaction.
 
+mod check;
 pub mod engine;
 pub mod load;
 mod model;
+mod raw;
+pub mod segments;
 pub mod text;
+mod words;
 
 use std::collections::BTreeMap;
 
+pub use check::{CONTACT_NAME, REQUEST_CODE, as_sent};
 pub use engine::{Effect, Ended, Step};
 pub use load::{FlowError, Flows, load_dir};
 pub use model::{Flow, Input, State};

@@ -1,12 +1,29 @@
 //! Text helpers shared by the engine and the keyword matchers: folding what people type into one
 //! comparable form, and filling `{answer}` placeholders.
 
-use std::collections::BTreeMap;
-
 use unicode_normalization::UnicodeNormalization;
 
-/// Lower case, accents removed, punctuation dropped, runs of spaces collapsed:
-/// `"  Español!! "` → `"espanol"`.
+/// The code points of zero in the decimal digit sets people text in (Arabic-Indic, Persian,
+/// Devanagari, Bengali, Thai, fullwidth…); the nine digits after each follow in order.
+const ZEROS: &[u32] = &[
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10,
+];
+
+/// A decimal digit from any of those sets as its ASCII digit.
+pub fn ascii_digit(c: char) -> Option<char> {
+    if c.is_ascii_digit() {
+        return Some(c);
+    }
+    let code = c as u32;
+    ZEROS
+        .iter()
+        .find(|&&zero| (zero..zero + 10).contains(&code))
+        .and_then(|zero| char::from_digit(code - zero, 10))
+}
+
+/// Lower case, accents removed, punctuation dropped, runs of spaces collapsed, every digit made
+/// ASCII: `"  Español!! "` → `"espanol"`, `"٢"` → `"2"`.
 pub fn fold(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
@@ -19,7 +36,10 @@ pub fn fold(input: &str) -> String {
                 out.push(' ');
             }
             pending_space = false;
-            out.extend(c.to_lowercase());
+            match ascii_digit(c) {
+                Some(d) => out.push(d),
+                None => out.extend(c.to_lowercase()),
+            }
         } else if c.is_whitespace() {
             pending_space = true;
         }
@@ -27,9 +47,10 @@ pub fn fold(input: &str) -> String {
     out
 }
 
-/// Replaces `{name}` with the saved answer `name`. Unknown names are left as written (the flow
-/// checker reports them), and `{{` stands for a literal brace.
-pub fn render(template: &str, answers: &BTreeMap<String, String>) -> String {
+/// Fills `{name}` placeholders from `lookup`. `{name|fallback}` gives the fallback when there
+/// is no value (a skipped question); with no fallback the placeholder becomes empty. `{{` stands
+/// for a literal brace.
+pub fn render<'a>(template: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -40,24 +61,16 @@ pub fn render(template: &str, answers: &BTreeMap<String, String>) -> String {
             rest = stripped;
             continue;
         }
-        match after.find('}') {
-            Some(close) => {
-                let name = &after[..close];
-                match answers.get(name) {
-                    Some(value) => out.push_str(value),
-                    None => {
-                        out.push('{');
-                        out.push_str(name);
-                        out.push('}');
-                    }
-                }
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
-        }
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let (name, fallback) = after[..close]
+            .split_once('|')
+            .unwrap_or((&after[..close], ""));
+        out.push_str(lookup(name).filter(|v| !v.is_empty()).unwrap_or(fallback));
+        rest = &after[close + 1..];
     }
     out.push_str(rest);
     out
@@ -82,6 +95,8 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
@@ -93,14 +108,22 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_are_filled_from_answers() {
+    fn digits_typed_in_other_scripts_become_ascii() {
+        assert_eq!(fold("٣"), "3");
+        assert_eq!(fold("۴۲"), "42");
+        assert_eq!(fold("९"), "9");
+        assert_eq!(fold("２"), "2");
+        assert_eq!(ascii_digit('x'), None);
+    }
+
+    #[test]
+    fn placeholders_are_filled_from_answers_with_fallbacks_for_skipped_ones() {
         let answers = BTreeMap::from([("need".to_string(), "groceries".to_string())]);
-        assert_eq!(render("Queue: {need}!", &answers), "Queue: groceries!");
-        assert_eq!(
-            render("{unknown} {{literal}", &answers),
-            "{unknown} {literal}"
-        );
-        assert_eq!(render("dangling {need", &answers), "dangling {need");
-        assert_eq!(placeholders("{a} and {b} {{c}"), vec!["a", "b"]);
+        let lookup = |k: &str| answers.get(k).map(String::as_str);
+        assert_eq!(render("Queue: {need}!", lookup), "Queue: groceries!");
+        assert_eq!(render("Thanks, {name|friend}.", lookup), "Thanks, friend.");
+        assert_eq!(render("{unknown}{{literal}", lookup), "{literal}");
+        assert_eq!(render("dangling {need", lookup), "dangling {need");
+        assert_eq!(placeholders("{a} and {b|x} {{c}"), vec!["a", "b|x"]);
     }
 }

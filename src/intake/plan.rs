@@ -25,6 +25,8 @@ struct PlannedReply {
     body: String,
     kind: Kind,
     inbound_id: i64,
+    /// The request this contact's conversation created last, whose code fills `{request.code}`.
+    request: Option<usize>,
 }
 
 struct PlannedRequest {
@@ -32,6 +34,7 @@ struct PlannedRequest {
     line: String,
     queue: String,
     fields: BTreeMap<String, String>,
+    priority: i64,
     session: usize,
 }
 
@@ -40,6 +43,7 @@ pub(super) struct Plan {
     sessions: Vec<Tracked>,
     opt_changes: Vec<(i64, OptChange, String)>,
     languages: Vec<(i64, String)>,
+    names: Vec<(i64, String)>,
     requests: Vec<PlannedRequest>,
     replies: Vec<PlannedReply>,
     handled: Vec<(i64, &'static str)>,
@@ -53,6 +57,7 @@ impl Plan {
             sessions: Vec::new(),
             opt_changes: Vec::new(),
             languages: Vec::new(),
+            names: Vec::new(),
             requests: Vec::new(),
             replies: Vec::new(),
             handled: Vec::new(),
@@ -101,6 +106,13 @@ impl Plan {
         }
     }
 
+    pub fn set_name(&mut self, contact_id: i64, name: &str) {
+        if let Some((contact, _)) = self.contacts.get_mut(&contact_id) {
+            contact.name_to_use = Some(name.to_string());
+            self.names.push((contact_id, name.to_string()));
+        }
+    }
+
     /// Records where the contact's conversation now stands (beginning one if `line` names where a
     /// new one starts), ending it with `ended`.
     pub fn save_session(
@@ -145,12 +157,17 @@ impl Plan {
     }
 
     pub fn reply(&mut self, contact_id: i64, line: &str, inbound_id: i64, body: &str, kind: Kind) {
+        let request = self
+            .requests
+            .iter()
+            .rposition(|r| r.contact_id == contact_id);
         self.replies.push(PlannedReply {
             contact_id,
             line: line.to_string(),
             body: body.to_string(),
             kind,
             inbound_id,
+            request,
         });
     }
 
@@ -161,12 +178,14 @@ impl Plan {
         session: usize,
         queue: String,
         fields: BTreeMap<String, String>,
+        priority: i64,
     ) {
         self.requests.push(PlannedRequest {
             contact_id,
             line: line.to_string(),
             queue,
             fields,
+            priority,
             session,
         });
     }
@@ -182,6 +201,9 @@ impl Plan {
         }
         for (contact_id, language) in &self.languages {
             contacts::set_language(conn, *contact_id, language).await?;
+        }
+        for (contact_id, name) in &self.names {
+            contacts::set_name(conn, *contact_id, name).await?;
         }
         // Stored sessions first: one that ended here must be closed before its successor is
         // inserted, since a contact has one active session at most.
@@ -201,26 +223,38 @@ impl Plan {
             };
             ids.push(id);
         }
+        let mut codes = Vec::with_capacity(self.requests.len());
         for r in &self.requests {
             let new = NewRequest {
                 contact_id: r.contact_id,
                 line: &r.line,
                 queue: &r.queue,
                 fields: &r.fields,
+                priority: r.priority,
                 session_id: Some(ids[r.session]),
                 actor: "flow",
             };
             let (id, code) = requests::create(conn, &new, now).await?;
             tracing::info!(request_id = id, code = %code, queue = %r.queue, "request created");
+            codes.push(code);
         }
+        let bodies: Vec<String> = self
+            .replies
+            .iter()
+            .map(|r| {
+                let code = r.request.map_or("", |i| codes[i].as_str());
+                r.body.replace("{request.code}", code)
+            })
+            .collect();
         let replies: Vec<NewOutbound> = self
             .replies
             .iter()
-            .map(|r| NewOutbound {
+            .zip(&bodies)
+            .map(|(r, body)| NewOutbound {
                 contact_id: r.contact_id,
                 line: &r.line,
                 to: &self.contacts[&r.contact_id].0.phone,
-                body: &r.body,
+                body,
                 kind: r.kind,
                 inbound_id: Some(r.inbound_id),
             })

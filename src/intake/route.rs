@@ -5,6 +5,7 @@
 use super::plan::Plan;
 use crate::compliance::{self, Keyword};
 use crate::config::{Line, OptOutReplies, Settings};
+use crate::flow::text::fold;
 use crate::flow::{Effect, Flows, Step};
 use crate::phone::Phone;
 use crate::store::contacts::OptChange;
@@ -35,21 +36,29 @@ pub(super) fn route(
         // They asked for no texts; keep what they sent, answer nothing.
         return "opted_out";
     }
-    let language = contact.language.clone();
+    let (language, name) = (contact.language.clone(), contact.name_to_use.clone());
     let continued = plan
         .active_session(text.contact_id)
         .cloned()
-        .and_then(|session| Some(flows.get(&session.flow)?.advance(session, &text.body)));
+        .and_then(|session| {
+            let flow = flows.get(&session.flow)?;
+            Some(flow.advance(session, &text.body, name.as_deref()))
+        });
     let (label, step) = match continued {
         Some(step) => ("flow", step),
         None => {
-            // No conversation, or its flow was removed from the files: begin the line's flow.
+            // No conversation, or its flow was removed from the files: a trigger word starts its
+            // flow, anything else the line's.
             plan.end_session(text.contact_id, "flow_removed");
-            let Some(flow) = flows.get(&line.flow) else {
+            let (label, flow) = match flows.triggered_by(&fold(&text.body)) {
+                Some(flow) => ("flow_triggered", Some(flow)),
+                None => ("flow_started", flows.get(&line.flow)),
+            };
+            let Some(flow) = flow else {
                 // Start-up refuses a line whose flow is missing; a reload may not have.
                 return "no_flow";
             };
-            ("flow_started", flow.start(language.as_deref()))
+            (label, flow.start(language.as_deref(), name.as_deref()))
         }
     };
     apply_step(plan, line, text, step);
@@ -111,13 +120,23 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
         match effect {
             Effect::Reply(body) => plan.reply(contact_id, line_number, text.id, &body, Kind::Reply),
             Effect::SetLanguage(language) => plan.set_language(contact_id, &language),
-            Effect::CreateRequest { queue, fields } => {
-                plan.request(contact_id, line_number, session, queue, fields)
-            }
+            Effect::SetName(name) => plan.set_name(contact_id, &name),
+            Effect::CreateRequest {
+                queue,
+                fields,
+                priority,
+            } => plan.request(contact_id, line_number, session, queue, fields, priority),
             Effect::Handoff { reason } => {
                 let mut fields = answers.clone();
                 fields.insert("handoff_reason".into(), reason);
-                plan.request(contact_id, line_number, session, "handoff".into(), fields);
+                plan.request(
+                    contact_id,
+                    line_number,
+                    session,
+                    "handoff".into(),
+                    fields,
+                    0,
+                );
             }
         }
     }

@@ -8,6 +8,7 @@ pub struct Contact {
     pub id: i64,
     pub phone: String,
     pub language: Option<String>,
+    pub name_to_use: Option<String>,
     pub opted_out_at: Option<i64>,
 }
 
@@ -58,7 +59,7 @@ pub async fn lock_many(
         Backend::Sqlite => "",
     };
     let sql = format!(
-        "SELECT id, phone, language, opted_out_at FROM contacts WHERE id IN ({}) ORDER BY id {for_update}",
+        "SELECT id, phone, language, name_to_use, opted_out_at FROM contacts WHERE id IN ({}) ORDER BY id {for_update}",
         value_list(1, ids.len())
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
@@ -66,6 +67,15 @@ pub async fn lock_many(
         query = query.bind(*id);
     }
     Ok(query.fetch_all(conn).await?)
+}
+
+pub async fn set_name(conn: &mut Conn, id: i64, name: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE contacts SET name_to_use = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_language(conn: &mut Conn, id: i64, language: &str) -> Result<(), StoreError> {

@@ -18,6 +18,7 @@ pub struct NewRequest<'a> {
     pub line: &'a str,
     pub queue: &'a str,
     pub fields: &'a BTreeMap<String, String>,
+    pub priority: i64,
     pub session_id: Option<i64>,
     pub actor: &'a str,
 }
@@ -76,14 +77,15 @@ pub async fn create(
         let mut savepoint = conn.begin().await?;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO requests \
-             (code, contact_id, line, queue, status, fields, session_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $7) RETURNING id",
+             (code, contact_id, line, queue, status, fields, priority, session_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $8) RETURNING id",
         )
         .bind(&code)
         .bind(new.contact_id)
         .bind(new.line)
         .bind(new.queue)
         .bind(&fields)
+        .bind(new.priority)
         .bind(new.session_id)
         .bind(now)
         .fetch_one(&mut *savepoint)

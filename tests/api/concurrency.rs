@@ -3,6 +3,20 @@
 use futures::future::join_all;
 
 use crate::helpers::*;
+
+/// A whole intake, each question answered.
+const INTAKE: [&str; 10] = [
+    "hi",
+    "1",
+    "1",
+    "bread and milk",
+    "2",
+    "northside",
+    "Oak and 3rd",
+    "morning",
+    "no stairs",
+    "Sam",
+];
 use crate::on_both_databases;
 
 on_both_databases! {
@@ -39,7 +53,7 @@ on_both_databases! {
             let app = &app;
             async move {
                 let phone = format!("+1555766{i:04}");
-                for text in ["hi", "1", "1", "bread and milk", "Oak and 3rd", "morning", "Sam"] {
+                for text in INTAKE {
                     app.text(&phone, text).await;
                 }
             }

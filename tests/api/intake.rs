@@ -7,17 +7,21 @@ on_both_databases! {
     async fn a_neighbour_who_texts_walks_the_intake_and_their_request_lands_on_its_queue(db) {
         let app = TestApp::spawn(db).await;
         let neighbour = "+15557654321";
-        for text in ["hello", "1", "2", "Amoxicillin at Main St Pharmacy, under Rosa", "5th and Elm", "after 3pm", "Rosa"] {
+        let texts = [
+            "hello", "1", "2", "Main St Pharmacy, under Rosa", "3", "02139", "5th and Elm", "after 3pm", "skip", "Rosa",
+        ];
+        for text in texts {
             app.text(neighbour, text).await;
         }
         app.send_due().await;
 
         let replies = app.sent_to(neighbour).await;
-        assert_eq!(replies.len(), 7, "{replies:#?}");
+        assert_eq!(replies.len(), 10, "{replies:#?}");
         assert!(replies[0].contains("Reply 1 for English"));
         assert!(replies[1].starts_with("What do you need?"));
         assert!(replies[2].starts_with("Which pharmacy"));
-        assert_eq!(replies[6], "Thank you, Rosa. A neighbour will text you soon. Reply STOP to stop texts.");
+        assert!(replies[3].starts_with("How many people"));
+        assert!(replies[4].starts_with("What is your zip code"));
         assert!(app.sent().await.iter().all(|s| s.from == LINE));
 
         let requests = app.requests().await;
@@ -26,10 +30,17 @@ on_both_databases! {
         assert_eq!(request.queue, "prescription");
         assert_eq!(request.status, "new");
         assert_eq!(request.phone, neighbour);
+        assert_eq!(request.fields["pharmacy"], "Main St Pharmacy, under Rosa");
+        assert_eq!(request.fields["household"], "3");
+        assert_eq!(request.fields["zone"], "northside");
         assert_eq!(request.fields["cross_streets"], "5th and Elm");
         assert_eq!(request.fields["when"], "after 3pm");
         assert_eq!(request.fields["name_to_use"], "Rosa");
-        assert!(request.code.len() >= 2);
+        assert!(!request.fields.contains_key("notes"), "skipped");
+        assert_eq!(
+            replies[9],
+            format!("Thank you, Rosa! Your request is {}. A volunteer will text you soon.", request.code)
+        );
     }
 
     async fn a_neighbour_who_chooses_spanish_is_answered_in_spanish_from_then_on(db) {
@@ -40,8 +51,8 @@ on_both_databases! {
         }
         app.send_due().await;
         let replies = app.sent_to(neighbour).await;
-        assert_eq!(replies[1], "Que necesita? Responda 1 comida, 2 recoger medicinas, 3 otra entrega.");
-        assert_eq!(replies[2], "Que le llevamos? Una lista corta esta bien.");
+        assert_eq!(replies[1], "¿Qué necesita? Responda 1 comida, 2 recoger medicinas, 3 otra entrega.");
+        assert_eq!(replies[2], "¿Qué le llevamos? Basta una lista corta. (Responda SALTAR para saltar.)");
     }
 
     async fn an_answer_that_fits_no_choice_is_asked_again_and_then_handed_to_a_person(db) {
@@ -54,7 +65,7 @@ on_both_databases! {
         let replies = app.sent_to(neighbour).await;
         assert_eq!(replies[2], "Please reply 1, 2 or 3.");
         assert_eq!(replies[3], "Please reply 1, 2 or 3.");
-        assert!(replies[4].contains("A person from the group will text you back"), "{replies:#?}");
+        assert!(replies[4].contains("A person from the group will text you soon"), "{replies:#?}");
         let requests = app.requests().await;
         assert_eq!(requests.len(), 1);
         assert_eq!(requests[0].queue, "handoff");

@@ -42,13 +42,13 @@ on_both_databases! {
 
     async fn metrics_count_texts_outbox_states_and_open_requests(db) {
         let app = TestApp::spawn(db).await;
-        for text in ["hi", "1", "1", "rice", "Pine and 9th", "noon", "Lee"] {
+        for text in ["hi", "1", "1", "rice", "skip", "skip", "Pine and 9th", "noon", "skip", "Lee"] {
             app.text("+15557656002", text).await;
         }
         app.send_due().await;
         let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        assert!(metrics.contains("aidline_inbound_messages{gateway=\"twilio\"} 7"), "{metrics}");
-        assert!(metrics.contains("aidline_outbound_messages{state=\"sent\"} 7"), "{metrics}");
+        assert!(metrics.contains("aidline_inbound_messages{gateway=\"twilio\"} 10"), "{metrics}");
+        assert!(metrics.contains("aidline_outbound_messages{state=\"sent\"} 10"), "{metrics}");
         assert!(metrics.contains("aidline_open_requests{queue=\"groceries\"} 1"), "{metrics}");
         assert!(!metrics.contains("5557656002"), "no phone numbers in metrics");
     }

@@ -1,0 +1,589 @@
+//! Turning a parsed file into a checked flow, with every check an organiser needs: references
+//! that lead nowhere, states nothing leads to, loops with no way out, missing translations,
+//! answers that overlap, templates naming answers no state saves, carrier words, and texts that
+//! cost more SMS segments than the flow's budget.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use std::sync::Arc;
+
+use toml::Spanned;
+
+use super::load::FileCtx;
+use super::model::{
+    Actions, Branch, Choice, CreateRequest, Flow, GiveUp, Input, State, Texts, Zone, Zones,
+};
+use super::raw::{self, RawState};
+use super::segments;
+use super::text::{fold, placeholders, render};
+use super::words;
+use crate::compliance;
+use crate::phone::Region;
+
+const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+const DEFAULT_MAX_TEXT: usize = 500;
+const DEFAULT_SEGMENT_BUDGET: usize = 1;
+/// Template names that are not answers: filled in from the contact and the request.
+pub const CONTACT_NAME: &str = "contact.name";
+pub const REQUEST_CODE: &str = "request.code";
+
+type RawStates = BTreeMap<String, Spanned<RawState>>;
+
+/// Collects `[zones.*]`, refusing a name used twice or a zone nobody could name.
+pub(super) fn zones(
+    ctx: &mut FileCtx<'_>,
+    raw: BTreeMap<String, Spanned<raw::RawZone>>,
+    out: &mut Vec<Zone>,
+) {
+    for (name, zone) in raw {
+        let span = zone.span();
+        let zone = zone.into_inner();
+        if out.iter().any(|z| z.name == name) {
+            ctx.error(&span, format!("the zone `{name}` is defined twice"));
+            continue;
+        }
+        if zone.postal_codes.is_empty() && zone.names.is_empty() {
+            ctx.error(
+                &span,
+                format!("the zone `{name}` lists no postal_codes and no names"),
+            );
+        }
+        out.push(Zone {
+            name,
+            postal_codes: zone.postal_codes.iter().map(|c| postal_code(c)).collect(),
+            names: zone.names.iter().map(|n| fold(n)).collect(),
+        });
+    }
+}
+
+/// A postal code as the zone matcher compares it: folded, no spaces, a trailing `*` kept.
+fn postal_code(code: &str) -> String {
+    let mut folded: String = fold(code).chars().filter(|c| !c.is_whitespace()).collect();
+    if code.trim().ends_with('*') {
+        folded.push('*');
+    }
+    folded
+}
+
+/// Checks one file's flow; `None` when the file holds no flow or the flow cannot be built.
+pub(super) fn flow(
+    ctx: &mut FileCtx<'_>,
+    file: raw::File,
+    zones: &Arc<Zones>,
+    region: Region,
+) -> Option<(Flow, Range<usize>)> {
+    let Some(header) = file.flow else {
+        if let Some((name, state)) = file.states.iter().next() {
+            ctx.error(
+                &state.span(),
+                format!("state `{name}` is in a file with no [flow] table"),
+            );
+        }
+        return None;
+    };
+    let header_span = header.span();
+    let header = header.into_inner();
+    let languages = header.languages.get_ref().clone();
+    if languages.is_empty() {
+        ctx.error(
+            &header.languages.span(),
+            "list at least one language, the default first".into(),
+        );
+        return None;
+    }
+    let known = known_answers(&file.states);
+    let checker = Checker {
+        languages: &languages,
+        known: &known,
+        states: &file.states,
+        zones,
+        budget: header.segment_budget.unwrap_or(DEFAULT_SEGMENT_BUDGET),
+    };
+    let flow_give_up = match header.on_give_up.as_ref() {
+        Some(g) => checker.give_up(ctx, g)?,
+        None => GiveUp::Handoff,
+    };
+    checker.texts(ctx, &header.give_up, &header_span, "`give_up`");
+    let mut triggers = Vec::new();
+    for t in &header.triggers {
+        let word = fold(t.get_ref());
+        if compliance::is_carrier_word(&word) {
+            ctx.error(&t.span(), format!("the trigger `{}` is a carrier word (STOP, HELP and the like) and would never reach this flow", t.get_ref()));
+        }
+        triggers.push(word);
+    }
+    for lang in header.words.keys().filter(|l| !languages.contains(l)) {
+        ctx.error(
+            &header_span,
+            format!("[flow.words.{lang}] is for a language the flow does not list"),
+        );
+    }
+    let mut states = HashMap::new();
+    for (name, raw) in &file.states {
+        if let Some(state) = checker.state(ctx, name, raw, flow_give_up) {
+            states.insert(name.clone(), state);
+        }
+    }
+    if !file.states.contains_key(header.start.get_ref()) {
+        let message = format!(
+            "the start state `{}` is not defined under [states]",
+            header.start.get_ref()
+        );
+        ctx.error(&header.start.span(), message);
+        return None;
+    }
+    graph(ctx, header.start.get_ref(), &states, &file.states);
+    let flow = Flow {
+        id: header.id.get_ref().clone(),
+        start: header.start.into_inner(),
+        words: Arc::new(words::for_languages(&languages, &header.words)),
+        languages,
+        states,
+        give_up: Texts(header.give_up),
+        triggers,
+        zones: zones.clone(),
+        region,
+    };
+    Some((flow, header.id.span()))
+}
+
+/// Every answer some state saves, plus the language.
+fn known_answers(states: &RawStates) -> BTreeSet<String> {
+    let mut known = BTreeSet::from(["lang".to_string()]);
+    for (name, s) in states {
+        let s = s.get_ref();
+        if s.expect.is_some() {
+            known.insert(s.save.clone().unwrap_or_else(|| name.clone()));
+        }
+        for c in &s.choices {
+            known.extend(c.get_ref().set.keys().cloned());
+        }
+    }
+    known
+}
+
+struct Checker<'a> {
+    languages: &'a [String],
+    known: &'a BTreeSet<String>,
+    states: &'a RawStates,
+    zones: &'a Zones,
+    budget: usize,
+}
+
+impl Checker<'_> {
+    fn give_up(&self, ctx: &mut FileCtx<'_>, raw: &Spanned<String>) -> Option<GiveUp> {
+        match raw.get_ref().as_str() {
+            "handoff" => Some(GiveUp::Handoff),
+            "end" => Some(GiveUp::End),
+            other => {
+                ctx.error(
+                    &raw.span(),
+                    format!(
+                        "`on_give_up = \"{other}\"` is not an option; use \"handoff\" or \"end\""
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Languages, translations, templates, carrier words and the SMS budget of one set of texts.
+    fn texts(
+        &self,
+        ctx: &mut FileCtx<'_>,
+        texts: &BTreeMap<String, String>,
+        span: &Range<usize>,
+        what: &str,
+    ) {
+        if texts.is_empty() {
+            return;
+        }
+        for lang in texts.keys() {
+            if !self.languages.contains(lang) {
+                ctx.error(
+                    span,
+                    format!(
+                        "{what} has a text in `{lang}`, which is not one of the flow's languages"
+                    ),
+                );
+            }
+        }
+        for lang in self.languages {
+            if !texts.contains_key(lang) {
+                ctx.error(span, format!("{what} has no `{lang}` text"));
+            }
+        }
+        for (lang, text) in texts {
+            self.template(ctx, text, span, what);
+            if asks_for_carrier_word(text) {
+                ctx.error(span, format!("{what} ({lang}) asks for CANCEL, END or QUIT, which carriers treat as STOP: ask for another word"));
+            }
+            let cost = segments::count(&as_sent(text));
+            if cost.count > self.budget {
+                let why = match cost.forcing_ucs2 {
+                    Some(c) => format!(
+                        "UCS-2, because {} is not in the GSM alphabet",
+                        segments::describe(c)
+                    ),
+                    None => format!("GSM-7, {} septets", cost.units),
+                };
+                ctx.warn(
+                    span,
+                    format!(
+                        "{what} ({lang}) takes {} SMS segments ({why}); the budget is {}",
+                        cost.count, self.budget
+                    ),
+                );
+            }
+        }
+    }
+
+    fn template(&self, ctx: &mut FileCtx<'_>, text: &str, span: &Range<usize>, what: &str) {
+        for name in placeholders(text) {
+            let answer = name.split('|').next().unwrap_or_default();
+            if answer != CONTACT_NAME && answer != REQUEST_CODE && !self.known.contains(answer) {
+                ctx.error(
+                    span,
+                    format!(
+                        "{what} uses `{{{answer}}}`, but no state saves an answer by that name"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn next(&self, ctx: &mut FileCtx<'_>, next: &Spanned<String>) -> String {
+        if !self.states.contains_key(next.get_ref()) {
+            ctx.error(
+                &next.span(),
+                format!(
+                    "`next` points to `{}`, which is not a state in this flow",
+                    next.get_ref()
+                ),
+            );
+        }
+        next.get_ref().clone()
+    }
+
+    fn state(
+        &self,
+        ctx: &mut FileCtx<'_>,
+        name: &str,
+        raw: &Spanned<RawState>,
+        flow_give_up: GiveUp,
+    ) -> Option<State> {
+        let span = raw.span();
+        let raw = raw.get_ref();
+        let what = format!("state `{name}`");
+        self.texts(ctx, &raw.say, &span, &what);
+        self.texts(
+            ctx,
+            &raw.invalid,
+            &span,
+            &format!("the `invalid` text of state `{name}`"),
+        );
+        let next = raw.next.as_ref().map(|n| self.next(ctx, n));
+        let input = self.input(ctx, name, raw, &span)?;
+        let mut branches = Vec::new();
+        for b in &raw.branches {
+            for key in b.when.keys() {
+                if !self.known.contains(key) {
+                    ctx.error(&b.next.span(), format!("a branch of state `{name}` tests `{key}`, but no state saves an answer by that name"));
+                }
+            }
+            branches.push(Branch {
+                when: b.when.clone(),
+                next: self.next(ctx, &b.next),
+            });
+        }
+        if let Input::Choice(choices) = &input
+            && next.is_none()
+            && !raw.end
+            && choices.iter().any(|c| c.next.is_none())
+        {
+            ctx.error(
+                &span,
+                format!("a choice in state `{name}` has no `next`, and neither has the state"),
+            );
+        }
+        let actions = self.actions(ctx, name, raw)?;
+        let terminal = raw.end || actions.handoff.is_some();
+        if matches!(input, Input::None) && next.is_none() && branches.is_empty() && !terminal {
+            ctx.error(
+                &span,
+                format!(
+                    "state `{name}` waits for nothing and has no `next`; add `next` or `end = true`"
+                ),
+            );
+        }
+        if !matches!(input, Input::None | Input::Choice(_))
+            && next.is_none()
+            && branches.is_empty()
+            && !terminal
+        {
+            ctx.error(
+                &span,
+                format!("state `{name}` takes an answer but has no `next`"),
+            );
+        }
+        if raw.optional && matches!(input, Input::None) {
+            ctx.error(
+                &span,
+                format!("state `{name}` is optional but asks nothing"),
+            );
+        }
+        let on_give_up = match raw.on_give_up.as_ref() {
+            Some(g) => self.give_up(ctx, g)?,
+            None => flow_give_up,
+        };
+        Some(State {
+            say: Texts(raw.say.clone()),
+            input,
+            save_as: raw.save.clone().unwrap_or_else(|| name.to_string()),
+            optional: raw.optional,
+            next,
+            branches,
+            invalid: Texts(raw.invalid.clone()),
+            max_attempts: raw.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1),
+            on_give_up,
+            actions,
+            end: raw.end,
+        })
+    }
+
+    fn input(
+        &self,
+        ctx: &mut FileCtx<'_>,
+        name: &str,
+        raw: &RawState,
+        span: &Range<usize>,
+    ) -> Option<Input> {
+        let Some(expect) = raw.expect.as_ref() else {
+            return Some(Input::None);
+        };
+        let espan = expect.span();
+        let input = match expect.get_ref().as_str() {
+            "choice" => Input::Choice(self.choices(ctx, name, raw, &espan)),
+            "text" => Input::Text {
+                max_length: raw.max_length.unwrap_or(DEFAULT_MAX_TEXT).max(1),
+            },
+            "number" => {
+                let (min, max) = (raw.min.unwrap_or(i64::MIN), raw.max.unwrap_or(i64::MAX));
+                if min > max {
+                    ctx.error(span, format!("state `{name}` has `min` above `max`"));
+                }
+                Input::Number { min, max }
+            }
+            "yes_no" => {
+                for lang in self.languages {
+                    if !words::has_built_in(lang) {
+                        ctx.warn(span, format!("state `{name}` expects yes or no, and there are no built-in `{lang}` words for them: add [flow.words.{lang}]"));
+                    }
+                }
+                Input::YesNo
+            }
+            "phone" => Input::Phone,
+            "zone" => {
+                if self.zones.is_empty() {
+                    ctx.error(&espan, format!("state `{name}` expects a zone, but no [zones.*] are defined in any flow file"));
+                }
+                Input::Zone
+            }
+            other => {
+                ctx.error(&espan, format!("`expect = \"{other}\"` is not an input kind; use choice, text, number, yes_no, phone or zone"));
+                return None;
+            }
+        };
+        Some(input)
+    }
+
+    fn choices(
+        &self,
+        ctx: &mut FileCtx<'_>,
+        name: &str,
+        raw: &RawState,
+        espan: &Range<usize>,
+    ) -> Vec<Choice> {
+        if raw.choices.is_empty() {
+            ctx.error(
+                espan,
+                format!("state `{name}` expects a choice but lists no `choices`"),
+            );
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut choices = Vec::new();
+        for (i, c) in raw.choices.iter().enumerate() {
+            let cspan = c.span();
+            let c = c.get_ref();
+            if let raw::Words::PerLanguage(map) = &c.words {
+                for lang in map.keys().filter(|l| !self.languages.contains(l)) {
+                    ctx.error(&cspan, format!("a choice in state `{name}` has words in `{lang}`, which is not one of the flow's languages"));
+                }
+            }
+            let mut words = Vec::new();
+            for word in c.words.all() {
+                let folded = fold(word);
+                if compliance::is_carrier_word(&folded) {
+                    ctx.error(&cspan, format!("a choice in state `{name}` matches `{word}`, a carrier word (STOP, CANCEL, HELP and the like) that never reaches a flow"));
+                }
+                match seen.get(&folded) {
+                    Some(&other) if other != i => ctx.error(
+                        &cspan,
+                        format!("`{word}` matches two choices in state `{name}`"),
+                    ),
+                    _ => {
+                        seen.insert(folded.clone(), i);
+                    }
+                }
+                words.push(folded);
+            }
+            let next = c.next.as_ref().map(|n| self.next(ctx, n));
+            choices.push(Choice {
+                words,
+                set: c.set.clone(),
+                next,
+            });
+        }
+        choices
+    }
+
+    fn actions(&self, ctx: &mut FileCtx<'_>, name: &str, raw: &RawState) -> Option<Actions> {
+        let Some(action) = raw.action.as_ref() else {
+            return Some(Actions::default());
+        };
+        let span = action.span();
+        let action = action.get_ref();
+        let what = format!("the action of state `{name}`");
+        let create_request = action.create_request.as_ref().map(|c| {
+            self.template(ctx, &c.queue, &span, &what);
+            for field in c.fields.iter().filter(|f| !self.known.contains(*f)) {
+                ctx.error(
+                    &span,
+                    format!("{what} copies the answer `{field}`, which no state saves"),
+                );
+            }
+            CreateRequest {
+                queue: c.queue.clone(),
+                fields: c.fields.clone(),
+                priority: c.priority,
+            }
+        });
+        if let Some(template) = &action.set_name {
+            self.template(ctx, template, &span, &what);
+        }
+        Some(Actions {
+            create_request,
+            set_name: action.set_name.clone(),
+            handoff: action.handoff.clone(),
+        })
+    }
+}
+
+/// A text as it might be sent, for counting its cost: a request code is three characters and any
+/// other placeholder ten (a name, a short answer).
+pub fn as_sent(text: &str) -> String {
+    render(text, |name| {
+        Some(if name == REQUEST_CODE {
+            "A77"
+        } else {
+            "xxxxxxxxxx"
+        })
+    })
+}
+
+/// Whether a prompt tells people to send CANCEL, END or QUIT ("reply CANCEL", "text end").
+fn asks_for_carrier_word(text: &str) -> bool {
+    let folded = fold(text);
+    let words: Vec<&str> = folded.split(' ').collect();
+    words.windows(2).any(|w| {
+        matches!(
+            w[0],
+            "reply" | "text" | "send" | "responda" | "envie" | "escriba" | "mande"
+        ) && compliance::SOUNDS_HARMLESS.contains(&w[1])
+    })
+}
+
+/// Where each state can go next.
+fn edges(state: &State) -> Vec<&str> {
+    let mut out: Vec<&str> = state.next.iter().map(String::as_str).collect();
+    out.extend(state.branches.iter().map(|b| b.next.as_str()));
+    if let Input::Choice(choices) = &state.input {
+        out.extend(choices.iter().filter_map(|c| c.next.as_deref()));
+    }
+    out
+}
+
+/// States nothing leads to, states with no way to an end, and circles of states that never wait
+/// for an answer.
+fn graph(ctx: &mut FileCtx<'_>, start: &str, states: &HashMap<String, State>, raw: &RawStates) {
+    let span_of = |name: &str| raw.get(name).map(Spanned::span).unwrap_or(0..0);
+    let mut reached = BTreeSet::from([start]);
+    let mut todo = vec![start];
+    while let Some(name) = todo.pop() {
+        for next in states.get(name).map(edges).unwrap_or_default() {
+            if states.contains_key(next) && reached.insert(next) {
+                todo.push(next);
+            }
+        }
+    }
+    let mut names: Vec<&String> = states.keys().collect();
+    names.sort();
+    for name in &names {
+        if !reached.contains(name.as_str()) {
+            ctx.error(
+                &span_of(name),
+                format!("state `{name}` is never reached from the start state `{start}`"),
+            );
+        }
+    }
+    // Work back from the states that end the conversation.
+    let mut can_end: BTreeSet<&str> = states
+        .iter()
+        .filter(|(_, s)| s.end || s.actions.handoff.is_some())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    loop {
+        let before = can_end.len();
+        for (name, state) in states {
+            if edges(state).iter().any(|n| can_end.contains(n)) {
+                can_end.insert(name);
+            }
+        }
+        if can_end.len() == before {
+            break;
+        }
+    }
+    for name in &names {
+        if reached.contains(name.as_str()) && !can_end.contains(name.as_str()) {
+            ctx.error(
+                &span_of(name),
+                format!("from state `{name}` no path leads to an end: it loops with no way out"),
+            );
+        }
+    }
+    // A state that waits for nothing moves on at once; a circle of them would never stop.
+    for name in &names {
+        let mut path = vec![name.as_str()];
+        let mut at = name.as_str();
+        while let Some(state) = states.get(at).filter(|s| matches!(s.input, Input::None)) {
+            let Some(next) = state
+                .next
+                .as_deref()
+                .or(state.branches.first().map(|b| b.next.as_str()))
+            else {
+                break;
+            };
+            // Reported once, from the circle's first state in name order.
+            if next == name.as_str() && path.iter().all(|p| p >= &name.as_str()) {
+                path.push(next);
+                ctx.error(&span_of(name), format!("states {} move on without waiting for an answer and come back round: it would never stop", path.join(" → ")));
+                break;
+            }
+            if path.contains(&next) || path.len() > states.len() {
+                break;
+            }
+            path.push(next);
+            at = next;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The TOML shape of a flow file, as written by organisers. `check` turns it into the model.
+//! Every key is documented in docs/flows.md.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One file: a flow (`[flow]` and `[states.*]`), shared zones (`[zones.*]`), or both.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    pub flow: Option<Spanned<Header>>,
+    #[serde(default)]
+    pub states: BTreeMap<String, Spanned<RawState>>,
+    #[serde(default)]
+    pub zones: BTreeMap<String, Spanned<RawZone>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub id: Spanned<String>,
+    pub start: Spanned<String>,
+    pub languages: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub give_up: BTreeMap<String, String>,
+    #[serde(default)]
+    pub on_give_up: Option<Spanned<String>>,
+    #[serde(default)]
+    pub triggers: Vec<Spanned<String>>,
+    /// Extra yes / no / skip words per language, on top of the built-in ones.
+    #[serde(default)]
+    pub words: BTreeMap<String, RawWords>,
+    /// Warn about any prompt longer than this many SMS segments.
+    pub segment_budget: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawWords {
+    #[serde(default)]
+    pub yes: Vec<String>,
+    #[serde(default)]
+    pub no: Vec<String>,
+    #[serde(default)]
+    pub skip: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    #[serde(default)]
+    pub say: BTreeMap<String, String>,
+    pub expect: Option<Spanned<String>>,
+    #[serde(default)]
+    pub choices: Vec<Spanned<RawChoice>>,
+    pub next: Option<Spanned<String>>,
+    #[serde(default)]
+    pub branches: Vec<RawBranch>,
+    pub save: Option<String>,
+    #[serde(default)]
+    pub optional: bool,
+    pub max_length: Option<usize>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub invalid: BTreeMap<String, String>,
+    pub max_attempts: Option<u32>,
+    pub on_give_up: Option<Spanned<String>>,
+    pub action: Option<Spanned<RawAction>>,
+    #[serde(default)]
+    pub end: bool,
+}
+
+/// `match = ["1", "food"]` for every language, or `match = { en = [...], es = [...] }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum Words {
+    All(Vec<String>),
+    PerLanguage(BTreeMap<String, Vec<String>>),
+}
+
+impl Words {
+    pub fn all(&self) -> Vec<&String> {
+        match self {
+            Words::All(words) => words.iter().collect(),
+            Words::PerLanguage(map) => map.values().flatten().collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChoice {
+    #[serde(rename = "match")]
+    pub words: Words,
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    pub next: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBranch {
+    pub when: BTreeMap<String, String>,
+    pub next: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    pub create_request: Option<RawCreateRequest>,
+    pub set_name: Option<String>,
+    pub handoff: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCreateRequest {
+    pub queue: String,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub priority: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawZone {
+    #[serde(default)]
+    pub postal_codes: Vec<String>,
+    #[serde(default)]
+    pub names: Vec<String>,
+}
