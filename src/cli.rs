@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{self, App};
+use crate::chat;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::{as_sent, load_dir, segments};
@@ -32,6 +33,18 @@ pub enum Command {
     Flows {
         #[command(subcommand)]
         command: FlowsCommand,
+    },
+    /// Talk to a flow in the terminal, as a neighbour would by text.
+    Chat {
+        /// The flow to start in (default: the first line's flow).
+        #[arg(long)]
+        flow: Option<String>,
+        /// Start in this language instead of the flow's default.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Keep the conversation and any request in the configured database.
+        #[arg(long)]
+        save: bool,
     },
     /// Look at requests.
     Requests {
@@ -85,6 +98,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = dir.unwrap_or(settings.flows_dir);
             let flows = load_dir(&dir, settings.default_region)?;
             print_flow_check(&dir, &flows);
+        }
+        Command::Chat { flow, lang, save } => {
+            let options = chat::Options {
+                flow,
+                language: lang,
+                save,
+            };
+            chat::run(
+                settings,
+                options,
+                std::io::stdin().lock(),
+                std::io::stdout(),
+            )
+            .await?;
         }
         Command::Requests {
             command:

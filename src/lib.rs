@@ -16,9 +16,11 @@
 //! - [`web`]: the HTTP surface: webhooks, health, metrics.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
 //! - [`cli`]: the `aidline` command line.
+//! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.
 //! - [`telemetry`]: tracing set-up.
 
 pub mod app;
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod compliance;

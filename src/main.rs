@@ -2,8 +2,12 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    aidline::telemetry::init();
-    match aidline::cli::run(aidline::cli::Cli::parse()).await {
+    let cli = aidline::cli::Cli::parse();
+    aidline::telemetry::init(matches!(
+        cli.command,
+        Some(aidline::cli::Command::Chat { .. })
+    ));
+    match aidline::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("aidline: {e:#}");

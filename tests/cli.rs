@@ -68,3 +68,75 @@ fn an_unknown_setting_stops_start_up_and_is_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("databse_url"), "{stderr}");
 }
+
+#[test]
+fn chat_takes_a_whole_intake_in_spanish_through_stdin_and_stdout() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .args(["chat", "--lang", "es"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let answers = [
+        "hola",
+        "2",
+        "comida",
+        "arroz y leche",
+        "4",
+        "sur",
+        "5 y Main",
+        "mañana",
+        "SALTAR",
+        "Rosa",
+    ];
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n", answers.join("\n")).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let replies: Vec<&str> = stdout.lines().collect();
+    assert_eq!(replies.len(), 10, "{stdout}");
+    assert_eq!(
+        replies[1],
+        "¿Qué necesita? Responda 1 comida, 2 recoger medicinas, 3 otra entrega."
+    );
+    assert_eq!(replies[4], "¿Cuál es su código postal o su barrio?");
+    assert_eq!(replies[8], "¿Qué nombre debe usar el voluntario?");
+    assert!(
+        replies[9].starts_with("¡Gracias! Su pedido es ")
+            && replies[9].ends_with(". Pronto le escribirá un voluntario."),
+        "{}",
+        replies[9]
+    );
+}
+
+#[test]
+fn chat_writes_nothing_to_the_configured_database_unless_asked() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/aidline.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .arg("chat")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
+        .env("AIDLINE_DATABASE_URL", &db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"hi\n1\n").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert!(!dir.path().join("aidline.db").exists());
+}

@@ -88,7 +88,8 @@ impl Db {
         };
         let pool = match backend {
             Backend::Sqlite => {
-                let url = if url.contains('?') {
+                let in_memory = url.contains(":memory:");
+                let url = if url.contains('?') || in_memory {
                     url.to_string()
                 } else {
                     format!("{url}?mode=rwc")
@@ -97,6 +98,10 @@ impl Db {
                 // fair, instead of writers spinning in SQLite's busy handler.
                 let pool = AnyPoolOptions::new()
                     .max_connections(1)
+                    // An in-memory database lives as long as its connection: never let it go.
+                    .min_connections(u32::from(in_memory))
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -110,8 +115,10 @@ impl Db {
                     })
                     .connect_with(AnyConnectOptions::from_str(&url)?)
                     .await?;
-                let checkpointer = AnyConnection::connect(&url).await?;
-                tokio::spawn(checkpoint_in_background(checkpointer, pool.clone()));
+                if !in_memory {
+                    let checkpointer = AnyConnection::connect(&url).await?;
+                    tokio::spawn(checkpoint_in_background(checkpointer, pool.clone()));
+                }
                 pool
             }
             Backend::Postgres => {
