@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::flow::{FlowError, Flows, load_dir};
+use crate::flow::{Library, LibraryError};
 use crate::intake::Intake;
 use crate::outbox::Outbox;
 use crate::store::{Db, StoreError};
@@ -23,13 +23,7 @@ const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("flows:\n{0}")]
-    Flows(#[from] FlowError),
-    #[error("lines[{index}].flow: no flow has the id `{flow}` (loaded: {loaded})")]
-    MissingFlow {
-        index: usize,
-        flow: String,
-        loaded: String,
-    },
+    Flows(#[from] LibraryError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -50,27 +44,15 @@ pub struct App {
     pub outbox: Option<Outbox>,
 }
 
-/// Loads flows and checks every line's flow exists: a flow with an error never goes live.
-pub fn load_flows(settings: &Settings) -> Result<Flows, StartError> {
-    let flows = load_dir(&settings.flows_dir, settings.default_region)?;
-    for warning in flows.warnings() {
-        tracing::warn!(%warning, "flow warning");
-    }
-    for (index, line) in settings.lines.iter().enumerate() {
-        if flows.get(&line.flow).is_none() {
-            return Err(StartError::MissingFlow {
-                index,
-                flow: line.flow.clone(),
-                loaded: flows.ids().join(", "),
-            });
-        }
-    }
-    Ok(flows)
-}
-
 impl App {
     pub async fn build(settings: Settings, clock: Clock) -> Result<App, StartError> {
-        let flows = Arc::new(load_flows(&settings)?);
+        // A flow with an error never goes live: start-up stops here.
+        let required = settings.lines.iter().map(|l| l.flow.clone()).collect();
+        let flows = Arc::new(Library::load(
+            settings.flows_dir.clone(),
+            settings.default_region,
+            required,
+        )?);
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         let settings = Arc::new(settings);

@@ -6,6 +6,7 @@
 
 mod check;
 pub mod engine;
+mod library;
 pub mod load;
 mod model;
 mod raw;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 
 pub use check::{CONTACT_NAME, REQUEST_CODE, as_sent};
 pub use engine::{Effect, Ended, Step};
+pub use library::{Library, LibraryError};
 pub use load::{FlowError, Flows, load_dir};
 pub use model::{Flow, Input, State};
 

@@ -187,8 +187,9 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     }
     let active = sessions::active_for(&mut tx, contact_ids).await?;
     let mut plan = Plan::new(locked, active);
+    let flows = core.flows.current();
     for text in &texts {
-        let outcome = route::route(&core.settings, &core.flows, &mut plan, text, now);
+        let outcome = route::route(&core.settings, &flows, &mut plan, text, now);
         plan.handled(text.id, outcome);
         tracing::debug!(inbound_id = text.id, outcome, "text handled");
     }

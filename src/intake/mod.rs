@@ -17,7 +17,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::flow::Flows;
+use crate::flow::Library;
 use crate::gateway::Inbound;
 use crate::store::{Backend, Db, StoreError, inbound, outbound};
 
@@ -36,7 +36,7 @@ struct Core {
     db: Db,
     clock: Clock,
     settings: Arc<Settings>,
-    flows: Arc<Flows>,
+    flows: Arc<Library>,
     /// Woken after a commit that queued texts, so the outbox sends them at once.
     outbox_wake: Arc<Notify>,
 }
@@ -73,7 +73,7 @@ impl Intake {
         db: Db,
         clock: Clock,
         settings: Arc<Settings>,
-        flows: Arc<Flows>,
+        flows: Arc<Library>,
         outbox_wake: Arc<Notify>,
     ) -> Intake {
         let workers = match db.backend() {
