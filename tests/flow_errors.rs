@@ -16,6 +16,9 @@ const DIR: &str = "tests/fixtures/flow_errors";
 const FIXTURES: &[&str] = &[
     // TOML and the shape of the file.
     "toml_syntax.toml",
+    "key_for_another_kind.toml",
+    "choices_without_choice_question.toml",
+    "choice_unlisted_switch.toml",
     "unknown_key.toml",
     "missing_field.toml",
     "wrong_type.toml",

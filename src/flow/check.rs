@@ -99,10 +99,9 @@ pub(super) fn flow(
         zones,
         budget: header.segment_budget.unwrap_or(DEFAULT_SEGMENT_BUDGET),
     };
-    let flow_give_up = match header.on_give_up.as_ref() {
-        Some(g) => checker.give_up(ctx, g)?,
-        None => GiveUp::Handoff,
-    };
+    let flow_give_up = header.on_give_up.as_ref().map_or(GiveUp::Handoff, |g| {
+        checker.give_up(ctx, g, GiveUp::Handoff)
+    });
     checker.texts(ctx, &header.give_up, &header_span, "`give_up`");
     let mut triggers = Vec::new();
     for t in &header.triggers {
@@ -120,9 +119,7 @@ pub(super) fn flow(
     }
     let mut states = HashMap::new();
     for (name, raw) in &file.states {
-        if let Some(state) = checker.state(ctx, name, raw, flow_give_up) {
-            states.insert(name.clone(), state);
-        }
+        states.insert(name.clone(), checker.state(ctx, name, raw, flow_give_up));
     }
     if !file.states.contains_key(header.start.get_ref()) {
         let message = format!(
@@ -171,10 +168,11 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn give_up(&self, ctx: &mut FileCtx<'_>, raw: &Spanned<String>) -> Option<GiveUp> {
+    /// Reads `on_give_up`; a bad value is reported and `otherwise` stands in, so checking goes on.
+    fn give_up(&self, ctx: &mut FileCtx<'_>, raw: &Spanned<String>, otherwise: GiveUp) -> GiveUp {
         match raw.get_ref().as_str() {
-            "handoff" => Some(GiveUp::Handoff),
-            "end" => Some(GiveUp::End),
+            "handoff" => GiveUp::Handoff,
+            "end" => GiveUp::End,
             other => {
                 ctx.error(
                     &raw.span(),
@@ -182,7 +180,7 @@ impl Checker<'_> {
                         "`on_give_up = \"{other}\"` is not an option; use \"handoff\" or \"end\""
                     ),
                 );
-                None
+                otherwise
             }
         }
     }
@@ -214,7 +212,7 @@ impl Checker<'_> {
             }
         }
         for (lang, text) in texts {
-            self.template(ctx, text, span, what);
+            self.template(ctx, text, span, &format!("{what} ({lang})"));
             if asks_for_carrier_word(text) {
                 ctx.error(span, format!("{what} ({lang}) asks for CANCEL, END or QUIT, which carriers treat as STOP: ask for another word"));
             }
@@ -271,7 +269,7 @@ impl Checker<'_> {
         name: &str,
         raw: &Spanned<RawState>,
         flow_give_up: GiveUp,
-    ) -> Option<State> {
+    ) -> State {
         let span = raw.span();
         let raw = raw.get_ref();
         let what = format!("state `{name}`");
@@ -283,16 +281,17 @@ impl Checker<'_> {
             &format!("the `invalid` text of state `{name}`"),
         );
         let next = raw.next.as_ref().map(|n| self.next(ctx, n));
-        let input = self.input(ctx, name, raw, &span)?;
+        let input = self.input(ctx, name, raw, &span);
+        self.misplaced_keys(ctx, name, raw, &input, &span);
         let mut branches = Vec::new();
         for b in &raw.branches {
-            for key in b.when.keys() {
+            for key in b.when.get_ref().keys() {
                 if !self.known.contains(key) {
-                    ctx.error(&b.next.span(), format!("a branch of state `{name}` tests `{key}`, but no state saves an answer by that name"));
+                    ctx.error(&b.when.span(), format!("a branch of state `{name}` tests `{key}`, but no state saves an answer by that name"));
                 }
             }
             branches.push(Branch {
-                when: b.when.clone(),
+                when: b.when.get_ref().clone(),
                 next: self.next(ctx, &b.next),
             });
         }
@@ -306,7 +305,7 @@ impl Checker<'_> {
                 format!("a choice in state `{name}` has no `next`, and neither has the state"),
             );
         }
-        let actions = self.actions(ctx, name, raw)?;
+        let actions = self.actions(ctx, name, raw);
         let terminal = raw.end || actions.handoff.is_some();
         if matches!(input, Input::None) && next.is_none() && branches.is_empty() && !terminal {
             ctx.error(
@@ -332,11 +331,11 @@ impl Checker<'_> {
                 format!("state `{name}` is optional but asks nothing"),
             );
         }
-        let on_give_up = match raw.on_give_up.as_ref() {
-            Some(g) => self.give_up(ctx, g)?,
-            None => flow_give_up,
-        };
-        Some(State {
+        let on_give_up = raw
+            .on_give_up
+            .as_ref()
+            .map_or(flow_give_up, |g| self.give_up(ctx, g, flow_give_up));
+        State {
             say: Texts(raw.say.clone()),
             input,
             save_as: raw.save.clone().unwrap_or_else(|| name.to_string()),
@@ -348,18 +347,51 @@ impl Checker<'_> {
             on_give_up,
             actions,
             end: raw.end,
-        })
+        }
     }
 
+    /// Keys that only mean something for another kind of question would be silently ignored;
+    /// an organiser who wrote them expects them to work, so say so.
+    fn misplaced_keys(
+        &self,
+        ctx: &mut FileCtx<'_>,
+        name: &str,
+        raw: &RawState,
+        input: &Input,
+        span: &Range<usize>,
+    ) {
+        let mut misplaced = Vec::new();
+        if !raw.choices.is_empty() && !matches!(input, Input::Choice(_)) {
+            misplaced.push("choices");
+        }
+        if raw.save.is_some() && matches!(input, Input::None | Input::Choice(_)) {
+            misplaced.push("save");
+        }
+        if (raw.min.is_some() || raw.max.is_some()) && !matches!(input, Input::Number { .. }) {
+            misplaced.push("min/max");
+        }
+        if raw.max_length.is_some() && !matches!(input, Input::Text { .. }) {
+            misplaced.push("max_length");
+        }
+        for key in misplaced {
+            ctx.error(
+                span,
+                format!("state `{name}` has `{key}`, which does nothing for this kind of question"),
+            );
+        }
+    }
+
+    /// Reads `expect`; an unknown kind is reported and the state treated as asking nothing, so
+    /// the rest of the flow is still checked.
     fn input(
         &self,
         ctx: &mut FileCtx<'_>,
         name: &str,
         raw: &RawState,
         span: &Range<usize>,
-    ) -> Option<Input> {
+    ) -> Input {
         let Some(expect) = raw.expect.as_ref() else {
-            return Some(Input::None);
+            return Input::None;
         };
         let espan = expect.span();
         let input = match expect.get_ref().as_str() {
@@ -391,10 +423,10 @@ impl Checker<'_> {
             }
             other => {
                 ctx.error(&espan, format!("`expect = \"{other}\"` is not an input kind; use choice, text, number, yes_no, phone or zone"));
-                return None;
+                Input::None
             }
         };
-        Some(input)
+        input
     }
 
     fn choices(
@@ -437,6 +469,12 @@ impl Checker<'_> {
                 }
                 words.push(folded);
             }
+            if let Some(lang) = c.set.get("lang").filter(|l| !self.languages.contains(l)) {
+                let message = format!(
+                    "a choice in state `{name}` switches to `{lang}`, which is not one of the flow's languages"
+                );
+                ctx.error(&cspan, message);
+            }
             let next = c.next.as_ref().map(|n| self.next(ctx, n));
             choices.push(Choice {
                 words,
@@ -447,9 +485,9 @@ impl Checker<'_> {
         choices
     }
 
-    fn actions(&self, ctx: &mut FileCtx<'_>, name: &str, raw: &RawState) -> Option<Actions> {
+    fn actions(&self, ctx: &mut FileCtx<'_>, name: &str, raw: &RawState) -> Actions {
         let Some(action) = raw.action.as_ref() else {
-            return Some(Actions::default());
+            return Actions::default();
         };
         let span = action.span();
         let action = action.get_ref();
@@ -471,11 +509,11 @@ impl Checker<'_> {
         if let Some(template) = &action.set_name {
             self.template(ctx, template, &span, &what);
         }
-        Some(Actions {
+        Actions {
             create_request,
             set_name: action.set_name.clone(),
             handoff: action.handoff.clone(),
-        })
+        }
     }
 }
 
@@ -536,10 +574,11 @@ fn graph(ctx: &mut FileCtx<'_>, start: &str, states: &HashMap<String, State>, ra
             );
         }
     }
-    // Work back from the states that end the conversation.
+    // Work back from the states that end the conversation (those with nowhere to go end it too;
+    // when that is a mistake it is reported on its own).
     let mut can_end: BTreeSet<&str> = states
         .iter()
-        .filter(|(_, s)| s.end || s.actions.handoff.is_some())
+        .filter(|(_, s)| s.end || s.actions.handoff.is_some() || edges(s).is_empty())
         .map(|(n, _)| n.as_str())
         .collect();
     loop {
@@ -561,29 +600,50 @@ fn graph(ctx: &mut FileCtx<'_>, start: &str, states: &HashMap<String, State>, ra
             );
         }
     }
-    // A state that waits for nothing moves on at once; a circle of them would never stop.
-    for name in &names {
-        let mut path = vec![name.as_str()];
-        let mut at = name.as_str();
-        while let Some(state) = states.get(at).filter(|s| matches!(s.input, Input::None)) {
-            let Some(next) = state
-                .next
-                .as_deref()
-                .or(state.branches.first().map(|b| b.next.as_str()))
-            else {
-                break;
+    // States that wait for nothing move on at once; a circle of them would never stop.
+    if let Some(circle) = circle_without_waiting(states) {
+        let message = format!(
+            "states {} move on without waiting for an answer and come back round: it would never stop",
+            circle.join(" → ")
+        );
+        ctx.error(&span_of(circle[0]), message);
+    }
+}
+
+/// A circle among the states that wait for nothing, following every way out of each, if any:
+/// the names in order, the first repeated at the end.
+fn circle_without_waiting(states: &HashMap<String, State>) -> Option<Vec<&str>> {
+    let waits_for_nothing = |n: &str| {
+        states
+            .get(n)
+            .is_some_and(|s| matches!(s.input, Input::None))
+    };
+    let mut names: Vec<&str> = states
+        .keys()
+        .map(String::as_str)
+        .filter(|n| waits_for_nothing(n))
+        .collect();
+    names.sort();
+    let mut done = BTreeSet::new();
+    for start in names {
+        // Depth-first, keeping the current path to read the circle off it.
+        let mut path: Vec<(&str, Vec<&str>)> = vec![(start, edges(&states[start]))];
+        while let Some((_, todo)) = path.last_mut() {
+            let Some(next) = todo.pop() else {
+                let (finished, _) = path.pop().expect("the path is not empty");
+                done.insert(finished);
+                continue;
             };
-            // Reported once, from the circle's first state in name order.
-            if next == name.as_str() && path.iter().all(|p| p >= &name.as_str()) {
-                path.push(next);
-                ctx.error(&span_of(name), format!("states {} move on without waiting for an answer and come back round: it would never stop", path.join(" → ")));
-                break;
+            if !waits_for_nothing(next) || done.contains(next) {
+                continue;
             }
-            if path.contains(&next) || path.len() > states.len() {
-                break;
+            if let Some(at) = path.iter().position(|(n, _)| *n == next) {
+                let mut circle: Vec<&str> = path[at..].iter().map(|(n, _)| *n).collect();
+                circle.push(next);
+                return Some(circle);
             }
-            path.push(next);
-            at = next;
+            path.push((next, edges(&states[next])));
         }
     }
+    None
 }

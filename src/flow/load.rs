@@ -93,10 +93,9 @@ impl FileCtx<'_> {
     fn problem(&self, span: &Range<usize>, message: String) -> Problem {
         let before = &self.source[..span.start.min(self.source.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before
-            .rfind('\n')
-            .map_or(before.len(), |nl| before.len() - nl - 1)
-            + 1;
+        // Columns count characters, as an editor shows them, not bytes.
+        let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+        let column = before[line_start..].chars().count() + 1;
         Problem {
             file: self.path.to_path_buf(),
             line,

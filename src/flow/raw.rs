@@ -103,7 +103,7 @@ pub struct RawChoice {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBranch {
-    pub when: BTreeMap<String, String>,
+    pub when: Spanned<BTreeMap<String, String>>,
     pub next: Spanned<String>,
 }
 
