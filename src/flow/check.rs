@@ -394,7 +394,7 @@ impl Checker<'_> {
             return Input::None;
         };
         let espan = expect.span();
-        let input = match expect.get_ref().as_str() {
+        match expect.get_ref().as_str() {
             "choice" => Input::Choice(self.choices(ctx, name, raw, &espan)),
             "text" => Input::Text {
                 max_length: raw.max_length.unwrap_or(DEFAULT_MAX_TEXT).max(1),
@@ -425,8 +425,7 @@ impl Checker<'_> {
                 ctx.error(&espan, format!("`expect = \"{other}\"` is not an input kind; use choice, text, number, yes_no, phone or zone"));
                 Input::None
             }
-        };
-        input
+        }
     }
 
     fn choices(
