@@ -87,7 +87,9 @@ impl App {
         let worker = self
             .outbox
             .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));
-        let recovery = tokio::spawn(recover_periodically(intake, shutdown.child_token()));
+        let recovery = tokio::spawn(recover_periodically(intake.clone(), shutdown.child_token()));
+        #[cfg(unix)]
+        tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
         let router = web::router(self.state);
         let served = axum::serve(
@@ -124,6 +126,25 @@ async fn recover_periodically(intake: Intake, shutdown: CancellationToken) {
         }
         if let Err(e) = intake.recover().await {
             tracing::error!(error = %e, "recovery pass failed");
+        }
+    }
+}
+
+/// Reloads the flows on SIGHUP, the usual "read your configuration again" signal.
+#[cfg(unix)]
+async fn reload_on_hangup(intake: Intake, shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload flows with POST /admin/flows/reload");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = hangups.recv() => {}
+        }
+        if let Err(e) = intake.flows().reload() {
+            tracing::error!(error = %e, "flow reload refused; the running flows stay");
         }
     }
 }

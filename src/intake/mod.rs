@@ -135,6 +135,11 @@ impl Intake {
         Ok(outbound::replies_to(&mut conn, inbound_id).await?)
     }
 
+    /// The flows conversations run on (and reload them through).
+    pub fn flows(&self) -> &Library {
+        &self.core.flows
+    }
+
     /// "Now" on the service's clock.
     pub fn now_ms(&self) -> i64 {
         self.core.clock.now_ms()

@@ -1,7 +1,9 @@
-//! The HTTP surface: gateway webhooks, `/healthz` and `/metrics`.
+//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics` and local administration.
 
+mod admin;
 mod error;
 mod health;
+mod local;
 mod webhooks;
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/twilio/sms", post(webhooks::twilio_sms))
         .route("/webhooks/twilio/status", post(webhooks::twilio_status))
         .route("/webhooks/console/sms", post(webhooks::console_sms))
+        .route("/admin/flows/reload", post(admin::reload_flows))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(limit))

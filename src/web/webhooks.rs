@@ -1,13 +1,12 @@
 //! Gateway webhooks. Each checks authenticity first (403 and nothing stored when it fails), then
 //! parses the payload (400 naming the field), then hands over to intake or the delivery log.
 
-use std::net::SocketAddr;
-
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use super::local::FromThisMachine;
 use super::{AppState, WebError};
 use secrecy::ExposeSecret;
 
@@ -133,14 +132,9 @@ async fn record_delivery(state: &AppState, report: &DeliveryReport) -> Result<()
 /// The demo line: only this machine may post to it, and it answers with the replies as text.
 pub async fn console_sms(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    _: FromThisMachine,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    if !peer.ip().is_loopback() {
-        return Err(WebError::Forbidden(
-            "the console line takes texts from this machine only",
-        ));
-    }
     let Some(line) = state.settings.console_line() else {
         return Err(WebError::NotFound("no console line is configured".into()));
     };

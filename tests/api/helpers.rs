@@ -53,7 +53,7 @@ macro_rules! on_both_databases {
 
 /// How a test wants its service set up.
 pub struct Options {
-    pub flows_dir: &'static str,
+    pub flows_dir: String,
     pub flow: &'static str,
     pub extra_line_settings: &'static str,
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
@@ -64,7 +64,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            flows_dir: "flows",
+            flows_dir: "flows".into(),
             flow: "intake",
             extra_line_settings: "",
             background_worker: false,

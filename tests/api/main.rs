@@ -5,6 +5,7 @@ mod helpers;
 mod compliance;
 mod concurrency;
 mod delivery;
+mod flows_reload;
 mod intake;
 mod outbox;
 mod service;
