@@ -16,6 +16,10 @@ const DIR: &str = "tests/fixtures/flow_errors";
 const FIXTURES: &[&str] = &[
     // TOML and the shape of the file.
     "toml_syntax.toml",
+    "keyword_carrier_word.toml",
+    "keyword_twice.toml",
+    "keyword_reply_unknown.toml",
+    "keyword_reply_untranslated.toml",
     "key_for_another_kind.toml",
     "choices_without_choice_question.toml",
     "choice_unlisted_switch.toml",

@@ -11,7 +11,8 @@ use toml::Spanned;
 
 use super::load::FileCtx;
 use super::model::{
-    Actions, Branch, Choice, CreateRequest, Flow, GiveUp, Input, State, Texts, Zone, Zones,
+    Actions, Branch, Choice, CreateRequest, Flow, GiveUp, Input, Keyword, Keywords, State, Texts,
+    Zone, Zones,
 };
 use super::raw::{self, RawState};
 use super::segments;
@@ -53,6 +54,66 @@ pub(super) fn zones(
             postal_codes: zone.postal_codes.iter().map(|c| postal_code(c)).collect(),
             names: zone.names.iter().map(|n| fold(n)).collect(),
         });
+    }
+}
+
+/// The replies a keywords table may give.
+const KEYWORD_REPLIES: &[&str] = &[
+    "status",
+    "status_none",
+    "cancelled",
+    "cancel_none",
+    "person",
+];
+
+/// Checks the `[keywords]` table: no carrier words, no word with two meanings, replies known
+/// and translated.
+pub(super) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeywords>) -> Keywords {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let mut words: Vec<(String, Keyword)> = Vec::new();
+    let lists = [
+        (&raw.status, Keyword::Status),
+        (&raw.cancel, Keyword::Cancel),
+        (&raw.person, Keyword::Person),
+        (&raw.restart, Keyword::Restart),
+    ];
+    for (list, keyword) in lists {
+        for word in list {
+            let folded = fold(word);
+            if compliance::is_carrier_word(&folded) {
+                ctx.error(&span, format!("the keyword `{word}` is a carrier word (STOP, CANCEL, END, QUIT, HELP and the like): carriers act on it before we see it; use two words, such as \"cancel request\""));
+            } else if words.iter().any(|(w, _)| w == &folded) {
+                ctx.error(&span, format!("the keyword `{word}` is listed twice"));
+            }
+            words.push((folded, keyword));
+        }
+    }
+    let mut say = BTreeMap::new();
+    for (name, texts) in raw.say {
+        if !KEYWORD_REPLIES.contains(&name.as_str()) {
+            ctx.error(
+                &span,
+                format!(
+                    "[keywords.say] has `{name}`, which is not a reply; use {}",
+                    KEYWORD_REPLIES.join(", ")
+                ),
+            );
+        }
+        for lang in &raw.languages {
+            if !texts.contains_key(lang) {
+                ctx.error(
+                    &span,
+                    format!("the keyword reply `{name}` has no `{lang}` text"),
+                );
+            }
+        }
+        say.insert(name, Texts(texts));
+    }
+    Keywords {
+        words,
+        languages: raw.languages,
+        say,
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::check;
-use super::model::{Flow, Zones};
+use super::model::{Flow, Keywords, Zones};
 use super::raw;
 use crate::phone::Region;
 
@@ -46,6 +46,7 @@ impl std::error::Error for FlowError {}
 #[derive(Debug, Clone, Default)]
 pub struct Flows {
     flows: HashMap<String, Flow>,
+    keywords: Keywords,
     warnings: Vec<Problem>,
 }
 
@@ -59,6 +60,11 @@ impl Flows {
         let mut ids: Vec<&str> = self.flows.keys().map(String::as_str).collect();
         ids.sort();
         ids
+    }
+
+    /// STATUS, RESTART and the like, from the `[keywords]` table.
+    pub fn keywords(&self) -> &Keywords {
+        &self.keywords
     }
 
     pub fn warnings(&self) -> &[Problem] {
@@ -166,6 +172,7 @@ pub fn parse_files(files: &[(PathBuf, String)], region: Region) -> Result<Flows,
         }
     }
     let mut zones = Vec::new();
+    let mut keywords: Option<Keywords> = None;
     for (path, source, file) in &mut parsed {
         let mut ctx = FileCtx {
             path,
@@ -174,6 +181,15 @@ pub fn parse_files(files: &[(PathBuf, String)], region: Region) -> Result<Flows,
             warnings: &mut warnings,
         };
         check::zones(&mut ctx, std::mem::take(&mut file.zones), &mut zones);
+        if let Some(raw) = file.keywords.take() {
+            if keywords.is_some() {
+                ctx.error(
+                    &raw.span(),
+                    "[keywords] is already defined in another file".into(),
+                );
+            }
+            keywords = Some(check::keywords(&mut ctx, raw));
+        }
     }
     let zones = Arc::new(Zones(zones));
     let mut flows: HashMap<String, Flow> = HashMap::new();
@@ -195,7 +211,11 @@ pub fn parse_files(files: &[(PathBuf, String)], region: Region) -> Result<Flows,
         }
     }
     if errors.is_empty() {
-        Ok(Flows { flows, warnings })
+        Ok(Flows {
+            flows,
+            keywords: keywords.unwrap_or_default(),
+            warnings,
+        })
     } else {
         Err(FlowError(errors))
     }

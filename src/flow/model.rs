@@ -151,21 +151,96 @@ pub struct Zone {
 }
 
 impl Zones {
-    /// The zone a folded answer names, by postal code or by name.
+    /// The zone a folded answer names: an exact postal code or a name first, else the zone with
+    /// the longest matching prefix, so `02118` can belong to one zone while `0211*` covers the
+    /// rest of its neighbours.
     pub fn find(&self, folded: &str) -> Option<&Zone> {
         let compact: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
-        self.0.iter().find(|z| {
-            z.names.iter().any(|n| n == folded)
-                || z.postal_codes
-                    .iter()
-                    .any(|code| match code.strip_suffix('*') {
-                        Some(prefix) => compact.starts_with(prefix),
-                        None => &compact == code,
-                    })
+        let exact = self.0.iter().find(|z| {
+            z.names.iter().any(|n| n == folded) || z.postal_codes.iter().any(|c| c == &compact)
+        });
+        exact.or_else(|| {
+            self.0
+                .iter()
+                .filter_map(|z| {
+                    let longest = z
+                        .postal_codes
+                        .iter()
+                        .filter_map(|c| c.strip_suffix('*'))
+                        .filter(|prefix| compact.starts_with(prefix))
+                        .map(str::len)
+                        .max()?;
+                    Some((longest, z))
+                })
+                .max_by_key(|(len, _)| *len)
+                .map(|(_, z)| z)
         })
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// What a global keyword asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    /// How is my request doing?
+    Status,
+    /// Cancel my open request (never a bare CANCEL: carriers read that as STOP).
+    Cancel,
+    /// Let me talk to a person.
+    Person,
+    /// Start the conversation again.
+    Restart,
+}
+
+/// Global keywords, folded, and their replies.
+#[derive(Debug, Clone, Default)]
+pub struct Keywords {
+    pub words: Vec<(String, Keyword)>,
+    pub languages: Vec<String>,
+    pub say: BTreeMap<String, Texts>,
+}
+
+impl Keywords {
+    pub fn classify(&self, folded: &str) -> Option<Keyword> {
+        self.words
+            .iter()
+            .find(|(w, _)| w == folded)
+            .map(|(_, k)| *k)
+    }
+
+    /// The reply called `name` in `language`, if the keywords file gives one.
+    pub fn reply(&self, name: &str, language: &str) -> Option<&str> {
+        let default = self.languages.first().map_or("en", String::as_str);
+        self.say.get(name)?.get(language, default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(name: &str, codes: &[&str], names: &[&str]) -> Zone {
+        Zone {
+            name: name.into(),
+            postal_codes: codes.iter().map(|c| c.to_string()).collect(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_exact_code_beats_a_prefix_and_the_longest_prefix_wins() {
+        let zones = Zones(vec![
+            zone("downtown", &["0211*"], &["downtown"]),
+            zone("southside", &["02118"], &[]),
+            zone("harbour", &["02110*"], &[]),
+        ]);
+        assert_eq!(zones.find("02118").unwrap().name, "southside");
+        assert_eq!(zones.find("02115").unwrap().name, "downtown");
+        assert_eq!(zones.find("021104").unwrap().name, "harbour");
+        assert_eq!(zones.find("downtown").unwrap().name, "downtown");
+        assert!(zones.find("90210").is_none());
     }
 }

@@ -15,6 +15,26 @@ pub struct File {
     pub states: BTreeMap<String, Spanned<RawState>>,
     #[serde(default)]
     pub zones: BTreeMap<String, Spanned<RawZone>>,
+    pub keywords: Option<Spanned<RawKeywords>>,
+}
+
+/// Words that work at any point of any conversation, with their replies.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeywords {
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub status: Vec<String>,
+    #[serde(default)]
+    pub cancel: Vec<String>,
+    #[serde(default)]
+    pub person: Vec<String>,
+    #[serde(default)]
+    pub restart: Vec<String>,
+    /// Replies by name (`status`, `status_none`, `cancelled`, `cancel_none`, `person`), each a
+    /// text per language.
+    #[serde(default)]
+    pub say: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]

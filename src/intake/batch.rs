@@ -14,8 +14,10 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::plan::Plan;
 use super::{Core, IntakeError, Received, route};
+use crate::flow::Keyword;
+use crate::flow::text::fold;
 use crate::gateway::Inbound;
-use crate::store::{StoreError, contacts, inbound, sessions};
+use crate::store::{StoreError, contacts, inbound, requests, sessions};
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
 const MAX_BATCH: usize = 128;
@@ -186,8 +188,18 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
         return Ok(());
     }
     let active = sessions::active_for(&mut tx, contact_ids).await?;
-    let mut plan = Plan::new(locked, active);
     let flows = core.flows.current();
+    let mut plan = Plan::new(locked, active);
+    // Only STATUS and cancelling need the open requests: fetch them only then.
+    let asks_about_requests = texts.iter().any(|t| {
+        matches!(
+            flows.keywords().classify(&fold(&t.body)),
+            Some(Keyword::Status | Keyword::Cancel)
+        )
+    });
+    if asks_about_requests {
+        plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
+    }
     for text in &texts {
         let outcome = route::route(&core.settings, &flows, &mut plan, text, now);
         plan.handled(text.id, outcome);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::flow::Session;
 use crate::store::contacts::{self, Contact, OptChange};
 use crate::store::outbound::{self, Kind, NewOutbound};
-use crate::store::requests::{self, NewRequest};
+use crate::store::requests::{self, NewRequest, OpenRequest};
 use crate::store::sessions::{self, Active};
 use crate::store::{Conn, StoreError, inbound};
 
@@ -35,11 +35,14 @@ struct PlannedRequest {
     queue: String,
     fields: BTreeMap<String, String>,
     priority: i64,
-    session: usize,
+    session: Option<usize>,
 }
 
 pub(super) struct Plan {
     contacts: HashMap<i64, (Contact, Option<usize>)>,
+    /// Each contact's newest open request, when the batch needs them (STATUS, cancelling).
+    open_requests: HashMap<i64, OpenRequest>,
+    cancels: Vec<i64>,
     sessions: Vec<Tracked>,
     opt_changes: Vec<(i64, OptChange, String)>,
     languages: Vec<(i64, String)>,
@@ -54,6 +57,8 @@ impl Plan {
     pub fn new(contacts: Vec<Contact>, active: Vec<Active>) -> Plan {
         let mut plan = Plan {
             contacts: contacts.into_iter().map(|c| (c.id, (c, None))).collect(),
+            open_requests: HashMap::new(),
+            cancels: Vec::new(),
             sessions: Vec::new(),
             opt_changes: Vec::new(),
             languages: Vec::new(),
@@ -76,6 +81,23 @@ impl Plan {
             }
         }
         plan
+    }
+
+    /// Adds what is known of the contacts' open requests (newest last wins).
+    pub fn with_open_requests(mut self, open: Vec<OpenRequest>) -> Plan {
+        self.open_requests = open.into_iter().map(|r| (r.contact_id, r)).collect();
+        self
+    }
+
+    pub fn open_request(&self, contact_id: i64) -> Option<&OpenRequest> {
+        self.open_requests.get(&contact_id)
+    }
+
+    /// Cancels the contact's open request; returns it.
+    pub fn cancel_request(&mut self, contact_id: i64) -> Option<OpenRequest> {
+        let request = self.open_requests.remove(&contact_id)?;
+        self.cancels.push(request.id);
+        Some(request)
     }
 
     pub fn contact(&self, id: i64) -> Option<&Contact> {
@@ -186,7 +208,25 @@ impl Plan {
             queue,
             fields,
             priority,
-            session,
+            session: Some(session),
+        });
+    }
+
+    /// A request from someone with no conversation going on (asking for a person, say).
+    pub fn request_without_session(
+        &mut self,
+        contact_id: i64,
+        line: &str,
+        queue: String,
+        fields: BTreeMap<String, String>,
+    ) {
+        self.requests.push(PlannedRequest {
+            contact_id,
+            line: line.to_string(),
+            queue,
+            fields,
+            priority: 0,
+            session: None,
         });
     }
 
@@ -223,6 +263,9 @@ impl Plan {
             };
             ids.push(id);
         }
+        for id in &self.cancels {
+            requests::cancel(conn, *id, "neighbour", now).await?;
+        }
         let mut codes = Vec::with_capacity(self.requests.len());
         for r in &self.requests {
             let new = NewRequest {
@@ -231,7 +274,7 @@ impl Plan {
                 queue: &r.queue,
                 fields: &r.fields,
                 priority: r.priority,
-                session_id: Some(ids[r.session]),
+                session_id: r.session.map(|i| ids[i]),
                 actor: "flow",
             };
             let (id, code) = requests::create(conn, &new, now).await?;

@@ -5,12 +5,13 @@
 use super::plan::Plan;
 use crate::compliance::{self, Keyword};
 use crate::config::{Line, OptOutReplies, Settings};
-use crate::flow::text::fold;
-use crate::flow::{Effect, Flows, Step};
+use crate::flow::text::{fold, render};
+use crate::flow::{self, Effect, Flows, Step};
 use crate::phone::Phone;
 use crate::store::contacts::OptChange;
 use crate::store::inbound::InboundRow;
 use crate::store::outbound::Kind;
+use crate::store::requests::OpenRequest;
 
 /// Routes one text; returns the outcome label stored on the inbound row (it says what happened
 /// without repeating what was said).
@@ -35,6 +36,9 @@ pub(super) fn route(
     if opted_out {
         // They asked for no texts; keep what they sent, answer nothing.
         return "opted_out";
+    }
+    if let Some(keyword) = flows.keywords().classify(&fold(&text.body)) {
+        return global_keyword(flows, plan, line, text, keyword);
     }
     let (language, name) = (contact.language.clone(), contact.name_to_use.clone());
     let continued = plan
@@ -107,6 +111,83 @@ fn keyword_outcome(
         );
     }
     label
+}
+
+/// STATUS, cancelling, asking for a person and RESTART: they win over any answer, in any state
+/// (only STOP, START and HELP come first).
+fn global_keyword(
+    flows: &Flows,
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
+    keyword: flow::Keyword,
+) -> &'static str {
+    let contact_id = text.contact_id;
+    let line_number = line.number.as_str();
+    let language = plan
+        .active_session(contact_id)
+        .map(|s| s.language.clone())
+        .or_else(|| plan.contact(contact_id).and_then(|c| c.language.clone()))
+        .unwrap_or_default();
+    let keywords = flows.keywords();
+    let say = |plan: &mut Plan, reply: &str, request: Option<&OpenRequest>| {
+        if let Some(template) = keywords.reply(reply, &language) {
+            let body = render(template, |key| match key {
+                "request.code" => request.map(|r| r.code.as_str()),
+                "request.status" => request.map(|r| r.status.as_str()),
+                _ => None,
+            });
+            plan.reply(contact_id, line_number, text.id, &body, Kind::Reply);
+        }
+    };
+    match keyword {
+        flow::Keyword::Status => {
+            let open = plan.open_request(contact_id).cloned();
+            let reply = if open.is_some() {
+                "status"
+            } else {
+                "status_none"
+            };
+            say(plan, reply, open.as_ref());
+            "status"
+        }
+        flow::Keyword::Cancel => {
+            plan.end_session(contact_id, "cancelled");
+            match plan.cancel_request(contact_id) {
+                Some(request) => say(plan, "cancelled", Some(&request)),
+                None => say(plan, "cancel_none", None),
+            }
+            "cancel"
+        }
+        flow::Keyword::Person => {
+            let mut fields = plan
+                .active_session(contact_id)
+                .map(|s| s.answers.clone())
+                .unwrap_or_default();
+            fields.insert("handoff_reason".into(), "asked for a person".into());
+            // The conversation so far goes to the person with the request.
+            if let Some(session) = plan.active_session(contact_id).cloned() {
+                let index = plan.save_session(contact_id, line_number, session, Some("handed_off"));
+                plan.request(contact_id, line_number, index, "handoff".into(), fields, 0);
+            } else {
+                plan.request_without_session(contact_id, line_number, "handoff".into(), fields);
+            }
+            say(plan, "person", None);
+            "person"
+        }
+        flow::Keyword::Restart => {
+            plan.end_session(contact_id, "restarted");
+            let Some(flow) = flows.get(&line.flow) else {
+                return "no_flow";
+            };
+            let contact = plan.contact(contact_id);
+            let language = contact.and_then(|c| c.language.clone());
+            let name = contact.and_then(|c| c.name_to_use.clone());
+            let step = flow.start(language.as_deref(), name.as_deref());
+            apply_step(plan, line, text, step);
+            "restart"
+        }
+    }
 }
 
 /// Adds a step's effects and the session it leaves behind to the plan.

@@ -160,6 +160,45 @@ pub async fn list(conn: &mut Conn, filter: &Filter) -> Result<Vec<RequestSummary
         .collect()
 }
 
+/// A contact's open request, as a neighbour asking about it needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenRequest {
+    pub id: i64,
+    pub contact_id: i64,
+    pub code: String,
+    pub status: String,
+}
+
+/// The newest open request of each of these contacts.
+pub async fn open_for(
+    conn: &mut Conn,
+    contact_ids: &[i64],
+) -> Result<Vec<OpenRequest>, StoreError> {
+    let sql = format!(
+        "SELECT id, contact_id, code, status FROM requests \
+         WHERE closed_at IS NULL AND contact_id IN ({}) ORDER BY id",
+        super::value_list(1, contact_ids.len())
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for id in contact_ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
+
+/// Cancels an open request, recording who did it.
+pub async fn cancel(conn: &mut Conn, id: i64, actor: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE requests SET status = 'cancelled', closed_at = $1, updated_at = $1 \
+         WHERE id = $2 AND closed_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    add_event(conn, id, actor, "cancelled", None, now).await
+}
+
 /// Open requests per queue, for metrics.
 pub async fn open_by_queue(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(sqlx::query_as(

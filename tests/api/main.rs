@@ -7,6 +7,7 @@ mod concurrency;
 mod delivery;
 mod flows_reload;
 mod intake;
+mod keywords;
 mod outbox;
 mod service;
 mod webhooks;
