@@ -19,6 +19,8 @@ use crate::web::{self, AppState};
 
 /// How often texts stored but not handled (after a database hiccup) are looked for.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
+/// How often due timers (reminders, quiet conversations ending) are looked for.
+const TIMER_INTERVAL: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -88,6 +90,10 @@ impl App {
             .outbox
             .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));
         let recovery = tokio::spawn(recover_periodically(intake.clone(), shutdown.child_token()));
+        let timers = tokio::spawn(fire_timers_periodically(
+            intake.clone(),
+            shutdown.child_token(),
+        ));
         #[cfg(unix)]
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
@@ -103,6 +109,7 @@ impl App {
             let _ = worker.await;
         }
         let _ = recovery.await;
+        let _ = timers.await;
         db.close().await;
         served.map_err(StartError::Serve)
     }
@@ -126,6 +133,19 @@ async fn recover_periodically(intake: Intake, shutdown: CancellationToken) {
         }
         if let Err(e) = intake.recover().await {
             tracing::error!(error = %e, "recovery pass failed");
+        }
+    }
+}
+
+/// Sends reminders and ends quiet conversations as their timers come due.
+async fn fire_timers_periodically(intake: Intake, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(TIMER_INTERVAL) => {}
+        }
+        if let Err(e) = intake.fire_due_timers().await {
+            tracing::error!(error = %e, "timer pass failed; will try again");
         }
     }
 }

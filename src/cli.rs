@@ -152,12 +152,16 @@ fn print_flow_check(dir: &std::path::Path, flows: &crate::flow::Flows) {
         println!("\n{id}: SMS segments per prompt");
         let mut names: Vec<&String> = flow.states.keys().collect();
         names.sort();
-        for name in names {
-            for (language, text) in flow.states[name].say.iter() {
-                println!(
-                    "  {name:<16} {language:<3} {}",
-                    segments::count(&as_sent(text))
-                );
+        let prompts = names.into_iter().map(|n| (n.as_str(), &flow.states[n].say));
+        let flow_texts = [
+            ("(give_up)", &flow.give_up),
+            ("(remind)", &flow.idle.remind),
+            ("(expired)", &flow.idle.expired),
+        ];
+        for (name, texts) in prompts.chain(flow_texts) {
+            for (language, text) in texts.iter() {
+                let cost = segments::count(&as_sent(text));
+                println!("  {name:<16} {language:<3} {cost}");
             }
         }
     }

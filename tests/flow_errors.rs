@@ -16,6 +16,9 @@ const DIR: &str = "tests/fixtures/flow_errors";
 const FIXTURES: &[&str] = &[
     // TOML and the shape of the file.
     "toml_syntax.toml",
+    "idle_bad_duration.toml",
+    "idle_remind_after_expiry.toml",
+    "idle_remind_without_text.toml",
     "keyword_carrier_word.toml",
     "keyword_twice.toml",
     "keyword_reply_unknown.toml",

@@ -42,6 +42,17 @@ pub struct Flow {
     pub zones: Arc<Zones>,
     /// For `expect = "phone"` answers written without a country code.
     pub region: Region,
+    /// What happens when someone goes quiet mid-conversation.
+    pub idle: Idle,
+}
+
+/// Reminding someone who went quiet, and ending the conversation if they stay quiet.
+#[derive(Debug, Clone, Default)]
+pub struct Idle {
+    pub remind_after: Option<std::time::Duration>,
+    pub remind: Texts,
+    pub expire_after: Option<std::time::Duration>,
+    pub expired: Texts,
 }
 
 impl Flow {

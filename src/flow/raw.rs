@@ -54,6 +54,14 @@ pub struct Header {
     pub words: BTreeMap<String, RawWords>,
     /// Warn about any prompt longer than this many SMS segments.
     pub segment_budget: Option<usize>,
+    /// After this long without a text ("2h"), send `remind`.
+    pub remind_after: Option<Spanned<String>>,
+    #[serde(default)]
+    pub remind: BTreeMap<String, String>,
+    /// After this long without a text ("24h"), the conversation ends; `expired` is sent if given.
+    pub expire_after: Option<Spanned<String>>,
+    #[serde(default)]
+    pub expired: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -10,6 +10,7 @@
 mod batch;
 mod plan;
 mod route;
+mod timers;
 
 use std::sync::Arc;
 

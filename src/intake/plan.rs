@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::flow::Flows;
 use crate::flow::Session;
 use crate::store::contacts::{self, Contact, OptChange};
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest};
 use crate::store::sessions::{self, Active};
+use crate::store::timers::{self, TimerKind};
 use crate::store::{Conn, StoreError, inbound};
 
 /// A conversation touched by the batch: one loaded from the database or one begun here.
@@ -72,7 +74,7 @@ impl Plan {
             plan.sessions.push(Tracked {
                 stored_id: Some(a.id),
                 contact_id: a.contact_id,
-                line: String::new(),
+                line: a.line,
                 session: a.session,
                 ended: None,
             });
@@ -235,7 +237,7 @@ impl Plan {
     }
 
     /// Writes everything; returns whether any text was queued for sending.
-    pub async fn apply(self, conn: &mut Conn, now: i64) -> Result<bool, StoreError> {
+    pub async fn apply(self, conn: &mut Conn, flows: &Flows, now: i64) -> Result<bool, StoreError> {
         for (contact_id, change, line) in &self.opt_changes {
             contacts::record_opt_change(conn, *contact_id, *change, "keyword", line, now).await?;
         }
@@ -267,6 +269,21 @@ impl Plan {
             requests::cancel(conn, *id, "neighbour", now).await?;
         }
         let mut codes = Vec::with_capacity(self.requests.len());
+        // Every conversation touched starts its quiet-time clock again; ended ones lose theirs.
+        let mut idle_timers = Vec::new();
+        for (t, id) in self.sessions.iter().zip(&ids) {
+            let idle = flows.get(&t.session.flow).map(|f| &f.idle);
+            if let (None, Some(idle)) = (t.ended, idle) {
+                let at = |after: std::time::Duration| now + after.as_millis() as i64;
+                if let Some(after) = idle.remind_after {
+                    idle_timers.push((*id, TimerKind::Remind, at(after)));
+                }
+                if let Some(after) = idle.expire_after {
+                    idle_timers.push((*id, TimerKind::Expire, at(after)));
+                }
+            }
+        }
+        timers::replace(conn, &ids, &idle_timers).await?;
         for r in &self.requests {
             let new = NewRequest {
                 contact_id: r.contact_id,

@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod outbound;
 pub mod requests;
 pub mod sessions;
+pub mod timers;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -9,6 +9,7 @@ use crate::flow::Session;
 struct SessionRow {
     id: i64,
     contact_id: i64,
+    line: String,
     flow_id: String,
     state: String,
     language: String,
@@ -21,13 +22,15 @@ struct SessionRow {
 pub struct Active {
     pub id: i64,
     pub contact_id: i64,
+    /// The line the conversation is on, in E.164.
+    pub line: String,
     pub session: Session,
 }
 
 /// The active sessions of these contacts.
 pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Active>, StoreError> {
     let sql = format!(
-        "SELECT id, contact_id, flow_id, state, language, answers, attempts FROM sessions \
+        "SELECT id, contact_id, line, flow_id, state, language, answers, attempts FROM sessions \
          WHERE ended_at IS NULL AND contact_id IN ({})",
         value_list(1, contact_ids.len())
     );
@@ -43,6 +46,7 @@ pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Acti
             Ok(Active {
                 id: r.id,
                 contact_id: r.contact_id,
+                line: r.line,
                 session: Session {
                     flow: r.flow_id,
                     state: r.state,

@@ -78,6 +78,7 @@ pub struct TestApp {
     pub twilio: MockServer,
     pub db: Db,
     pub clock: Clock,
+    pub intake: aidline::intake::Intake,
     pub outbox: Option<Outbox>,
     pub settings: Settings,
     shutdown: CancellationToken,
@@ -149,6 +150,7 @@ impl TestApp {
             app.outbox.take()
         };
         let db = app.state.db.clone();
+        let intake = app.state.intake.clone();
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let server = tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
@@ -158,6 +160,7 @@ impl TestApp {
             twilio,
             db,
             clock,
+            intake,
             outbox,
             settings,
             shutdown,

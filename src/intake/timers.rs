@@ -1,0 +1,88 @@
+//! Quiet conversations: the reminder after `remind_after`, the end after `expire_after`.
+//!
+//! Timers are rows written with each handled text, so they survive restarts. Firing one takes the
+//! contact's lock like a text does, and a text that arrived meanwhile has already replaced the
+//! timer, so a reminder never follows an answer.
+
+use super::{Intake, IntakeError};
+use crate::flow::text::render;
+use crate::store::outbound::{self, Kind, NewOutbound};
+use crate::store::timers::{self, Due, TimerKind};
+use crate::store::{StoreError, contacts, sessions};
+
+/// Timers handled per pass.
+const BATCH: i64 = 100;
+
+impl Intake {
+    /// Fires every timer that is due; returns how many did something.
+    pub async fn fire_due_timers(&self) -> Result<usize, IntakeError> {
+        let now = self.core.clock.now_ms();
+        let due = {
+            let mut conn = self.core.db.acquire().await?;
+            timers::due(&mut conn, now, BATCH).await?
+        };
+        let mut fired = 0;
+        for timer in due {
+            if self.fire(&timer, now).await? {
+                fired += 1;
+            }
+        }
+        Ok(fired)
+    }
+
+    async fn fire(&self, timer: &Due, now: i64) -> Result<bool, StoreError> {
+        let core = &self.core;
+        let mut tx = core.db.begin().await?;
+        let locked = contacts::lock_many(&mut tx, core.db.backend(), &[timer.contact_id]).await?;
+        let active = sessions::active_for(&mut tx, &[timer.contact_id]).await?;
+        let session = active.into_iter().find(|a| a.id == timer.session_id);
+        let (Some(contact), Some(session), true) = (
+            locked.first(),
+            session,
+            timers::take(&mut tx, timer.id, now).await?,
+        ) else {
+            // Replaced by a newer text, or the conversation is over: nothing to do.
+            tx.commit().await?;
+            return Ok(false);
+        };
+        let flows = core.flows.current();
+        let Some(flow) = flows.get(&session.session.flow) else {
+            tx.commit().await?;
+            return Ok(false);
+        };
+        let texts = match timer.kind {
+            TimerKind::Remind => &flow.idle.remind,
+            TimerKind::Expire => {
+                let ended = [(session.id, &session.session, Some("expired"))];
+                sessions::save_many(&mut tx, &ended, now).await?;
+                timers::replace(&mut tx, &[session.id], &[]).await?;
+                &flow.idle.expired
+            }
+        };
+        let language = &session.session.language;
+        let body = texts
+            .get(language, flow.default_language())
+            .map(|t| render(t, |k| session.session.answers.get(k).map(String::as_str)));
+        let queued = match body {
+            Some(body) if !contact.is_opted_out() => {
+                let reply = NewOutbound {
+                    contact_id: contact.id,
+                    line: &session.line,
+                    to: &contact.phone,
+                    body: &body,
+                    kind: Kind::Reply,
+                    inbound_id: None,
+                };
+                outbound::enqueue_many(&mut tx, &[reply], now).await?;
+                true
+            }
+            _ => false,
+        };
+        tx.commit().await?;
+        if queued {
+            core.outbox_wake.notify_one();
+        }
+        tracing::info!(session_id = session.id, kind = ?timer.kind, "timer fired");
+        Ok(true)
+    }
+}

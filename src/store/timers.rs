@@ -1,0 +1,98 @@
+//! `timers`: things to do later (remind someone who went quiet, end the conversation), kept as
+//! rows so they survive restarts and fire once across every copy of the service.
+
+use super::{Conn, StoreError, value_list};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerKind {
+    Remind,
+    Expire,
+}
+
+impl TimerKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::Remind => "remind",
+            TimerKind::Expire => "expire",
+        }
+    }
+}
+
+/// A timer whose time has come, with the contact whose conversation it belongs to.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    pub kind: TimerKind,
+    pub session_id: i64,
+    pub contact_id: i64,
+}
+
+/// Replaces the pending timers of `sessions` with `new` ones: (session, kind, fire_at).
+pub async fn replace(
+    conn: &mut Conn,
+    sessions: &[i64],
+    new: &[(i64, TimerKind, i64)],
+) -> Result<(), StoreError> {
+    if !sessions.is_empty() {
+        let sql = format!(
+            "DELETE FROM timers WHERE done_at IS NULL AND session_id IN ({})",
+            value_list(1, sessions.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in sessions {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for chunk in new.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", value_list(1 + r * 3, 3)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO timers (session_id, kind, fire_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (session, kind, fire_at) in chunk {
+            query = query.bind(*session).bind(kind.as_str()).bind(*fire_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Timers due by `now`, oldest first.
+pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT t.id, t.kind, t.session_id, s.contact_id FROM timers t \
+         JOIN sessions s ON s.id = t.session_id \
+         WHERE t.done_at IS NULL AND t.fire_at <= $1 ORDER BY t.fire_at, t.id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, session_id, contact_id)| Due {
+            id,
+            kind: if kind == "expire" {
+                TimerKind::Expire
+            } else {
+                TimerKind::Remind
+            },
+            session_id,
+            contact_id,
+        })
+        .collect())
+}
+
+/// Marks a timer done; false when it already was, or was replaced by a newer text.
+pub async fn take(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE timers SET done_at = $1 WHERE id = $2 AND done_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
