@@ -1,6 +1,6 @@
 //! `contacts` and `opt_events`: everyone who texts a line, and their opt-out history.
 
-use super::{Backend, Conn, StoreError, value_list};
+use super::{Backend, Conn, StoreError, padded, pow2_chunks, value_list};
 use crate::phone::Phone;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,20 +28,24 @@ pub async fn upsert_many(
     phones: &[&str],
     now: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows: Vec<String> = (0..phones.len())
-        .map(|i| format!("(${}, $1, $1)", i + 2))
-        .collect();
-    let sql = format!(
-        "INSERT INTO contacts (phone, created_at, last_seen_at) VALUES {} \
-         ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-         RETURNING phone, id",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
-    for phone in phones {
-        query = query.bind(*phone);
+    let mut ids = Vec::with_capacity(phones.len());
+    for chunk in pow2_chunks(phones) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, $1, $1)", i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO contacts (phone, created_at, last_seen_at) VALUES {} \
+             ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+             RETURNING phone, id",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
+        for phone in chunk {
+            query = query.bind(*phone);
+        }
+        ids.extend(query.fetch_all(&mut *conn).await?);
     }
-    Ok(query.fetch_all(conn).await?)
+    Ok(ids)
 }
 
 /// Locks the contacts for the rest of the transaction and returns them as they are now.
@@ -60,11 +64,11 @@ pub async fn lock_many(
     };
     let sql = format!(
         "SELECT id, phone, language, name_to_use, opted_out_at FROM contacts WHERE id IN ({}) ORDER BY id {for_update}",
-        value_list(1, ids.len())
+        value_list(1, ids.len().next_power_of_two())
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in ids {
-        query = query.bind(*id);
+    for id in padded(ids) {
+        query = query.bind(id);
     }
     Ok(query.fetch_all(conn).await?)
 }

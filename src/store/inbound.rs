@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Conn, StoreError, value_list, value_rows};
+use super::{Conn, StoreError, padded, pow2_chunks, value_list, value_rows};
 
 pub struct NewInbound<'a> {
     pub gateway: &'a str,
@@ -28,24 +28,28 @@ pub async fn insert_many(
     conn: &mut Conn,
     msgs: &[NewInbound<'_>],
 ) -> Result<Vec<(String, String, i64)>, StoreError> {
-    let sql = format!(
-        "INSERT INTO inbound_messages \
-         (gateway, gateway_id, line, contact_id, body, num_media, received_at) VALUES {} \
-         ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING gateway, gateway_id, id",
-        value_rows(1, msgs.len(), 7)
-    );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for m in msgs {
-        query = query
-            .bind(m.gateway)
-            .bind(m.gateway_id)
-            .bind(m.line)
-            .bind(m.contact_id)
-            .bind(m.body)
-            .bind(m.num_media)
-            .bind(m.received_at);
+    let mut stored = Vec::with_capacity(msgs.len());
+    for chunk in pow2_chunks(msgs) {
+        let sql = format!(
+            "INSERT INTO inbound_messages \
+             (gateway, gateway_id, line, contact_id, body, num_media, received_at) VALUES {} \
+             ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING gateway, gateway_id, id",
+            value_rows(1, chunk.len(), 7)
+        );
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            query = query
+                .bind(m.gateway)
+                .bind(m.gateway_id)
+                .bind(m.line)
+                .bind(m.contact_id)
+                .bind(m.body)
+                .bind(m.num_media)
+                .bind(m.received_at);
+        }
+        stored.extend(query.fetch_all(&mut *conn).await?);
     }
-    Ok(query.fetch_all(conn).await?)
+    Ok(stored)
 }
 
 /// Every unhandled text of these contacts, oldest first.
@@ -56,11 +60,11 @@ pub async fn unhandled_for(
     let sql = format!(
         "SELECT id, contact_id, line, body FROM inbound_messages \
          WHERE handled_at IS NULL AND contact_id IN ({}) ORDER BY id",
-        value_list(1, contact_ids.len())
+        value_list(1, contact_ids.len().next_power_of_two())
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in contact_ids {
-        query = query.bind(*id);
+    for id in padded(contact_ids) {
+        query = query.bind(id);
     }
     Ok(query.fetch_all(conn).await?)
 }

@@ -48,6 +48,33 @@ pub(crate) fn value_rows(first: usize, rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+// Statements over a batch are built for its size. Left alone, every batch size would be a
+// statement of its own, and the prepared-statement cache (100 per connection) would churn. So
+// lists take power-of-two sizes only: padded where a repeat is harmless (IN lists, updates from
+// VALUES), split where it is not (inserts).
+
+/// `items` padded to the next power of two by repeating the last one.
+pub(crate) fn padded<T: Clone>(items: &[T]) -> Vec<T> {
+    let mut out = items.to_vec();
+    if let Some(last) = items.last() {
+        out.resize(items.len().next_power_of_two(), last.clone());
+    }
+    out
+}
+
+/// `items` in chunks whose sizes are powers of two, largest first (37 → 32, 4, 1), at most 64.
+pub(crate) fn pow2_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let size = (1usize << items.len().ilog2()).min(64);
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -164,5 +191,23 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_take_power_of_two_shapes() {
+        assert_eq!(padded(&[1, 2, 3]), vec![1, 2, 3, 3]);
+        assert_eq!(padded(&[7]), vec![7]);
+        assert!(padded::<i64>(&[]).is_empty());
+        let sizes: Vec<usize> = pow2_chunks(&[0; 37]).map(<[i32]>::len).collect();
+        assert_eq!(sizes, vec![32, 4, 1]);
+        let sizes: Vec<usize> = pow2_chunks(&[0; 130]).map(<[i32]>::len).collect();
+        assert_eq!(sizes, vec![64, 64, 2]);
+        assert_eq!(value_list(3, 2), "$3, $4");
+        assert_eq!(value_rows(2, 2, 2), "($2, $3), ($4, $5)");
     }
 }

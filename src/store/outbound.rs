@@ -1,7 +1,7 @@
 //! `outbound_messages`: the outbox. A row per text we mean to send, written in the transaction
 //! that decided to send it, then claimed and sent by the outbox worker.
 
-use super::{Backend, Conn, StoreError, value_list, value_rows};
+use super::{Backend, Conn, StoreError, padded, pow2_chunks, value_list, value_rows};
 
 /// Why we are sending a text; compliance confirmations are the one kind an opted-out number gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub async fn enqueue_many(
     msgs: &[NewOutbound<'_>],
     now: i64,
 ) -> Result<(), StoreError> {
-    for chunk in msgs.chunks(100) {
+    for chunk in pow2_chunks(msgs) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| format!("({}, 'queued', $1, $1, $1)", value_list(2 + r * 6, 6)))
             .collect();
@@ -136,16 +136,17 @@ pub async fn mark_sent_many(
     sent: &[(i64, Option<String>)],
     now: i64,
 ) -> Result<(), StoreError> {
-    for chunk in sent.chunks(200) {
+    for chunk in sent.chunks(64) {
         let sql = format!(
             "UPDATE outbound_messages SET state = 'sent', gateway_id = v.column2, \
              locked_until = NULL, error_code = NULL, error_detail = NULL, updated_at = $1 \
              FROM (VALUES {}) AS v WHERE outbound_messages.id = v.column1",
-            value_rows(2, chunk.len(), 2)
+            value_rows(2, chunk.len().next_power_of_two(), 2)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for (id, gateway_id) in chunk {
-            query = query.bind(*id).bind(gateway_id.as_deref());
+        // A repeated row records the same send twice: harmless padding.
+        for (id, gateway_id) in padded(chunk) {
+            query = query.bind(id).bind(gateway_id);
         }
         query.execute(&mut *conn).await?;
     }

@@ -177,11 +177,11 @@ pub async fn open_for(
     let sql = format!(
         "SELECT id, contact_id, code, status FROM requests \
          WHERE closed_at IS NULL AND contact_id IN ({}) ORDER BY id",
-        super::value_list(1, contact_ids.len())
+        super::value_list(1, contact_ids.len().next_power_of_two())
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in contact_ids {
-        query = query.bind(*id);
+    for id in super::padded(contact_ids) {
+        query = query.bind(id);
     }
     Ok(query.fetch_all(conn).await?)
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Conn, StoreError, value_list, value_rows};
+use super::{Conn, StoreError, padded, value_list, value_rows};
 use crate::flow::Session;
 
 #[derive(Debug, sqlx::FromRow)]
@@ -32,11 +32,11 @@ pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Acti
     let sql = format!(
         "SELECT id, contact_id, line, flow_id, state, language, answers, attempts FROM sessions \
          WHERE ended_at IS NULL AND contact_id IN ({})",
-        value_list(1, contact_ids.len())
+        value_list(1, contact_ids.len().next_power_of_two())
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in contact_ids {
-        query = query.bind(*id);
+    for id in padded(contact_ids) {
+        query = query.bind(id);
     }
     let rows: Vec<SessionRow> = query.fetch_all(conn).await?;
     rows.into_iter()
@@ -105,17 +105,18 @@ pub async fn save_many(
          attempts = v.column5, updated_at = $1, \
          ended_at = CASE WHEN v.column6 IS NULL THEN NULL ELSE $1 END, end_reason = v.column6 \
          FROM (VALUES {}) AS v WHERE sessions.id = v.column1",
-        value_rows(2, sessions.len(), 6)
+        value_rows(2, sessions.len().next_power_of_two(), 6)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-    for (id, session, ended) in sessions {
+    // A repeated row updates the same session to the same values: harmless padding.
+    for (id, session, ended) in padded(sessions) {
         query = query
-            .bind(*id)
+            .bind(id)
             .bind(&session.state)
             .bind(&session.language)
             .bind(answers_json(session))
             .bind(i64::from(session.attempts))
-            .bind(*ended);
+            .bind(ended);
     }
     query.execute(conn).await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! `timers`: things to do later (remind someone who went quiet, end the conversation), kept as
 //! rows so they survive restarts and fire once across every copy of the service.
 
-use super::{Conn, StoreError, value_list};
+use super::{Conn, StoreError, padded, pow2_chunks, value_list};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimerKind {
@@ -36,15 +36,15 @@ pub async fn replace(
     if !sessions.is_empty() {
         let sql = format!(
             "DELETE FROM timers WHERE done_at IS NULL AND session_id IN ({})",
-            value_list(1, sessions.len())
+            value_list(1, sessions.len().next_power_of_two())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in sessions {
-            query = query.bind(*id);
+        for id in padded(sessions) {
+            query = query.bind(id);
         }
         query.execute(&mut *conn).await?;
     }
-    for chunk in new.chunks(100) {
+    for chunk in pow2_chunks(new) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", value_list(1 + r * 3, 3)))
             .collect();
