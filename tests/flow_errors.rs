@@ -16,6 +16,9 @@ const DIR: &str = "tests/fixtures/flow_errors";
 const FIXTURES: &[&str] = &[
     // TOML and the shape of the file.
     "toml_syntax.toml",
+    "question_that_ends.toml",
+    "branches_without_next.toml",
+    "optional_choice_without_next.toml",
     "idle_bad_duration.toml",
     "idle_remind_after_expiry.toml",
     "idle_remind_without_text.toml",
@@ -75,6 +78,7 @@ const FIXTURES: &[&str] = &[
     // Two files: directories read with `load_dir`.
     "duplicate_id/",
     "duplicate_zone/",
+    "trigger_twice/",
 ];
 
 fn region() -> Region {

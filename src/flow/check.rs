@@ -155,6 +155,7 @@ pub(super) fn flow(
     let known = known_answers(&file.states);
     let checker = Checker {
         languages: &languages,
+        own_words: &header.words,
         known: &known,
         states: &file.states,
         zones,
@@ -256,7 +257,9 @@ fn known_answers(states: &RawStates) -> BTreeSet<String> {
     let mut known = BTreeSet::from(["lang".to_string()]);
     for (name, s) in states {
         let s = s.get_ref();
-        if s.expect.is_some() {
+        // A choice saves only what its `set` says; every other question saves its answer.
+        let kind = s.expect.as_ref().map(|e| e.get_ref().as_str());
+        if kind.is_some_and(|k| k != "choice") {
             known.insert(s.save.clone().unwrap_or_else(|| name.clone()));
         }
         for c in &s.choices {
@@ -268,6 +271,7 @@ fn known_answers(states: &RawStates) -> BTreeSet<String> {
 
 struct Checker<'a> {
     languages: &'a [String],
+    own_words: &'a BTreeMap<String, raw::RawWords>,
     known: &'a BTreeSet<String>,
     states: &'a RawStates,
     zones: &'a Zones,
@@ -414,6 +418,26 @@ impl Checker<'_> {
         }
         let actions = self.actions(ctx, name, raw);
         let terminal = raw.end || actions.handoff.is_some();
+        let asks = !matches!(input, Input::None);
+        if asks && terminal {
+            let what = if raw.end {
+                "`end = true`"
+            } else {
+                "a `handoff` action"
+            };
+            ctx.error(&span, format!("state `{name}` asks a question but has {what}, so the conversation would end before the answer comes"));
+        }
+        if asks && !branches.is_empty() && next.is_none() && !matches!(input, Input::Choice(_)) {
+            ctx.error(&span, format!("state `{name}` has branches but no `next` for an answer that matches none of them"));
+        }
+        if raw.optional && next.is_none() && matches!(input, Input::Choice(_)) {
+            ctx.error(
+                &span,
+                format!(
+                    "state `{name}` is optional, so it needs a `next` for someone who skips it"
+                ),
+            );
+        }
         if matches!(input, Input::None) && next.is_none() && branches.is_empty() && !terminal {
             ctx.error(
                 &span,
@@ -515,7 +539,11 @@ impl Checker<'_> {
             }
             "yes_no" => {
                 for lang in self.languages {
-                    if !words::has_built_in(lang) {
+                    let own = self
+                        .own_words
+                        .get(lang)
+                        .is_some_and(|w| !w.yes.is_empty() && !w.no.is_empty());
+                    if !words::has_built_in(lang) && !own {
                         ctx.warn(span, format!("state `{name}` expects yes or no, and there are no built-in `{lang}` words for them: add [flow.words.{lang}]"));
                     }
                 }

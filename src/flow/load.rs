@@ -203,6 +203,15 @@ pub fn parse_files(files: &[(PathBuf, String)], region: Region) -> Result<Flows,
         let Some((flow, id_span)) = check::flow(&mut ctx, file, &zones, region) else {
             continue;
         };
+        for trigger in &flow.triggers {
+            if let Some(other) = flows.values().find(|f| f.triggers.contains(trigger)) {
+                let message = format!(
+                    "the trigger `{trigger}` also starts the flow `{}`",
+                    other.id
+                );
+                ctx.error(&id_span, message);
+            }
+        }
         if flows.contains_key(&flow.id) {
             let message = format!("another file already defines the flow `{}`", flow.id);
             ctx.error(&id_span, message);

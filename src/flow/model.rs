@@ -121,7 +121,8 @@ pub enum GiveUp {
     End,
 }
 
-/// What happens on arriving in a state, after its text is said.
+/// What happens on arriving in a state: the name is remembered and the request created before
+/// its text is said (so the text can use them), the hand-off after.
 #[derive(Debug, Clone, Default)]
 pub struct Actions {
     pub create_request: Option<CreateRequest>,

@@ -176,14 +176,18 @@ fn global_keyword(
             "person"
         }
         flow::Keyword::Restart => {
+            // The flow they are in starts again (sign-up stays sign-up), in its language.
+            let current = plan.active_session(contact_id).map(|s| s.flow.clone());
             plan.end_session(contact_id, "restarted");
-            let Some(flow) = flows.get(&line.flow) else {
+            let Some(flow) = current
+                .and_then(|id| flows.get(&id))
+                .or_else(|| flows.get(&line.flow))
+            else {
                 return "no_flow";
             };
-            let contact = plan.contact(contact_id);
-            let language = contact.and_then(|c| c.language.clone());
-            let name = contact.and_then(|c| c.name_to_use.clone());
-            let step = flow.start(language.as_deref(), name.as_deref());
+            let name = plan.contact(contact_id).and_then(|c| c.name_to_use.clone());
+            let language = (!language.is_empty()).then_some(language.as_str());
+            let step = flow.start(language, name.as_deref());
             apply_step(plan, line, text, step);
             "restart"
         }

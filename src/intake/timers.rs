@@ -5,6 +5,7 @@
 //! timer, so a reminder never follows an answer.
 
 use super::{Intake, IntakeError};
+use crate::flow::CONTACT_NAME;
 use crate::flow::text::render;
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::timers::{self, Due, TimerKind};
@@ -60,9 +61,12 @@ impl Intake {
             }
         };
         let language = &session.session.language;
-        let body = texts
-            .get(language, flow.default_language())
-            .map(|t| render(t, |k| session.session.answers.get(k).map(String::as_str)));
+        let body = texts.get(language, flow.default_language()).map(|t| {
+            render(t, |k| match k {
+                CONTACT_NAME => contact.name_to_use.as_deref(),
+                _ => session.session.answers.get(k).map(String::as_str),
+            })
+        });
         let queued = match body {
             Some(body) if !contact.is_opted_out() => {
                 let reply = NewOutbound {

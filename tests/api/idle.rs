@@ -31,7 +31,7 @@ on_both_databases! {
         assert_eq!(fire(&app).await, 0, "a reminder is sent once");
         assert_eq!(
             replies(&app, neighbour).await.last().unwrap(),
-            "Still there? Reply to carry on, or SKIP to skip this question."
+            "Still there? Reply to carry on where we left off."
         );
 
         app.clock.advance(22 * HOUR);
