@@ -20,7 +20,7 @@ pub use check::{CONTACT_NAME, REQUEST_CODE, as_sent};
 pub use engine::{Effect, Ended, Step};
 pub use library::{Library, LibraryError};
 pub use load::{FlowError, Flows, load_dir};
-pub use model::{Flow, Input, Keyword, Keywords, State};
+pub use model::{Flow, Input, Keyword, Keywords, State, TimerKind};
 
 /// Where one contact is in one flow. Stored between texts.
 #[derive(Debug, Clone, PartialEq, Eq)]

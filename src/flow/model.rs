@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use crate::phone::Region;
 
 /// Texts in several languages; a missing translation falls back to the flow's default language
@@ -46,13 +48,41 @@ pub struct Flow {
     pub idle: Idle,
 }
 
+/// What a quiet conversation's timer does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerKind {
+    Remind,
+    Expire,
+}
+
 /// Reminding someone who went quiet, and ending the conversation if they stay quiet.
 #[derive(Debug, Clone, Default)]
 pub struct Idle {
-    pub remind_after: Option<std::time::Duration>,
+    pub remind_after: Option<Duration>,
     pub remind: Texts,
-    pub expire_after: Option<std::time::Duration>,
+    pub expire_after: Option<Duration>,
     pub expired: Texts,
+}
+
+fn millis(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+impl Idle {
+    /// The first thing to do if someone last heard from at `last` stays quiet, and when.
+    pub fn first_timer(&self, last: i64) -> Option<(TimerKind, i64)> {
+        match (self.remind_after, self.expire_after) {
+            (Some(remind), _) => Some((TimerKind::Remind, last + millis(remind))),
+            (None, Some(expire)) => Some((TimerKind::Expire, last + millis(expire))),
+            (None, None) => None,
+        }
+    }
+
+    /// After a reminder meant for `reminded_at`, when the conversation ends, if it does.
+    pub fn expiry_after_reminder(&self, reminded_at: i64) -> Option<i64> {
+        let last = reminded_at - millis(self.remind_after?);
+        Some(last + millis(self.expire_after?))
+    }
 }
 
 impl Flow {

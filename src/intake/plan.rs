@@ -9,7 +9,7 @@ use crate::store::contacts::{self, Contact, OptChange};
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest};
 use crate::store::sessions::{self, Active};
-use crate::store::timers::{self, TimerKind};
+use crate::store::timers;
 use crate::store::{Conn, StoreError, inbound};
 
 /// A conversation touched by the batch: one loaded from the database or one begun here.
@@ -271,19 +271,16 @@ impl Plan {
         let mut codes = Vec::with_capacity(self.requests.len());
         // Every conversation touched starts its quiet-time clock again; ended ones lose theirs.
         let mut idle_timers = Vec::new();
+        let mut ended = Vec::new();
         for (t, id) in self.sessions.iter().zip(&ids) {
             let idle = flows.get(&t.session.flow).map(|f| &f.idle);
-            if let (None, Some(idle)) = (t.ended, idle) {
-                let at = |after: std::time::Duration| now + after.as_millis() as i64;
-                if let Some(after) = idle.remind_after {
-                    idle_timers.push((*id, TimerKind::Remind, at(after)));
-                }
-                if let Some(after) = idle.expire_after {
-                    idle_timers.push((*id, TimerKind::Expire, at(after)));
-                }
+            match (t.ended, idle.and_then(|i| i.first_timer(now))) {
+                (None, Some((kind, at))) => idle_timers.push((*id, kind, at)),
+                _ => ended.push(*id),
             }
         }
-        timers::replace(conn, &ids, &idle_timers).await?;
+        timers::clear(conn, &ended).await?;
+        timers::set(conn, &idle_timers).await?;
         for r in &self.requests {
             let new = NewRequest {
                 contact_id: r.contact_id,

@@ -52,11 +52,15 @@ impl Intake {
             return Ok(false);
         };
         let texts = match timer.kind {
-            TimerKind::Remind => &flow.idle.remind,
+            TimerKind::Remind => {
+                if let Some(at) = flow.idle.expiry_after_reminder(timer.fire_at) {
+                    timers::set(&mut tx, &[(session.id, TimerKind::Expire, at)]).await?;
+                }
+                &flow.idle.remind
+            }
             TimerKind::Expire => {
                 let ended = [(session.id, &session.session, Some("expired"))];
                 sessions::save_many(&mut tx, &ended, now).await?;
-                timers::replace(&mut tx, &[session.id], &[]).await?;
                 &flow.idle.expired
             }
         };

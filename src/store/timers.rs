@@ -3,18 +3,12 @@
 
 use super::{Conn, StoreError, padded, pow2_chunks, value_list};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimerKind {
-    Remind,
-    Expire,
-}
+pub use crate::flow::TimerKind;
 
-impl TimerKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            TimerKind::Remind => "remind",
-            TimerKind::Expire => "expire",
-        }
+fn kind_name(kind: TimerKind) -> &'static str {
+    match kind {
+        TimerKind::Remind => "remind",
+        TimerKind::Expire => "expire",
     }
 }
 
@@ -23,48 +17,55 @@ impl TimerKind {
 pub struct Due {
     pub id: i64,
     pub kind: TimerKind,
+    /// When it was meant to fire (it may be handled a little later).
+    pub fire_at: i64,
     pub session_id: i64,
     pub contact_id: i64,
 }
 
-/// Replaces the pending timers of `sessions` with `new` ones: (session, kind, fire_at).
-pub async fn replace(
-    conn: &mut Conn,
-    sessions: &[i64],
-    new: &[(i64, TimerKind, i64)],
-) -> Result<(), StoreError> {
-    if !sessions.is_empty() {
-        let sql = format!(
-            "DELETE FROM timers WHERE done_at IS NULL AND session_id IN ({})",
-            value_list(1, sessions.len().next_power_of_two())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in padded(sessions) {
-            query = query.bind(id);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    for chunk in pow2_chunks(new) {
+/// Sets each session's pending timer: (session, kind, fire_at). One row per session, moved in
+/// place when it already has one.
+pub async fn set(conn: &mut Conn, timers: &[(i64, TimerKind, i64)]) -> Result<(), StoreError> {
+    for chunk in pow2_chunks(timers) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", value_list(1 + r * 3, 3)))
             .collect();
         let sql = format!(
-            "INSERT INTO timers (session_id, kind, fire_at) VALUES {}",
+            "INSERT INTO timers (session_id, kind, fire_at) VALUES {} \
+             ON CONFLICT (session_id) WHERE done_at IS NULL \
+             DO UPDATE SET kind = excluded.kind, fire_at = excluded.fire_at",
             rows.join(", ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (session, kind, fire_at) in chunk {
-            query = query.bind(*session).bind(kind.as_str()).bind(*fire_at);
+            query = query.bind(*session).bind(kind_name(*kind)).bind(*fire_at);
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
+/// Drops the pending timers of conversations that are over.
+pub async fn clear(conn: &mut Conn, sessions: &[i64]) -> Result<(), StoreError> {
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM timers WHERE done_at IS NULL AND session_id IN ({})",
+        value_list(1, sessions.len().next_power_of_two())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in padded(sessions) {
+        query = query.bind(id);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
 /// Timers due by `now`, oldest first.
 pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT t.id, t.kind, t.session_id, s.contact_id FROM timers t \
+    let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT t.id, t.kind, t.fire_at, t.session_id, s.contact_id FROM timers t \
          JOIN sessions s ON s.id = t.session_id \
          WHERE t.done_at IS NULL AND t.fire_at <= $1 ORDER BY t.fire_at, t.id LIMIT $2",
     )
@@ -74,8 +75,9 @@ pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<Due>, Stor
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, session_id, contact_id)| Due {
+        .map(|(id, kind, fire_at, session_id, contact_id)| Due {
             id,
+            fire_at,
             kind: if kind == "expire" {
                 TimerKind::Expire
             } else {
