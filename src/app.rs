@@ -89,11 +89,17 @@ impl App {
         let worker = self
             .outbox
             .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));
-        let recovery = tokio::spawn(recover_periodically(intake.clone(), shutdown.child_token()));
-        let timers = tokio::spawn(fire_timers_periodically(
-            intake.clone(),
-            shutdown.child_token(),
-        ));
+        // Texts stored but not handled (after a database hiccup), and quiet conversations.
+        let (recovering, firing) = (intake.clone(), intake.clone());
+        let (stop_recovery, stop_timers) = (shutdown.child_token(), shutdown.child_token());
+        let recovery = tokio::spawn(async move {
+            let pass = || recovering.recover();
+            every(RECOVERY_INTERVAL, stop_recovery, "recovery pass", pass).await
+        });
+        let timers = tokio::spawn(async move {
+            let pass = || firing.fire_due_timers();
+            every(TIMER_INTERVAL, stop_timers, "timer pass", pass).await
+        });
         #[cfg(unix)]
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
@@ -125,27 +131,20 @@ impl App {
     }
 }
 
-async fn recover_periodically(intake: Intake, shutdown: CancellationToken) {
+/// Runs `pass` every `interval` until shutdown; a failed pass is logged and tried again next time.
+async fn every<F, Fut, T, E>(interval: Duration, shutdown: CancellationToken, what: &str, pass: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(RECOVERY_INTERVAL) => {}
+            _ = tokio::time::sleep(interval) => {}
         }
-        if let Err(e) = intake.recover().await {
-            tracing::error!(error = %e, "recovery pass failed");
-        }
-    }
-}
-
-/// Sends reminders and ends quiet conversations as their timers come due.
-async fn fire_timers_periodically(intake: Intake, shutdown: CancellationToken) {
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(TIMER_INTERVAL) => {}
-        }
-        if let Err(e) = intake.fire_due_timers().await {
-            tracing::error!(error = %e, "timer pass failed; will try again");
+        if let Err(e) = pass().await {
+            tracing::error!(error = %e, "{what} failed; will try again");
         }
     }
 }
