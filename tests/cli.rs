@@ -20,7 +20,10 @@ fn flows_check_passes_on_the_shipped_flows() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("intake"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 flow(s) ok: intake, volunteer"), "{stdout}");
+    assert!(stdout.contains("need             en  1 segment (GSM-7, 79 of 160)"), "{stdout}");
+    assert!(!stdout.contains("warning"), "the shipped flows fit their budget: {stdout}");
 }
 
 #[test]
