@@ -21,9 +21,18 @@ fn flows_check_passes_on_the_shipped_flows() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("2 flow(s) ok: intake, volunteer"), "{stdout}");
-    assert!(stdout.contains("need             en  1 segment (GSM-7, 79 of 160)"), "{stdout}");
-    assert!(!stdout.contains("warning"), "the shipped flows fit their budget: {stdout}");
+    assert!(
+        stdout.contains("2 flow(s) ok: intake, volunteer"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("need             en  1 segment (GSM-7, 79 of 160)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("warning"),
+        "the shipped flows fit their budget: {stdout}"
+    );
 }
 
 #[test]
