@@ -165,6 +165,16 @@ fn print_flow_check(dir: &std::path::Path, flows: &crate::flow::Flows) {
             }
         }
     }
+    let keywords = flows.keywords();
+    if !keywords.say.is_empty() {
+        println!("\nkeyword replies: SMS segments");
+        for (name, texts) in &keywords.say {
+            for (language, text) in texts.iter() {
+                let cost = segments::count(&as_sent(text));
+                println!("  {name:<16} {language:<3} {cost}");
+            }
+        }
+    }
     for warning in flows.warnings() {
         println!("warning: {warning}");
     }

@@ -89,6 +89,16 @@ pub(super) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeywords>) ->
             words.push((folded, keyword));
         }
     }
+    let known = BTreeSet::from(["request.status".to_string()]);
+    let (no_states, no_words) = (BTreeMap::new(), BTreeMap::new());
+    let replies = Checker {
+        languages: &raw.languages,
+        own_words: &no_words,
+        known: &known,
+        states: &no_states,
+        zones: &Zones::default(),
+        budget: DEFAULT_SEGMENT_BUDGET,
+    };
     let mut say = BTreeMap::new();
     for (name, texts) in raw.say {
         if !KEYWORD_REPLIES.contains(&name.as_str()) {
@@ -100,14 +110,9 @@ pub(super) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeywords>) ->
                 ),
             );
         }
-        for lang in &raw.languages {
-            if !texts.contains_key(lang) {
-                ctx.error(
-                    &span,
-                    format!("the keyword reply `{name}` has no `{lang}` text"),
-                );
-            }
-        }
+        // Replies get the checks prompts get: translations, placeholders, carrier words, SMS cost.
+        let what = format!("the keyword reply `{name}`");
+        replies.texts(ctx, &texts, &span, &what);
         say.insert(name, Texts(texts));
     }
     Keywords {
