@@ -78,10 +78,6 @@ impl Flows {
             .find(|f| f.triggers.iter().any(|t| t == folded))
     }
 
-    pub fn len(&self) -> usize {
-        self.flows.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.flows.is_empty()
     }

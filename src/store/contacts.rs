@@ -1,7 +1,8 @@
 //! `contacts` and `opt_events`: everyone who texts a line, and their opt-out history.
 
-use super::{Backend, Conn, StoreError, padded, pow2_chunks, value_list};
-use crate::phone::Phone;
+use sqlx::any::AnyArguments;
+
+use super::{Backend, Conn, StoreError, in_list, pow2_chunks};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Contact {
@@ -13,10 +14,6 @@ pub struct Contact {
 }
 
 impl Contact {
-    pub fn phone(&self) -> Phone {
-        Phone::from_stored(self.phone.clone())
-    }
-
     pub fn is_opted_out(&self) -> bool {
         self.opted_out_at.is_some()
     }
@@ -62,14 +59,12 @@ pub async fn lock_many(
         Backend::Postgres => "FOR UPDATE",
         Backend::Sqlite => "",
     };
+    let mut args = AnyArguments::default();
     let sql = format!(
         "SELECT id, phone, language, name_to_use, opted_out_at FROM contacts WHERE id IN ({}) ORDER BY id {for_update}",
-        value_list(1, ids.len().next_power_of_two())
+        in_list(&mut args, ids)?
     );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in padded(ids) {
-        query = query.bind(id);
-    }
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
     Ok(query.fetch_all(conn).await?)
 }
 

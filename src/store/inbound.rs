@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Conn, StoreError, padded, pow2_chunks, value_list, value_rows};
+use sqlx::Arguments;
+use sqlx::any::AnyArguments;
+
+use super::{Conn, StoreError, in_list, pow2_chunks, value_rows};
 
 pub struct NewInbound<'a> {
     pub gateway: &'a str,
@@ -57,15 +60,13 @@ pub async fn unhandled_for(
     conn: &mut Conn,
     contact_ids: &[i64],
 ) -> Result<Vec<InboundRow>, StoreError> {
+    let mut args = AnyArguments::default();
     let sql = format!(
         "SELECT id, contact_id, line, body FROM inbound_messages \
          WHERE handled_at IS NULL AND contact_id IN ({}) ORDER BY id",
-        value_list(1, contact_ids.len().next_power_of_two())
+        in_list(&mut args, contact_ids)?
     );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in padded(contact_ids) {
-        query = query.bind(id);
-    }
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
     Ok(query.fetch_all(conn).await?)
 }
 
@@ -80,17 +81,16 @@ pub async fn mark_handled_many(
         by_outcome.entry(outcome).or_default().push(*id);
     }
     for (outcome, ids) in by_outcome {
+        let mut args = AnyArguments::default();
+        args.add(now).map_err(sqlx::Error::Encode)?;
+        args.add(outcome).map_err(sqlx::Error::Encode)?;
         let sql = format!(
             "UPDATE inbound_messages SET handled_at = $1, outcome = $2 WHERE id IN ({})",
-            value_list(3, ids.len())
+            in_list(&mut args, &ids)?
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .bind(outcome);
-        for id in ids {
-            query = query.bind(id);
-        }
-        query.execute(&mut *conn).await?;
+        sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -15,7 +15,8 @@ pub mod timers;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::Arguments;
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub type Conn = AnyConnection;
@@ -60,6 +61,17 @@ pub(crate) fn padded<T: Clone>(items: &[T]) -> Vec<T> {
         out.resize(items.len().next_power_of_two(), last.clone());
     }
     out
+}
+
+/// Adds `ids` (padded) to `args` and returns the placeholders of their `IN (…)` list, numbered
+/// after whatever `args` already holds.
+pub(crate) fn in_list(args: &mut AnyArguments, ids: &[i64]) -> Result<String, StoreError> {
+    let first = args.len() + 1;
+    let ids = padded(ids);
+    for id in &ids {
+        args.add(*id).map_err(sqlx::Error::Encode)?;
+    }
+    Ok(value_list(first, ids.len()))
 }
 
 /// `items` in chunks whose sizes are powers of two, largest first (37 → 32, 4, 1), at most 64.

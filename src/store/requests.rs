@@ -7,7 +7,9 @@ use rand::Rng;
 use serde::Serialize;
 use sqlx::Connection;
 
-use super::{Conn, StoreError};
+use sqlx::any::AnyArguments;
+
+use super::{Conn, StoreError, in_list};
 
 /// Letters and digits that are hard to misread or mistype on a small phone (no I/O/0/1).
 const CODE_LETTERS: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY";
@@ -174,15 +176,13 @@ pub async fn open_for(
     conn: &mut Conn,
     contact_ids: &[i64],
 ) -> Result<Vec<OpenRequest>, StoreError> {
+    let mut args = AnyArguments::default();
     let sql = format!(
         "SELECT id, contact_id, code, status FROM requests \
          WHERE closed_at IS NULL AND contact_id IN ({}) ORDER BY id",
-        super::value_list(1, contact_ids.len().next_power_of_two())
+        in_list(&mut args, contact_ids)?
     );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in super::padded(contact_ids) {
-        query = query.bind(id);
-    }
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
     Ok(query.fetch_all(conn).await?)
 }
 

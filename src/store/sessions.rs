@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Conn, StoreError, padded, value_list, value_rows};
+use sqlx::any::AnyArguments;
+
+use super::{Conn, StoreError, in_list, padded, value_rows};
 use crate::flow::Session;
 
 #[derive(Debug, sqlx::FromRow)]
@@ -29,15 +31,13 @@ pub struct Active {
 
 /// The active sessions of these contacts.
 pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Active>, StoreError> {
+    let mut args = AnyArguments::default();
     let sql = format!(
         "SELECT id, contact_id, line, flow_id, state, language, answers, attempts FROM sessions \
          WHERE ended_at IS NULL AND contact_id IN ({})",
-        value_list(1, contact_ids.len().next_power_of_two())
+        in_list(&mut args, contact_ids)?
     );
-    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in padded(contact_ids) {
-        query = query.bind(id);
-    }
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
     let rows: Vec<SessionRow> = query.fetch_all(conn).await?;
     rows.into_iter()
         .map(|r| {

@@ -1,7 +1,9 @@
 //! `timers`: things to do later (remind someone who went quiet, end the conversation), kept as
 //! rows so they survive restarts and fire once across every copy of the service.
 
-use super::{Conn, StoreError, padded, pow2_chunks, value_list};
+use sqlx::any::AnyArguments;
+
+use super::{Conn, StoreError, in_list, pow2_chunks, value_list};
 
 pub use crate::flow::TimerKind;
 
@@ -50,14 +52,12 @@ pub async fn clear(conn: &mut Conn, sessions: &[i64]) -> Result<(), StoreError> 
     if sessions.is_empty() {
         return Ok(());
     }
+    let mut args = AnyArguments::default();
     let sql = format!(
         "DELETE FROM timers WHERE done_at IS NULL AND session_id IN ({})",
-        value_list(1, sessions.len().next_power_of_two())
+        in_list(&mut args, sessions)?
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in padded(sessions) {
-        query = query.bind(id);
-    }
+    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), args);
     query.execute(conn).await?;
     Ok(())
 }
