@@ -8,8 +8,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::app::App;
 use crate::clock::Clock;
-use crate::config::{Line, LineGateway, OptOutReplies, Settings};
+use crate::config::{Line, OptOutReplies, Settings};
 use crate::gateway::Inbound;
+use crate::gateway::console::Console;
 use crate::intake::Received;
 use crate::phone::Phone;
 use crate::store::contacts;
@@ -44,9 +45,11 @@ pub async fn run(
     };
     settings.lines = vec![Line {
         number: line_number.clone(),
-        gateway: LineGateway::Console,
+        gateway: std::sync::Arc::new(Console),
         flow,
         opt_out_replies: OptOutReplies::Ours,
+        segments_per_second: None,
+        quiet_hours: None,
     }];
     if !options.save {
         settings.database_url = "sqlite::memory:".into();
@@ -71,11 +74,11 @@ pub async fn run(
         };
         let text = Inbound {
             gateway: "console",
-            gateway_id: format!("chat-{}-{turn}", std::process::id()),
+            gateway_id: Some(format!("chat-{}-{turn}", std::process::id())),
             line: line_number.clone(),
             from: neighbour.clone(),
             body: text,
-            num_media: 0,
+            media: Vec::new(),
         };
         if let Received::Handled { inbound_id } = intake.receive(text).await? {
             for reply in intake.replies_to(inbound_id).await? {

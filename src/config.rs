@@ -3,16 +3,19 @@
 //! Everything is checked here, before anything starts: an unknown key or a bad value stops start-up
 //! with the key named, and secrets never appear in `Debug` output.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use reqwest::Url;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::gateway::{self, Gateway};
+use crate::outbox::QuietHours;
 use crate::phone::{Phone, Region};
 
 const DEFAULTS: &str = include_str!("defaults.toml");
@@ -59,7 +62,7 @@ fn describe(error: figment::Error) -> ConfigError {
     )
 }
 
-fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+pub fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
         problem: problem.into(),
@@ -81,23 +84,31 @@ struct RawSettings {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawLine {
     number: String,
     gateway: String,
     flow: String,
     opt_out_replies: Option<OptOutReplies>,
-    twilio: Option<RawTwilio>,
+    segments_per_second: Option<RawRate>,
+    quiet_hours: Option<RawQuietHours>,
+    /// The provider's own table, `[lines.PROVIDER]`; anything else here is a mistake.
+    #[serde(flatten)]
+    rest: BTreeMap<String, figment::value::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawRate {
+    PerSecond(f64),
+    Word(String),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTwilio {
-    account_sid: String,
-    auth_token: Option<SecretString>,
-    /// The name of an environment variable holding the auth token, to keep it out of the file.
-    auth_token_env: Option<String>,
-    api_base: Option<String>,
+struct RawQuietHours {
+    from: String,
+    to: String,
+    time_zone: String,
 }
 
 /// Checked settings.
@@ -127,10 +138,14 @@ pub struct OutboxSettings {
 #[derive(Debug, Clone)]
 pub struct Line {
     pub number: Phone,
-    pub gateway: LineGateway,
+    pub gateway: Arc<dyn Gateway>,
     /// The flow a new conversation on this line starts in.
     pub flow: String,
     pub opt_out_replies: OptOutReplies,
+    /// How fast the outbox may send on this line; `None` when we set no limit.
+    pub segments_per_second: Option<f64>,
+    /// When offers and reminders wait (replies to someone who just texted never do).
+    pub quiet_hours: Option<QuietHours>,
 }
 
 /// Who answers STOP, START and HELP with a confirmation text.
@@ -143,26 +158,84 @@ pub enum OptOutReplies {
     Ours,
 }
 
-#[derive(Debug, Clone)]
-pub enum LineGateway {
-    Console,
-    Twilio(TwilioCredentials),
+/// A line's `[lines.PROVIDER]` table, handed to that provider to read.
+pub struct ProviderTable {
+    /// Where the table is, for error messages: `lines[0].twilio`.
+    pub key: String,
+    provider: &'static str,
+    value: Option<figment::value::Value>,
 }
 
-#[derive(Debug, Clone)]
-pub struct TwilioCredentials {
-    pub account_sid: String,
-    pub auth_token: SecretString,
-    pub api_base: Url,
-}
+impl ProviderTable {
+    /// Reads the table into the provider's settings; a missing table is an error naming it.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        let Some(value) = &self.value else {
+            return Err(invalid(
+                &self.key,
+                format!(
+                    "a {0} line needs a [lines.{0}] table with its credentials",
+                    self.provider
+                ),
+            ));
+        };
+        value.deserialize().map_err(|e| {
+            let mut error = describe(e);
+            if let ConfigError::Load(problems) = &mut error {
+                for p in problems.iter_mut() {
+                    *p = format!("{}.{p}", self.key);
+                }
+            }
+            error
+        })
+    }
 
-impl LineGateway {
-    pub fn name(&self) -> &'static str {
-        match self {
-            LineGateway::Console => "console",
-            LineGateway::Twilio(_) => "twilio",
+    /// For a provider that takes no settings.
+    pub fn expect_none(&self) -> Result<(), ConfigError> {
+        match self.value {
+            None => Ok(()),
+            Some(_) => Err(invalid(&self.key, "this provider takes no settings")),
         }
     }
+}
+
+/// A secret setting: the value itself, or `{ env = "NAME" }` to keep it out of the file and read
+/// it from the environment. Never shown by `Debug`.
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[secret]")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Value(String),
+            FromEnv { env: String },
+        }
+        match Raw::deserialize(d)? {
+            Raw::Value(v) => Ok(Secret(v.into())),
+            Raw::FromEnv { env } => std::env::var(&env).map(|v| Secret(v.into())).map_err(|_| {
+                serde::de::Error::custom(format!("the environment variable {env} is not set"))
+            }),
+        }
+    }
+}
+
+/// Reads a provider's API address setting, or its default.
+pub fn url_setting(key: &str, value: Option<&str>, default: &str) -> Result<Url, ConfigError> {
+    Url::parse(value.unwrap_or(default).trim_end_matches('/'))
+        .map_err(|e| invalid(key, format!("not a URL ({e})")))
 }
 
 impl Settings {
@@ -199,9 +272,12 @@ impl Settings {
     }
 
     pub fn console_line(&self) -> Option<&Line> {
-        self.lines
-            .iter()
-            .find(|l| matches!(l.gateway, LineGateway::Console))
+        self.lines.iter().find(|l| l.gateway.name() == "console")
+    }
+
+    /// The lines whose gateway is the provider called `name`.
+    pub fn lines_using<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Line> + 'a {
+        self.lines.iter().filter(move |l| l.gateway.name() == name)
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -261,68 +337,63 @@ impl RawSettings {
 }
 
 impl RawLine {
-    fn check(self, i: usize, region: Region) -> Result<Line, ConfigError> {
+    fn check(mut self, i: usize, region: Region) -> Result<Line, ConfigError> {
         let key = |k: &str| format!("lines[{i}].{k}");
         let number = Phone::parse(&self.number, region)
             .map_err(|e| invalid(key("number"), format!("`{}` {e}", self.number)))?;
-        let gateway = match (self.gateway.as_str(), self.twilio) {
-            ("console", None) => LineGateway::Console,
-            ("twilio", Some(t)) => LineGateway::Twilio(t.check(&key("twilio"))?),
-            ("twilio", None) => {
+        let Some(provider) = gateway::provider(&self.gateway) else {
+            let known: Vec<&str> = gateway::PROVIDERS.iter().map(|p| p.name).collect();
+            return Err(invalid(
+                key("gateway"),
+                format!(
+                    "unknown gateway `{}` (known: {})",
+                    self.gateway,
+                    known.join(", ")
+                ),
+            ));
+        };
+        let table = self.rest.remove(provider.name);
+        if let Some(other) = self.rest.keys().next() {
+            let problem = if gateway::provider(other).is_some() {
+                format!("only a {other} line takes these")
+            } else {
+                "is not a setting aidline knows".to_string()
+            };
+            return Err(invalid(key(other), problem));
+        }
+        let gateway = (provider.configure)(ProviderTable {
+            key: key(provider.name),
+            provider: provider.name,
+            value: table,
+        })?;
+        let opt_out_replies = self
+            .opt_out_replies
+            .unwrap_or_else(|| gateway.default_opt_out_replies());
+        let segments_per_second = match self.segments_per_second {
+            None => gateway.default_segments_per_second(),
+            Some(RawRate::Word(w)) if w == "unlimited" => None,
+            Some(RawRate::PerSecond(n)) if n > 0.0 && n.is_finite() => Some(n),
+            Some(_) => {
                 return Err(invalid(
-                    key("twilio"),
-                    "a twilio line needs [lines.twilio] with account_sid and auth_token_env",
-                ));
-            }
-            ("console", Some(_)) => {
-                return Err(invalid(key("twilio"), "only a twilio line takes these"));
-            }
-            (other, _) => {
-                return Err(invalid(
-                    key("gateway"),
-                    format!("unknown gateway `{other}` (known: console, twilio)"),
+                    key("segments_per_second"),
+                    "must be a number above 0, or \"unlimited\"",
                 ));
             }
         };
-        let opt_out_replies = self.opt_out_replies.unwrap_or(match gateway {
-            LineGateway::Twilio(_) => OptOutReplies::Gateway,
-            LineGateway::Console => OptOutReplies::Ours,
-        });
+        let quiet_hours = self
+            .quiet_hours
+            .map(|q| {
+                QuietHours::parse(&q.from, &q.to, &q.time_zone)
+                    .map_err(|problem| invalid(key("quiet_hours"), problem))
+            })
+            .transpose()?;
         Ok(Line {
             number,
             gateway,
             flow: self.flow,
             opt_out_replies,
-        })
-    }
-}
-
-impl RawTwilio {
-    fn check(self, key: &str) -> Result<TwilioCredentials, ConfigError> {
-        let auth_token = match (self.auth_token, self.auth_token_env) {
-            (Some(token), None) => token,
-            (None, Some(var)) => std::env::var(&var).map(SecretString::from).map_err(|_| {
-                invalid(
-                    format!("{key}.auth_token_env"),
-                    format!("the environment variable {var} is not set"),
-                )
-            })?,
-            _ => {
-                return Err(invalid(
-                    key,
-                    "give exactly one of auth_token or auth_token_env",
-                ));
-            }
-        };
-        let base = self
-            .api_base
-            .unwrap_or_else(|| "https://api.twilio.com".to_string());
-        let api_base = Url::parse(base.trim_end_matches('/'))
-            .map_err(|e| invalid(format!("{key}.api_base"), format!("not a URL ({e})")))?;
-        Ok(TwilioCredentials {
-            account_sid: self.account_sid,
-            auth_token,
-            api_base,
+            segments_per_second,
+            quiet_hours,
         })
     }
 }
@@ -375,7 +446,7 @@ mod tests {
     fn a_token_named_by_an_unset_variable_is_reported() {
         let err = Settings::from_toml(
             "[[lines]]\nnumber = \"+15550100100\"\ngateway = \"twilio\"\nflow = \"intake\"\n\
-             [lines.twilio]\naccount_sid = \"AC1\"\nauth_token_env = \"AIDLINE_NO_SUCH_VARIABLE\"",
+             [lines.twilio]\naccount_sid = \"AC1\"\nauth_token = { env = \"AIDLINE_NO_SUCH_VARIABLE\" }",
         )
         .unwrap_err()
         .to_string();

@@ -1,26 +1,180 @@
-//! SMS gateways: each provider's webhook parsing, authenticity check and send API, kept in its own
-//! module. What leaves this module is provider-neutral: an [`Inbound`] text, a [`DeliveryReport`],
-//! or a [`SendError`] that says whether trying again can help.
+//! SMS gateways: each provider's webhook authenticity check, payload parsing and send API, kept in
+//! its own module behind the [`Gateway`] trait. What leaves this module is provider-neutral: an
+//! [`Inbound`] text (or one part of it), a [`DeliveryReport`], or a [`SendError`] that says whether
+//! trying again can help.
+//!
+//! Adding a provider is one module implementing [`Gateway`] and one line in [`PROVIDERS`].
 
+pub mod android;
+pub mod bandwidth;
 pub mod console;
+mod fields;
+pub mod httpsms;
+pub mod plivo;
+mod send;
+pub mod signalwire;
+pub mod telnyx;
 pub mod twilio;
+pub mod vonage;
 
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Line;
-use crate::config::LineGateway;
-use crate::phone::Phone;
+use axum::http::HeaderMap;
+
+use crate::config::{ConfigError, OptOutReplies, ProviderTable};
+use crate::phone::{Phone, Region};
+
+pub use fields::Params;
+pub use send::{Answer, call, error_from_status};
+
+/// Every provider aidline can use, by the name a line's `gateway` setting gives.
+pub const PROVIDERS: &[Provider] = &[
+    console::PROVIDER,
+    twilio::PROVIDER,
+    signalwire::PROVIDER,
+    telnyx::PROVIDER,
+    plivo::PROVIDER,
+    vonage::sms::PROVIDER,
+    vonage::messages::PROVIDER,
+    bandwidth::PROVIDER,
+    android::PROVIDER,
+    httpsms::PROVIDER,
+];
+
+/// A provider's registration: its name, and how to build a line's gateway from the line's
+/// `[lines.NAME]` table (absent when the line has none).
+pub struct Provider {
+    pub name: &'static str,
+    pub configure: fn(ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError>,
+}
+
+pub fn provider(name: &str) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| p.name == name)
+}
+
+/// What a provider's send returns: its message id, when it gives one.
+pub type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<String>, SendError>> + Send + 'a>>;
+
+/// One provider, configured for one line (its credentials and API address).
+pub trait Gateway: Send + Sync + Debug {
+    /// The registered name; webhooks for this provider arrive under `/webhooks/NAME`.
+    fn name(&self) -> &'static str;
+
+    /// Whether the provider sent this webhook. Runs before anything is parsed or stored.
+    fn verify(&self, hook: &Webhook) -> Result<(), AuthError>;
+
+    /// Reads a verified webhook into events (a provider may batch several in one call).
+    fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError>;
+
+    /// Sends one text from `msg.from`.
+    fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a>;
+
+    /// The webhook's answer: most providers want an empty 200; TwiML providers want XML.
+    fn acknowledgement(&self) -> Acknowledgement {
+        Acknowledgement::Empty
+    }
+
+    /// Whether the provider answers STOP, START and HELP itself, so a second confirmation
+    /// from us would be noise. A line's `opt_out_replies` overrides it.
+    fn default_opt_out_replies(&self) -> OptOutReplies {
+        OptOutReplies::Ours
+    }
+
+    /// How fast a line may send by default, in segments per second (`None`: no limit of ours).
+    fn default_segments_per_second(&self) -> Option<f64> {
+        Some(1.0)
+    }
+}
+
+/// What a webhook is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledgement {
+    Empty,
+    Xml(&'static str),
+}
+
+/// Which of a provider's webhook addresses a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    /// `/webhooks/NAME/sms`: inbound texts.
+    Inbound,
+    /// `/webhooks/NAME/status`: delivery reports.
+    Status,
+    /// `/webhooks/NAME`: providers that send every event to one address.
+    Events,
+}
+
+/// A webhook as it arrived, before anything is trusted.
+pub struct Webhook<'a> {
+    pub method: &'a str,
+    /// The address the provider was given: our public URL with the path and query received.
+    pub url: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub hook: Hook,
+    /// Seconds since the Unix epoch, for providers that sign a timestamp.
+    pub now_s: i64,
+}
+
+impl Webhook<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The form fields: the body of a POST, or the query string of a GET.
+    pub fn params(&self) -> Params {
+        if self.method.eq_ignore_ascii_case("GET") {
+            let query = self.url.split_once('?').map_or("", |(_, q)| q);
+            Params::from_form(query.as_bytes())
+        } else {
+            Params::from_form(self.body)
+        }
+    }
+}
+
+/// What a webhook told us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Text(Inbound),
+    /// One part of a long text the provider delivers in pieces; joined before the flow sees it.
+    Part(InboundPart),
+    Delivery(DeliveryReport),
+    /// Something the provider tells us that we do not act on (a heartbeat, a sent-by-us echo).
+    Ignored,
+}
 
 /// A text that reached one of our lines, parsed and authenticated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inbound {
     pub gateway: &'static str,
-    /// The provider's id for the message, stable across webhook retries.
-    pub gateway_id: String,
+    /// The provider's id for the message, stable across webhook retries. `None` for a provider
+    /// that gives none: such texts are told apart by content (see `intake`).
+    pub gateway_id: Option<String>,
     pub line: Phone,
     pub from: Phone,
     pub body: String,
-    pub num_media: u32,
+    /// Pictures and other attachments, by the provider's address for them.
+    pub media: Vec<Media>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub url: String,
+    pub content_type: Option<String>,
+}
+
+/// One piece of a long text: `part` of `total` (counted from 1), sharing `reference`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundPart {
+    pub text: Inbound,
+    pub reference: String,
+    pub part: u32,
+    pub total: u32,
 }
 
 /// A delivery report for a text we sent, in our own words.
@@ -34,6 +188,19 @@ pub struct DeliveryReport {
     pub recipient_opted_out: bool,
 }
 
+/// Why a webhook was not accepted as the provider's: answered 403, and nothing is stored.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("missing {0}")]
+    Missing(&'static str),
+    #[error("signature check failed")]
+    BadSignature,
+    #[error("timestamp outside the {0}-second window")]
+    Stale(i64),
+    #[error("{0}")]
+    Rejected(&'static str),
+}
+
 /// A webhook payload that is not what the provider documents; names the field at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PayloadError {
@@ -44,6 +211,41 @@ pub enum PayloadError {
         field: &'static str,
         problem: String,
     },
+}
+
+impl PayloadError {
+    pub fn invalid(field: &'static str, problem: impl ToString) -> PayloadError {
+        PayloadError::Invalid {
+            field,
+            problem: problem.to_string(),
+        }
+    }
+}
+
+/// Reads a phone number from a payload field, naming the field when it is not one.
+pub fn phone_field(
+    field: &'static str,
+    value: &str,
+    region: Region,
+) -> Result<Phone, PayloadError> {
+    if value.trim().is_empty() {
+        return Err(PayloadError::Missing(field));
+    }
+    Phone::parse(value, region).map_err(|e| PayloadError::invalid(field, e))
+}
+
+/// A text on its way out.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Our line's number, E.164.
+    pub from: &'a str,
+    /// The recipient, E.164.
+    pub to: &'a str,
+    pub body: &'a str,
+    /// Where the provider should post delivery reports for this text.
+    pub status_callback: &'a str,
+    /// Our id for the text, for providers that take an idempotency key or a tag.
+    pub reference: i64,
 }
 
 /// Why a send did not go through, sorted by what the outbox should do next.
@@ -64,32 +266,4 @@ pub enum SendError {
     /// The recipient opted out at the provider; record it and never text them again.
     #[error("recipient opted out ({code})")]
     RecipientOptedOut { code: String },
-}
-
-/// Sends through whichever gateway `line` uses; returns the provider's message id.
-pub async fn send(
-    http: &reqwest::Client,
-    line: &Line,
-    to: &str,
-    body: &str,
-    status_callback: &str,
-) -> Result<Option<String>, SendError> {
-    match &line.gateway {
-        LineGateway::Console => {
-            console::show(line, to, body);
-            Ok(None)
-        }
-        LineGateway::Twilio(creds) => twilio::send(
-            http,
-            creds,
-            twilio::Outgoing {
-                from: line.number.as_str(),
-                to,
-                body,
-                status_callback,
-            },
-        )
-        .await
-        .map(Some),
-    }
 }

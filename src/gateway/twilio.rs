@@ -4,26 +4,106 @@
 //! `MessageSid=SM…&From=%2B14133881111&To=%2B12028831111&Body=Msg&NumMedia=0&…`, with
 //! `X-Twilio-Signature` = base64(HMAC-SHA1(auth token, public URL + every posted field as
 //! name+value, sorted by name)). Twilio adds fields without notice, so every posted field is signed,
-//! never a known subset. Sends go to the Messages API with Basic auth.
+//! never a known subset. Sends go to the Messages API with Basic auth. SignalWire speaks the same
+//! dialect, so its module uses the functions here.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use reqwest::Url;
-use secrecy::ExposeSecret;
 use sha1::Sha1;
 
-use crate::config::TwilioCredentials;
-use crate::phone::{Phone, Region};
+use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, url_setting};
+use crate::phone::Region;
 
-use super::{DeliveryReport, Inbound, PayloadError, SendError};
+use super::{
+    AuthError, DeliveryReport, Event, Gateway, Hook, Inbound, Media, Outgoing, Params,
+    PayloadError, Provider, SendError, SendFuture, Webhook,
+};
+
+pub const PROVIDER: Provider = Provider {
+    name: "twilio",
+    configure,
+};
 
 /// Twilio's "attempt to send to unsubscribed recipient".
 pub const UNSUBSCRIBED: &str = "21610";
 /// Twilio's "too many requests": the message was not accepted, so it can be retried.
 const TOO_MANY_REQUESTS: &str = "20429";
+/// TwiML for "nothing to say": replies go through the outbox, which handles retries and opt-outs.
+pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    account_sid: String,
+    auth_token: Secret,
+    api_base: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Twilio {
+    account_sid: String,
+    auth_token: Secret,
+    api_base: Url,
+}
+
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+    let s: Settings = table.parse()?;
+    Ok(Arc::new(Twilio {
+        api_base: url_setting(
+            &format!("{}.api_base", table.key),
+            s.api_base.as_deref(),
+            "https://api.twilio.com",
+        )?,
+        account_sid: s.account_sid,
+        auth_token: s.auth_token,
+    }))
+}
+
+impl Gateway for Twilio {
+    fn name(&self) -> &'static str {
+        PROVIDER.name
+    }
+
+    fn verify(&self, hook: &Webhook) -> Result<(), AuthError> {
+        let signature = hook
+            .header("x-twilio-signature")
+            .ok_or(AuthError::Missing("X-Twilio-Signature"))?;
+        verify_hook(self.auth_token.expose(), hook, signature)
+    }
+
+    fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError> {
+        read_events(PROVIDER.name, hook, region)
+    }
+
+    fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a> {
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.api_base.as_str().trim_end_matches('/'),
+            self.account_sid
+        );
+        Box::pin(send_form(
+            http,
+            url,
+            &self.account_sid,
+            self.auth_token.expose(),
+            msg,
+            "Twilio",
+        ))
+    }
+
+    fn acknowledgement(&self) -> super::Acknowledgement {
+        super::Acknowledgement::Xml(EMPTY_TWIML)
+    }
+
+    fn default_opt_out_replies(&self) -> OptOutReplies {
+        // Twilio answers STOP, START and HELP itself unless told otherwise.
+        OptOutReplies::Gateway
+    }
+}
 
 /// The string Twilio signs: the URL, then each field name and value in order of name (repeated
 /// values of one name sorted, duplicates dropped).
@@ -74,7 +154,7 @@ fn url_variants(url: &str) -> Vec<String> {
     variants
 }
 
-/// Checks `X-Twilio-Signature` in constant time.
+/// Checks a Twilio-style signature in constant time.
 pub fn verify(token: &str, url: &str, params: &[(String, String)], header: &str) -> bool {
     let Ok(expected) = BASE64.decode(header.trim()) else {
         return false;
@@ -84,59 +164,74 @@ pub fn verify(token: &str, url: &str, params: &[(String, String)], header: &str)
         .any(|u| mac(token, u, params).verify_slice(&expected).is_ok())
 }
 
-fn field<'a>(params: &'a [(String, String)], name: &'static str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+/// Checks a webhook signed Twilio's way with `token`. A GET is signed over its URL alone.
+pub(super) fn verify_hook(token: &str, hook: &Webhook, signature: &str) -> Result<(), AuthError> {
+    let signed_params = if hook.method.eq_ignore_ascii_case("GET") {
+        Params::default()
+    } else {
+        hook.params()
+    };
+    if verify(token, hook.url, &signed_params.0, signature) {
+        Ok(())
+    } else {
+        Err(AuthError::BadSignature)
+    }
 }
 
-fn required<'a>(
-    params: &'a [(String, String)],
-    name: &'static str,
-) -> Result<&'a str, PayloadError> {
-    field(params, name)
-        .filter(|v| !v.is_empty())
-        .ok_or(PayloadError::Missing(name))
-}
-
-fn phone(
-    params: &[(String, String)],
-    name: &'static str,
+/// Reads a Twilio-dialect webhook: an inbound text at `/sms`, a delivery report at `/status`.
+/// At the single address, a `MessageStatus` field marks a report.
+pub(super) fn read_events(
+    gateway: &'static str,
+    hook: &Webhook,
     region: Region,
-) -> Result<Phone, PayloadError> {
-    Phone::parse(required(params, name)?, region).map_err(|e| PayloadError::Invalid {
-        field: name,
-        problem: e.to_string(),
-    })
+) -> Result<Vec<Event>, PayloadError> {
+    let params = hook.params();
+    let is_status = match hook.hook {
+        Hook::Status => true,
+        Hook::Inbound => false,
+        Hook::Events => params.get("MessageStatus").is_some(),
+    };
+    Ok(vec![if is_status {
+        Event::Delivery(parse_status(&params)?)
+    } else {
+        Event::Text(parse_inbound(gateway, &params, region)?)
+    }])
 }
 
 /// Reads an inbound-text webhook.
-pub fn parse_inbound(params: &[(String, String)], region: Region) -> Result<Inbound, PayloadError> {
-    let gateway_id = required(params, "MessageSid")?.to_string();
-    let from = phone(params, "From", region)?;
-    let line = phone(params, "To", region)?;
-    let num_media = match field(params, "NumMedia") {
-        None | Some("") => 0,
-        Some(n) => n.parse().map_err(|_| PayloadError::Invalid {
-            field: "NumMedia",
-            problem: "is not a count".into(),
-        })?,
-    };
+fn parse_inbound(
+    gateway: &'static str,
+    params: &Params,
+    region: Region,
+) -> Result<Inbound, PayloadError> {
+    let gateway_id = params.required("MessageSid")?.to_string();
+    let from = params.phone("From", region)?;
+    let line = params.phone("To", region)?;
+    let media = (0..params.count("NumMedia")?)
+        .filter_map(|i| {
+            let url = params.non_empty(&format!("MediaUrl{i}"))?;
+            Some(Media {
+                url: url.to_string(),
+                content_type: params
+                    .non_empty(&format!("MediaContentType{i}"))
+                    .map(str::to_string),
+            })
+        })
+        .collect();
     Ok(Inbound {
-        gateway: "twilio",
-        gateway_id,
+        gateway,
+        gateway_id: Some(gateway_id),
         line,
         from,
-        body: field(params, "Body").unwrap_or_default().to_string(),
-        num_media,
+        body: params.get("Body").unwrap_or_default().to_string(),
+        media,
     })
 }
 
 /// Reads a delivery-status webhook.
-pub fn parse_status(params: &[(String, String)]) -> Result<DeliveryReport, PayloadError> {
-    let gateway_id = required(params, "MessageSid")?.to_string();
-    let status = required(params, "MessageStatus")?;
+fn parse_status(params: &Params) -> Result<DeliveryReport, PayloadError> {
+    let gateway_id = params.required("MessageSid")?.to_string();
+    let status = params.required("MessageStatus")?;
     // Earlier states (queued, accepted, sending…) tell us nothing we act on.
     let state = match status {
         "sent" => Some("sent"),
@@ -145,22 +240,13 @@ pub fn parse_status(params: &[(String, String)]) -> Result<DeliveryReport, Paylo
         "failed" => Some("failed"),
         _ => None,
     };
-    let error_code = field(params, "ErrorCode")
-        .filter(|c| !c.is_empty())
-        .map(str::to_string);
+    let error_code = params.non_empty("ErrorCode").map(str::to_string);
     Ok(DeliveryReport {
         gateway_id,
         state,
         recipient_opted_out: error_code.as_deref() == Some(UNSUBSCRIBED),
         error_code,
     })
-}
-
-pub struct Outgoing<'a> {
-    pub from: &'a str,
-    pub to: &'a str,
-    pub body: &'a str,
-    pub status_callback: &'a str,
 }
 
 #[derive(serde::Deserialize)]
@@ -174,79 +260,48 @@ struct ApiError {
     message: Option<String>,
 }
 
-/// Sends one text through the Messages API; returns its MessageSid.
-pub async fn send(
+/// Sends one text through a Twilio-dialect Messages API; returns its MessageSid.
+pub(super) async fn send_form(
     http: &reqwest::Client,
-    creds: &TwilioCredentials,
+    url: String,
+    user: &str,
+    password: &str,
     msg: Outgoing<'_>,
-) -> Result<String, SendError> {
-    let url = format!(
-        "{}/2010-04-01/Accounts/{}/Messages.json",
-        creds.api_base.as_str().trim_end_matches('/'),
-        creds.account_sid
-    );
-    let response = http
-        .post(url)
-        .basic_auth(&creds.account_sid, Some(creds.auth_token.expose_secret()))
-        .form(&[
-            ("To", msg.to),
-            ("From", msg.from),
-            ("Body", msg.body),
-            ("StatusCallback", msg.status_callback),
-        ])
-        .send()
-        .await
-        .map_err(|e| SendError::Retryable {
-            detail: format!("could not reach Twilio: {}", e.without_url()),
-            retry_after: None,
-        })?;
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let text = response.text().await.unwrap_or_default();
-    if status.is_success() {
-        return serde_json::from_str::<Created>(&text)
-            .map(|c| c.sid)
-            .map_err(|e| SendError::Retryable {
-                detail: format!("Twilio answered {status} with an unreadable body: {e}"),
-                retry_after: None,
-            });
+    provider: &str,
+) -> Result<Option<String>, SendError> {
+    let request = http.post(url).basic_auth(user, Some(password)).form(&[
+        ("To", msg.to),
+        ("From", msg.from),
+        ("Body", msg.body),
+        ("StatusCallback", msg.status_callback),
+    ]);
+    let answer = super::call(request, provider).await?;
+    if answer.is_success() {
+        return answer.json::<Created>(provider).map(|c| Some(c.sid));
     }
-    let error: Option<ApiError> = serde_json::from_str(&text).ok();
+    let error: Option<ApiError> = serde_json::from_str(&answer.body).ok();
     let code = error.as_ref().and_then(|e| e.code).map(|c| c.to_string());
     let detail = format!(
-        "Twilio answered {status}: {}",
+        "{provider} answered {}: {}",
+        answer.status,
         error
             .as_ref()
             .and_then(|e| e.message.as_deref())
             .unwrap_or("no message")
     );
-    Err(classify(status.as_u16(), code, detail, retry_after))
+    Err(classify(&answer, code, detail))
 }
 
-fn classify(
-    status: u16,
-    code: Option<String>,
-    detail: String,
-    retry_after: Option<Duration>,
-) -> SendError {
+fn classify(answer: &super::Answer, code: Option<String>, detail: String) -> SendError {
     match code.as_deref() {
         Some(UNSUBSCRIBED) => SendError::RecipientOptedOut {
             code: UNSUBSCRIBED.into(),
         },
         Some(TOO_MANY_REQUESTS) => SendError::Retryable {
             detail,
-            retry_after,
+            retry_after: answer.retry_after,
         },
-        _ if status == 429 || status >= 500 || status == 408 => SendError::Retryable {
-            detail,
-            retry_after,
-        },
-        _ => SendError::Permanent { code, detail },
+        _ => super::error_from_status(answer, code, detail),
     }
 }
 
@@ -341,9 +396,11 @@ mod tests {
     const RECEIVE_VALID: &str = "ToCountry=US&ToState=District+Of+Columbia&SmsMessageSid=SMe287d7109a5a925f182f0e07fe5b223b&NumMedia=0&ToCity=&FromZip=01022&SmsSid=SMe287d7109a5a925f182f0e07fe5b223b&FromState=MA&SmsStatus=received&FromCity=CHICOPEE&Body=Msg&FromCountry=US&To=%2B12028831111&ToZip=&NumSegments=1&MessageSid=SMe287d7109a5a925f182f0e07fe5b223b&AccountSid=acctid&From=%2B14133881111&ApiVersion=2010-04-01";
 
     fn decode(body: &str) -> Vec<(String, String)> {
-        form_urlencoded::parse(body.as_bytes())
-            .into_owned()
-            .collect()
+        Params::from_form(body.as_bytes()).0
+    }
+
+    fn form(body: &str) -> Params {
+        Params::from_form(body.as_bytes())
     }
 
     #[test]
@@ -368,8 +425,11 @@ mod tests {
     #[test]
     fn an_inbound_payload_becomes_an_inbound_text() {
         let us: Region = "US".parse().unwrap();
-        let msg = parse_inbound(&decode(RECEIVE_VALID), us).unwrap();
-        assert_eq!(msg.gateway_id, "SMe287d7109a5a925f182f0e07fe5b223b");
+        let msg = parse_inbound("twilio", &form(RECEIVE_VALID), us).unwrap();
+        assert_eq!(
+            msg.gateway_id.as_deref(),
+            Some("SMe287d7109a5a925f182f0e07fe5b223b")
+        );
         assert_eq!(msg.from.as_str(), "+14133881111");
         assert_eq!(msg.line.as_str(), "+12028831111");
         assert_eq!(msg.body, "Msg");
@@ -378,14 +438,14 @@ mod tests {
     #[test]
     fn a_malformed_payload_names_the_field() {
         let us: Region = "US".parse().unwrap();
-        let without_from = decode(&RECEIVE_VALID.replace("&From=%2B14133881111", ""));
+        let without_from = form(&RECEIVE_VALID.replace("&From=%2B14133881111", ""));
         assert_eq!(
-            parse_inbound(&without_from, us).unwrap_err(),
+            parse_inbound("twilio", &without_from, us).unwrap_err(),
             PayloadError::Missing("From")
         );
-        let bad_media = decode(&RECEIVE_VALID.replace("NumMedia=0", "NumMedia=lots"));
+        let bad_media = form(&RECEIVE_VALID.replace("NumMedia=0", "NumMedia=lots"));
         assert!(matches!(
-            parse_inbound(&bad_media, us).unwrap_err(),
+            parse_inbound("twilio", &bad_media, us).unwrap_err(),
             PayloadError::Invalid {
                 field: "NumMedia",
                 ..
@@ -395,36 +455,41 @@ mod tests {
 
     #[test]
     fn status_reports_map_to_our_states() {
-        let report = parse_status(&decode("MessageSid=SMe287&MessageStatus=delivered")).unwrap();
+        let report = parse_status(&form("MessageSid=SMe287&MessageStatus=delivered")).unwrap();
         assert_eq!(report.state, Some("delivered"));
-        let report = parse_status(&decode(
+        let report = parse_status(&form(
             "ErrorCode=21610&MessageSid=SMe287&MessageStatus=failed&To=%2B12028831111",
         ))
         .unwrap();
         assert_eq!(report.state, Some("failed"));
         assert!(report.recipient_opted_out);
-        let report = parse_status(&decode("MessageSid=SMe287&MessageStatus=accepted")).unwrap();
+        let report = parse_status(&form("MessageSid=SMe287&MessageStatus=accepted")).unwrap();
         assert_eq!(report.state, None);
     }
 
     #[test]
     fn send_errors_are_sorted_by_what_to_do_next() {
+        let answer = |status| crate::gateway::Answer {
+            status,
+            retry_after: None,
+            body: String::new(),
+        };
         assert_eq!(
-            classify(400, Some("21610".into()), String::new(), None),
+            classify(&answer(400), Some("21610".into()), String::new()),
             SendError::RecipientOptedOut {
                 code: "21610".into()
             }
         );
         assert!(matches!(
-            classify(400, Some("21211".into()), String::new(), None),
+            classify(&answer(400), Some("21211".into()), String::new()),
             SendError::Permanent { .. }
         ));
         assert!(matches!(
-            classify(429, Some("20429".into()), String::new(), None),
+            classify(&answer(429), Some("20429".into()), String::new()),
             SendError::Retryable { .. }
         ));
         assert!(matches!(
-            classify(503, None, String::new(), None),
+            classify(&answer(503), None, String::new()),
             SendError::Retryable { .. }
         ));
     }

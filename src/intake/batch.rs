@@ -16,7 +16,7 @@ use super::plan::Plan;
 use super::{Core, IntakeError, Received, route};
 use crate::flow::Keyword;
 use crate::flow::text::fold;
-use crate::gateway::Inbound;
+use crate::gateway::{Inbound, Media};
 use crate::store::{StoreError, contacts, inbound, requests, sessions};
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
@@ -25,6 +25,8 @@ const MAX_BATCH: usize = 128;
 pub(super) enum Job {
     Receive {
         text: Inbound,
+        /// The provider's id, or the content-derived one `Intake::receive` gave a text without.
+        key: String,
         done: oneshot::Sender<Result<Received, IntakeError>>,
     },
     /// Handle what a contact has waiting (recovery after a crash).
@@ -48,10 +50,10 @@ pub(super) async fn run(core: Arc<Core>, queue: Arc<Mutex<mpsc::Receiver<Job>>>)
 }
 
 async fn process(core: &Core, jobs: Vec<Job>) {
-    let texts: Vec<&Inbound> = jobs
+    let texts: Vec<Keyed> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Receive { text, .. } => Some(text),
+            Job::Receive { text, key, .. } => Some((text, key.as_str())),
             Job::Handle { .. } => None,
         })
         .collect();
@@ -89,9 +91,11 @@ async fn process(core: &Core, jobs: Vec<Job>) {
 }
 
 type Stored = Result<Option<(i64, i64)>, IntakeError>;
+/// A text with the key it is told apart from retries by.
+type Keyed<'a> = (&'a Inbound, &'a str);
 
 /// Stores the texts; for each, (contact, inbound id), or `None` for a retried webhook.
-async fn store_with_fallback(core: &Core, texts: &[&Inbound]) -> Vec<Stored> {
+async fn store_with_fallback(core: &Core, texts: &[Keyed<'_>]) -> Vec<Stored> {
     if texts.is_empty() {
         return Vec::new();
     }
@@ -116,10 +120,10 @@ async fn store_with_fallback(core: &Core, texts: &[&Inbound]) -> Vec<Stored> {
 
 /// Two statements, no transaction: once the insert is done the texts cannot be lost, and a
 /// contact row without a text is harmless.
-async fn store(core: &Core, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
+async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
     let now = core.clock.now_ms();
     let mut conn = core.db.acquire().await?;
-    let phones: BTreeSet<&str> = texts.iter().map(|t| t.from.as_str()).collect();
+    let phones: BTreeSet<&str> = texts.iter().map(|(t, _)| t.from.as_str()).collect();
     let phones: Vec<&str> = phones.into_iter().collect();
     let ids: HashMap<String, i64> = contacts::upsert_many(&mut conn, &phones, now)
         .await?
@@ -127,13 +131,13 @@ async fn store(core: &Core, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i64)>
         .collect();
     let rows: Vec<inbound::NewInbound> = texts
         .iter()
-        .map(|t| inbound::NewInbound {
+        .map(|(t, key)| inbound::NewInbound {
             gateway: t.gateway,
-            gateway_id: &t.gateway_id,
+            gateway_id: key,
             line: t.line.as_str(),
             contact_id: ids[t.from.as_str()],
             body: &t.body,
-            num_media: i64::from(t.num_media),
+            num_media: t.media.len() as i64,
             received_at: now,
         })
         .collect();
@@ -143,15 +147,23 @@ async fn store(core: &Core, texts: &[&Inbound]) -> Result<Vec<Option<(i64, i64)>
         .map(|(gateway, gateway_id, id)| ((gateway, gateway_id), id))
         .collect();
     // A gateway id twice in one batch is stored once; the later copy is the duplicate.
-    Ok(texts
+    let stored: Vec<Option<(i64, i64)>> = texts
         .iter()
         .zip(&rows)
-        .map(|(text, row)| {
-            let id = inserted.remove(&(text.gateway.to_string(), text.gateway_id.clone()))?;
+        .map(|((text, key), row)| {
+            let id = inserted.remove(&(text.gateway.to_string(), key.to_string()))?;
             tracing::info!(inbound_id = id, gateway = text.gateway, from = %text.from.redacted(), "text received");
             Some((row.contact_id, id))
         })
-        .collect())
+        .collect();
+    let media: Vec<(i64, usize, &Media)> = texts
+        .iter()
+        .zip(&stored)
+        .filter_map(|((text, _), s)| Some((s.as_ref()?.1, &text.media)))
+        .flat_map(|(id, media)| media.iter().enumerate().map(move |(i, m)| (id, i, m)))
+        .collect();
+    inbound::add_media(&mut conn, &media).await?;
+    Ok(stored)
 }
 
 /// Handles every waiting text of the contacts; one result per contact.

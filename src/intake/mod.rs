@@ -25,6 +25,22 @@ use crate::store::{Backend, Db, StoreError, inbound, outbound};
 /// Intake workers on PostgreSQL: enough to overlap round trips on a small machine.
 const POSTGRES_WORKERS: usize = 4;
 
+/// How long the same words from the same phone count as a repeated webhook, for a provider that
+/// gives its texts no ids. Long enough for a provider's retries, short enough that a neighbour
+/// repeating themselves a while later is heard.
+const REPEAT_WINDOW_MS: i64 = 120_000;
+
+/// A key for a text without a provider id: a hash of who sent what to which line.
+fn content_key(text: &Inbound) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [text.line.as_str(), text.from.as_str(), text.body.as_str()] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    format!("content:{}", hex::encode(&hash.finalize()[..16]))
+}
+
 /// The front of intake: hands texts to the intake workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Intake {
@@ -98,9 +114,22 @@ impl Intake {
 
     /// Stores `text`, then handles it (and any earlier text of the same contact still waiting).
     pub async fn receive(&self, text: Inbound) -> Result<Received, IntakeError> {
+        let key = match &text.gateway_id {
+            Some(id) => id.clone(),
+            None => {
+                let prefix = content_key(&text);
+                let now = self.core.clock.now_ms();
+                let mut conn = self.core.db.acquire().await?;
+                let since = now - REPEAT_WINDOW_MS;
+                if inbound::repeated_recently(&mut conn, text.gateway, &prefix, since).await? {
+                    return Ok(Received::Duplicate);
+                }
+                format!("{prefix}:{now}:{:016x}", rand::random::<u64>())
+            }
+        };
         let (done, result) = oneshot::channel();
         self.jobs
-            .send(batch::Job::Receive { text, done })
+            .send(batch::Job::Receive { text, key, done })
             .await
             .map_err(|_| IntakeError::Stopped)?;
         result.await.map_err(|_| IntakeError::Stopped)?

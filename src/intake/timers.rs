@@ -78,7 +78,7 @@ impl Intake {
                     line: &session.line,
                     to: &contact.phone,
                     body: &body,
-                    kind: Kind::Reply,
+                    kind: Kind::Reminder,
                     inbound_id: None,
                 };
                 outbound::enqueue_many(&mut tx, &[reply], now).await?;

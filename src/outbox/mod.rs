@@ -1,13 +1,21 @@
 //! The outbox worker: claims texts that are due, sends each through its line's gateway, and
 //! records what happened.
 //!
+//! Each line is claimed from separately, so each keeps its own pace: a rate-limited line takes
+//! only as many texts as its next free slots allow (counted in SMS segments, shared through the
+//! database by every copy of the service), replies to someone who just texted before anything
+//! else, and during its quiet hours nothing but those replies.
+//!
 //! A row is leased while it is being sent, so a crashed worker's rows come due again. Texts to one
 //! contact go out one after another (so replies arrive in order); different contacts are sent side
 //! by side. Failures are sorted by [`SendError`]: temporary ones are retried with doubling, jittered
 //! delays (never sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the
 //! recipient opted out" also opts the contact out.
 
+mod quiet;
 mod retry;
+
+pub use quiet::QuietHours;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,16 +27,18 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::config::Settings;
-use crate::gateway::{self, SendError};
+use crate::config::{Line, Settings};
+use crate::gateway::{Outgoing, SendError};
 use crate::store::contacts::{self, OptChange};
-use crate::store::outbound::{self, Claimed, Kind};
-use crate::store::{Conn, Db, StoreError};
+use crate::store::outbound::{self, Claim, Claimed, Kind};
+use crate::store::{Conn, Db, StoreError, pacing};
 
 /// How many due texts one pass claims.
 const BATCH: i64 = 64;
 /// How long a claimed text stays leased before another worker may take it over.
 const LEASE_MS: i64 = 60_000;
+/// A rate-limited line may send up to this much of a burst after a pause, then keeps its pace.
+const BURST_US: i64 = 1_000_000;
 
 #[derive(Clone)]
 pub struct Outbox {
@@ -54,95 +64,176 @@ impl Outbox {
         }
     }
 
-    /// Runs until `shutdown`: sends whatever is due, then waits to be woken or for the next poll.
+    /// Runs until `shutdown`: sends whatever is due, then waits to be woken, for a rate-limited
+    /// line's next slot, or for the next poll.
     pub async fn run(self, shutdown: CancellationToken) {
         let poll = Duration::from_millis(self.settings.outbox.poll_interval_ms);
         loop {
-            if let Err(e) = self.drain().await {
-                tracing::error!(error = %e, "outbox pass failed; will try again");
-            }
+            let wait = match self.drain().await {
+                Ok(drained) => drained
+                    .next_slot_ms
+                    .map(|at| Duration::from_millis((at - self.clock.now_ms()).max(1) as u64))
+                    .map_or(poll, |d| d.min(poll)),
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox pass failed; will try again");
+                    poll
+                }
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
         tracing::info!("outbox worker stopped");
     }
 
-    /// Sends everything due now; returns how many texts were attempted.
-    pub async fn drain(&self) -> Result<usize, StoreError> {
-        let mut total = 0;
-        loop {
-            // One statement, so it needs no transaction of its own.
-            let claimed = {
-                let mut conn = self.db.acquire().await?;
-                let now = self.clock.now_ms();
-                outbound::claim_due(&mut conn, self.db.backend(), now, LEASE_MS, BATCH).await?
-            };
-            if claimed.is_empty() {
-                return Ok(total);
-            }
-            total += claimed.len();
-            let mut by_contact: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
-            for msg in claimed {
-                by_contact.entry(msg.contact_id).or_default().push(msg);
-            }
-            let mut tasks = JoinSet::new();
-            for (_, texts) in by_contact {
-                let worker = self.clone();
-                tasks.spawn(async move {
-                    let mut results = Vec::with_capacity(texts.len());
-                    for msg in texts {
-                        let result = worker.attempt(&msg).await;
-                        results.push((msg, result));
-                    }
-                    results
-                });
-            }
-            let mut sent = Vec::new();
-            let mut unsent = Vec::new();
-            while let Some(done) = tasks.join_next().await {
-                for (msg, result) in done.expect("a send task panicked") {
-                    match result {
-                        Ok(gateway_id) => sent.push((msg.id, gateway_id)),
-                        Err(why) => unsent.push((msg, why)),
-                    }
-                }
-            }
-            // The whole batch's sends are one statement; the rarer failures share a transaction.
-            let now = self.clock.now_ms();
+    /// Sends everything each line may send now.
+    pub async fn drain(&self) -> Result<Drained, StoreError> {
+        let mut drained = Drained::default();
+        {
             let mut conn = self.db.acquire().await?;
-            outbound::mark_sent_many(&mut conn, &sent, now).await?;
-            if !unsent.is_empty() {
-                let mut tx = conn.begin().await?;
-                for (msg, why) in unsent {
-                    self.record_unsent(&mut tx, &msg, why, now).await?;
-                }
-                tx.commit().await?;
-            }
-            if !sent.is_empty() {
-                tracing::info!(sent = sent.len(), "texts sent");
+            let lines: Vec<&str> = self
+                .settings
+                .lines
+                .iter()
+                .map(|l| l.number.as_str())
+                .collect();
+            let orphans = outbound::fail_orphaned(&mut conn, &lines, self.clock.now_ms()).await?;
+            if orphans > 0 {
+                tracing::warn!(
+                    texts = orphans,
+                    "texts for lines no longer configured marked failed"
+                );
             }
         }
+        for line in &self.settings.lines {
+            loop {
+                let (claimed, next_slot) = self.claim(line).await?;
+                if let Some(at) = next_slot {
+                    drained.next_slot_ms = Some(drained.next_slot_ms.map_or(at, |t| t.min(at)));
+                }
+                if claimed.is_empty() {
+                    break;
+                }
+                drained.attempted += claimed.len();
+                self.send_batch(line, claimed).await?;
+                if next_slot.is_some() {
+                    break;
+                }
+            }
+        }
+        Ok(drained)
+    }
+
+    /// Claims what `line` may send now; with it, when the line is rate-limited, the time its next
+    /// slot opens.
+    async fn claim(&self, line: &Line) -> Result<(Vec<Claimed>, Option<i64>), StoreError> {
+        let now = self.clock.now_ms();
+        let mut claim = Claim {
+            line: line.number.as_str(),
+            now,
+            lease_ms: LEASE_MS,
+            limit: BATCH,
+            urgent_only: line.quiet_hours.as_ref().is_some_and(|q| q.is_quiet(now)),
+        };
+        let backend = self.db.backend();
+        let Some(rate) = line.segments_per_second else {
+            let mut conn = self.db.acquire().await?;
+            return Ok((outbound::claim_due(&mut conn, backend, claim).await?, None));
+        };
+        // Generic cell rate: each segment takes one slot of `interval`; a line may run ahead of
+        // its slots by up to a burst's worth.
+        let interval = (1_000_000.0 / rate).max(1.0) as i64;
+        let tolerance = (BURST_US - interval).max(0);
+        let now_us = now * 1000;
+        let mut tx = self.db.begin().await?;
+        let next_free = pacing::lock(&mut tx, backend, claim.line).await?;
+        if next_free - tolerance > now_us {
+            tx.commit().await?;
+            return Ok((Vec::new(), Some((next_free - tolerance).div_euclid(1000))));
+        }
+        let start = next_free.max(now_us);
+        claim.limit = ((now_us + tolerance - start) / interval + 1).min(BATCH);
+        let claimed = outbound::claim_due(&mut tx, backend, claim).await?;
+        if claimed.is_empty() {
+            tx.commit().await?;
+            return Ok((claimed, None));
+        }
+        let segments: i64 = claimed.iter().map(|c| i64::from(c.segments)).sum();
+        let next_free = start + segments * interval;
+        pacing::set(&mut tx, claim.line, next_free).await?;
+        tx.commit().await?;
+        let next_slot = (next_free - tolerance).div_euclid(1000).max(now + 1);
+        Ok((claimed, Some(next_slot)))
+    }
+
+    /// Sends a line's claimed texts and records the results.
+    async fn send_batch(&self, line: &Line, claimed: Vec<Claimed>) -> Result<(), StoreError> {
+        let mut by_contact: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
+        for msg in claimed {
+            by_contact.entry(msg.contact_id).or_default().push(msg);
+        }
+        let mut tasks = JoinSet::new();
+        for (_, texts) in by_contact {
+            let worker = self.clone();
+            let line = line.clone();
+            tasks.spawn(async move {
+                let mut results = Vec::with_capacity(texts.len());
+                for msg in texts {
+                    let result = worker.attempt(&line, &msg).await;
+                    results.push((msg, result));
+                }
+                results
+            });
+        }
+        let mut sent = Vec::new();
+        let mut unsent = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            for (msg, result) in done.expect("a send task panicked") {
+                match result {
+                    Ok(gateway_id) => sent.push((msg.id, gateway_id)),
+                    Err(why) => unsent.push((msg, why)),
+                }
+            }
+        }
+        // The whole batch's sends are one statement; the rarer failures share a transaction.
+        let now = self.clock.now_ms();
+        let mut conn = self.db.acquire().await?;
+        outbound::mark_sent_many(&mut conn, &sent, now).await?;
+        if !unsent.is_empty() {
+            let mut tx = conn.begin().await?;
+            for (msg, why) in unsent {
+                self.record_unsent(&mut tx, &msg, why, now).await?;
+            }
+            tx.commit().await?;
+        }
+        if !sent.is_empty() {
+            tracing::info!(sent = sent.len(), line = %line.number.redacted(), "texts sent");
+        }
+        Ok(())
     }
 
     /// Tries one text; touches no database, so a whole batch can be recorded at once.
-    async fn attempt(&self, msg: &Claimed) -> Result<Option<String>, Unsent> {
+    async fn attempt(&self, line: &Line, msg: &Claimed) -> Result<Option<String>, Unsent> {
         // The last line of defence for opted-out numbers, whatever queued the text.
         if msg.opted_out && msg.kind != Kind::OptOutConfirmation {
             return Err(Unsent::Suppressed);
         }
-        let line_number = crate::phone::Phone::from_stored(msg.line.clone());
-        let Some(line) = self.settings.line_by_number(&line_number) else {
-            return Err(Unsent::NoLine);
-        };
         let callback = format!(
             "{}/webhooks/{}/status",
             self.settings.public_url.as_str().trim_end_matches('/'),
             line.gateway.name()
         );
-        gateway::send(&self.http, line, &msg.to, &msg.body, &callback)
+        let outgoing = Outgoing {
+            from: line.number.as_str(),
+            to: &msg.to,
+            body: &msg.body,
+            status_callback: &callback,
+            reference: msg.id,
+        };
+        line.gateway
+            .send(&self.http, outgoing)
             .await
             .map_err(Unsent::Failed)
     }
@@ -158,10 +249,6 @@ impl Outbox {
         match unsent {
             Unsent::Suppressed => {
                 outbound::finish_unsent(tx, id, "suppressed", None, "recipient opted out", now)
-                    .await?;
-            }
-            Unsent::NoLine => {
-                outbound::finish_unsent(tx, id, "failed", None, "line no longer configured", now)
                     .await?;
             }
             Unsent::Failed(SendError::Retryable {
@@ -206,9 +293,17 @@ impl Outbox {
     }
 }
 
+/// What one pass of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    /// Texts claimed and tried (sent, failed or suppressed).
+    pub attempted: usize,
+    /// When a rate-limited line can next send, in milliseconds since the epoch.
+    pub next_slot_ms: Option<i64>,
+}
+
 /// Why a text was not sent this time.
 enum Unsent {
     Suppressed,
-    NoLine,
     Failed(SendError),
 }

@@ -112,3 +112,62 @@ pub async fn count(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
     .fetch_all(conn)
     .await?)
 }
+
+/// Keeps the address of each attachment: (inbound id, position in its text, attachment).
+pub async fn add_media(
+    conn: &mut Conn,
+    media: &[(i64, usize, &crate::gateway::Media)],
+) -> Result<(), StoreError> {
+    for (inbound_id, position, m) in media {
+        sqlx::query(
+            "INSERT INTO inbound_media (inbound_id, position, url, content_type) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(*inbound_id)
+        .bind(*position as i64)
+        .bind(m.url.as_str())
+        .bind(m.content_type.as_deref())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The attachments of a text, in order: (address, content type).
+pub async fn media_of(
+    conn: &mut Conn,
+    inbound_id: i64,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT url, content_type FROM inbound_media WHERE inbound_id = $1 ORDER BY position",
+    )
+    .bind(inbound_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether a text whose key starts with `prefix` came in since `since` and nothing was sent to its
+/// sender after it: a provider without message ids repeating a webhook. Once we have answered,
+/// the same words again are a new text (a second YES is meant).
+pub async fn repeated_recently(
+    conn: &mut Conn,
+    gateway: &str,
+    prefix: &str,
+    since: i64,
+) -> Result<bool, StoreError> {
+    // Keys are `prefix:…`, and ';' follows ':', so the range is the prefix and uses the index.
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT i.id FROM inbound_messages i \
+         WHERE i.gateway = $1 AND i.gateway_id >= $2 AND i.gateway_id < $3 AND i.received_at >= $4 \
+         AND NOT EXISTS (SELECT 1 FROM outbound_messages o \
+             WHERE o.contact_id = i.contact_id AND o.created_at >= i.received_at) \
+         LIMIT 1",
+    )
+    .bind(gateway)
+    .bind(format!("{prefix}:"))
+    .bind(format!("{prefix};"))
+    .bind(since)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}

@@ -8,6 +8,8 @@
 pub mod contacts;
 pub mod inbound;
 pub mod outbound;
+pub mod pacing;
+pub mod parts;
 pub mod requests;
 pub mod sessions;
 pub mod timers;

@@ -2,12 +2,16 @@
 //! that decided to send it, then claimed and sent by the outbox worker.
 
 use super::{Backend, Conn, StoreError, padded, pow2_chunks, value_list, value_rows};
+use crate::flow::segments;
 
 /// Why we are sending a text; compliance confirmations are the one kind an opted-out number gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// An answer to a text that just came in.
     Reply,
     OptOutConfirmation,
+    /// Sent on our own initiative: a reminder to a quiet conversation, or its end.
+    Reminder,
 }
 
 impl Kind {
@@ -15,14 +19,22 @@ impl Kind {
         match self {
             Kind::Reply => "reply",
             Kind::OptOutConfirmation => "opt_out_confirmation",
+            Kind::Reminder => "reminder",
         }
     }
 
     fn parse(s: &str) -> Kind {
         match s {
             "opt_out_confirmation" => Kind::OptOutConfirmation,
+            "reminder" => Kind::Reminder,
             _ => Kind::Reply,
         }
+    }
+
+    /// Someone who just texted is waiting for a reply: it goes first and is never held back by
+    /// quiet hours. Anything we start ourselves can wait.
+    pub fn is_urgent(self) -> bool {
+        matches!(self, Kind::Reply | Kind::OptOutConfirmation)
     }
 }
 
@@ -43,12 +55,12 @@ pub async fn enqueue_many(
 ) -> Result<(), StoreError> {
     for chunk in pow2_chunks(msgs) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({}, 'queued', $1, $1, $1)", value_list(2 + r * 6, 6)))
+            .map(|r| format!("({}, 'queued', $1, $1, $1)", value_list(2 + r * 8, 8)))
             .collect();
         // Rows are numbered in the order given, which is the order the worker sends them in.
         let sql = format!(
             "INSERT INTO outbound_messages (contact_id, line, to_phone, body, kind, inbound_id, \
-             state, next_attempt_at, created_at, updated_at) VALUES {}",
+             priority, segments, state, next_attempt_at, created_at, updated_at) VALUES {}",
             rows.join(", ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
@@ -59,7 +71,9 @@ pub async fn enqueue_many(
                 .bind(m.to)
                 .bind(m.body)
                 .bind(m.kind.as_str())
-                .bind(m.inbound_id);
+                .bind(m.inbound_id)
+                .bind(if m.kind.is_urgent() { 0i64 } else { 1 })
+                .bind(segments::count(m.body).count.max(1) as i64);
         }
         query.execute(&mut *conn).await?;
     }
@@ -75,18 +89,28 @@ pub struct Claimed {
     pub to: String,
     pub body: String,
     pub kind: Kind,
+    pub segments: u32,
     /// Counting this one.
     pub attempts: u32,
     pub opted_out: bool,
 }
 
-/// Leases up to `limit` due texts for `lease_ms`, oldest first.
+/// Which due texts of one line to claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub line: &'a str,
+    pub now: i64,
+    pub lease_ms: i64,
+    pub limit: i64,
+    /// Only replies to someone who just texted (the line is in its quiet hours).
+    pub urgent_only: bool,
+}
+
+/// Leases up to `limit` due texts of a line for `lease_ms`: urgent ones first, then oldest first.
 pub async fn claim_due(
     conn: &mut Conn,
     backend: Backend,
-    now: i64,
-    lease_ms: i64,
-    limit: i64,
+    claim: Claim<'_>,
 ) -> Result<Vec<Claimed>, StoreError> {
     // PostgreSQL lets several workers claim side by side; SQLite has one writer, so it needs no
     // row locks.
@@ -98,36 +122,65 @@ pub async fn claim_due(
     let sql = format!(
         "UPDATE outbound_messages SET locked_until = $1, attempts = attempts + 1, updated_at = $2 \
          WHERE id IN (SELECT id FROM outbound_messages \
-             WHERE state = 'queued' AND next_attempt_at <= $2 \
+             WHERE state = 'queued' AND line = $3 AND priority <= $4 AND next_attempt_at <= $2 \
              AND (locked_until IS NULL OR locked_until <= $2) \
-             ORDER BY next_attempt_at, id LIMIT $3 {skip_locked}) \
-         RETURNING id, contact_id, line, to_phone, body, kind, attempts, \
+             ORDER BY priority, next_attempt_at, id LIMIT $5 {skip_locked}) \
+         RETURNING id, contact_id, line, to_phone, body, kind, segments, attempts, \
              (SELECT opted_out_at FROM contacts c WHERE c.id = outbound_messages.contact_id)"
     );
-    type Row = (i64, i64, String, String, String, String, i64, Option<i64>);
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+    );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit)
+        .bind(claim.now + claim.lease_ms)
+        .bind(claim.now)
+        .bind(claim.line)
+        .bind(if claim.urgent_only { 0i64 } else { 1 })
+        .bind(claim.limit)
         .fetch_all(conn)
         .await?;
     let mut claimed: Vec<Claimed> = rows
         .into_iter()
         .map(
-            |(id, contact_id, line, to, body, kind, attempts, opted_out_at)| Claimed {
+            |(id, contact_id, line, to, body, kind, segments, attempts, opted_out_at)| Claimed {
                 id,
                 contact_id,
                 line,
                 to,
                 body,
                 kind: Kind::parse(&kind),
+                segments: segments as u32,
                 attempts: attempts as u32,
                 opted_out: opted_out_at.is_some(),
             },
         )
         .collect();
+    // The order they go out in, for texts to one contact.
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)
+}
+
+/// Ends queued texts whose line is no longer configured: nothing could ever send them.
+pub async fn fail_orphaned(conn: &mut Conn, lines: &[&str], now: i64) -> Result<u64, StoreError> {
+    let sql = format!(
+        "UPDATE outbound_messages SET state = 'failed', error_detail = 'line no longer configured', \
+         locked_until = NULL, updated_at = $1 WHERE state = 'queued' AND line NOT IN ({})",
+        value_list(2, lines.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for line in lines {
+        query = query.bind(*line);
+    }
+    let done = query.execute(conn).await?;
+    Ok(done.rows_affected())
 }
 
 /// The gateway took these texts: (row id, the gateway's message id). One statement for all.

@@ -11,7 +11,7 @@ use crate::store::StoreError;
 pub enum WebError {
     /// The request is not from who it claims (a bad or missing signature): nothing was stored.
     #[error("{0}")]
-    Forbidden(&'static str),
+    Forbidden(String),
     #[error("{0}")]
     BadPayload(#[from] PayloadError),
     #[error("{0}")]

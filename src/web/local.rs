@@ -22,7 +22,7 @@ impl<S: Send + Sync> FromRequestParts<S> for FromThisMachine {
         match peer {
             Some(peer) if peer.ip().is_loopback() => Ok(FromThisMachine),
             _ => Err(WebError::Forbidden(
-                "this endpoint takes requests from this machine only",
+                "this endpoint takes requests from this machine only".into(),
             )),
         }
     }

@@ -1,104 +1,142 @@
-//! Gateway webhooks. Each checks authenticity first (403 and nothing stored when it fails), then
-//! parses the payload (400 naming the field), then hands over to intake or the delivery log.
+//! Gateway webhooks. Every provider's arrive at `/webhooks/PROVIDER[/sms|/status]` and go through
+//! one handler: authenticity first (403 and nothing stored when it fails), then the payload (400
+//! naming the field), then intake or the delivery log.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::header;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::local::FromThisMachine;
 use super::{AppState, WebError};
-use secrecy::ExposeSecret;
 
-use crate::config::LineGateway;
-use crate::gateway::{self, DeliveryReport, twilio};
+use crate::gateway::{
+    self, Acknowledgement, DeliveryReport, Event, Gateway, Hook, Inbound, Params, Webhook,
+};
 use crate::intake::Received;
 use crate::store::contacts::{self, OptChange};
-use crate::store::outbound;
+use crate::store::{outbound, parts};
 
-/// Twilio's "nothing to say": replies go through the outbox, which handles retries and opt-outs.
-const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
-
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// A Twilio form post whose `X-Twilio-Signature` checked out, as name/value pairs.
-///
-/// The signature is tried against every Twilio line's token (a group may hold numbers under more
-/// than one account), over the URL Twilio was given: our public URL plus the path and query.
-pub struct TwilioForm(Vec<(String, String)>);
-
-impl FromRequest<AppState> for TwilioForm {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let path = req
-            .uri()
-            .path_and_query()
-            .map_or("/".to_string(), |p| p.as_str().to_string());
-        let signature = req
-            .headers()
-            .get("x-twilio-signature")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        // Too large a body is refused here with 413, before any work.
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let Some(signature) = signature else {
-            return Err(WebError::Forbidden("missing X-Twilio-Signature").into_response());
-        };
-        let params = form_pairs(&body);
-        let url = format!(
-            "{}{path}",
-            state.settings.public_url.as_str().trim_end_matches('/')
-        );
-        let signed_by_us = state.settings.lines.iter().any(|line| match &line.gateway {
-            LineGateway::Twilio(creds) => {
-                twilio::verify(creds.auth_token.expose_secret(), &url, &params, &signature)
-            }
-            LineGateway::Console => false,
-        });
-        if !signed_by_us {
-            tracing::warn!("rejected a Twilio webhook with a bad signature");
-            return Err(WebError::Forbidden("signature check failed").into_response());
-        }
-        Ok(TwilioForm(params))
-    }
-}
-
-pub async fn twilio_sms(
-    State(state): State<AppState>,
-    TwilioForm(params): TwilioForm,
+pub async fn events(
+    state: State<AppState>,
+    Path(provider): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, WebError> {
-    let msg = twilio::parse_inbound(&params, state.settings.default_region)?;
-    if state.settings.line_by_number(&msg.line).is_none() {
-        return Err(WebError::NotFound(format!(
-            "field `To`: {} is not a line of this service",
-            msg.line.redacted()
-        )));
+    receive(state, &provider, Hook::Events, method, uri, headers, body).await
+}
+
+pub async fn inbound(
+    state: State<AppState>,
+    Path(provider): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    receive(state, &provider, Hook::Inbound, method, uri, headers, body).await
+}
+
+pub async fn status(
+    state: State<AppState>,
+    Path(provider): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    receive(state, &provider, Hook::Status, method, uri, headers, body).await
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    provider: &str,
+    hook: Hook,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!(
+        "{}{path}",
+        state.settings.public_url.as_str().trim_end_matches('/')
+    );
+    let webhook = Webhook {
+        method: method.as_str(),
+        url: &url,
+        headers: &headers,
+        body: &body,
+        hook,
+        now_s: state.intake.now_ms().div_euclid(1000),
+    };
+    let gateway = authenticate(&state, provider, &webhook)?;
+    let events = gateway.parse(&webhook, state.settings.default_region)?;
+    for event in events {
+        match event {
+            Event::Text(text) => take_in(&state, gateway, text).await?,
+            Event::Part(part) => {
+                let now = state.intake.now_ms();
+                if let Some(text) = parts::add(&state.db, &part, now).await? {
+                    take_in(&state, gateway, text).await?;
+                }
+            }
+            Event::Delivery(report) => record_delivery(&state, &report).await?,
+            Event::Ignored => {}
+        }
     }
-    if let Received::Duplicate = state.intake.receive(msg).await? {
+    Ok(match gateway.acknowledgement() {
+        Acknowledgement::Empty => ().into_response(),
+        Acknowledgement::Xml(xml) => ([(header::CONTENT_TYPE, "text/xml")], xml).into_response(),
+    })
+}
+
+/// The gateway of the first line using `provider` whose credentials vouch for the webhook. A group may hold
+/// numbers under several accounts of one provider, so each line's credentials are tried.
+fn authenticate<'a>(
+    state: &'a AppState,
+    provider: &'a str,
+    webhook: &Webhook,
+) -> Result<&'a dyn Gateway, WebError> {
+    let mut refusal = None;
+    for line in state.settings.lines_using(provider) {
+        match line.gateway.verify(webhook) {
+            Ok(()) => return Ok(line.gateway.as_ref()),
+            Err(e) => refusal = refusal.or(Some(e)),
+        }
+    }
+    match refusal {
+        None => Err(WebError::NotFound(format!(
+            "no line of this service uses the gateway `{provider}`"
+        ))),
+        Some(why) => {
+            tracing::warn!(gateway = provider, reason = %why, "rejected a webhook");
+            Err(WebError::Forbidden(why.to_string()))
+        }
+    }
+}
+
+/// Hands a text to intake, once it is known to be for one of this provider's lines.
+async fn take_in(state: &AppState, gateway: &dyn Gateway, text: Inbound) -> Result<(), WebError> {
+    match state.settings.line_by_number(&text.line) {
+        Some(line) if line.gateway.name() == gateway.name() => {}
+        _ => {
+            return Err(WebError::NotFound(format!(
+                "the number texted, {}, is not a {} line of this service",
+                text.line.redacted(),
+                gateway.name()
+            )));
+        }
+    }
+    if let Received::Duplicate = state.intake.receive(text).await? {
         tracing::info!(
-            gateway = "twilio",
+            gateway = gateway.name(),
             "duplicate webhook acknowledged and ignored"
         );
     }
-    Ok(empty_twiml())
-}
-
-pub async fn twilio_status(
-    State(state): State<AppState>,
-    TwilioForm(params): TwilioForm,
-) -> Result<Response, WebError> {
-    let report = twilio::parse_status(&params)?;
-    record_delivery(&state, &report).await?;
-    Ok(empty_twiml())
-}
-
-fn empty_twiml() -> Response {
-    ([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML).into_response()
+    Ok(())
 }
 
 /// Moves a sent text forward to the reported state. Duplicate, late or out-of-order reports change
@@ -138,12 +176,8 @@ pub async fn console_sms(
     let Some(line) = state.settings.console_line() else {
         return Err(WebError::NotFound("no console line is configured".into()));
     };
-    let id = format!(
-        "console-{}-{}",
-        state.intake.now_ms(),
-        rand::random::<u64>()
-    );
-    let msg = gateway::console::parse(line, &form_pairs(&body), state.settings.default_region, id)?;
+    let params = Params::from_form(&body);
+    let msg = gateway::console::parse(line, &params, state.settings.default_region)?;
     let replies = match state.intake.receive(msg).await? {
         Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
         Received::Duplicate => Vec::new(),

@@ -55,7 +55,10 @@ macro_rules! on_both_databases {
 pub struct Options {
     pub flows_dir: String,
     pub flow: &'static str,
+    /// More settings for the Twilio line (without `segments_per_second` it is not rate-limited).
     pub extra_line_settings: &'static str,
+    /// More `[[lines]]`, for other providers; `{api}` in it stands for the mock API's address.
+    pub extra_lines: String,
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
     /// behind its back.
     pub background_worker: bool,
@@ -67,6 +70,7 @@ impl Default for Options {
             flows_dir: "flows".into(),
             flow: "intake",
             extra_line_settings: "",
+            extra_lines: String::new(),
             background_worker: false,
         }
     }
@@ -75,7 +79,8 @@ impl Default for Options {
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
-    pub twilio: MockServer,
+    /// Stands in for every provider's API: each test line's `api_base` points here.
+    pub api: MockServer,
     pub db: Db,
     pub clock: Clock,
     pub intake: aidline::intake::Intake,
@@ -134,11 +139,20 @@ impl TestApp {
             number = "+15550100100"
             gateway = "console"
             flow = "{flow}"
+            {extra_lines}
             "#,
+            extra_lines = options.extra_lines.replace("{api}", &twilio.uri()),
             db = test_db.url,
             flows = options.flows_dir,
             flow = options.flow,
-            extra = options.extra_line_settings,
+            extra = if options.extra_line_settings.contains("segments_per_second") {
+                options.extra_line_settings.to_string()
+            } else {
+                format!(
+                    "segments_per_second = \"unlimited\"\n{}",
+                    options.extra_line_settings
+                )
+            },
             api = twilio.uri(),
         );
         let settings = Settings::from_toml(&config).unwrap();
@@ -157,7 +171,7 @@ impl TestApp {
         TestApp {
             base,
             http: reqwest::Client::new(),
-            twilio,
+            api: twilio,
             db,
             clock,
             intake,
@@ -175,7 +189,7 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.await.unwrap();
         }
-        (self.test_db, self.twilio)
+        (self.test_db, self.api)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -240,11 +254,12 @@ impl TestApp {
             .drain()
             .await
             .unwrap()
+            .attempted
     }
 
     /// Everything the mock Twilio API was asked to send, in order.
     pub async fn sent(&self) -> Vec<Sent> {
-        self.twilio
+        self.api
             .received_requests()
             .await
             .unwrap_or_default()

@@ -14,7 +14,7 @@ async fn fail_next_send(app: &TestApp, status: u16, body: serde_json::Value) {
         .respond_with(ResponseTemplate::new(status).set_body_json(body))
         .up_to_n_times(1)
         .with_priority(1)
-        .mount(&app.twilio)
+        .mount(&app.api)
         .await;
 }
 
@@ -53,7 +53,7 @@ on_both_databases! {
             .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30").set_body_json(serde_json::json!({"code": 20429, "message": "Too Many Requests"})))
             .up_to_n_times(1)
             .with_priority(1)
-            .mount(&app.twilio)
+            .mount(&app.api)
             .await;
         app.text("+15557653002", "hi").await;
         app.send_due().await;
@@ -110,7 +110,7 @@ on_both_databases! {
         let app = TestApp::spawn(db).await;
         app.text("+15557653006", "hi").await;
         app.send_due().await;
-        let requests = app.twilio.received_requests().await.unwrap();
+        let requests = app.api.received_requests().await.unwrap();
         let request = requests.iter().find(|r| r.url.path() == MESSAGES_PATH).unwrap();
         let auth = request.headers.get("authorization").unwrap().to_str().unwrap();
         use base64::Engine;

@@ -61,7 +61,7 @@ on_both_databases! {
         params.iter_mut().find(|(k, _)| k == "To").unwrap().1 = "+15550000000".into();
         let response = app.post_signed("/webhooks/twilio/sms", &params).await;
         assert_eq!(response.status(), 404);
-        assert!(response.text().await.unwrap().contains("`To`"));
+        assert!(response.text().await.unwrap().contains("is not a twilio line"));
 
         let response = app.http.post(app.url("/webhooks/console/sms")).form(&[("from", "+15557652003")]).send().await.unwrap();
         assert_eq!(response.status(), 400);

@@ -1,0 +1,64 @@
+//! What every provider's send shares: one HTTP call read whole, `Retry-After`, and the fallback
+//! reading of an HTTP status when the provider's own error codes do not settle it.
+
+use std::time::Duration;
+
+use super::SendError;
+
+/// A provider API's answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body as JSON of the shape `T`; a success with an unreadable body is worth retrying
+    /// only if the provider did not take the text, which we cannot know, so it is permanent.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, provider: &str) -> Result<T, SendError> {
+        serde_json::from_str(&self.body).map_err(|e| SendError::Permanent {
+            code: None,
+            detail: format!(
+                "{provider} answered {} with a body we could not read: {e}",
+                self.status
+            ),
+        })
+    }
+}
+
+/// Sends a request; a provider that cannot be reached (or times out) is worth trying again.
+pub async fn call(request: reqwest::RequestBuilder, provider: &str) -> Result<Answer, SendError> {
+    let response = request.send().await.map_err(|e| SendError::Retryable {
+        detail: format!("could not reach {provider}: {}", e.without_url()),
+        retry_after: None,
+    })?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.text().await.unwrap_or_default();
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// 408, 429 and 5xx are worth another try; any other failure is permanent.
+pub fn error_from_status(answer: &Answer, code: Option<String>, detail: String) -> SendError {
+    match answer.status {
+        408 | 429 | 500..=599 => SendError::Retryable {
+            detail,
+            retry_after: answer.retry_after,
+        },
+        _ => SendError::Permanent { code, detail },
+    }
+}
