@@ -209,6 +209,36 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts a raw body to `path` with the given headers, as any provider's webhook would.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("Content-Type", content_type)
+            .body(body.into());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// What the mock provider API received at `path`, in order.
+    pub async fn api_requests(&self, path: &str) -> Vec<Request> {
+        self.api
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == path)
+            .collect()
+    }
+
     pub fn inbound_params(&self, from: &str, body: &str, sid: &str) -> Vec<(String, String)> {
         [
             ("ToCountry", "US"),
