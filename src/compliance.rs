@@ -1,6 +1,8 @@
 //! STOP, START and HELP: the words carriers and regulators give a meaning to. They are recognised
 //! before anything else, in every state of every conversation, and no flow can override them.
 
+use std::collections::BTreeMap;
+
 /// What a compliance word asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keyword {
@@ -24,27 +26,98 @@ const OPT_OUT: &[&str] = &[
 const OPT_IN: &[&str] = &["START", "UNSTOP"];
 const HELP: &[&str] = &["HELP", "INFO"];
 
-/// Recognises a message that is exactly one compliance word, in any case and with punctuation
-/// around it ("Stop." counts, "stop texting me" is an ordinary message, as at Twilio). YES means
-/// opt in only while the sender is opted out; otherwise it is an answer like any other.
-pub fn classify(body: &str, opted_out: bool) -> Option<Keyword> {
-    let word: String = body
-        .trim()
+/// The group's compliance settings: words of its own on top of the carriers' (in the neighbours'
+/// languages, say), and the confirmations it sends, per language.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compliance {
+    pub opt_out_words: Vec<String>,
+    pub opt_in_words: Vec<String>,
+    pub help_words: Vec<String>,
+    /// Confirmations by language; `en` is required and is the fallback.
+    pub replies: BTreeMap<String, Replies>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replies {
+    pub opt_out: String,
+    pub opt_in: String,
+    pub help: String,
+}
+
+/// The language confirmations fall back to.
+const FALLBACK: &str = "en";
+
+impl Compliance {
+    /// Checks the settings; the problem names the key.
+    pub fn check(mut self) -> Result<Compliance, (String, String)> {
+        for (key, words) in [
+            ("opt_out_words", &mut self.opt_out_words),
+            ("opt_in_words", &mut self.opt_in_words),
+            ("help_words", &mut self.help_words),
+        ] {
+            for word in words.iter_mut() {
+                *word = normalise(word);
+                if word.is_empty() || word.contains(char::is_whitespace) {
+                    return Err((
+                        format!("compliance.{key}"),
+                        "each entry must be one word, since only a text that is exactly one word counts".into(),
+                    ));
+                }
+            }
+        }
+        if !self.replies.contains_key(FALLBACK) {
+            return Err((
+                "compliance.replies".into(),
+                "needs an `en` table, the fallback for other languages".into(),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Recognises a message that is exactly one compliance word, in any case and with
+    /// punctuation around it ("Stop." counts, "stop texting me" is an ordinary message, as at
+    /// Twilio). YES means opt in only while the sender is opted out; otherwise it is an answer
+    /// like any other.
+    pub fn classify(&self, body: &str, opted_out: bool) -> Option<Keyword> {
+        let word = normalise(body);
+        if word.is_empty() || word.contains(char::is_whitespace) {
+            return None;
+        }
+        let ours = |list: &[String]| list.iter().any(|w| *w == word);
+        let word = word.as_str();
+        if OPT_OUT.contains(&word) || ours(&self.opt_out_words) {
+            Some(Keyword::OptOut)
+        } else if OPT_IN.contains(&word) || ours(&self.opt_in_words) || (opted_out && word == "YES")
+        {
+            Some(Keyword::OptIn)
+        } else if HELP.contains(&word) || ours(&self.help_words) {
+            Some(Keyword::Help)
+        } else {
+            None
+        }
+    }
+
+    /// The confirmation for a keyword, in the contact's language when the group wrote one.
+    pub fn confirmation(&self, keyword: Keyword, language: Option<&str>) -> &str {
+        let replies = language
+            .and_then(|l| self.replies.get(l))
+            .or_else(|| self.replies.get(FALLBACK))
+            .expect("checked: the fallback language is present");
+        match keyword {
+            Keyword::OptOut => &replies.opt_out,
+            Keyword::OptIn => &replies.opt_in,
+            Keyword::Help => &replies.help,
+        }
+    }
+}
+
+/// Upper case, trimmed of surrounding spaces and punctuation.
+fn normalise(text: &str) -> String {
+    text.trim()
         .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_uppercase();
-    if word.is_empty() || word.contains(char::is_whitespace) {
-        return None;
-    }
-    let word = word.as_str();
-    if OPT_OUT.contains(&word) {
-        Some(Keyword::OptOut)
-    } else if OPT_IN.contains(&word) || (opted_out && word == "YES") {
-        Some(Keyword::OptIn)
-    } else if HELP.contains(&word) {
-        Some(Keyword::Help)
-    } else {
-        None
-    }
+        .to_uppercase()
 }
 
 /// Whether a word is one of the carrier words above; a flow that offers it as an answer could never
@@ -59,34 +132,54 @@ pub fn is_carrier_word(word: &str) -> bool {
 /// The carrier opt-out words that sound like ordinary requests; no prompt may ask for them.
 pub const SOUNDS_HARMLESS: &[&str] = &["cancel", "end", "quit"];
 
-/// The confirmation for a keyword, in the contact's language when we have it.
-pub fn confirmation(keyword: Keyword, language: Option<&str>) -> &'static str {
-    let spanish = language == Some("es");
-    match (keyword, spanish) {
-        (Keyword::OptOut, false) => {
-            "You will get no more texts from this line. Reply START to receive texts again."
-        }
-        (Keyword::OptOut, true) => {
-            "No recibirá más mensajes de esta línea. Responda START para volver a recibirlos."
-        }
-        (Keyword::OptIn, false) => {
-            "You can get texts from this line again. Text us what you need. Reply STOP to stop."
-        }
-        (Keyword::OptIn, true) => {
-            "Puede volver a recibir mensajes de esta línea. Escríbanos lo que necesita. Responda STOP para dejar de recibirlos."
-        }
-        (Keyword::Help, false) => {
-            "This is a mutual-aid line run by neighbours. Text us what you need and a volunteer will help. Reply STOP to stop texts."
-        }
-        (Keyword::Help, true) => {
-            "Esta es una línea de ayuda mutua entre vecinos. Escríbanos lo que necesita y alguien le ayudará. Responda STOP para no recibir mensajes."
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(body: &str, opted_out: bool) -> Option<Keyword> {
+        crate::config::Settings::from_toml("")
+            .unwrap()
+            .compliance
+            .classify(body, opted_out)
+    }
+
+    #[test]
+    fn the_groups_own_words_count_and_the_carriers_cannot_be_removed() {
+        let settings = crate::config::Settings::from_toml(
+            "[compliance]\nopt_out_words = [\"basta\"]\nhelp_words = []",
+        )
+        .unwrap();
+        let c = &settings.compliance;
+        assert_eq!(c.classify("Basta!", false), Some(Keyword::OptOut));
+        assert_eq!(c.classify("STOP", false), Some(Keyword::OptOut));
+        assert_eq!(c.classify("ayuda", false), None);
+        assert_eq!(c.classify("help", false), Some(Keyword::Help));
+    }
+
+    #[test]
+    fn spanish_words_and_replies_come_with_the_defaults() {
+        let settings = crate::config::Settings::from_toml("").unwrap();
+        let c = &settings.compliance;
+        assert_eq!(c.classify("ayuda", false), Some(Keyword::Help));
+        assert_eq!(c.classify("parar", false), Some(Keyword::OptOut));
+        assert!(
+            c.confirmation(Keyword::Help, Some("es"))
+                .starts_with("Esta es")
+        );
+        // A language the group wrote nothing for gets English.
+        assert!(
+            c.confirmation(Keyword::Help, Some("fr"))
+                .starts_with("This is")
+        );
+    }
+
+    #[test]
+    fn a_phrase_is_refused_as_a_compliance_word() {
+        let err = crate::config::Settings::from_toml("[compliance]\nopt_out_words = [\"no more\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("compliance.opt_out_words"), "{err}");
+    }
 
     #[test]
     fn every_carrier_opt_out_word_is_recognised_in_any_case() {

@@ -14,6 +14,7 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::compliance::Compliance;
 use crate::gateway::{self, Gateway};
 use crate::outbox::QuietHours;
 use crate::phone::{Phone, Region};
@@ -80,6 +81,7 @@ struct RawSettings {
     default_region: String,
     max_body_bytes: usize,
     outbox: OutboxSettings,
+    compliance: Compliance,
     lines: Vec<RawLine>,
 }
 
@@ -121,6 +123,7 @@ pub struct Settings {
     pub default_region: Region,
     pub max_body_bytes: usize,
     pub outbox: OutboxSettings,
+    pub compliance: Compliance,
     pub lines: Vec<Line>,
 }
 
@@ -331,6 +334,10 @@ impl RawSettings {
             default_region,
             max_body_bytes: self.max_body_bytes,
             outbox: self.outbox,
+            compliance: self
+                .compliance
+                .check()
+                .map_err(|(key, problem)| invalid(key, problem))?,
             lines,
         })
     }

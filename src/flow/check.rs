@@ -64,6 +64,7 @@ const KEYWORD_REPLIES: &[&str] = &[
     "cancelled",
     "cancel_none",
     "person",
+    "pictures",
 ];
 
 /// Checks the `[keywords]` table: no carrier words, no word with two meanings, replies known

@@ -3,7 +3,7 @@
 //! batch's [`Plan`]; nothing here touches the database.
 
 use super::plan::Plan;
-use crate::compliance::{self, Keyword};
+use crate::compliance::Keyword;
 use crate::config::{Line, OptOutReplies, Settings};
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
@@ -30,17 +30,33 @@ pub(super) fn route(
         return "unknown_contact";
     };
     let opted_out = contact.is_opted_out();
-    if let Some(keyword) = compliance::classify(&text.body, opted_out) {
-        return keyword_outcome(plan, line, text, keyword, now);
+    if let Some(keyword) = settings.compliance.classify(&text.body, opted_out) {
+        return keyword_outcome(settings, plan, line, text, keyword, now);
     }
     if opted_out {
         // They asked for no texts; keep what they sent, answer nothing.
         return "opted_out";
     }
+    let (language, name) = (contact.language.clone(), contact.name_to_use.clone());
+    if text.num_media > 0 {
+        // The picture is kept for a dispatcher; the neighbour learns to use words instead.
+        let language = language.as_deref().unwrap_or_default();
+        if let Some(body) = flows.keywords().reply("pictures", language) {
+            plan.reply(
+                text.contact_id,
+                line.number.as_str(),
+                text.id,
+                body,
+                Kind::Reply,
+            );
+        }
+        if text.body.trim().is_empty() {
+            return "pictures";
+        }
+    }
     if let Some(keyword) = flows.keywords().classify(&fold(&text.body)) {
         return global_keyword(flows, plan, line, text, keyword);
     }
-    let (language, name) = (contact.language.clone(), contact.name_to_use.clone());
     let continued = plan
         .active_session(text.contact_id)
         .cloned()
@@ -70,6 +86,7 @@ pub(super) fn route(
 }
 
 fn keyword_outcome(
+    settings: &Settings,
     plan: &mut Plan,
     line: &Line,
     text: &InboundRow,
@@ -101,7 +118,9 @@ fn keyword_outcome(
         Keyword::Help => "help",
     };
     if line.opt_out_replies == OptOutReplies::Ours {
-        let body = compliance::confirmation(keyword, language.as_deref());
+        let body = settings
+            .compliance
+            .confirmation(keyword, language.as_deref());
         plan.reply(
             contact_id,
             line_number,

@@ -23,6 +23,7 @@ pub struct InboundRow {
     pub contact_id: i64,
     pub line: String,
     pub body: String,
+    pub num_media: i64,
 }
 
 /// Stores texts; returns (gateway, gateway_id, id) for each one not seen before. A text the
@@ -62,7 +63,7 @@ pub async fn unhandled_for(
 ) -> Result<Vec<InboundRow>, StoreError> {
     let mut args = AnyArguments::default();
     let sql = format!(
-        "SELECT id, contact_id, line, body FROM inbound_messages \
+        "SELECT id, contact_id, line, body, num_media FROM inbound_messages \
          WHERE handled_at IS NULL AND contact_id IN ({}) ORDER BY id",
         in_list(&mut args, contact_ids)?
     );

@@ -25,7 +25,7 @@ on_both_databases! {
     }
 
     async fn where_we_confirm_opt_outs_stop_gets_exactly_one_confirmation(db) {
-        let app = TestApp::spawn_with(db, Options { extra_line_settings: WE_CONFIRM, ..Options::default() }).await;
+        let app = TestApp::spawn_with(db, Options { extra_line_settings: WE_CONFIRM.into(), ..Options::default() }).await;
         let neighbour = "+15557650002";
         app.text(neighbour, "Stop.").await;
         app.text(neighbour, "hello?").await;
@@ -47,7 +47,7 @@ on_both_databases! {
     }
 
     async fn start_lets_a_neighbour_back_in_and_yes_does_too_while_opted_out(db) {
-        let app = TestApp::spawn_with(db, Options { extra_line_settings: WE_CONFIRM, ..Options::default() }).await;
+        let app = TestApp::spawn_with(db, Options { extra_line_settings: WE_CONFIRM.into(), ..Options::default() }).await;
         let (a, b) = ("+15557650003", "+15557650004");
         for n in [a, b] {
             app.text(n, "STOP").await;
@@ -65,7 +65,7 @@ on_both_databases! {
     }
 
     async fn help_is_answered_and_does_not_disturb_the_conversation(db) {
-        let app = TestApp::spawn_with(db, Options { extra_line_settings: WE_CONFIRM, ..Options::default() }).await;
+        let app = TestApp::spawn_with(db, Options { extra_line_settings: WE_CONFIRM.into(), ..Options::default() }).await;
         let neighbour = "+15557650005";
         app.text(neighbour, "hi").await;
         app.text(neighbour, "info").await;

@@ -56,7 +56,7 @@ pub struct Options {
     pub flows_dir: String,
     pub flow: &'static str,
     /// More settings for the Twilio line (without `segments_per_second` it is not rate-limited).
-    pub extra_line_settings: &'static str,
+    pub extra_line_settings: String,
     /// More `[[lines]]`, for other providers; `{api}` in it stands for the mock API's address.
     pub extra_lines: String,
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
@@ -69,7 +69,7 @@ impl Default for Options {
         Options {
             flows_dir: "flows".into(),
             flow: "intake",
-            extra_line_settings: "",
+            extra_line_settings: String::new(),
             extra_lines: String::new(),
             background_worker: false,
         }
@@ -146,7 +146,7 @@ impl TestApp {
             flows = options.flows_dir,
             flow = options.flow,
             extra = if options.extra_line_settings.contains("segments_per_second") {
-                options.extra_line_settings.to_string()
+                options.extra_line_settings.clone()
             } else {
                 format!(
                     "segments_per_second = \"unlimited\"\n{}",
