@@ -10,14 +10,12 @@
 //! sent by the worker to a local stand-in for the Twilio API.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aidline::app::App;
 use aidline::clock::Clock;
 use aidline::config::Settings;
 use aidline::gateway::twilio;
-use axum::routing::post;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -25,8 +23,10 @@ use tokio_util::sync::CancellationToken;
 mod test_db;
 use test_db::{Backend, TestDb};
 
+mod support;
+use support::{LINE, env_or, mock_twilio};
+
 const TOKEN: &str = "bench-token";
-const LINE: &str = "+15550009999";
 const CONVERSATION: [&str; 10] = [
     "hi",
     "1",
@@ -39,32 +39,6 @@ const CONVERSATION: [&str; 10] = [
     "none",
     "Sam",
 ];
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A stand-in for the Twilio Messages API that accepts everything.
-async fn mock_twilio() -> String {
-    static SID: AtomicU64 = AtomicU64::new(0);
-    let app = axum::Router::new().route(
-        "/2010-04-01/Accounts/{account}/Messages.json",
-        post(|| async {
-            let sid = format!("SM{:032x}", SID.fetch_add(1, Ordering::Relaxed));
-            (
-                axum::http::StatusCode::CREATED,
-                axum::Json(serde_json::json!({"sid": sid, "status": "queued"})),
-            )
-        }),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
 
 struct Target {
     url: String,
@@ -94,20 +68,7 @@ async fn start(database_url: &str) -> Target {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let api = mock_twilio().await;
-    let config = format!(
-        r#"
-        database_url = "{database_url}"
-        public_url = "{base}"
-        [[lines]]
-        number = "{LINE}"
-        gateway = "twilio"
-        flow = "intake"
-        [lines.twilio]
-        account_sid = "ACbench"
-        auth_token = "{TOKEN}"
-        api_base = "{api}"
-        "#
-    );
+    let config = support::settings(database_url, &base, TOKEN, &api);
     let app = App::build(Settings::from_toml(&config).unwrap(), Clock::default())
         .await
         .unwrap();

@@ -1,0 +1,53 @@
+//! What the benchmarks share: reading their options, and a local stand-in for a provider's API.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::routing::post;
+use tokio::net::TcpListener;
+
+pub const LINE: &str = "+15550009999";
+
+pub fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A stand-in for the Twilio Messages API that accepts everything; returns its base URL.
+pub async fn mock_twilio() -> String {
+    static SID: AtomicU64 = AtomicU64::new(0);
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{account}/Messages.json",
+        post(|| async {
+            let sid = format!("SM{:032x}", SID.fetch_add(1, Ordering::Relaxed));
+            (
+                axum::http::StatusCode::CREATED,
+                axum::Json(serde_json::json!({"sid": sid, "status": "queued"})),
+            )
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// Settings for one Twilio line on `database_url`, sending to `api` as fast as it can.
+pub fn settings(database_url: &str, public_url: &str, token: &str, api: &str) -> String {
+    format!(
+        r#"
+        database_url = "{database_url}"
+        public_url = "{public_url}"
+        [[lines]]
+        number = "{LINE}"
+        gateway = "twilio"
+        flow = "intake"
+        segments_per_second = "unlimited"
+        [lines.twilio]
+        account_sid = "ACbench"
+        auth_token = "{token}"
+        api_base = "{api}"
+        "#
+    )
+}
