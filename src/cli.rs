@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::{as_sent, load_dir, segments};
 use crate::phone::redact;
-use crate::store::{Db, requests};
+use crate::store::{Db, outbound, requests};
 
 #[derive(Parser, Debug)]
 #[command(name = "aidline", version, about = "A text line for mutual-aid groups")]
@@ -50,6 +50,24 @@ pub enum Command {
     Requests {
         #[command(subcommand)]
         command: RequestsCommand,
+    },
+    /// Look at texts the line could not send.
+    Texts {
+        #[command(subcommand)]
+        command: TextsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TextsCommand {
+    /// Texts that failed, were reported undelivered, or were held back because the recipient
+    /// opted out; newest first, numbers masked, no message bodies.
+    Failed {
+        #[arg(long)]
+        json: bool,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
 }
 
@@ -112,6 +130,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::io::stdout(),
             )
             .await?;
+        }
+        Command::Texts {
+            command: TextsCommand::Failed { json, limit },
+        } => {
+            let db = Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            let mut conn = db.acquire().await?;
+            let mut list = outbound::unsent(&mut conn, limit).await?;
+            for t in &mut list {
+                t.line = redact(&t.line);
+                t.to_phone = redact(&t.to_phone);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print_unsent(&list);
+            }
         }
         Command::Requests {
             command:
@@ -197,4 +232,27 @@ fn print_table(list: &[requests::RequestSummary]) {
         );
     }
     println!("{} request(s)", list.len());
+}
+
+fn print_unsent(list: &[outbound::Unsent]) {
+    println!(
+        "{:<8} {:<20} {:<14} {:<22} {:<11} {:>8}  why",
+        "id", "when (UTC)", "to", "kind", "state", "attempts"
+    );
+    for t in list {
+        let when = jiff::Timestamp::from_millisecond(t.updated_at)
+            .map(|w| w.strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        let why = match (&t.error_code, &t.error_detail) {
+            (Some(code), Some(detail)) => format!("{code}: {detail}"),
+            (Some(code), None) => code.clone(),
+            (None, Some(detail)) => detail.clone(),
+            (None, None) => String::new(),
+        };
+        println!(
+            "{:<8} {:<20} {:<14} {:<22} {:<11} {:>8}  {why}",
+            t.id, when, t.to_phone, t.kind, t.state, t.attempts
+        );
+    }
+    println!("{} text(s)", list.len());
 }

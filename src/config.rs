@@ -459,4 +459,47 @@ mod tests {
         .to_string();
         assert!(err.contains("AIDLINE_NO_SUCH_VARIABLE is not set"), "{err}");
     }
+
+    fn line(extra: &str) -> Result<Settings, ConfigError> {
+        Settings::from_toml(&format!(
+            "[[lines]]\nnumber = \"+15550100100\"\ngateway = \"twilio\"\nflow = \"intake\"\n{extra}"
+        ))
+    }
+
+    const TWILIO: &str = "[lines.twilio]\naccount_sid = \"AC1\"\nauth_token = \"t\"";
+
+    #[test]
+    fn a_line_without_its_providers_table_is_told_which_table_it_needs() {
+        let err = line("").unwrap_err().to_string();
+        assert!(err.contains("needs a [lines.twilio] table"), "{err}");
+    }
+
+    #[test]
+    fn another_providers_table_on_a_line_is_refused() {
+        let err = line(&format!("{TWILIO}\n[lines.telnyx]\napi_key = \"k\""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "lines[0].telnyx: only a telnyx line takes these");
+    }
+
+    #[test]
+    fn a_lines_pace_defaults_to_its_provider_and_can_be_lifted_or_set() {
+        let paced = |extra: &str| line(&format!("{extra}\n{TWILIO}")).map(|s| s.lines[0].segments_per_second);
+        assert_eq!(paced("").unwrap(), Some(1.0));
+        assert_eq!(paced("segments_per_second = 100").unwrap(), Some(100.0));
+        assert_eq!(paced("segments_per_second = \"unlimited\"").unwrap(), None);
+        let err = paced("segments_per_second = 0").unwrap_err().to_string();
+        assert!(err.starts_with("lines[0].segments_per_second:"), "{err}");
+    }
+
+    #[test]
+    fn quiet_hours_mistakes_name_the_key() {
+        let err = line(&format!(
+            "quiet_hours = {{ from = \"21:00\", to = \"8am\", time_zone = \"UTC\" }}\n{TWILIO}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("lines[0].quiet_hours:"), "{err}");
+        assert!(err.contains("8am"), "{err}");
+    }
 }

@@ -152,3 +152,48 @@ fn chat_writes_nothing_to_the_configured_database_unless_asked() {
     assert!(child.wait_with_output().unwrap().status.success());
     assert!(!dir.path().join("aidline.db").exists());
 }
+
+#[test]
+fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
+    use aidline::store::outbound::{self, Kind, NewOutbound};
+    use aidline::store::{Db, contacts};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/aidline.db", dir.path().display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut conn = db.acquire().await.unwrap();
+        let to = "+15557656001";
+        let ids = contacts::upsert_many(&mut conn, &[to], 1).await.unwrap();
+        let text = NewOutbound {
+            contact_id: ids[0].1,
+            line: "+15550100100",
+            to,
+            body: "the body stays private",
+            kind: Kind::Reply,
+            inbound_id: None,
+        };
+        outbound::enqueue_many(&mut conn, &[text], 1).await.unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT id FROM outbound_messages")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        outbound::finish_unsent(&mut conn, id, "failed", Some("21211"), "invalid number", 2)
+            .await
+            .unwrap();
+    });
+    let out = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .args(["texts", "failed"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
+        .env("AIDLINE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("21211: invalid number"), "{shown}");
+    assert!(shown.contains("+1******6001"), "{shown}");
+    assert!(!shown.contains("+15557656001") && !shown.contains("private"), "{shown}");
+    assert!(shown.contains("1 text(s)"), "{shown}");
+}

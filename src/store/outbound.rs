@@ -305,3 +305,30 @@ pub async fn count_by_state(conn: &mut Conn) -> Result<Vec<(String, i64)>, Store
     .fetch_all(conn)
     .await?)
 }
+
+/// A text that reached a final state without being sent, for whoever looks after the line.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct Unsent {
+    pub id: i64,
+    pub line: String,
+    pub to_phone: String,
+    pub kind: String,
+    /// `failed` (the provider refused it, or it ran out of attempts) or `suppressed` (opted out).
+    pub state: String,
+    pub attempts: i64,
+    pub error_code: Option<String>,
+    pub error_detail: Option<String>,
+    pub updated_at: i64,
+}
+
+/// Texts that failed or were suppressed (delivery failures reported later included), newest first.
+pub async fn unsent(conn: &mut Conn, limit: i64) -> Result<Vec<Unsent>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, line, to_phone, kind, state, attempts, error_code, error_detail, updated_at \
+         FROM outbound_messages WHERE state IN ('failed', 'undelivered', 'suppressed') \
+         ORDER BY updated_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
