@@ -484,7 +484,9 @@ mod tests {
 
     #[test]
     fn a_lines_pace_defaults_to_its_provider_and_can_be_lifted_or_set() {
-        let paced = |extra: &str| line(&format!("{extra}\n{TWILIO}")).map(|s| s.lines[0].segments_per_second);
+        let paced = |extra: &str| {
+            line(&format!("{extra}\n{TWILIO}")).map(|s| s.lines[0].segments_per_second)
+        };
         assert_eq!(paced("").unwrap(), Some(1.0));
         assert_eq!(paced("segments_per_second = 100").unwrap(), Some(100.0));
         assert_eq!(paced("segments_per_second = \"unlimited\"").unwrap(), None);

@@ -194,6 +194,9 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
     assert!(out.status.success(), "{shown}");
     assert!(shown.contains("21211: invalid number"), "{shown}");
     assert!(shown.contains("+1******6001"), "{shown}");
-    assert!(!shown.contains("+15557656001") && !shown.contains("private"), "{shown}");
+    assert!(
+        !shown.contains("+15557656001") && !shown.contains("private"),
+        "{shown}"
+    );
     assert!(shown.contains("1 text(s)"), "{shown}");
 }

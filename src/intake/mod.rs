@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::Library;
 use crate::gateway::Inbound;
-use crate::store::{Backend, Db, StoreError, inbound, outbound};
+use crate::store::{Backend, Db, StoreError, inbound, outbound, parts};
 
 /// Intake workers on PostgreSQL: enough to overlap round trips on a small machine.
 const POSTGRES_WORKERS: usize = 4;
@@ -40,6 +40,9 @@ fn content_key(text: &Inbound) -> String {
     }
     format!("content:{}", hex::encode(&hash.finalize()[..16]))
 }
+
+/// How long the parts of a long text are waited for before what came is taken in.
+const PARTS_WAIT_MS: i64 = 10 * 60 * 1000;
 
 /// The front of intake: hands texts to the intake workers. Cheap to clone.
 #[derive(Clone)]
@@ -138,6 +141,14 @@ impl Intake {
     /// Handles every text that was stored but never handled. Safe to run at any time: each
     /// contact is handled under its lock, and a text handled meanwhile is skipped.
     pub async fn recover(&self) -> Result<usize, IntakeError> {
+        let since = self.core.clock.now_ms() - PARTS_WAIT_MS;
+        for text in parts::take_stale(&self.core.db, since).await? {
+            tracing::warn!(
+                gateway = text.gateway,
+                "a long text is missing parts; taking in what came"
+            );
+            self.receive(text).await?;
+        }
         let waiting = {
             let mut conn = self.core.db.acquire().await?;
             inbound::contacts_with_unhandled(&mut conn).await?

@@ -2,8 +2,9 @@
 //! piece is in and the whole text can go to intake.
 
 use crate::gateway::{Inbound, InboundPart};
+use crate::phone::Phone;
 
-use super::{Db, StoreError};
+use super::{Conn, Db, StoreError};
 
 /// Keeps one part; returns the whole text once every part is in (and forgets the parts).
 ///
@@ -46,24 +47,78 @@ pub async fn add(db: &Db, part: &InboundPart, now: i64) -> Result<Option<Inbound
         tx.commit().await?;
         return Ok(None);
     }
+    forget(&mut tx, set_id).await?;
+    tx.commit().await?;
+    Ok(Some(join(
+        text.gateway,
+        text.from.clone(),
+        text.line.clone(),
+        pieces,
+    )))
+}
+
+/// Texts whose missing parts never came (a carrier can lose one): after `since` they go to
+/// intake with what arrived, so the neighbour is not left unanswered.
+pub async fn take_stale(db: &Db, since: i64) -> Result<Vec<Inbound>, StoreError> {
+    let mut tx = db.begin().await?;
+    let sets: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, gateway, from_phone FROM inbound_part_sets WHERE created_at < $1 ORDER BY id",
+    )
+    .bind(since)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut texts = Vec::with_capacity(sets.len());
+    for (set_id, gateway, from) in sets {
+        let pieces: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT part, gateway_id, body, line FROM inbound_parts WHERE set_id = $1 ORDER BY part",
+        )
+        .bind(set_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        forget(&mut tx, set_id).await?;
+        let (Some(gateway), Some((_, _, _, line))) =
+            (crate::gateway::provider(&gateway), pieces.first())
+        else {
+            continue;
+        };
+        let line = Phone::from_stored(line.clone());
+        let pieces = pieces
+            .into_iter()
+            .map(|(n, id, body, _)| (n, id, body))
+            .collect();
+        texts.push(join(gateway.name, Phone::from_stored(from), line, pieces));
+    }
+    tx.commit().await?;
+    Ok(texts)
+}
+
+async fn forget(conn: &mut Conn, set_id: i64) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM inbound_parts WHERE set_id = $1")
         .bind(set_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query("DELETE FROM inbound_part_sets WHERE id = $1")
         .bind(set_id)
-        .execute(&mut *tx)
+        .execute(conn)
         .await?;
-    tx.commit().await?;
-    // The first part's id names the whole text, so a whole retried set is recognised by intake
-    // as a repeat.
-    let first_id = pieces[0].1.clone();
-    Ok(Some(Inbound {
-        gateway: text.gateway,
-        gateway_id: Some(first_id).filter(|id| !id.is_empty()),
-        line: text.line.clone(),
-        from: text.from.clone(),
+    Ok(())
+}
+
+/// The whole text from its parts, in order. The first part's id names it, so a set the provider
+/// delivers again is recognised by intake as a repeat.
+fn join(
+    gateway: &'static str,
+    from: Phone,
+    line: Phone,
+    pieces: Vec<(i64, String, String)>,
+) -> Inbound {
+    let first_id = pieces.first().map(|(_, id, _)| id.clone());
+    Inbound {
+        gateway,
+        gateway_id: first_id.filter(|id| !id.is_empty()),
+        line,
+        from,
         body: pieces.into_iter().map(|(_, _, body)| body).collect(),
         media: Vec::new(),
-    }))
+    }
 }
