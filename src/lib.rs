@@ -9,10 +9,11 @@
 //! - [`clock`]: the one source of "now", which tests can move forward.
 //! - [`store`]: the database (SQLite or PostgreSQL behind one pool), migrations and queries.
 //! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
-//! - [`compliance`]: STOP / START / HELP words, handled before anything else.
+//! - [`compliance`]: STOP / START / HELP words (the carriers' and the group's own), handled first.
 //! - [`intake`]: an inbound text from storage to effects: dedupe, per-contact order, routing.
-//! - [`gateway`]: each SMS provider's webhook parsing, signature checks and send API.
-//! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them.
+//! - [`gateway`]: one module per SMS provider behind one trait: authenticity, parsing, sending.
+//! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
+//!   line's pace, replies first, outside quiet hours.
 //! - [`web`]: the HTTP surface: webhooks, health, metrics.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
 //! - [`cli`]: the `aidline` command line.
