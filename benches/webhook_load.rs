@@ -10,6 +10,7 @@
 //! sent by the worker to a local stand-in for the Twilio API.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aidline::app::App;

@@ -85,7 +85,7 @@ impl Compliance {
         if word.is_empty() || word.contains(char::is_whitespace) {
             return None;
         }
-        let ours = |list: &[String]| list.iter().any(|w| *w == word);
+        let ours = |list: &[String]| list.contains(&word);
         let word = word.as_str();
         if OPT_OUT.contains(&word) || ours(&self.opt_out_words) {
             Some(Keyword::OptOut)
