@@ -256,8 +256,18 @@ struct Created {
 
 #[derive(serde::Deserialize)]
 struct ApiError {
-    code: Option<i64>,
+    code: Option<serde_json::Value>,
     message: Option<String>,
+}
+
+/// Twilio writes its error code as a number. A compatible API that quotes it must not lose it:
+/// 21610 read as a bare 400 would leave an opted-out recipient opted in.
+fn error_code(error: &ApiError) -> Option<String> {
+    match error.code.as_ref()? {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
 }
 
 /// Sends one text through a Twilio-dialect Messages API; returns its MessageSid.
@@ -280,7 +290,7 @@ pub(super) async fn send_form(
         return answer.json::<Created>(provider).map(|c| Some(c.sid));
     }
     let error: Option<ApiError> = serde_json::from_str(&answer.body).ok();
-    let code = error.as_ref().and_then(|e| e.code).map(|c| c.to_string());
+    let code = error.as_ref().and_then(error_code);
     let detail = format!(
         "{provider} answered {}: {}",
         answer.status,
@@ -465,6 +475,19 @@ mod tests {
         assert!(report.recipient_opted_out);
         let report = parse_status(&form("MessageSid=SMe287&MessageStatus=accepted")).unwrap();
         assert_eq!(report.state, None);
+    }
+
+    #[test]
+    fn an_error_code_is_read_whether_or_not_it_is_quoted() {
+        for body in [
+            r#"{"code": 21610, "message": "unsubscribed", "status": 400}"#,
+            r#"{"code": "21610", "message": "unsubscribed", "status": 400}"#,
+        ] {
+            let error: ApiError = serde_json::from_str(body).unwrap();
+            assert_eq!(error_code(&error).as_deref(), Some(UNSUBSCRIBED));
+        }
+        let error: ApiError = serde_json::from_str(r#"{"message": "no code"}"#).unwrap();
+        assert_eq!(error_code(&error), None);
     }
 
     #[test]

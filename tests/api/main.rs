@@ -6,6 +6,8 @@ mod compliance;
 mod concurrency;
 mod delivery;
 mod flows_reload;
+mod gateway_plivo;
+mod gateway_signalwire;
 mod idle;
 mod inbound_forms;
 mod intake;
