@@ -6,6 +6,8 @@ mod compliance;
 mod concurrency;
 mod delivery;
 mod flows_reload;
+mod gateway_bandwidth;
+mod gateway_telnyx;
 mod idle;
 mod intake;
 mod keywords;
