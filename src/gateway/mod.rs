@@ -10,6 +10,7 @@ pub mod bandwidth;
 pub mod console;
 mod fields;
 pub mod httpsms;
+mod json;
 pub mod plivo;
 mod send;
 pub mod signalwire;
