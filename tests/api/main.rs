@@ -6,6 +6,8 @@ mod compliance;
 mod concurrency;
 mod delivery;
 mod flows_reload;
+mod gateway_android;
+mod gateway_httpsms;
 mod idle;
 mod intake;
 mod keywords;
