@@ -165,6 +165,8 @@ pub enum OptOutReplies {
 pub struct ProviderTable {
     /// Where the table is, for error messages: `lines[0].twilio`.
     pub key: String,
+    /// The line's own number, for a provider whose webhooks cannot be trusted to name it.
+    pub line: Phone,
     provider: &'static str,
     value: Option<figment::value::Value>,
 }
@@ -370,6 +372,7 @@ impl RawLine {
         }
         let gateway = (provider.configure)(ProviderTable {
             key: key(provider.name),
+            line: number.clone(),
             provider: provider.name,
             value: table,
         })?;

@@ -11,6 +11,7 @@ pub mod console;
 mod fields;
 pub mod httpsms;
 mod json;
+mod jwt;
 pub mod plivo;
 mod send;
 pub mod signalwire;
@@ -30,7 +31,7 @@ use crate::config::{ConfigError, OptOutReplies, ProviderTable};
 use crate::phone::{Phone, Region};
 
 pub use fields::Params;
-pub use send::{Answer, call, error_from_status};
+pub use send::{Answer, call, error_from_status, error_with_message};
 
 /// Every provider aidline can use, by the name a line's `gateway` setting gives.
 pub const PROVIDERS: &[Provider] = &[
@@ -233,6 +234,28 @@ pub fn phone_field(
         return Err(PayloadError::Missing(field));
     }
     Phone::parse(value, region).map_err(|e| PayloadError::invalid(field, e))
+}
+
+/// A JSON field that must be present and not blank, named when it is not.
+pub fn required<'a>(field: &'static str, value: Option<&'a str>) -> Result<&'a str, PayloadError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(PayloadError::Missing(field))
+}
+
+/// Reads the sender of a text that reached a phone's SIM. A SIM also receives texts from senders
+/// that are not numbers (a carrier's or a bank's alphanumeric name) and nobody there can be
+/// texted back, so such a sender gives `None` rather than an error the phone would retry for days.
+pub fn sender_field(
+    field: &'static str,
+    value: &str,
+    region: Region,
+) -> Result<Option<Phone>, PayloadError> {
+    match phone_field(field, value, region) {
+        Ok(phone) => Ok(Some(phone)),
+        Err(PayloadError::Invalid { .. }) => Ok(None),
+        Err(missing) => Err(missing),
+    }
 }
 
 /// A text on its way out.

@@ -62,3 +62,20 @@ pub fn error_from_status(answer: &Answer, code: Option<String>, detail: String) 
         _ => SendError::Permanent { code, detail },
     }
 }
+
+/// The error of an API that explains a failure in a top-level `message` field.
+pub fn error_with_message(answer: &Answer, provider: &str) -> SendError {
+    #[derive(serde::Deserialize)]
+    struct Explained {
+        message: Option<String>,
+    }
+    let message = serde_json::from_str::<Explained>(&answer.body)
+        .ok()
+        .and_then(|e| e.message);
+    let detail = format!(
+        "{provider} answered {}: {}",
+        answer.status,
+        message.as_deref().unwrap_or("no message")
+    );
+    error_from_status(answer, None, detail)
+}
