@@ -12,7 +12,7 @@ use wiremock::{Mock, Request, ResponseTemplate};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const CLOUD_LINE: &str = "+15550007301";
+pub(crate) const CLOUD_LINE: &str = "+15550007301";
 const LOCAL_LINE: &str = "+15550007302";
 const OFFLINE_LINE: &str = "+15550007303";
 const CLOUD_KEY: &str = "cloud-signing-key";
@@ -27,7 +27,7 @@ pub const STOPPED: &str =
     "You will get no more texts from this line. Reply START to receive texts again.";
 
 /// One phone through the cloud, one reached on its own server, and one whose server is down.
-fn lines(offline: &str) -> String {
+pub(crate) fn lines(offline: &str) -> String {
     let line = |number: &str, mode: &str, base: &str, key: &str| {
         format!(
             "[[lines]]\nnumber = \"{number}\"\ngateway = \"android\"\nflow = \"intake\"\n\
@@ -45,7 +45,7 @@ fn lines(offline: &str) -> String {
 }
 
 /// The address of a port nothing listens on.
-async fn closed_port() -> String {
+pub(crate) async fn closed_port() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     format!("http://{}", listener.local_addr().unwrap())
 }

@@ -13,7 +13,7 @@ use wiremock::{Mock, Request, ResponseTemplate};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const BANDWIDTH_LINE: &str = "+15550007201";
+pub(crate) const BANDWIDTH_LINE: &str = "+15550007201";
 const ACCOUNT_ID: &str = "9900000";
 const APPLICATION_ID: &str = "93de2206-9669-4e07-948d-329f4b722ee2";
 const SEND_PATH: &str = "/api/v2/users/9900000/messages";
@@ -24,8 +24,9 @@ fn basic(user: &str, password: &str) -> String {
     format!("Basic {}", BASE64.encode(format!("{user}:{password}")))
 }
 
-async fn spawn(db: TestDb) -> TestApp {
-    let extra_lines = format!(
+/// This provider's test line, as `Options::extra_lines`.
+pub(crate) fn lines() -> String {
+    format!(
         r#"
         [[lines]]
         number = "{BANDWIDTH_LINE}"
@@ -41,7 +42,11 @@ async fn spawn(db: TestDb) -> TestApp {
         callback_password = "callback-password"
         api_base = "{{api}}"
         "#
-    );
+    )
+}
+
+async fn spawn(db: TestDb) -> TestApp {
+    let extra_lines = lines();
     let app = TestApp::spawn_with(
         db,
         Options {

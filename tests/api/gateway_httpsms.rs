@@ -11,17 +11,22 @@ use crate::gateway_android::{STOPPED, now_s, outbound};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const PHONE: &str = "+15550007311";
+pub(crate) const PHONE: &str = "+15550007311";
 const API_KEY: &str = "httpsms-api-key";
 const SIGNING_KEY: &str = "httpsms-signing-key";
 const SEND_PATH: &str = "/v1/messages/send";
 
-async fn spawn(db: TestDb) -> TestApp {
-    let extra_lines = format!(
+/// This provider's test line, as `Options::extra_lines`.
+pub(crate) fn lines() -> String {
+    format!(
         "[[lines]]\nnumber = \"{PHONE}\"\ngateway = \"httpsms\"\nflow = \"intake\"\n\
          segments_per_second = \"unlimited\"\n[lines.httpsms]\napi_key = \"{API_KEY}\"\n\
          signing_key = \"{SIGNING_KEY}\"\napi_base = \"{{api}}\"\n"
-    );
+    )
+}
+
+async fn spawn(db: TestDb) -> TestApp {
+    let extra_lines = lines();
     let app = TestApp::spawn_with(
         db,
         Options {

@@ -11,14 +11,15 @@ use wiremock::{Mock, Request, ResponseTemplate};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const PLIVO_LINE: &str = "+15550007002";
+pub(crate) const PLIVO_LINE: &str = "+15550007002";
 const AUTH_ID: &str = "MAPLIVOTESTAUTHID001";
 const AUTH_TOKEN: &str = "plivo-test-auth-token";
 const PLIVO_MESSAGES: &str = "/v1/Account/MAPLIVOTESTAUTHID001/Message/";
 const URL_ENCODED: &str = "application/x-www-form-urlencoded";
 
-async fn spawn(db: TestDb) -> TestApp {
-    let extra_lines = format!(
+/// This provider's test line, as `Options::extra_lines`.
+pub(crate) fn lines() -> String {
+    format!(
         r#"
         [[lines]]
         number = "{PLIVO_LINE}"
@@ -30,7 +31,11 @@ async fn spawn(db: TestDb) -> TestApp {
         auth_token = "{AUTH_TOKEN}"
         api_base = "{{api}}"
         "#
-    );
+    )
+}
+
+async fn spawn(db: TestDb) -> TestApp {
+    let extra_lines = lines();
     let app = TestApp::spawn_with(
         db,
         Options {

@@ -12,7 +12,7 @@ use wiremock::{Mock, Request, ResponseTemplate};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const SW_LINE: &str = "+15550007001";
+pub(crate) const SW_LINE: &str = "+15550007001";
 const PROJECT: &str = "b3877c40-da60-4998-90ad-b792e98472af";
 const API_TOKEN: &str = "PTsignalwire-api-token";
 const SIGNING_KEY: &str = "PSK_signalwire-signing-key";
@@ -20,8 +20,9 @@ const SW_MESSAGES: &str =
     "/api/laml/2010-04-01/Accounts/b3877c40-da60-4998-90ad-b792e98472af/Messages";
 const URL_ENCODED: &str = "application/x-www-form-urlencoded";
 
-async fn spawn(db: TestDb) -> TestApp {
-    let extra_lines = format!(
+/// This provider's test line, as `Options::extra_lines`.
+pub(crate) fn lines() -> String {
+    format!(
         r#"
         [[lines]]
         number = "{SW_LINE}"
@@ -35,7 +36,11 @@ async fn spawn(db: TestDb) -> TestApp {
         signing_key = "{SIGNING_KEY}"
         api_base = "{{api}}"
         "#
-    );
+    )
+}
+
+async fn spawn(db: TestDb) -> TestApp {
+    let extra_lines = lines();
     let app = TestApp::spawn_with(
         db,
         Options {

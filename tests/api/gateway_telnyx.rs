@@ -13,7 +13,7 @@ use wiremock::{Mock, Request, ResponseTemplate};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const TELNYX_LINE: &str = "+15550007101";
+pub(crate) const TELNYX_LINE: &str = "+15550007101";
 const API_KEY: &str = "KEY01TESTTELNYX";
 const SEND_PATH: &str = "/v2/messages";
 const FIRST_QUESTION: &str =
@@ -25,9 +25,10 @@ fn account_key() -> SigningKey {
     SigningKey::from_bytes(&seed.unwrap().try_into().unwrap())
 }
 
-async fn spawn(db: TestDb) -> TestApp {
+/// This provider's test line, as `Options::extra_lines`.
+pub(crate) fn lines() -> String {
     let public_key = BASE64.encode(account_key().verifying_key().to_bytes());
-    let extra_lines = format!(
+    format!(
         r#"
         [[lines]]
         number = "{TELNYX_LINE}"
@@ -39,7 +40,11 @@ async fn spawn(db: TestDb) -> TestApp {
         public_key = "{public_key}"
         api_base = "{{api}}"
         "#
-    );
+    )
+}
+
+async fn spawn(db: TestDb) -> TestApp {
+    let extra_lines = lines();
     let app = TestApp::spawn_with(
         db,
         Options {

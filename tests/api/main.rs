@@ -19,4 +19,5 @@ mod keywords;
 mod outbox;
 mod pacing;
 mod service;
+mod suppression;
 mod webhooks;

@@ -1,0 +1,58 @@
+//! Our own suppression list is the last word: a text to a number that opted out never reaches a
+//! provider, on any line, whichever part of the service queued it.
+
+use aidline::store::contacts::{self, OptChange};
+use aidline::store::outbound::{self, Kind, NewOutbound};
+
+use crate::helpers::*;
+use crate::on_both_databases;
+use crate::{
+    gateway_android as android, gateway_bandwidth as bandwidth, gateway_httpsms as httpsms,
+    gateway_plivo as plivo, gateway_signalwire as signalwire, gateway_telnyx as telnyx,
+};
+
+on_both_databases! {
+    async fn a_text_to_an_opted_out_number_never_reaches_any_provider_whatever_queued_it(db) {
+        let extra_lines = [
+            signalwire::lines(),
+            plivo::lines(),
+            telnyx::lines(),
+            bandwidth::lines(),
+            httpsms::lines(),
+            android::lines(&android::closed_port().await),
+        ]
+        .concat();
+        let app = TestApp::spawn_with(db, Options { extra_lines, ..Options::default() }).await;
+        let lines = [
+            LINE,
+            signalwire::SW_LINE,
+            plivo::PLIVO_LINE,
+            telnyx::TELNYX_LINE,
+            bandwidth::BANDWIDTH_LINE,
+            httpsms::PHONE,
+            android::CLOUD_LINE,
+        ];
+        let neighbour = "+15557659001";
+        let now = app.clock.now_ms();
+        let mut conn = app.db.acquire().await.unwrap();
+        let contact = contacts::upsert_many(&mut conn, &[neighbour], now).await.unwrap()[0].1;
+        contacts::record_opt_change(&mut conn, contact, OptChange::OptOut, "keyword:STOP", LINE, now)
+            .await
+            .unwrap();
+        // Whatever asked: an answer a conversation wrote, a reminder a timer wrote.
+        for line in lines {
+            for kind in [Kind::Reply, Kind::Reminder] {
+                let text = NewOutbound { contact_id: contact, line, to: neighbour, body: "hello", kind, inbound_id: None };
+                outbound::enqueue_many(&mut conn, &[text], now).await.unwrap();
+            }
+        }
+        drop(conn);
+
+        assert_eq!(app.send_due().await, 2 * lines.len());
+        assert!(app.api.received_requests().await.unwrap_or_default().is_empty(), "a provider was called");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM outbound_messages WHERE state = 'suppressed'").await,
+            2 * lines.len() as i64
+        );
+    }
+}
