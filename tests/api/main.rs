@@ -6,6 +6,7 @@ mod compliance;
 mod concurrency;
 mod delivery;
 mod flows_reload;
+mod gateway_vonage;
 mod idle;
 mod intake;
 mod keywords;
