@@ -12,6 +12,7 @@ mod gateway_httpsms;
 mod gateway_plivo;
 mod gateway_signalwire;
 mod gateway_telnyx;
+mod gateway_vonage;
 mod idle;
 mod inbound_forms;
 mod intake;

@@ -1,16 +1,329 @@
-//! PLACEHOLDER: being written.
+//! Vonage Messages API, SMS channel.
+//!
+//! Inbound texts and status reports arrive as JSON posts to the Vonage application's two
+//! webhooks: `{"channel":"sms","message_uuid":"…","from":"447700900001","to":"447700900000",
+//! "text":"Hello","message_type":"text",…}` and `{"message_uuid":"…","status":"delivered",…}`.
+//! Each carries `Authorization: Bearer <JWT>`, signed HS256 with the account's signature secret,
+//! whose `payload_hash` claim is the hex SHA-256 of the body. Long texts arrive whole. Sends go to
+//! `/v1/messages` with a JWT the application's private key signs (RS256), or with Basic auth.
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::{ConfigError, ProviderTable, invalid};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use reqwest::Url;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
-use crate::gateway::{Gateway, Provider};
+use crate::config::{ConfigError, ProviderTable, Secret, invalid, url_setting};
+use crate::gateway::{
+    Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError, Provider,
+    SendError, SendFuture, Webhook, call, error_from_status,
+};
+use crate::phone::Region;
+
+use super::{digits, is_status, number};
+
+mod private_key;
 
 pub const PROVIDER: Provider = Provider {
     name: "vonage_messages",
     configure,
 };
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
-    Err(invalid(table.key, "not written yet"))
+/// How long a send token lives: every send signs its own, so it need only outlive one request.
+const TOKEN_LIFETIME_S: u64 = 300;
+/// Clock difference tolerated when a webhook token says when it expires.
+const LEEWAY_S: i64 = 60;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    application_id: Option<String>,
+    private_key: Option<Secret>,
+    api_key: Option<String>,
+    api_secret: Option<Secret>,
+    signature_secret: Secret,
+    api_base: Option<String>,
 }
+
+/// How sends prove who we are.
+#[derive(Debug)]
+enum Auth {
+    /// A Vonage application: a fresh RS256 token per send.
+    Application {
+        application_id: String,
+        key: private_key::SigningKey,
+    },
+    /// The account's API key and secret.
+    Basic { api_key: String, api_secret: Secret },
+}
+
+#[derive(Debug)]
+pub struct VonageMessages {
+    auth: Auth,
+    signature_secret: Secret,
+    api_base: Url,
+}
+
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+    let s: Settings = table.parse()?;
+    let auth = match (s.application_id, s.private_key, s.api_key, s.api_secret) {
+        (Some(application_id), Some(pem), None, None) => Auth::Application {
+            application_id,
+            key: private_key::SigningKey::from_pem(pem.expose())
+                .map_err(|e| invalid(format!("{}.private_key", table.key), e))?,
+        },
+        (None, None, Some(api_key), Some(api_secret)) => Auth::Basic {
+            api_key,
+            api_secret,
+        },
+        _ => {
+            return Err(invalid(
+                &table.key,
+                "give either application_id and private_key (the Vonage application that \
+                 sends our webhooks) or api_key and api_secret, not both",
+            ));
+        }
+    };
+    Ok(Arc::new(VonageMessages {
+        api_base: url_setting(
+            &format!("{}.api_base", table.key),
+            s.api_base.as_deref(),
+            "https://api.nexmo.com",
+        )?,
+        auth,
+        signature_secret: s.signature_secret,
+    }))
+}
+
+impl Gateway for VonageMessages {
+    fn name(&self) -> &'static str {
+        PROVIDER.name
+    }
+
+    fn verify(&self, hook: &Webhook) -> Result<(), AuthError> {
+        let token = hook
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or(AuthError::Missing("Authorization"))?;
+        verify_token(
+            self.signature_secret.expose(),
+            token.trim(),
+            hook.body,
+            hook.now_s,
+        )
+    }
+
+    fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError> {
+        let Ok(Value::Object(payload)) = serde_json::from_slice(hook.body) else {
+            return Err(PayloadError::invalid("body", "is not a JSON object"));
+        };
+        let event = if is_status(hook.hook, payload.contains_key("status")) {
+            Event::Delivery(read_status(&payload)?)
+        } else {
+            read_inbound(&payload, region)?
+        };
+        Ok(vec![event])
+    }
+
+    fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a> {
+        Box::pin(self.send_text(http, msg))
+    }
+}
+
+/// The claims we read from a webhook token; Vonage also sends `iat`, `jti`, `api_key` and
+/// `application_id`.
+#[derive(serde::Deserialize)]
+struct WebhookClaims {
+    payload_hash: Option<String>,
+    exp: Option<i64>,
+}
+
+/// Checks a webhook token: HS256 only (a token naming another algorithm, `none` included, is
+/// refused), not expired when it says when it expires, and, when it carries `payload_hash`,
+/// issued for exactly this body.
+fn verify_token(secret: &str, token: &str, body: &[u8], now_s: i64) -> Result<(), AuthError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Vonage's tokens carry no `exp` or `aud`; expiry is checked below against the webhook's clock.
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    let claims = decode::<WebhookClaims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .map_err(|_| AuthError::BadSignature)?
+    .claims;
+    if claims.exp.is_some_and(|exp| exp + LEEWAY_S < now_s) {
+        return Err(AuthError::Rejected("the token has expired"));
+    }
+    match claims.payload_hash {
+        Some(hash) if !hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) => Err(
+            AuthError::Rejected("the body is not the one the token was issued for"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// A string member; `None` when absent, null or empty.
+fn member<'a>(payload: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    payload
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn required<'a>(
+    payload: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<&'a str, PayloadError> {
+    match payload.get(name) {
+        None | Some(Value::Null) => Err(PayloadError::Missing(name)),
+        Some(Value::String(s)) if s.is_empty() => Err(PayloadError::Missing(name)),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(PayloadError::invalid(name, "is not a string")),
+    }
+}
+
+fn read_inbound(payload: &Map<String, Value>, region: Region) -> Result<Event, PayloadError> {
+    let gateway_id = required(payload, "message_uuid")?;
+    // An application can also take WhatsApp, Viber or RCS, and other message types than text;
+    // a line reads SMS texts only.
+    if required(payload, "channel")? != "sms"
+        || member(payload, "message_type").is_some_and(|t| t != "text")
+    {
+        return Ok(Event::Ignored);
+    }
+    Ok(Event::Text(Inbound {
+        gateway: PROVIDER.name,
+        gateway_id: Some(gateway_id.to_string()),
+        line: number("to", required(payload, "to")?, region)?,
+        from: number("from", required(payload, "from")?, region)?,
+        body: member(payload, "text").unwrap_or_default().to_string(),
+        media: Vec::new(),
+    }))
+}
+
+fn read_status(payload: &Map<String, Value>) -> Result<DeliveryReport, PayloadError> {
+    let gateway_id = required(payload, "message_uuid")?.to_string();
+    let state = match required(payload, "status")? {
+        "submitted" => Some("sent"),
+        "delivered" | "read" => Some("delivered"),
+        // Refused by Vonage or the carrier, expired, or no carrier could be reached: it never
+        // reached the phone.
+        "rejected" | "undeliverable" => Some("failed"),
+        _ => None,
+    };
+    // The Messages API has no error documented as the recipient's opt-out, so none is read as one.
+    Ok(DeliveryReport {
+        gateway_id,
+        state,
+        error_code: payload.get("error").and_then(error_code),
+        recipient_opted_out: false,
+    })
+}
+
+/// The code of a Messages API error object: the number its `type` address ends in
+/// (`…/api-errors/messages-olympus#1010`), else its `title`.
+fn error_code(error: &Value) -> Option<String> {
+    let from_type = error
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(|t| t.rsplit_once('#'))
+        .map(|(_, code)| code)
+        .filter(|code| !code.is_empty());
+    match (from_type, error.get("title")) {
+        (Some(code), _) => Some(code.to_string()),
+        (None, Some(Value::String(title))) if !title.is_empty() => Some(title.clone()),
+        (None, Some(Value::Number(title))) => Some(title.to_string()),
+        _ => None,
+    }
+}
+
+#[derive(serde::Serialize)]
+struct SendClaims<'a> {
+    application_id: &'a str,
+    iat: u64,
+    exp: u64,
+    jti: String,
+}
+
+/// A send token for `application_id`, good from now for [`TOKEN_LIFETIME_S`].
+fn send_token(application_id: &str, key: &EncodingKey) -> Result<String, SendError> {
+    let iat = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let claims = SendClaims {
+        application_id,
+        iat,
+        exp: iat + TOKEN_LIFETIME_S,
+        jti: format!("{:032x}", rand::random::<u128>()),
+    };
+    encode(&Header::new(Algorithm::RS256), &claims, key).map_err(|e| SendError::Permanent {
+        code: None,
+        detail: format!("could not sign a Vonage token: {e}"),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Accepted {
+    message_uuid: String,
+}
+
+impl VonageMessages {
+    async fn send_text(
+        &self,
+        http: &reqwest::Client,
+        msg: Outgoing<'_>,
+    ) -> Result<Option<String>, SendError> {
+        let url = format!(
+            "{}/v1/messages",
+            self.api_base.as_str().trim_end_matches('/')
+        );
+        let request = http.post(url).json(&serde_json::json!({
+            "message_type": "text",
+            "channel": "sms",
+            "to": digits(msg.to),
+            "from": digits(msg.from),
+            "text": msg.body,
+            "client_ref": msg.reference.to_string(),
+            "webhook_url": msg.status_callback,
+        }));
+        let request = match &self.auth {
+            Auth::Application {
+                application_id,
+                key,
+            } => request.bearer_auth(send_token(application_id, key.encoding_key())?),
+            Auth::Basic {
+                api_key,
+                api_secret,
+            } => request.basic_auth(api_key, Some(api_secret.expose())),
+        };
+        let answer = call(request, "Vonage").await?;
+        if answer.is_success() {
+            return answer
+                .json::<Accepted>("Vonage")
+                .map(|a| Some(a.message_uuid));
+        }
+        Err(refusal(&answer))
+    }
+}
+
+/// Why the API did not take a text; the HTTP status says whether to try again.
+fn refusal(answer: &Answer) -> SendError {
+    let problem: Option<Value> = serde_json::from_str(&answer.body).ok();
+    let code = problem.as_ref().and_then(error_code);
+    // Only the title: the detail can quote the numbers.
+    let title = problem
+        .as_ref()
+        .and_then(|p| p.get("title"))
+        .and_then(Value::as_str)
+        .unwrap_or("no title");
+    let detail = format!("Vonage answered {}: {title}", answer.status);
+    error_from_status(answer, code, detail)
+}
+
+#[cfg(test)]
+mod tests;
