@@ -10,7 +10,9 @@ CREATE TABLE inbound_media (
 CREATE INDEX inbound_media_by_text ON inbound_media (inbound_id);
 
 -- Long texts some providers deliver in parts: a set per (provider, sender, reference), its parts
--- kept until the last arrives and the whole text goes to intake.
+-- kept until the last arrives and the whole text goes to intake. A completed set keeps its parts'
+-- ids (not their words) for a day, so a part the provider delivers again is known for a repeat
+-- rather than starting a set that a later text reusing the reference would join.
 CREATE TABLE inbound_part_sets (
     id INTEGER PRIMARY KEY,
     gateway TEXT NOT NULL,
@@ -18,8 +20,10 @@ CREATE TABLE inbound_part_sets (
     reference TEXT NOT NULL,
     total INTEGER NOT NULL,
     created_at BIGINT NOT NULL,
-    UNIQUE (gateway, from_phone, reference)
+    completed_at BIGINT
 );
+CREATE UNIQUE INDEX inbound_part_sets_open ON inbound_part_sets (gateway, from_phone, reference)
+    WHERE completed_at IS NULL;
 CREATE TABLE inbound_parts (
     set_id BIGINT NOT NULL REFERENCES inbound_part_sets(id),
     part INTEGER NOT NULL,
@@ -28,6 +32,7 @@ CREATE TABLE inbound_parts (
     body TEXT NOT NULL,
     PRIMARY KEY (set_id, part)
 );
+CREATE INDEX inbound_parts_by_id ON inbound_parts (gateway_id);
 
 -- Outbound pacing. Priority 0 is a reply to someone who just texted (sent first, never held by
 -- quiet hours); 1 is everything else (reminders, offers, notices).

@@ -18,9 +18,10 @@ use sha2::Sha256;
 use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, invalid, url_setting};
 use crate::phone::{Phone, Region};
 
+use super::json::required;
 use super::{
     Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError, Provider,
-    SendError, SendFuture, Webhook, required, sender_field,
+    SendError, SendFuture, Webhook, sender_field,
 };
 
 pub const PROVIDER: Provider = Provider {

@@ -179,7 +179,7 @@ struct Message {
 
 /// Reads one event of a callback's array.
 fn read_callback(callback: Callback, region: Region) -> Result<Event, PayloadError> {
-    let kind = json::required(callback.kind, "type")?;
+    let kind = json::required("type", callback.kind.as_deref())?.to_owned();
     let message = callback.message.ok_or(PayloadError::Missing("message"))?;
     // Bandwidth echoes our own texts' events to the same address; only texts coming in are taken
     // in, so a reply can never be read as a new text.
@@ -195,7 +195,7 @@ fn read_callback(callback: Callback, region: Region) -> Result<Event, PayloadErr
     };
     let error_code = callback.error_code.map(|c| c.0);
     Ok(Event::Delivery(DeliveryReport {
-        gateway_id: json::required(message.id, "message.id")?,
+        gateway_id: json::required("message.id", message.id.as_deref())?.to_owned(),
         state: Some(state),
         recipient_opted_out: error_code.as_deref() == Some(OPTED_OUT),
         error_code,
@@ -212,7 +212,7 @@ fn read_text(
     let line = to.or(message.owner).unwrap_or_default();
     Ok(Inbound {
         gateway: PROVIDER.name,
-        gateway_id: Some(json::required(message.id, "message.id")?),
+        gateway_id: Some(json::required("message.id", message.id.as_deref())?.to_owned()),
         line: phone_field("to", &line, region)?,
         from: phone_field(
             "message.from",

@@ -16,10 +16,11 @@ use std::sync::Arc;
 use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, url_setting};
 use crate::phone::Region;
 
+use super::json::required;
 use super::jwt::{self, Expect};
 use super::{
     Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError, Provider,
-    SendError, SendFuture, Webhook, phone_field, required, sender_field,
+    SendError, SendFuture, Webhook, phone_field, sender_field,
 };
 
 pub const PROVIDER: Provider = Provider {

@@ -1,4 +1,4 @@
-//! JSON payloads (Telnyx, Bandwidth). Each provider reads its body into shapes whose fields are all
+//! JSON payloads (Telnyx, Bandwidth, Vonage's Messages API, the Android gateways). Each provider reads its body into shapes whose fields are all
 //! optional, so a field it adds or drops never fails a webhook by itself; the fields we rely on are
 //! then required one by one, and a missing one is named.
 
@@ -23,8 +23,8 @@ pub fn body<T: DeserializeOwned>(body: &[u8]) -> Result<T, PayloadError> {
     })
 }
 
-/// A field the payload must carry; absent and empty both count as missing.
-pub fn required(value: Option<String>, field: &'static str) -> Result<String, PayloadError> {
+/// A field the payload must carry; absent and blank both count as missing.
+pub fn required<'a>(field: &'static str, value: Option<&'a str>) -> Result<&'a str, PayloadError> {
     value
         .filter(|v| !v.trim().is_empty())
         .ok_or(PayloadError::Missing(field))

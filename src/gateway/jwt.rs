@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use super::{AuthError, Webhook};
 
 /// Slack for a provider clock that runs a little ahead of or behind ours.
-const LEEWAY_S: i64 = 60;
+pub(super) const LEEWAY_S: i64 = 60;
 
 /// What a token must say besides being signed with the secret.
 #[derive(Debug, Clone, Copy)]

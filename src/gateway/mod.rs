@@ -236,13 +236,6 @@ pub fn phone_field(
     Phone::parse(value, region).map_err(|e| PayloadError::invalid(field, e))
 }
 
-/// A JSON field that must be present and not blank, named when it is not.
-pub fn required<'a>(field: &'static str, value: Option<&'a str>) -> Result<&'a str, PayloadError> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(PayloadError::Missing(field))
-}
-
 /// Reads the sender of a text that reached a phone's SIM. A SIM also receives texts from senders
 /// that are not numbers (a carrier's or a bank's alphanumeric name) and nobody there can be
 /// texted back, so such a sender gives `None` rather than an error the phone would retry for days.

@@ -209,21 +209,21 @@ struct ApiError {
 /// Reads one event: a text to us, a delivery update for a text of ours, or something we skip.
 fn read_event(envelope: Envelope, region: Region) -> Result<Event, PayloadError> {
     let data = envelope.data.ok_or(PayloadError::Missing("data"))?;
-    let event_type = json::required(data.event_type, "data.event_type")?;
+    let event_type = json::required("data.event_type", data.event_type.as_deref())?.to_owned();
     let delivery = match event_type.as_str() {
         "message.received" => false,
         "message.sent" | "message.finalized" => true,
         _ => return Ok(Event::Ignored),
     };
     let payload = data.payload.ok_or(PayloadError::Missing("data.payload"))?;
-    let gateway_id = json::required(payload.id, "data.payload.id")?;
+    let gateway_id = json::required("data.payload.id", payload.id.as_deref())?.to_owned();
     // Our line on an inbound text, the recipient on one of ours: either way the first `to`.
     let to = payload
         .to
         .and_then(|to| to.into_iter().next())
         .ok_or(PayloadError::Missing("data.payload.to"))?;
     if delivery {
-        let status = json::required(to.status, "data.payload.to[0].status")?;
+        let status = json::required("data.payload.to[0].status", to.status.as_deref())?.to_owned();
         let error_code = payload
             .errors
             .and_then(|errors| errors.into_iter().find_map(|e| e.code))

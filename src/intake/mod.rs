@@ -141,8 +141,8 @@ impl Intake {
     /// Handles every text that was stored but never handled. Safe to run at any time: each
     /// contact is handled under its lock, and a text handled meanwhile is skipped.
     pub async fn recover(&self) -> Result<usize, IntakeError> {
-        let since = self.core.clock.now_ms() - PARTS_WAIT_MS;
-        for text in parts::take_stale(&self.core.db, since).await? {
+        let now = self.core.clock.now_ms();
+        for text in parts::take_stale(&self.core.db, now - PARTS_WAIT_MS, now).await? {
             tracing::warn!(
                 gateway = text.gateway,
                 "a long text is missing parts; taking in what came"

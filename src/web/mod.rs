@@ -33,9 +33,8 @@ pub fn router(state: AppState) -> Router {
         // The console line's own route wins over the provider routes: a literal beats a capture.
         .route("/webhooks/console/sms", post(webhooks::console_sms))
         // Some providers can be set to call by GET (Vonage's SMS API, Twilio, Plivo).
-        .route("/webhooks/{provider}", get(webhooks::events).post(webhooks::events))
-        .route("/webhooks/{provider}/sms", get(webhooks::inbound).post(webhooks::inbound))
-        .route("/webhooks/{provider}/status", get(webhooks::status).post(webhooks::status))
+        .route("/webhooks/{provider}", get(webhooks::receive).post(webhooks::receive))
+        .route("/webhooks/{provider}/{hook}", get(webhooks::receive).post(webhooks::receive))
         .route("/admin/flows/reload", post(admin::reload_flows))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))

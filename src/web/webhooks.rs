@@ -17,48 +17,33 @@ use crate::intake::Received;
 use crate::store::contacts::{self, OptChange};
 use crate::store::{outbound, parts};
 
-pub async fn events(
-    state: State<AppState>,
-    Path(provider): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    receive(state, &provider, Hook::Events, method, uri, headers, body).await
+/// `/webhooks/PROVIDER` or `/webhooks/PROVIDER/sms|status`.
+#[derive(serde::Deserialize)]
+pub struct HookPath {
+    provider: String,
+    #[serde(default)]
+    hook: Option<String>,
 }
 
-pub async fn inbound(
-    state: State<AppState>,
-    Path(provider): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    receive(state, &provider, Hook::Inbound, method, uri, headers, body).await
-}
-
-pub async fn status(
-    state: State<AppState>,
-    Path(provider): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    receive(state, &provider, Hook::Status, method, uri, headers, body).await
-}
-
-async fn receive(
+/// Every provider's webhooks: authenticity, then the payload, then intake or the delivery log.
+pub async fn receive(
     State(state): State<AppState>,
-    provider: &str,
-    hook: Hook,
+    Path(HookPath { provider, hook }): Path<HookPath>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
+    let hook = match hook.as_deref() {
+        None => Hook::Events,
+        Some("sms") => Hook::Inbound,
+        Some("status") => Hook::Status,
+        Some(other) => {
+            return Err(WebError::NotFound(format!(
+                "no webhook `{other}`; use /sms or /status"
+            )));
+        }
+    };
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let url = format!(
         "{}{path}",
@@ -72,7 +57,7 @@ async fn receive(
         hook,
         now_s: state.intake.now_ms().div_euclid(1000),
     };
-    let gateway = authenticate(&state, provider, &webhook)?;
+    let gateway = authenticate(&state, &provider, &webhook)?;
     let events = gateway.parse(&webhook, state.settings.default_region)?;
     for event in events {
         match event {

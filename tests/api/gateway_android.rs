@@ -62,16 +62,11 @@ async fn spawn(db: TestDb) -> TestApp {
     .await;
     for route in [CLOUD_PATH, LOCAL_PATH] {
         // The app answers 202 with the message under the id we gave it.
-        Mock::given(method("POST"))
-            .and(path(route))
-            .respond_with(|r: &Request| {
-                let sent: Value = serde_json::from_slice(&r.body).unwrap();
-                ResponseTemplate::new(202)
-                    .set_body_json(json!({"id": sent["id"], "state": "Pending"}))
-            })
-            .with_priority(10)
-            .mount(&app.api)
-            .await;
+        app.answer_sends(route, |r: &Request| {
+            let sent: Value = serde_json::from_slice(&r.body).unwrap();
+            ResponseTemplate::new(202).set_body_json(json!({"id": sent["id"], "state": "Pending"}))
+        })
+        .await;
     }
     app
 }

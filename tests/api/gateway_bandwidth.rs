@@ -47,33 +47,22 @@ pub(crate) fn lines() -> String {
 
 async fn spawn(db: TestDb) -> TestApp {
     let extra_lines = lines();
-    let app = TestApp::spawn_with(
-        db,
-        Options {
-            extra_lines,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with_lines(db, extra_lines).await;
     // Bandwidth accepts every text, answering 202 with a fresh message id.
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    Mock::given(method("POST"))
-        .and(path(SEND_PATH))
-        .respond_with(|request: &Request| {
-            let sent: Value = serde_json::from_slice(&request.body).unwrap();
-            let id = format!(
-                "1476207046829{:016x}",
-                NEXT_ID.fetch_add(1, Ordering::Relaxed)
-            );
-            ResponseTemplate::new(202).set_body_json(json!({
-                "id": id, "owner": sent["from"], "applicationId": sent["applicationId"],
-                "time": "2021-07-21T21:00:45.179Z", "segmentCount": 1, "direction": "out",
-                "to": sent["to"], "from": sent["from"], "tag": sent["tag"], "priority": "default"
-            }))
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
+    app.answer_sends(SEND_PATH, |request: &Request| {
+        let sent: Value = serde_json::from_slice(&request.body).unwrap();
+        let id = format!(
+            "1476207046829{:016x}",
+            NEXT_ID.fetch_add(1, Ordering::Relaxed)
+        );
+        ResponseTemplate::new(202).set_body_json(json!({
+            "id": id, "owner": sent["from"], "applicationId": sent["applicationId"],
+            "time": "2021-07-21T21:00:45.179Z", "segmentCount": 1, "direction": "out",
+            "to": sent["to"], "from": sent["from"], "tag": sent["tag"], "priority": "default"
+        }))
+    })
+    .await;
     app
 }
 

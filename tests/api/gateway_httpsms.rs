@@ -36,19 +36,15 @@ async fn spawn(db: TestDb) -> TestApp {
     )
     .await;
     // httpSMS answers 200 with the stored message, under an id of its own.
-    Mock::given(method("POST"))
-        .and(path(SEND_PATH))
-        .respond_with(|r: &Request| {
-            let sent: Value = serde_json::from_slice(&r.body).unwrap();
-            ResponseTemplate::new(200).set_body_json(json!({
-                "status": "success",
-                "message": "message added to queue",
-                "data": {"id": uuid(), "request_id": sent["request_id"], "status": "pending"}
-            }))
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
+    app.answer_sends(SEND_PATH, |r: &Request| {
+        let sent: Value = serde_json::from_slice(&r.body).unwrap();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "status": "success",
+            "message": "message added to queue",
+            "data": {"id": uuid(), "request_id": sent["request_id"], "status": "pending"}
+        }))
+    })
+    .await;
     app
 }
 

@@ -36,14 +36,7 @@ pub(crate) fn lines() -> String {
 
 async fn spawn(db: TestDb) -> TestApp {
     let extra_lines = lines();
-    let app = TestApp::spawn_with(
-        db,
-        Options {
-            extra_lines,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with_lines(db, extra_lines).await;
     accept_sends(&app).await;
     app
 }
@@ -51,22 +44,18 @@ async fn spawn(db: TestDb) -> TestApp {
 /// The Message API queueing every text with 202 and a fresh message UUID, as Plivo does.
 async fn accept_sends(app: &TestApp) {
     static UUID: AtomicU64 = AtomicU64::new(1);
-    Mock::given(method("POST"))
-        .and(path(PLIVO_MESSAGES))
-        .respond_with(|_: &Request| {
-            let uuid = format!(
-                "db3ce55a-7f1d-11e1-8ea7-{:012x}",
-                UUID.fetch_add(1, Ordering::Relaxed)
-            );
-            ResponseTemplate::new(202).set_body_json(serde_json::json!({
-                "message": "message(s) queued",
-                "message_uuid": [uuid],
-                "api_id": "db342550-7f1d-11e1-8ea7-1231380bc196"
-            }))
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
+    app.answer_sends(PLIVO_MESSAGES, |_: &Request| {
+        let uuid = format!(
+            "db3ce55a-7f1d-11e1-8ea7-{:012x}",
+            UUID.fetch_add(1, Ordering::Relaxed)
+        );
+        ResponseTemplate::new(202).set_body_json(serde_json::json!({
+            "message": "message(s) queued",
+            "message_uuid": [uuid],
+            "api_id": "db342550-7f1d-11e1-8ea7-1231380bc196"
+        }))
+    })
+    .await;
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -41,14 +41,7 @@ pub(crate) fn lines() -> String {
 
 async fn spawn(db: TestDb) -> TestApp {
     let extra_lines = lines();
-    let app = TestApp::spawn_with(
-        db,
-        Options {
-            extra_lines,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with_lines(db, extra_lines).await;
     accept_sends(&app).await;
     app
 }
@@ -56,20 +49,16 @@ async fn spawn(db: TestDb) -> TestApp {
 /// The space's Messages API taking every text with 201 and a fresh MessageSid, as SignalWire does.
 async fn accept_sends(app: &TestApp) {
     static SID: AtomicU64 = AtomicU64::new(1);
-    Mock::given(method("POST"))
-        .and(path(SW_MESSAGES))
-        .respond_with(|_: &Request| {
-            let sid = format!(
-                "5c7a0000-0000-4000-8000-{:012x}",
-                SID.fetch_add(1, Ordering::Relaxed)
-            );
-            ResponseTemplate::new(201).set_body_json(serde_json::json!({
-                "sid": sid, "account_sid": PROJECT, "status": "queued", "num_segments": "1"
-            }))
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
+    app.answer_sends(SW_MESSAGES, |_: &Request| {
+        let sid = format!(
+            "5c7a0000-0000-4000-8000-{:012x}",
+            SID.fetch_add(1, Ordering::Relaxed)
+        );
+        ResponseTemplate::new(201).set_body_json(serde_json::json!({
+            "sid": sid, "account_sid": PROJECT, "status": "queued", "num_segments": "1"
+        }))
+    })
+    .await;
 }
 
 async fn fail_next_send(app: &TestApp, response: ResponseTemplate) {

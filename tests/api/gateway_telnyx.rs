@@ -45,30 +45,19 @@ pub(crate) fn lines() -> String {
 
 async fn spawn(db: TestDb) -> TestApp {
     let extra_lines = lines();
-    let app = TestApp::spawn_with(
-        db,
-        Options {
-            extra_lines,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with_lines(db, extra_lines).await;
     // Telnyx takes every text, answering with a fresh message id.
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    Mock::given(method("POST"))
-        .and(path(SEND_PATH))
-        .respond_with(|_: &Request| {
-            let id = format!(
-                "40385f64-0000-4000-8000-{:012x}",
-                NEXT_ID.fetch_add(1, Ordering::Relaxed)
-            );
-            ResponseTemplate::new(200).set_body_json(
-                json!({"data": {"record_type": "message", "id": id, "to": [{"status": "queued"}]}}),
-            )
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
+    app.answer_sends(SEND_PATH, |_: &Request| {
+        let id = format!(
+            "40385f64-0000-4000-8000-{:012x}",
+            NEXT_ID.fetch_add(1, Ordering::Relaxed)
+        );
+        ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"record_type": "message", "id": id, "to": [{"status": "queued"}]}}),
+        )
+    })
+    .await;
     app
 }
 

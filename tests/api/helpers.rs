@@ -104,6 +104,26 @@ impl TestApp {
         Self::spawn_with(db, Options::default()).await
     }
 
+    /// A service with more lines besides the Twilio and console ones (`Options::extra_lines`).
+    pub async fn spawn_with_lines(db: TestDb, extra_lines: String) -> TestApp {
+        let options = Options {
+            extra_lines,
+            ..Options::default()
+        };
+        Self::spawn_with(db, options).await
+    }
+
+    /// Has the mock provider API answer every POST to `path` with `answer`, behind any one-off
+    /// answer a test mounts with a higher priority.
+    pub async fn answer_sends(&self, path_: &str, answer: impl wiremock::Respond + 'static) {
+        Mock::given(method("POST"))
+            .and(path(path_))
+            .respond_with(answer)
+            .with_priority(10)
+            .mount(&self.api)
+            .await;
+    }
+
     pub async fn spawn_with(db: TestDb, options: Options) -> TestApp {
         let twilio = MockServer::start().await;
         Self::start(db, options, twilio).await

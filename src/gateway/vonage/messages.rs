@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::Url;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, ProviderTable, Secret, invalid, url_setting};
 use crate::gateway::{
     Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError, Provider,
-    SendError, SendFuture, Webhook, call, error_from_status,
+    SendError, SendFuture, Webhook, call, error_from_status, json, jwt,
 };
 use crate::phone::Region;
 
@@ -33,8 +33,6 @@ pub const PROVIDER: Provider = Provider {
 
 /// How long a send token lives: every send signs its own, so it need only outlive one request.
 const TOKEN_LIFETIME_S: u64 = 300;
-/// Clock difference tolerated when a webhook token says when it expires.
-const LEEWAY_S: i64 = 60;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,16 +101,8 @@ impl Gateway for VonageMessages {
     }
 
     fn verify(&self, hook: &Webhook) -> Result<(), AuthError> {
-        let token = hook
-            .header("authorization")
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or(AuthError::Missing("Authorization"))?;
-        verify_token(
-            self.signature_secret.expose(),
-            token.trim(),
-            hook.body,
-            hook.now_s,
-        )
+        let token = jwt::bearer(hook)?;
+        verify_token(self.signature_secret.expose(), token, hook.body, hook.now_s)
     }
 
     fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError> {
@@ -133,32 +123,22 @@ impl Gateway for VonageMessages {
 }
 
 /// The claims we read from a webhook token; Vonage also sends `iat`, `jti`, `api_key` and
-/// `application_id`.
+/// `application_id`, but no `exp`, `iss` or `aud`.
 #[derive(serde::Deserialize)]
 struct WebhookClaims {
     payload_hash: Option<String>,
-    exp: Option<i64>,
 }
 
-/// Checks a webhook token: HS256 only (a token naming another algorithm, `none` included, is
-/// refused), not expired when it says when it expires, and, when it carries `payload_hash`,
-/// issued for exactly this body.
+/// Checks a webhook token (HS256 with the signature secret, not expired if it says when it
+/// expires) and, when it carries `payload_hash`, that it was issued for exactly this body.
 fn verify_token(secret: &str, token: &str, body: &[u8], now_s: i64) -> Result<(), AuthError> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    // Vonage's tokens carry no `exp` or `aud`; expiry is checked below against the webhook's clock.
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    let claims = decode::<WebhookClaims>(
-        token,
-        &DecodingKey::from_secret(secret.as_bytes()),
-        &validation,
-    )
-    .map_err(|_| AuthError::BadSignature)?
-    .claims;
-    if claims.exp.is_some_and(|exp| exp + LEEWAY_S < now_s) {
-        return Err(AuthError::Rejected("the token has expired"));
-    }
+    let expect = jwt::Expect {
+        issuer: None,
+        audience: None,
+        require_exp: false,
+        now_s,
+    };
+    let claims: WebhookClaims = jwt::verify_hs256(token, secret.as_bytes(), &expect)?;
     match claims.payload_hash {
         Some(hash) if !hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) => Err(
             AuthError::Rejected("the body is not the one the token was issued for"),
@@ -175,23 +155,11 @@ fn member<'a>(payload: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn required<'a>(
-    payload: &'a Map<String, Value>,
-    name: &'static str,
-) -> Result<&'a str, PayloadError> {
-    match payload.get(name) {
-        None | Some(Value::Null) => Err(PayloadError::Missing(name)),
-        Some(Value::String(s)) if s.is_empty() => Err(PayloadError::Missing(name)),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(PayloadError::invalid(name, "is not a string")),
-    }
-}
-
 fn read_inbound(payload: &Map<String, Value>, region: Region) -> Result<Event, PayloadError> {
-    let gateway_id = required(payload, "message_uuid")?;
+    let gateway_id = json::required("message_uuid", member(payload, "message_uuid"))?;
     // An application can also take WhatsApp, Viber or RCS, and other message types than text;
     // a line reads SMS texts only.
-    if required(payload, "channel")? != "sms"
+    if json::required("channel", member(payload, "channel"))? != "sms"
         || member(payload, "message_type").is_some_and(|t| t != "text")
     {
         return Ok(Event::Ignored);
@@ -199,16 +167,20 @@ fn read_inbound(payload: &Map<String, Value>, region: Region) -> Result<Event, P
     Ok(Event::Text(Inbound {
         gateway: PROVIDER.name,
         gateway_id: Some(gateway_id.to_string()),
-        line: number("to", required(payload, "to")?, region)?,
-        from: number("from", required(payload, "from")?, region)?,
+        line: number("to", json::required("to", member(payload, "to"))?, region)?,
+        from: number(
+            "from",
+            json::required("from", member(payload, "from"))?,
+            region,
+        )?,
         body: member(payload, "text").unwrap_or_default().to_string(),
         media: Vec::new(),
     }))
 }
 
 fn read_status(payload: &Map<String, Value>) -> Result<DeliveryReport, PayloadError> {
-    let gateway_id = required(payload, "message_uuid")?.to_string();
-    let state = match required(payload, "status")? {
+    let gateway_id = json::required("message_uuid", member(payload, "message_uuid"))?.to_string();
+    let state = match json::required("status", member(payload, "status"))? {
         "submitted" => Some("sent"),
         "delivered" | "read" => Some("delivered"),
         // Refused by Vonage or the carrier, expired, or no carrier could be reached: it never

@@ -7,8 +7,7 @@ mod sms;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, Request, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
 
 use crate::helpers::*;
 
@@ -58,36 +57,27 @@ fn options() -> Options {
 /// with are made from our reference, so a test can tell which is which.
 async fn spawn(db: TestDb) -> TestApp {
     let app = TestApp::spawn_with(db, options()).await;
-    Mock::given(method("POST"))
-        .and(path(SMS_API))
-        .respond_with(|request: &Request| {
-            let form = form_of(request);
-            ResponseTemplate::new(200).set_body_json(json!({
-                "message-count": "1",
-                "messages": [{
-                    "to": form["to"],
-                    "message-id": format!("0B0000{}", form["client-ref"]),
-                    "status": "0",
-                    "remaining-balance": "38.07243628",
-                    "message-price": "0.04120000",
-                    "network": "23420"
-                }]
-            }))
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(MESSAGES_API))
-        .respond_with(|request: &Request| {
-            let body: Value = serde_json::from_slice(&request.body).unwrap();
-            let reference: u64 = body["client_ref"].as_str().unwrap().parse().unwrap();
-            ResponseTemplate::new(202)
-                .set_body_json(json!({"message_uuid": message_uuid(reference)}))
-        })
-        .with_priority(10)
-        .mount(&app.api)
-        .await;
+    app.answer_sends(SMS_API, |request: &Request| {
+        let form = form_of(request);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "message-count": "1",
+            "messages": [{
+                "to": form["to"],
+                "message-id": format!("0B0000{}", form["client-ref"]),
+                "status": "0",
+                "remaining-balance": "38.07243628",
+                "message-price": "0.04120000",
+                "network": "23420"
+            }]
+        }))
+    })
+    .await;
+    app.answer_sends(MESSAGES_API, |request: &Request| {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let reference: u64 = body["client_ref"].as_str().unwrap().parse().unwrap();
+        ResponseTemplate::new(202).set_body_json(json!({"message_uuid": message_uuid(reference)}))
+    })
+    .await;
     app
 }
 

@@ -42,6 +42,25 @@ fn signed_with(secret: &str, at: i64, mut fields: Vec<(String, String)>) -> Vec<
     fields
 }
 
+/// Part `n` of a long text, signed.
+fn long_part(
+    app: &TestApp,
+    from: &str,
+    words: &str,
+    reference: &str,
+    (n, total): (usize, usize),
+    id: &str,
+) -> Vec<(String, String)> {
+    let mut part = inbound(from, words, id);
+    part.extend(fields(&[
+        ("concat", "true"),
+        ("concat-ref", reference),
+        ("concat-total", &total.to_string()),
+        ("concat-part", &n.to_string()),
+    ]));
+    signed(app, part)
+}
+
 fn now_s(app: &TestApp) -> i64 {
     app.clock.now_ms() / 1000
 }
@@ -120,11 +139,7 @@ on_both_databases! {
         let app = spawn(db).await;
         let neighbour = "+15557657004";
         let pieces = ["I need groceries for my mum, ", "who cannot get out ", "this week."];
-        let part = |n: usize| {
-            let mut part = inbound(neighbour, pieces[n - 1], &format!("0A00000001{n:06}"));
-            part.extend(fields(&[("concat", "true"), ("concat-ref", "7A"), ("concat-total", "3"), ("concat-part", &n.to_string())]));
-            signed(&app, part)
-        };
+        let part = |n: usize| long_part(&app, neighbour, pieces[n - 1], "7A", (n, 3), &format!("0A00000001{n:06}"));
         for n in [3, 1] {
             assert_eq!(post_form(&app, "/webhooks/vonage/sms", &part(n)).await.status(), 200);
         }
@@ -143,15 +158,49 @@ on_both_databases! {
         assert_eq!(app.send_due().await, 1, "one reply to one text");
     }
 
+    async fn a_part_retried_after_its_text_was_in_does_not_leak_into_the_next_text_with_its_reference(db) {
+        let app = spawn(db).await;
+        let neighbour = "+15557657014";
+        let send = |words: [&'static str; 3], ids: &'static str, order: &'static [usize]| {
+            let app = &app;
+            async move {
+                for &n in order {
+                    let part = long_part(app, neighbour, words[n - 1], "2F", (n, 3), &format!("{ids}{n:06}"));
+                    assert_eq!(post_form(app, "/webhooks/vonage/sms", &part).await.status(), 200);
+                }
+            }
+        };
+        send(["old1 ", "old2 ", "old3"], "0B00000001", &[1, 2, 3, 2]).await;
+        send(["new1 ", "new2 ", "new3"], "0B00000002", &[1, 2, 3]).await;
+        let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM inbound_messages ORDER BY id")
+            .fetch_all(app.db.pool()).await.unwrap();
+        assert_eq!(stored, ["old1 old2 old3", "new1 new2 new3"]);
+    }
+
+    async fn a_long_text_whose_last_part_never_comes_is_taken_in_after_ten_minutes(db) {
+        let app = spawn(db).await;
+        let neighbour = "+15557657015";
+        for n in [1, 2] {
+            let part = long_part(&app, neighbour, ["Need food ", "for three "][n - 1], "91", (n, 3), &format!("0C00000001{n:06}"));
+            assert_eq!(post_form(&app, "/webhooks/vonage/sms", &part).await.status(), 200);
+        }
+        app.intake.recover().await.unwrap();
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0, "still waiting for part 3");
+        app.clock.advance(Duration::from_secs(11 * 60));
+        app.intake.recover().await.unwrap();
+        let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM inbound_messages")
+            .fetch_all(app.db.pool()).await.unwrap();
+        assert_eq!(stored, ["Need food for three "]);
+        assert_eq!(app.send_due().await, 1, "the neighbour is answered");
+    }
+
     async fn the_parts_of_a_long_vonage_text_arriving_at_once_make_one_text(db) {
         let app = spawn(db).await;
         let neighbour = "+15557657013";
         let pieces = ["Prescription pickup ", "at the corner ", "pharmacy please"];
-        let parts: Vec<Vec<(String, String)>> = (1..=3).map(|n: usize| {
-            let mut part = inbound(neighbour, pieces[n - 1], &format!("0A00000002{n:06}"));
-            part.extend(fields(&[("concat", "true"), ("concat-ref", "C3"), ("concat-total", "3"), ("concat-part", &n.to_string())]));
-            signed(&app, part)
-        }).collect();
+        let parts: Vec<Vec<(String, String)>> = (1..=3)
+            .map(|n: usize| long_part(&app, neighbour, pieces[n - 1], "C3", (n, 3), &format!("0A00000002{n:06}")))
+            .collect();
         // Each part twice, all at once, as a retrying Vonage might.
         let posts = parts.iter().chain(&parts).map(|part| post_form(&app, "/webhooks/vonage/sms", part));
         for response in futures::future::join_all(posts).await {

@@ -1,7 +1,9 @@
 use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{DecodingKey, Validation, decode};
 
 use super::*;
 use crate::config::Settings;
+use crate::gateway::jwt::LEEWAY_S;
 
 fn us() -> Region {
     "US".parse().unwrap()
@@ -29,10 +31,10 @@ fn the_published_token_verifies_with_its_secret_and_not_with_another() {
         verify_token("asdf", SDK_TOKEN, b"{}", 1_700_000_000),
         Err(AuthError::BadSignature)
     );
-    assert_eq!(
+    assert!(matches!(
         verify_token(SDK_SECRET, "not.a.token", b"{}", 1_700_000_000),
-        Err(AuthError::BadSignature)
-    );
+        Err(AuthError::Rejected(_))
+    ));
 }
 
 #[test]
@@ -102,16 +104,16 @@ fn only_hs256_tokens_are_accepted() {
     let hs512 = vonage_token(Algorithm::HS512, SECRET, Some(INBOUND_HASH));
     assert_eq!(
         verify_token(SECRET, &hs512, INBOUND.as_bytes(), 0),
-        Err(AuthError::BadSignature)
+        Err(AuthError::Rejected("the token is not signed with HS256"))
     );
     // `alg: none`, with the claims of a good token and no signature.
     let good = vonage_token(Algorithm::HS256, SECRET, Some(INBOUND_HASH));
     let claims = good.split('.').nth(1).unwrap();
     let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{claims}.");
-    assert_eq!(
+    assert!(matches!(
         verify_token(SECRET, &unsigned, INBOUND.as_bytes(), 0),
-        Err(AuthError::BadSignature)
-    );
+        Err(AuthError::Rejected(_))
+    ));
 }
 
 #[test]
