@@ -1,7 +1,6 @@
 //! A Telnyx line: signed events in at one address, replies out through the Messages API.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -279,25 +278,9 @@ on_both_databases! {
             ("+15557657108", 429, Some(30), json!({"errors": [{"code": "10011", "title": "Too many requests"}]})),
         ];
         for (neighbour, status, retry_after, body) in cases {
-            let mut refusal = ResponseTemplate::new(status).set_body_json(body);
-            if let Some(seconds) = retry_after {
-                refusal = refusal.insert_header("Retry-After", seconds.to_string());
-            }
-            Mock::given(method("POST")).and(path(SEND_PATH)).respond_with(refusal).up_to_n_times(1).with_priority(1).mount(&app.api).await;
+            app.refuse_next_send(SEND_PATH, status, retry_after, body).await;
             text_in(&app, neighbour, "hi").await;
-
-            assert_eq!(app.send_due().await, 1);
-            assert_eq!(outbound(&app).await.0, "queued", "{status}");
-            assert_eq!(app.send_due().await, 0, "{status}: not straight away");
-            if let Some(seconds) = retry_after {
-                app.clock.advance(Duration::from_secs(seconds - 1));
-                assert_eq!(app.send_due().await, 0, "Telnyx asked for {seconds} seconds");
-            }
-            app.clock.advance(Duration::from_secs(2));
-            assert_eq!(app.send_due().await, 1, "{status}");
-            let (state, attempts, gateway_id, _) = outbound(&app).await;
-            assert_eq!((state.as_str(), attempts), ("sent", 2), "{status}");
-            assert!(gateway_id.is_some());
+            app.assert_sent_on_retry(retry_after).await;
         }
         assert_eq!(app.api_requests(SEND_PATH).await.len(), 4);
     }

@@ -124,6 +124,59 @@ impl TestApp {
             .await;
     }
 
+    /// The provider refuses the next send to `path` with `status` (saying when to come back, if
+    /// `retry_after` is given) and `body`.
+    pub async fn refuse_next_send(
+        &self,
+        path_: &str,
+        status: u16,
+        retry_after: Option<u64>,
+        body: serde_json::Value,
+    ) {
+        let mut refusal = ResponseTemplate::new(status).set_body_json(body);
+        if let Some(seconds) = retry_after {
+            refusal = refusal.insert_header("Retry-After", seconds.to_string());
+        }
+        Mock::given(method("POST"))
+            .and(path(path_))
+            .respond_with(refusal)
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&self.api)
+            .await;
+    }
+
+    /// The newest text met a refusal worth retrying: it waits (as long as the provider asked, if
+    /// it did) and goes out on the next try.
+    pub async fn assert_sent_on_retry(&self, retry_after: Option<u64>) {
+        let newest = || async {
+            let row: (String, i64, Option<String>) = sqlx::query_as(
+                "SELECT state, attempts, gateway_id FROM outbound_messages ORDER BY id DESC LIMIT 1",
+            )
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap();
+            row
+        };
+        assert_eq!(self.send_due().await, 1);
+        assert_eq!(newest().await.0, "queued");
+        assert_eq!(self.send_due().await, 0, "not straight away");
+        if let Some(seconds) = retry_after {
+            self.clock
+                .advance(std::time::Duration::from_secs(seconds - 1));
+            assert_eq!(
+                self.send_due().await,
+                0,
+                "the provider asked for {seconds} seconds"
+            );
+        }
+        self.clock.advance(std::time::Duration::from_secs(2));
+        assert_eq!(self.send_due().await, 1);
+        let (state, attempts, gateway_id) = newest().await;
+        assert_eq!((state.as_str(), attempts), ("sent", 2));
+        assert!(gateway_id.is_some());
+    }
+
     pub async fn spawn_with(db: TestDb, options: Options) -> TestApp {
         let twilio = MockServer::start().await;
         Self::start(db, options, twilio).await
