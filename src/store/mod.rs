@@ -13,6 +13,7 @@ pub mod parts;
 pub mod requests;
 pub mod sessions;
 pub mod timers;
+pub mod volunteers;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,191 @@
+//! `volunteers`: the people offers go to. Zones, languages and capabilities are short lists kept
+//! as comma-separated words; a group's volunteers number in the hundreds, so matching is done in
+//! memory over the active ones.
+
+use serde::Serialize;
+
+use super::{Conn, StoreError};
+
+/// A volunteer as written by a dispatcher, an import or a sign-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVolunteer<'a> {
+    pub contact_id: i64,
+    pub name_to_use: &'a str,
+    pub zones: &'a [String],
+    pub languages: &'a [String],
+    pub capabilities: &'a [String],
+    pub availability: &'a str,
+    pub max_open_jobs: i64,
+    /// `active`, or `pending` for a sign-up a dispatcher has yet to approve.
+    pub status: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Volunteer {
+    pub id: i64,
+    pub contact_id: i64,
+    pub phone: String,
+    pub name_to_use: String,
+    pub zones: Vec<String>,
+    pub languages: Vec<String>,
+    pub capabilities: Vec<String>,
+    pub availability: String,
+    pub max_open_jobs: i64,
+    pub status: String,
+    pub paused: bool,
+    /// Requests they hold that are not finished.
+    pub open_jobs: i64,
+}
+
+fn list(words: &str) -> Vec<String> {
+    words
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Adds a volunteer, or updates the one this contact already is; returns the id.
+pub async fn upsert(conn: &mut Conn, v: &NewVolunteer<'_>, now: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO volunteers (contact_id, name_to_use, zones, languages, capabilities, \
+             availability, max_open_jobs, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         ON CONFLICT (contact_id) DO UPDATE SET name_to_use = excluded.name_to_use, \
+             zones = excluded.zones, languages = excluded.languages, \
+             capabilities = excluded.capabilities, availability = excluded.availability, \
+             max_open_jobs = excluded.max_open_jobs, status = excluded.status, \
+             updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(v.contact_id)
+    .bind(v.name_to_use)
+    .bind(v.zones.join(","))
+    .bind(v.languages.join(","))
+    .bind(v.capabilities.join(","))
+    .bind(v.availability)
+    .bind(v.max_open_jobs)
+    .bind(v.status)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+const SELECT: &str = "SELECT v.id, v.contact_id, c.phone, v.name_to_use, v.zones, v.languages, \
+     v.capabilities, v.availability, v.max_open_jobs, v.status, v.paused_at, \
+     (SELECT COUNT(*) FROM requests r WHERE r.volunteer_id = v.id AND r.closed_at IS NULL \
+         AND r.status IN ('claimed', 'picked_up')) \
+     FROM volunteers v JOIN contacts c ON c.id = v.contact_id";
+
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    i64,
+);
+
+fn from_row(row: Row) -> Volunteer {
+    let (
+        id,
+        contact_id,
+        phone,
+        name,
+        zones,
+        languages,
+        caps,
+        availability,
+        max,
+        status,
+        paused,
+        open,
+    ) = row;
+    Volunteer {
+        id,
+        contact_id,
+        phone,
+        name_to_use: name,
+        zones: list(&zones),
+        languages: list(&languages),
+        capabilities: list(&caps),
+        availability,
+        max_open_jobs: max,
+        status,
+        paused: paused.is_some(),
+        open_jobs: open,
+    }
+}
+
+/// Every volunteer not removed, by name.
+pub async fn all(conn: &mut Conn) -> Result<Vec<Volunteer>, StoreError> {
+    let sql = format!("{SELECT} WHERE v.status <> 'removed' ORDER BY v.name_to_use, v.id");
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// The volunteer a contact is, if any (removed ones are not).
+pub async fn by_contact(conn: &mut Conn, contact_id: i64) -> Result<Option<Volunteer>, StoreError> {
+    let sql = format!("{SELECT} WHERE v.contact_id = $1 AND v.status <> 'removed'");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(contact_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(from_row))
+}
+
+/// Active, unpaused volunteers with room for another job: the ones an offer can go to.
+pub async fn available(conn: &mut Conn) -> Result<Vec<Volunteer>, StoreError> {
+    let sql = format!("{SELECT} WHERE v.status = 'active' AND v.paused_at IS NULL ORDER BY v.id");
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(from_row)
+        .filter(|v| v.open_jobs < v.max_open_jobs)
+        .collect())
+}
+
+pub async fn set_paused(
+    conn: &mut Conn,
+    id: i64,
+    paused: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE volunteers SET paused_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(paused.then_some(now))
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets `status` (`active`, `removed`) on the volunteer with this phone; false if there is none.
+pub async fn set_status(
+    conn: &mut Conn,
+    phone: &str,
+    status: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE volunteers SET status = $1, updated_at = $2 \
+         WHERE contact_id = (SELECT id FROM contacts WHERE phone = $3)",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(phone)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
