@@ -15,6 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::compliance::Compliance;
+use crate::dispatch::DispatchSettings;
 use crate::gateway::{self, Gateway};
 use crate::outbox::QuietHours;
 use crate::phone::{Phone, Region};
@@ -82,6 +83,7 @@ struct RawSettings {
     max_body_bytes: usize,
     outbox: OutboxSettings,
     compliance: Compliance,
+    dispatch: figment::value::Value,
     lines: Vec<RawLine>,
 }
 
@@ -124,6 +126,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub outbox: OutboxSettings,
     pub compliance: Compliance,
+    pub dispatch: DispatchSettings,
     pub lines: Vec<Line>,
 }
 
@@ -339,6 +342,8 @@ impl RawSettings {
             compliance: self
                 .compliance
                 .check()
+                .map_err(|(key, problem)| invalid(key, problem))?,
+            dispatch: DispatchSettings::from_raw(&self.dispatch, default_region)
                 .map_err(|(key, problem)| invalid(key, problem))?,
             lines,
         })

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod clock;
 pub mod compliance;
 pub mod config;
+pub mod dispatch;
 pub mod flow;
 pub mod gateway;
 pub mod intake;

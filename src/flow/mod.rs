@@ -12,7 +12,7 @@ mod model;
 mod raw;
 pub mod segments;
 pub mod text;
-mod words;
+pub mod words;
 
 use std::collections::BTreeMap;
 

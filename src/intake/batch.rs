@@ -17,7 +17,7 @@ use super::{Core, IntakeError, Received, route};
 use crate::flow::Keyword;
 use crate::flow::text::fold;
 use crate::gateway::{Inbound, Media};
-use crate::store::{StoreError, contacts, inbound, requests, sessions};
+use crate::store::{StoreError, contacts, inbound, jobs, requests, sessions, volunteers};
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
 const MAX_BATCH: usize = 128;
@@ -201,7 +201,10 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     }
     let active = sessions::active_for(&mut tx, contact_ids).await?;
     let flows = core.flows.current();
-    let mut plan = Plan::new(locked, active);
+    let mut plan = Plan::new(locked, active).with_dispatch(
+        volunteers::active_among(&mut tx, contact_ids).await?,
+        jobs::in_hand_for(&mut tx, contact_ids).await?,
+    );
     // Only STATUS and cancelling need the open requests: fetch them only then.
     let asks_about_requests = texts.iter().any(|t| {
         matches!(
@@ -217,7 +220,7 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
         plan.handled(text.id, outcome);
         tracing::debug!(inbound_id = text.id, outcome, "text handled");
     }
-    let queued = plan.apply(&mut tx, &flows, now).await?;
+    let queued = plan.apply(&mut tx, &core.settings, &flows, now).await?;
     tx.commit().await?;
     if queued {
         core.outbox_wake.notify_one();

@@ -3,13 +3,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::config::Settings;
+use crate::dispatch::{self, act::{self, Action, Origin}};
 use crate::flow::Flows;
 use crate::flow::Session;
 use crate::store::contacts::{self, Contact, OptChange};
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest};
 use crate::store::sessions::{self, Active};
+use crate::store::jobs::Job;
 use crate::store::timers;
+use crate::store::volunteers::Volunteer;
 use crate::store::{Conn, StoreError, inbound};
 
 /// A conversation touched by the batch: one loaded from the database or one begun here.
@@ -40,8 +44,20 @@ struct PlannedRequest {
     session: Option<usize>,
 }
 
+/// Something for dispatch to do, with the text that asked for it.
+struct PlannedDispatch {
+    action: Action,
+    line: String,
+    inbound_id: i64,
+}
+
 pub(super) struct Plan {
     contacts: HashMap<i64, (Contact, Option<usize>)>,
+    /// The contacts who are active volunteers.
+    volunteers: HashMap<i64, Volunteer>,
+    /// Each neighbour's request a volunteer holds or has just delivered.
+    jobs: HashMap<i64, Job>,
+    dispatch: Vec<PlannedDispatch>,
     /// Each contact's newest open request, when the batch needs them (STATUS, cancelling).
     open_requests: HashMap<i64, OpenRequest>,
     cancels: Vec<i64>,
@@ -59,6 +75,9 @@ impl Plan {
     pub fn new(contacts: Vec<Contact>, active: Vec<Active>) -> Plan {
         let mut plan = Plan {
             contacts: contacts.into_iter().map(|c| (c.id, (c, None))).collect(),
+            volunteers: HashMap::new(),
+            jobs: HashMap::new(),
+            dispatch: Vec::new(),
             open_requests: HashMap::new(),
             cancels: Vec::new(),
             sessions: Vec::new(),
@@ -83,6 +102,30 @@ impl Plan {
             }
         }
         plan
+    }
+
+    /// Adds who among the contacts volunteers, and which neighbours have a job in hand.
+    pub fn with_dispatch(mut self, volunteers: Vec<Volunteer>, jobs: Vec<Job>) -> Plan {
+        self.volunteers = volunteers.into_iter().map(|v| (v.contact_id, v)).collect();
+        self.jobs = jobs.into_iter().map(|j| (j.contact_id, j)).collect();
+        self
+    }
+
+    pub fn volunteer(&self, contact_id: i64) -> Option<&Volunteer> {
+        self.volunteers.get(&contact_id)
+    }
+
+    pub fn job(&self, contact_id: i64) -> Option<&Job> {
+        self.jobs.get(&contact_id)
+    }
+
+    /// Leaves `action` for dispatch, done when the plan is written.
+    pub fn dispatch(&mut self, action: Action, line: &str, inbound_id: i64) {
+        self.dispatch.push(PlannedDispatch {
+            action,
+            line: line.to_string(),
+            inbound_id,
+        });
     }
 
     /// Adds what is known of the contacts' open requests (newest last wins).
@@ -237,7 +280,13 @@ impl Plan {
     }
 
     /// Writes everything; returns whether any text was queued for sending.
-    pub async fn apply(self, conn: &mut Conn, flows: &Flows, now: i64) -> Result<bool, StoreError> {
+    pub async fn apply(
+        self,
+        conn: &mut Conn,
+        settings: &Settings,
+        flows: &Flows,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         for (contact_id, change, line) in &self.opt_changes {
             contacts::record_opt_change(conn, *contact_id, *change, "keyword", line, now).await?;
         }
@@ -267,6 +316,7 @@ impl Plan {
         }
         for id in &self.cancels {
             requests::cancel(conn, *id, "neighbour", now).await?;
+            dispatch::on_cancelled(conn, settings, *id, now).await?;
         }
         let mut codes = Vec::with_capacity(self.requests.len());
         // Every conversation touched starts its quiet-time clock again; ended ones lose theirs.
@@ -291,9 +341,15 @@ impl Plan {
                 session_id: r.session.map(|i| ids[i]),
                 actor: "flow",
             };
-            let (id, code) = requests::create(conn, &new, now).await?;
-            tracing::info!(request_id = id, code = %code, queue = %r.queue, "request created");
-            codes.push(code);
+            codes.push(file_request(conn, settings, &new, now).await?);
+        }
+        for d in &self.dispatch {
+            let origin = Origin {
+                line: &d.line,
+                inbound_id: d.inbound_id,
+                now,
+            };
+            act::perform(conn, settings, &d.action, origin).await?;
         }
         let bodies: Vec<String> = self
             .replies
@@ -318,6 +374,30 @@ impl Plan {
             .collect();
         outbound::enqueue_many(conn, &replies, now).await?;
         inbound::mark_handled_many(conn, &self.handled, now).await?;
-        Ok(!replies.is_empty())
+        Ok(!replies.is_empty() || !self.dispatch.is_empty() || !self.requests.is_empty())
     }
+}
+
+/// Files a request a flow made, returning its code. A neighbour who already has an open request
+/// does not get a second one: what they asked for is attached to the open one for a dispatcher to
+/// see, and its code is the one they are told.
+async fn file_request(
+    conn: &mut Conn,
+    settings: &Settings,
+    new: &NewRequest<'_>,
+    now: i64,
+) -> Result<String, StoreError> {
+    if new.queue != dispatch::SIGN_UP_QUEUE {
+        let open = requests::open_for(conn, &[new.contact_id]).await?;
+        if let Some(existing) = open.iter().rev().find(|r| r.queue != dispatch::SIGN_UP_QUEUE) {
+            let detail = serde_json::to_string(new.fields).expect("a string map always serialises");
+            requests::add_event(conn, existing.id, new.actor, "attached", Some(&detail), now).await?;
+            tracing::info!(request_id = existing.id, "a second request attached to an open one");
+            return Ok(existing.code.clone());
+        }
+    }
+    let (id, code) = requests::create(conn, new, now).await?;
+    tracing::info!(request_id = id, code = %code, queue = %new.queue, "request created");
+    dispatch::on_new_request(conn, settings, id, now).await?;
+    Ok(code)
 }

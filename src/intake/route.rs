@@ -5,6 +5,7 @@
 use super::plan::Plan;
 use crate::compliance::Keyword;
 use crate::config::{Line, OptOutReplies, Settings};
+use crate::dispatch::act::Action;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
 use crate::phone::Phone;
@@ -54,8 +55,30 @@ pub(super) fn route(
             return "pictures";
         }
     }
+    if let Some(volunteer) = plan.volunteer(text.contact_id).cloned() {
+        let action = Action::Volunteer {
+            volunteer,
+            text: text.body.clone(),
+        };
+        plan.dispatch(action, line.number.as_str(), text.id);
+        return "volunteer";
+    }
     if let Some(keyword) = flows.keywords().classify(&fold(&text.body)) {
         return global_keyword(flows, plan, line, text, keyword);
+    }
+    if let Some(job) = plan.job(text.contact_id).cloned() {
+        if job.status != "delivered" {
+            let action = Action::Relay {
+                job,
+                text: text.body.clone(),
+            };
+            plan.dispatch(action, line.number.as_str(), text.id);
+            return "relayed";
+        }
+        if let Some(yes) = received_answer(&text.body, job.language.as_deref()) {
+            plan.dispatch(Action::Received { job, yes }, line.number.as_str(), text.id);
+            return "delivery_answer";
+        }
     }
     let continued = plan
         .active_session(text.contact_id)
@@ -83,6 +106,20 @@ pub(super) fn route(
     };
     apply_step(plan, line, text, step);
     label
+}
+
+/// The neighbour's answer to "Did you get it? Reply 1 yes, 2 no", if this text is one.
+fn received_answer(body: &str, language: Option<&str>) -> Option<bool> {
+    let languages: Vec<String> = ["en"].into_iter().chain(language).map(str::to_string).collect();
+    let words = flow::words::for_languages(&languages, &Default::default());
+    let answer = fold(body);
+    if answer == "1" || words.yes.contains(&answer) {
+        Some(true)
+    } else if answer == "2" || words.no.contains(&answer) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 fn keyword_outcome(

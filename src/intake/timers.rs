@@ -1,10 +1,12 @@
-//! Quiet conversations: the reminder after `remind_after`, the end after `expire_after`.
+//! Quiet conversations: the reminder after `remind_after`, the end after `expire_after`. And
+//! unclaimed requests: a wider wave of offers, then an alert to the dispatchers.
 //!
 //! Timers are rows written with each handled text, so they survive restarts. Firing one takes the
 //! contact's lock like a text does, and a text that arrived meanwhile has already replaced the
 //! timer, so a reminder never follows an answer.
 
 use super::{Intake, IntakeError};
+use crate::dispatch::offers;
 use crate::flow::CONTACT_NAME;
 use crate::flow::text::render;
 use crate::store::outbound::{self, Kind, NewOutbound};
@@ -27,6 +29,29 @@ impl Intake {
             if self.fire(&timer, now).await? {
                 fired += 1;
             }
+        }
+        fired += self.fire_request_timers(now).await?;
+        Ok(fired)
+    }
+
+    /// Unclaimed requests whose time is up: a wider wave of offers, or an alert.
+    async fn fire_request_timers(&self, now: i64) -> Result<usize, StoreError> {
+        let core = &self.core;
+        let due = {
+            let mut conn = core.db.acquire().await?;
+            timers::due_for_requests(&mut conn, now, BATCH).await?
+        };
+        let mut fired = 0;
+        for (timer_id, request_id, kind) in due {
+            let mut tx = core.db.begin().await?;
+            if timers::take(&mut tx, timer_id, now).await? {
+                offers::on_timer(&mut tx, &core.settings, request_id, kind, now).await?;
+                fired += 1;
+            }
+            tx.commit().await?;
+        }
+        if fired > 0 {
+            core.outbox_wake.notify_one();
         }
         Ok(fired)
     }

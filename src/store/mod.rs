@@ -7,6 +7,8 @@
 
 pub mod contacts;
 pub mod inbound;
+pub mod jobs;
+pub mod offers;
 pub mod outbound;
 pub mod pacing;
 pub mod parts;

@@ -12,6 +12,14 @@ pub enum Kind {
     OptOutConfirmation,
     /// Sent on our own initiative: a reminder to a quiet conversation, or its end.
     Reminder,
+    /// A request offered to a volunteer.
+    Offer,
+    /// News of a request for the neighbour who asked (claimed, delivered).
+    Notice,
+    /// A message passed between a volunteer and a neighbour.
+    Relay,
+    /// A request that needs a person, to the group's dispatchers.
+    Alert,
 }
 
 impl Kind {
@@ -20,6 +28,10 @@ impl Kind {
             Kind::Reply => "reply",
             Kind::OptOutConfirmation => "opt_out_confirmation",
             Kind::Reminder => "reminder",
+            Kind::Offer => "offer",
+            Kind::Notice => "notice",
+            Kind::Relay => "relay",
+            Kind::Alert => "alert",
         }
     }
 
@@ -27,14 +39,22 @@ impl Kind {
         match s {
             "opt_out_confirmation" => Kind::OptOutConfirmation,
             "reminder" => Kind::Reminder,
+            "offer" => Kind::Offer,
+            "notice" => Kind::Notice,
+            "relay" => Kind::Relay,
+            "alert" => Kind::Alert,
             _ => Kind::Reply,
         }
     }
 
-    /// Someone who just texted is waiting for a reply: it goes first and is never held back by
-    /// quiet hours. Anything we start ourselves can wait.
+    /// Someone is waiting for it (a reply to their text, a message from the other side of a
+    /// job, an alert to a dispatcher): it goes first and is never held back by quiet hours.
+    /// Offers, reminders and news can wait.
     pub fn is_urgent(self) -> bool {
-        matches!(self, Kind::Reply | Kind::OptOutConfirmation)
+        matches!(
+            self,
+            Kind::Reply | Kind::OptOutConfirmation | Kind::Relay | Kind::Alert
+        )
     }
 }
 

@@ -169,6 +169,7 @@ pub struct OpenRequest {
     pub contact_id: i64,
     pub code: String,
     pub status: String,
+    pub queue: String,
 }
 
 /// The newest open request of each of these contacts.
@@ -178,7 +179,7 @@ pub async fn open_for(
 ) -> Result<Vec<OpenRequest>, StoreError> {
     let mut args = AnyArguments::default();
     let sql = format!(
-        "SELECT id, contact_id, code, status FROM requests \
+        "SELECT id, contact_id, code, status, queue FROM requests \
          WHERE closed_at IS NULL AND contact_id IN ({}) ORDER BY id",
         in_list(&mut args, contact_ids)?
     );

@@ -98,3 +98,70 @@ pub async fn take(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// What a request's timer does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestTimer {
+    /// Nobody took it: offer it to a wider wave.
+    Escalate,
+    /// Still nobody: tell the dispatchers.
+    Alert,
+}
+
+/// Sets a request's one pending timer, replacing any it had.
+pub async fn set_for_request(
+    conn: &mut Conn,
+    request_id: i64,
+    kind: RequestTimer,
+    at: i64,
+) -> Result<(), StoreError> {
+    clear_for_request(conn, request_id).await?;
+    let kind = match kind {
+        RequestTimer::Escalate => "escalate",
+        RequestTimer::Alert => "alert",
+    };
+    sqlx::query("INSERT INTO timers (request_id, kind, fire_at) VALUES ($1, $2, $3)")
+        .bind(request_id)
+        .bind(kind)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Drops a request's pending timer (it was claimed, cancelled or finished).
+pub async fn clear_for_request(conn: &mut Conn, request_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM timers WHERE done_at IS NULL AND request_id = $1")
+        .bind(request_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Request timers due by `now`, oldest first: (timer id, request id, kind).
+pub async fn due_for_requests(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64, RequestTimer)>, StoreError> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, request_id, kind FROM timers \
+         WHERE done_at IS NULL AND request_id IS NOT NULL AND fire_at <= $1 \
+         ORDER BY fire_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, request_id, kind)| {
+            let kind = if kind == "alert" {
+                RequestTimer::Alert
+            } else {
+                RequestTimer::Escalate
+            };
+            (id, request_id, kind)
+        })
+        .collect())
+}

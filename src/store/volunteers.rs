@@ -189,3 +189,29 @@ pub async fn set_status(
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> Result<Option<Volunteer>, StoreError> {
+    let sql = format!("{SELECT} WHERE v.id = $1");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(from_row))
+}
+
+/// The active volunteers among these contacts (paused ones included: they can still work the
+/// jobs they hold).
+pub async fn active_among(
+    conn: &mut Conn,
+    contact_ids: &[i64],
+) -> Result<Vec<Volunteer>, StoreError> {
+    let mut args = sqlx::any::AnyArguments::default();
+    let sql = format!(
+        "{SELECT} WHERE v.status = 'active' AND v.contact_id IN ({})",
+        super::in_list(&mut args, contact_ids)?
+    );
+    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}

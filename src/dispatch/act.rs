@@ -1,0 +1,246 @@
+//! Doing what a volunteer's or a neighbour's text asks, inside the transaction that handles it.
+//!
+//! The relay rule: a volunteer's text that starts with one of their jobs' codes goes to that
+//! job's neighbour; a volunteer holding exactly one job can leave the code off (anything that is
+//! not a command goes to that neighbour). A neighbour's texts while a volunteer holds their request
+//! go to that volunteer. Both come from the line's number, prefixed with a name and the code,
+//! so neither side ever sees the other's number.
+
+use crate::config::Settings;
+use crate::store::jobs::{self, Job};
+use crate::store::outbound::Kind;
+use crate::store::timers;
+use crate::store::volunteers::{self, Volunteer};
+use crate::store::{Conn, StoreError, offers};
+
+use super::commands::{self, Code, Command};
+use super::offers::{self as offering, render_job};
+use super::send;
+
+/// Something a text asks dispatch to do.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A text from a volunteer.
+    Volunteer { volunteer: Volunteer, text: String },
+    /// A neighbour's text while a volunteer holds their request.
+    Relay { job: Job, text: String },
+    /// The neighbour's answer to "did you get it?".
+    Received { job: Job, yes: bool },
+}
+
+/// Where the text came in: its line, its row, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub line: &'a str,
+    pub inbound_id: i64,
+    pub now: i64,
+}
+
+pub async fn perform(
+    conn: &mut Conn,
+    settings: &Settings,
+    action: &Action,
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    match action {
+        Action::Volunteer { volunteer, text } => {
+            VolunteerText { conn, settings, volunteer, origin }.act(text).await
+        }
+        Action::Relay { job, text } => relay_to_volunteer(conn, settings, job, text, origin).await,
+        Action::Received { job, yes } => received(conn, settings, job, *yes, origin).await,
+    }
+}
+
+/// A volunteer's text being acted on.
+struct VolunteerText<'a> {
+    conn: &'a mut Conn,
+    settings: &'a Settings,
+    volunteer: &'a Volunteer,
+    origin: Origin<'a>,
+}
+
+impl VolunteerText<'_> {
+    fn texts(&self) -> &crate::dispatch::Texts {
+        self.settings
+            .dispatch
+            .texts(self.volunteer.languages.first().map(String::as_str))
+    }
+
+    fn actor(&self) -> String {
+        format!("volunteer:{}", self.volunteer.id)
+    }
+
+    async fn reply(&mut self, body: &str) -> Result<(), StoreError> {
+        let (v, o) = (self.volunteer, self.origin);
+        send(self.conn, v.contact_id, o.line, &v.phone, body, Kind::Reply, Some(o.inbound_id), o.now)
+            .await
+    }
+
+    /// Replies with a text about a code that names no job (of theirs).
+    async fn reply_code(&mut self, template: fn(&crate::dispatch::Texts) -> &String, code: &Code) -> Result<(), StoreError> {
+        let body = template(self.texts()).replace("{code}", &code.0);
+        self.reply(&body).await
+    }
+
+    async fn act(mut self, text: &str) -> Result<(), StoreError> {
+        let now = self.origin.now;
+        let held = jobs::held_by(self.conn, self.volunteer.id).await?;
+        let mine = |code: &Code| held.iter().find(|j| j.code == code.0).cloned();
+        match commands::parse(text) {
+            Some(Command::Claim(code)) => self.claim(&code, held.len()).await,
+            Some(Command::Decline(code)) => {
+                if let Some(job) = jobs::open_by_code(self.conn, &code.0).await? {
+                    offers::answer(self.conn, job.id, self.volunteer.id, "declined", now).await?;
+                }
+                self.reply_code(|t| &t.declined, &code).await
+            }
+            Some(Command::Done(code)) => match mine(&code) {
+                None => self.reply_code(|t| &t.not_yours, &code).await,
+                Some(job) => {
+                    jobs::set_status(self.conn, job.id, "delivered", &self.actor(), None, now).await?;
+                    let body = render_job(&self.texts().done, &job, &[]);
+                    self.reply(&body).await?;
+                    self.tell_neighbour(&job, |t| &t.neighbour_delivered, Kind::Notice, &[]).await
+                }
+            },
+            Some(Command::Fail(code, why)) => match mine(&code) {
+                None => self.reply_code(|t| &t.not_yours, &code).await,
+                Some(job) => {
+                    let reason = why.describe().to_string();
+                    jobs::set_status(self.conn, job.id, "failed", &self.actor(), Some(&reason), now).await?;
+                    let body = render_job(&self.texts().failed, &job, &[("reason", &reason)]);
+                    self.reply(&body).await?;
+                    let why = format!("the volunteer could not finish it ({reason})");
+                    offering::alert(self.conn, self.settings, &job, &why, now).await
+                }
+            },
+            Some(Command::Drop(code)) => match mine(&code) {
+                None => self.reply_code(|t| &t.not_yours, &code).await,
+                Some(job) => {
+                    offers::answer(self.conn, job.id, self.volunteer.id, "dropped", now).await?;
+                    jobs::set_status(self.conn, job.id, "new", &self.actor(), Some("dropped"), now).await?;
+                    let body = render_job(&self.texts().dropped, &job, &[]);
+                    self.reply(&body).await?;
+                    self.tell_neighbour(&job, |t| &t.neighbour_dropped, Kind::Notice, &[]).await?;
+                    offering::start(self.conn, self.settings, job.id, now).await
+                }
+            },
+            Some(Command::Mine) if held.is_empty() => {
+                let body = self.texts().mine_none.clone();
+                self.reply(&body).await
+            }
+            Some(Command::Mine) => {
+                let list: Vec<String> = held
+                    .iter()
+                    .map(|j| format!("{} ({})", j.code, j.fields.get("need").map_or("request", String::as_str)))
+                    .collect();
+                let body = self.texts().mine.replace("{jobs}", &list.join(", "));
+                self.reply(&body).await
+            }
+            Some(Command::Pause | Command::Resume) => {
+                let pause = commands::parse(text) == Some(Command::Pause);
+                volunteers::set_paused(self.conn, self.volunteer.id, pause, now).await?;
+                let texts = self.texts();
+                let body = if pause { &texts.paused } else { &texts.resumed }.clone();
+                self.reply(&body).await
+            }
+            Some(Command::Relay(code, message)) => match mine(&code) {
+                None => self.reply_code(|t| &t.not_yours, &code).await,
+                Some(job) => self.relay_to_neighbour(&job, &message).await,
+            },
+            None if held.len() == 1 => self.relay_to_neighbour(&held[0], text.trim()).await,
+            None => {
+                let body = self.texts().hint.clone();
+                self.reply(&body).await
+            }
+        }
+    }
+
+    /// First claim wins: the request goes to whoever's conditional update lands first.
+    async fn claim(&mut self, code: &Code, holding: usize) -> Result<(), StoreError> {
+        let now = self.origin.now;
+        let Some(job) = jobs::open_by_code(self.conn, &code.0).await? else {
+            return self.reply_code(|t| &t.unknown_code, code).await;
+        };
+        if job.volunteer_id == Some(self.volunteer.id) {
+            // A repeated YES: the details again.
+            let body = render_job(&self.texts().yours, &job, &[]);
+            return self.reply(&body).await;
+        }
+        if holding as i64 >= self.volunteer.max_open_jobs {
+            let body = self.texts().at_capacity.clone();
+            return self.reply(&body).await;
+        }
+        if !jobs::claim(self.conn, job.id, self.volunteer.id, now).await? {
+            offers::answer(self.conn, job.id, self.volunteer.id, "late", now).await?;
+            return self.reply_code(|t| &t.taken, code).await;
+        }
+        offers::answer(self.conn, job.id, self.volunteer.id, "claimed", now).await?;
+        timers::clear_for_request(self.conn, job.id).await?;
+        let body = render_job(&self.texts().yours, &job, &[]);
+        self.reply(&body).await?;
+        let name = self.volunteer.name_to_use.clone();
+        self.tell_neighbour(&job, |t| &t.neighbour_claimed, Kind::Notice, &[("volunteer", &name)])
+            .await
+    }
+
+    async fn relay_to_neighbour(&mut self, job: &Job, message: &str) -> Result<(), StoreError> {
+        let name = self.volunteer.name_to_use.clone();
+        let extra = [("volunteer", name.as_str()), ("message", message)];
+        self.tell_neighbour(job, |t| &t.to_neighbour, Kind::Relay, &extra).await
+    }
+
+    async fn tell_neighbour(
+        &mut self,
+        job: &Job,
+        template: fn(&crate::dispatch::Texts) -> &String,
+        kind: Kind,
+        extra: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let texts = self.settings.dispatch.texts(job.language.as_deref());
+        let body = render_job(template(texts), job, extra);
+        send(self.conn, job.contact_id, &job.line, &job.phone, &body, kind, None, self.origin.now).await
+    }
+}
+
+async fn relay_to_volunteer(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &Job,
+    text: &str,
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    let Some(volunteer) = job.volunteer_id else {
+        return Ok(());
+    };
+    let Some(v) = volunteers::by_id(conn, volunteer).await? else {
+        return Ok(());
+    };
+    let texts = settings.dispatch.texts(v.languages.first().map(String::as_str));
+    let body = render_job(&texts.to_volunteer, job, &[("message", text.trim())]);
+    send(conn, v.contact_id, &job.line, &v.phone, &body, Kind::Relay, Some(origin.inbound_id), origin.now).await
+}
+
+async fn received(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &Job,
+    yes: bool,
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    let texts = settings.dispatch.texts(job.language.as_deref());
+    let (status, reply) = if yes {
+        ("confirmed", &texts.neighbour_confirmed)
+    } else {
+        ("new", &texts.neighbour_not_received)
+    };
+    let detail = (!yes).then_some("the neighbour says it did not arrive");
+    jobs::set_status(conn, job.id, status, "neighbour", detail, origin.now).await?;
+    let body = render_job(reply, job, &[]);
+    send(conn, job.contact_id, origin.line, &job.phone, &body, Kind::Reply, Some(origin.inbound_id), origin.now)
+        .await?;
+    if let Some(reason) = detail {
+        offering::alert(conn, settings, job, reason, origin.now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! What a volunteer's text asks for. Volunteers type on small keyboards in a hurry, so case,
+//! punctuation and word order are forgiving: `YES A7`, `y a7`, `A7 yes` and `Yes, A7!` all claim A7.
+
+/// A request's code as typed: a letter and digits, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code(pub String);
+
+/// Why a volunteer could not complete a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    NotHome,
+    WrongPlace,
+    Other(String),
+}
+
+impl Failure {
+    pub fn describe(&self) -> &str {
+        match self {
+            Failure::NotHome => "not home",
+            Failure::WrongPlace => "wrong place",
+            Failure::Other(why) => why,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Claim(Code),
+    Decline(Code),
+    Done(Code),
+    Fail(Code, Failure),
+    Drop(Code),
+    /// My open jobs.
+    Mine,
+    Pause,
+    Resume,
+    /// A message for the neighbour of the job named by the code at its start.
+    Relay(Code, String),
+}
+
+/// Reads a volunteer's text; `None` when it is no command (it may still be a message for the
+/// neighbour of their one open job).
+pub fn parse(text: &str) -> Option<Command> {
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_uppercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let word = |i: usize| words.get(i).map(String::as_str);
+    let code = |i: usize| word(i).and_then(as_code);
+    match (word(0)?, words.len()) {
+        ("MY" | "MINE" | "JOBS", 1) => return Some(Command::Mine),
+        ("PAUSE", 1) => return Some(Command::Pause),
+        ("RESUME", 1) => return Some(Command::Resume),
+        _ => {}
+    }
+    if words.len() == 2 {
+        let (first, second) = (word(0)?, word(1)?);
+        let pair = match (code(0), code(1)) {
+            (None, Some(c)) => Some((first, c)),
+            (Some(c), None) => Some((second, c)),
+            _ => None,
+        };
+        if let Some((verb, c)) = pair {
+            match verb {
+                "YES" | "Y" | "SI" | "SÍ" | "TAKE" => return Some(Command::Claim(c)),
+                "NO" | "N" | "PASS" => return Some(Command::Decline(c)),
+                "DONE" | "HECHO" | "LISTO" => return Some(Command::Done(c)),
+                "DROP" => return Some(Command::Drop(c)),
+                _ => {}
+            }
+        }
+    }
+    if word(0) == Some("FAIL") {
+        let c = code(1)?;
+        let reason: Vec<&str> = text.split_whitespace().skip(2).collect();
+        let reason = reason.join(" ");
+        let failure = match reason.to_lowercase().as_str() {
+            "" | "not home" | "nobody home" | "no answer" => Failure::NotHome,
+            "wrong place" | "wrong address" => Failure::WrongPlace,
+            _ => Failure::Other(reason),
+        };
+        return Some(Command::Fail(c, failure));
+    }
+    // "A7 I'm outside": the code first, then the message, as typed.
+    let c = code(0)?;
+    let first = text.split_whitespace().next()?;
+    let message = text.trim_start()[first.len()..].trim_start_matches([':', ',', '-', ' ']);
+    (!message.trim().is_empty()).then(|| Command::Relay(c, message.trim().to_string()))
+}
+
+/// A word shaped like a request code: one letter, then one to four digits.
+fn as_code(word: &str) -> Option<Code> {
+    let mut chars = word.chars();
+    let letter = chars.next()?;
+    let digits = chars.as_str();
+    (letter.is_ascii_alphabetic()
+        && (1..=4).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit()))
+    .then(|| Code(word.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(c: &str) -> Code {
+        Code(c.into())
+    }
+
+    #[test]
+    fn a_claim_reads_the_same_in_any_case_and_order() {
+        for text in ["YES A7", "yes a7", "Y A7", "A7 YES", "a7 y", "Yes, A7!", "si a7"] {
+            assert_eq!(parse(text), Some(Command::Claim(code("A7"))), "{text}");
+        }
+    }
+
+    #[test]
+    fn done_drop_decline_and_fail_name_their_job() {
+        assert_eq!(parse("DONE K42"), Some(Command::Done(code("K42"))));
+        assert_eq!(parse("drop a7"), Some(Command::Drop(code("A7"))));
+        assert_eq!(parse("no a7"), Some(Command::Decline(code("A7"))));
+        assert_eq!(parse("FAIL A7"), Some(Command::Fail(code("A7"), Failure::NotHome)));
+        assert_eq!(
+            parse("fail a7 wrong place"),
+            Some(Command::Fail(code("A7"), Failure::WrongPlace))
+        );
+        assert_eq!(
+            parse("FAIL A7 the store was closed"),
+            Some(Command::Fail(code("A7"), Failure::Other("the store was closed".into())))
+        );
+    }
+
+    #[test]
+    fn one_word_commands() {
+        assert_eq!(parse("my"), Some(Command::Mine));
+        assert_eq!(parse("Pause"), Some(Command::Pause));
+        assert_eq!(parse("RESUME."), Some(Command::Resume));
+    }
+
+    #[test]
+    fn a_text_that_starts_with_a_code_is_a_message_for_that_neighbour() {
+        assert_eq!(
+            parse("A7 I'm outside, blue car"),
+            Some(Command::Relay(code("A7"), "I'm outside, blue car".into()))
+        );
+        assert_eq!(
+            parse("a7: running 5 min late"),
+            Some(Command::Relay(code("A7"), "running 5 min late".into()))
+        );
+    }
+
+    #[test]
+    fn anything_else_is_not_a_command() {
+        for text in ["hello", "yes", "ok thanks", "A7", "YES please", "7A YES", "AB7 YES", ""] {
+            assert_eq!(parse(text), None, "{text}");
+        }
+    }
+}

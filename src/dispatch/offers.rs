@@ -1,0 +1,149 @@
+//! Getting a request to a volunteer: offers in waves to those who match, a wider wave when nobody
+//! takes it, then an alert to the dispatchers.
+
+use std::time::Duration;
+
+use crate::config::Settings;
+use crate::flow::text::render;
+use crate::store::jobs::{self, Job};
+use crate::store::outbound::Kind;
+use crate::store::timers::{self, RequestTimer};
+use crate::store::volunteers::{self, Volunteer};
+use crate::store::{Conn, StoreError, contacts, offers, requests};
+
+use super::{Queue, send};
+
+/// Fills a dispatch text from a request: its code and fields, and any `extra` values.
+pub fn render_job(template: &str, job: &Job, extra: &[(&str, &str)]) -> String {
+    render(template, |key| match key {
+        "code" => Some(job.code.as_str()),
+        "name" => job.fields.get("name_to_use").map(String::as_str),
+        _ => extra
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .or_else(|| job.fields.get(key).map(String::as_str)),
+    })
+}
+
+fn millis(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+/// Whether a volunteer suits a request: they cover its zone, speak the neighbour's language and
+/// have what the queue needs. An empty list of zones or languages means "any".
+fn suits(v: &Volunteer, job: &Job, queue: &Queue) -> bool {
+    let zone_ok = match job.fields.get("zone") {
+        Some(zone) => v.zones.is_empty() || v.zones.contains(zone),
+        None => true,
+    };
+    let language_ok = match &job.language {
+        Some(language) => v.languages.is_empty() || v.languages.contains(language),
+        None => true,
+    };
+    zone_ok && language_ok && queue.needs.iter().all(|n| v.capabilities.contains(n))
+}
+
+/// Offers a request to up to `size` suitable volunteers it has not gone to yet, those with the
+/// fewest jobs first; returns how many it went to.
+async fn offer_wave(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &Job,
+    queue: &Queue,
+    size: usize,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let already = offers::offered_to(conn, job.id).await?;
+    let mut chosen: Vec<Volunteer> = volunteers::available(conn)
+        .await?
+        .into_iter()
+        .filter(|v| !already.contains(&v.id) && v.contact_id != job.contact_id)
+        .filter(|v| suits(v, job, queue))
+        .collect();
+    chosen.sort_by_key(|v| (v.open_jobs, v.id));
+    chosen.truncate(size);
+    if chosen.is_empty() {
+        return Ok(0);
+    }
+    let wave = offers::waves(conn, job.id).await? + 1;
+    let ids: Vec<i64> = chosen.iter().map(|v| v.id).collect();
+    offers::record(conn, job.id, &ids, wave, now).await?;
+    for v in &chosen {
+        let texts = settings.dispatch.texts(v.languages.first().map(String::as_str));
+        let body = render_job(&texts.offer, job, &[]);
+        send(conn, v.contact_id, &job.line, &v.phone, &body, Kind::Offer, None, now).await?;
+    }
+    let detail = format!("wave {wave}: {} volunteer(s)", chosen.len());
+    jobs::set_status(conn, job.id, "offered", "dispatch", Some(&detail), now).await?;
+    Ok(chosen.len())
+}
+
+/// Starts offering a request (just made, or back in the queue after its volunteer dropped it):
+/// a first wave to people it has not gone to, and the timer that widens it if nobody takes it.
+/// A queue left to dispatchers gets neither.
+pub async fn start(
+    conn: &mut Conn,
+    settings: &Settings,
+    request_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(job) = jobs::by_id(conn, request_id).await? else {
+        return Ok(());
+    };
+    let Some(queue) = settings.dispatch.queue(&job.queue) else {
+        return Ok(());
+    };
+    offer_wave(conn, settings, &job, queue, queue.first_wave, now).await?;
+    let at = now + millis(queue.escalate_after);
+    timers::set_for_request(conn, job.id, RequestTimer::Escalate, at).await
+}
+
+/// A request's timer came due. Only a request nobody holds is escalated or alerted about.
+pub async fn on_timer(
+    conn: &mut Conn,
+    settings: &Settings,
+    request_id: i64,
+    kind: RequestTimer,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(job) = jobs::by_id(conn, request_id).await? else {
+        return Ok(());
+    };
+    if !matches!(job.status.as_str(), "new" | "offered") {
+        return Ok(());
+    }
+    let Some(queue) = settings.dispatch.queue(&job.queue) else {
+        return Ok(());
+    };
+    match kind {
+        RequestTimer::Escalate => {
+            offer_wave(conn, settings, &job, queue, queue.second_wave, now).await?;
+            let at = now + millis(queue.alert_after.saturating_sub(queue.escalate_after));
+            timers::set_for_request(conn, job.id, RequestTimer::Alert, at).await
+        }
+        RequestTimer::Alert => alert(conn, settings, &job, "nobody has taken it", now).await,
+    }
+}
+
+/// Tells the dispatchers a request needs a person, and records that it did.
+pub async fn alert(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &Job,
+    reason: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    requests::add_event(conn, job.id, "dispatch", "alert", Some(reason), now).await?;
+    let phones: Vec<&str> = settings.dispatch.alert_to.iter().map(|p| p.as_str()).collect();
+    if phones.is_empty() {
+        return Ok(());
+    }
+    let ids = contacts::upsert_many(conn, &phones, now).await?;
+    let body = render_job(&settings.dispatch.texts(None).alert, job, &[("reason", reason)]);
+    for (phone, contact_id) in &ids {
+        send(conn, *contact_id, &job.line, phone, &body, Kind::Alert, None, now).await?;
+    }
+    tracing::warn!(request_id = job.id, reason, "request needs a person");
+    Ok(())
+}

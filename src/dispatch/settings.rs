@@ -1,0 +1,163 @@
+//! `[dispatch]` in the settings: how each queue's requests reach volunteers, who is alerted when
+//! one needs a person, and the texts dispatch sends, per language.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::phone::{Phone, Region};
+
+/// The language dispatch texts fall back to.
+const FALLBACK: &str = "en";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    alert_to: Vec<String>,
+    queues: BTreeMap<String, RawQueue>,
+    texts: BTreeMap<String, Texts>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQueue {
+    dispatch: Mode,
+    first_wave: usize,
+    escalate_after: String,
+    second_wave: usize,
+    alert_after: String,
+    needs: Vec<String>,
+}
+
+/// How a queue's requests find a volunteer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Offered by text to matching volunteers, in waves.
+    Offers,
+    /// Left for a dispatcher to assign.
+    Dispatcher,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub mode: Mode,
+    pub first_wave: usize,
+    pub escalate_after: Duration,
+    pub second_wave: usize,
+    pub alert_after: Duration,
+    /// Capabilities a volunteer needs for this queue's requests (`car`, `money`, `heavy`).
+    pub needs: Vec<String>,
+}
+
+/// Every text dispatch sends, in one language. Placeholders: `{code}`, the request's fields
+/// (`{need}`, `{household}`, `{zone}`, `{when}`, `{items}`, `{cross_streets}`, `{notes}`,
+/// `{name}` for the neighbour's name to use), `{volunteer}`, `{message}`, `{jobs}`, `{reason}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    pub offer: String,
+    pub yours: String,
+    pub taken: String,
+    pub unknown_code: String,
+    pub not_yours: String,
+    pub at_capacity: String,
+    pub declined: String,
+    pub done: String,
+    pub failed: String,
+    pub dropped: String,
+    pub cancelled: String,
+    pub mine: String,
+    pub mine_none: String,
+    pub paused: String,
+    pub resumed: String,
+    pub hint: String,
+    pub to_neighbour: String,
+    pub to_volunteer: String,
+    pub neighbour_claimed: String,
+    pub neighbour_delivered: String,
+    pub neighbour_confirmed: String,
+    pub neighbour_not_received: String,
+    pub neighbour_dropped: String,
+    pub alert: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    pub alert_to: Vec<Phone>,
+    pub queues: BTreeMap<String, Queue>,
+    texts: BTreeMap<String, Texts>,
+}
+
+const CAPABILITIES: &[&str] = &["car", "money", "heavy"];
+
+impl DispatchSettings {
+    /// Reads the `[dispatch]` table; a problem comes back with its key.
+    pub fn from_raw(
+        value: &figment::value::Value,
+        region: Region,
+    ) -> Result<DispatchSettings, (String, String)> {
+        let raw: Raw = value
+            .deserialize()
+            .map_err(|e| ("dispatch".to_string(), e.to_string()))?;
+        let alert_to = raw
+            .alert_to
+            .iter()
+            .map(|n| {
+                Phone::parse(n, region)
+                    .map_err(|e| ("dispatch.alert_to".to_string(), format!("`{n}` {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut queues = BTreeMap::new();
+        for (name, q) in raw.queues {
+            let key = |k: &str| format!("dispatch.queues.{name}.{k}");
+            let duration = |k: &str, v: &str| {
+                humantime::parse_duration(v)
+                    .map_err(|_| (key(k), format!("`{v}` is not a duration like 30m or 2h")))
+            };
+            if let Some(unknown) = q.needs.iter().find(|n| !CAPABILITIES.contains(&n.as_str())) {
+                return Err((
+                    key("needs"),
+                    format!("`{unknown}` is not one of {}", CAPABILITIES.join(", ")),
+                ));
+            }
+            let queue = Queue {
+                mode: q.dispatch,
+                first_wave: q.first_wave,
+                escalate_after: duration("escalate_after", &q.escalate_after)?,
+                second_wave: q.second_wave,
+                alert_after: duration("alert_after", &q.alert_after)?,
+                needs: q.needs,
+            };
+            if queue.alert_after <= queue.escalate_after {
+                return Err((key("alert_after"), "must be later than escalate_after".into()));
+            }
+            queues.insert(name, queue);
+        }
+        if !raw.texts.contains_key(FALLBACK) {
+            return Err((
+                "dispatch.texts".into(),
+                "needs an `en` table, the fallback for other languages".into(),
+            ));
+        }
+        Ok(DispatchSettings {
+            alert_to,
+            queues,
+            texts: raw.texts,
+        })
+    }
+
+    /// The texts in `language`, else English.
+    pub fn texts(&self, language: Option<&str>) -> &Texts {
+        language
+            .and_then(|l| self.texts.get(l))
+            .or_else(|| self.texts.get(FALLBACK))
+            .expect("checked: the fallback language is present")
+    }
+
+    /// A queue's settings; a queue nobody configured is left to dispatchers.
+    pub fn queue(&self, name: &str) -> Option<&Queue> {
+        self.queues.get(name).filter(|q| q.mode == Mode::Offers)
+    }
+}

@@ -1,0 +1,68 @@
+//! `offers`: every request offered to every volunteer, and what they answered, so nobody is
+//! offered the same request twice or one they turned down.
+
+use super::{Conn, StoreError};
+
+pub async fn record(
+    conn: &mut Conn,
+    request_id: i64,
+    volunteer_ids: &[i64],
+    wave: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    for volunteer_id in volunteer_ids {
+        sqlx::query(
+            "INSERT INTO offers (request_id, volunteer_id, wave, sent_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (request_id, volunteer_id) DO NOTHING",
+        )
+        .bind(request_id)
+        .bind(*volunteer_id)
+        .bind(wave)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The volunteers a request has already gone to, whatever they answered.
+pub async fn offered_to(conn: &mut Conn, request_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT volunteer_id FROM offers WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// The highest wave sent for a request (0 before any).
+pub async fn waves(conn: &mut Conn, request_id: i64) -> Result<i64, StoreError> {
+    let wave: Option<i64> = sqlx::query_scalar("SELECT MAX(wave) FROM offers WHERE request_id = $1")
+        .bind(request_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(wave.unwrap_or(0))
+}
+
+/// Records a volunteer's answer (`claimed`, `late`, `declined`, `dropped`), offered or not.
+pub async fn answer(
+    conn: &mut Conn,
+    request_id: i64,
+    volunteer_id: i64,
+    answer: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO offers (request_id, volunteer_id, wave, sent_at, answer, answered_at) \
+         VALUES ($1, $2, 0, $3, $4, $3) \
+         ON CONFLICT (request_id, volunteer_id) DO UPDATE SET answer = excluded.answer, \
+             answered_at = excluded.answered_at",
+    )
+    .bind(request_id)
+    .bind(volunteer_id)
+    .bind(now)
+    .bind(answer)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
