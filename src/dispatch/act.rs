@@ -44,7 +44,14 @@ pub async fn perform(
 ) -> Result<(), StoreError> {
     match action {
         Action::Volunteer { volunteer, text } => {
-            VolunteerText { conn, settings, volunteer, origin }.act(text).await
+            VolunteerText {
+                conn,
+                settings,
+                volunteer,
+                origin,
+            }
+            .act(text)
+            .await
         }
         Action::Relay { job, text } => relay_to_volunteer(conn, settings, job, text, origin).await,
         Action::Received { job, yes } => received(conn, settings, job, *yes, origin).await,
@@ -72,12 +79,25 @@ impl VolunteerText<'_> {
 
     async fn reply(&mut self, body: &str) -> Result<(), StoreError> {
         let (v, o) = (self.volunteer, self.origin);
-        send(self.conn, v.contact_id, o.line, &v.phone, body, Kind::Reply, Some(o.inbound_id), o.now)
-            .await
+        send(
+            self.conn,
+            v.contact_id,
+            o.line,
+            &v.phone,
+            body,
+            Kind::Reply,
+            Some(o.inbound_id),
+            o.now,
+        )
+        .await
     }
 
     /// Replies with a text about a code that names no job (of theirs).
-    async fn reply_code(&mut self, template: fn(&crate::dispatch::Texts) -> &String, code: &Code) -> Result<(), StoreError> {
+    async fn reply_code(
+        &mut self,
+        template: fn(&crate::dispatch::Texts) -> &String,
+        code: &Code,
+    ) -> Result<(), StoreError> {
         let body = template(self.texts()).replace("{code}", &code.0);
         self.reply(&body).await
     }
@@ -97,17 +117,27 @@ impl VolunteerText<'_> {
             Some(Command::Done(code)) => match mine(&code) {
                 None => self.reply_code(|t| &t.not_yours, &code).await,
                 Some(job) => {
-                    jobs::set_status(self.conn, job.id, "delivered", &self.actor(), None, now).await?;
+                    jobs::set_status(self.conn, job.id, "delivered", &self.actor(), None, now)
+                        .await?;
                     let body = render_job(&self.texts().done, &job, &[]);
                     self.reply(&body).await?;
-                    self.tell_neighbour(&job, |t| &t.neighbour_delivered, Kind::Notice, &[]).await
+                    self.tell_neighbour(&job, |t| &t.neighbour_delivered, Kind::Notice, &[])
+                        .await
                 }
             },
             Some(Command::Fail(code, why)) => match mine(&code) {
                 None => self.reply_code(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     let reason = why.describe().to_string();
-                    jobs::set_status(self.conn, job.id, "failed", &self.actor(), Some(&reason), now).await?;
+                    jobs::set_status(
+                        self.conn,
+                        job.id,
+                        "failed",
+                        &self.actor(),
+                        Some(&reason),
+                        now,
+                    )
+                    .await?;
                     let body = render_job(&self.texts().failed, &job, &[("reason", &reason)]);
                     self.reply(&body).await?;
                     let why = format!("the volunteer could not finish it ({reason})");
@@ -118,10 +148,19 @@ impl VolunteerText<'_> {
                 None => self.reply_code(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     offers::answer(self.conn, job.id, self.volunteer.id, "dropped", now).await?;
-                    jobs::set_status(self.conn, job.id, "new", &self.actor(), Some("dropped"), now).await?;
+                    jobs::set_status(
+                        self.conn,
+                        job.id,
+                        "new",
+                        &self.actor(),
+                        Some("dropped"),
+                        now,
+                    )
+                    .await?;
                     let body = render_job(&self.texts().dropped, &job, &[]);
                     self.reply(&body).await?;
-                    self.tell_neighbour(&job, |t| &t.neighbour_dropped, Kind::Notice, &[]).await?;
+                    self.tell_neighbour(&job, |t| &t.neighbour_dropped, Kind::Notice, &[])
+                        .await?;
                     offering::start(self.conn, self.settings, job.id, now).await
                 }
             },
@@ -132,7 +171,13 @@ impl VolunteerText<'_> {
             Some(Command::Mine) => {
                 let list: Vec<String> = held
                     .iter()
-                    .map(|j| format!("{} ({})", j.code, j.fields.get("need").map_or("request", String::as_str)))
+                    .map(|j| {
+                        format!(
+                            "{} ({})",
+                            j.code,
+                            j.fields.get("need").map_or("request", String::as_str)
+                        )
+                    })
                     .collect();
                 let body = self.texts().mine.replace("{jobs}", &list.join(", "));
                 self.reply(&body).await
@@ -180,14 +225,20 @@ impl VolunteerText<'_> {
         let body = render_job(&self.texts().yours, &job, &[]);
         self.reply(&body).await?;
         let name = self.volunteer.name_to_use.clone();
-        self.tell_neighbour(&job, |t| &t.neighbour_claimed, Kind::Notice, &[("volunteer", &name)])
-            .await
+        self.tell_neighbour(
+            &job,
+            |t| &t.neighbour_claimed,
+            Kind::Notice,
+            &[("volunteer", &name)],
+        )
+        .await
     }
 
     async fn relay_to_neighbour(&mut self, job: &Job, message: &str) -> Result<(), StoreError> {
         let name = self.volunteer.name_to_use.clone();
         let extra = [("volunteer", name.as_str()), ("message", message)];
-        self.tell_neighbour(job, |t| &t.to_neighbour, Kind::Relay, &extra).await
+        self.tell_neighbour(job, |t| &t.to_neighbour, Kind::Relay, &extra)
+            .await
     }
 
     async fn tell_neighbour(
@@ -199,7 +250,17 @@ impl VolunteerText<'_> {
     ) -> Result<(), StoreError> {
         let texts = self.settings.dispatch.texts(job.language.as_deref());
         let body = render_job(template(texts), job, extra);
-        send(self.conn, job.contact_id, &job.line, &job.phone, &body, kind, None, self.origin.now).await
+        send(
+            self.conn,
+            job.contact_id,
+            &job.line,
+            &job.phone,
+            &body,
+            kind,
+            None,
+            self.origin.now,
+        )
+        .await
     }
 }
 
@@ -216,9 +277,21 @@ async fn relay_to_volunteer(
     let Some(v) = volunteers::by_id(conn, volunteer).await? else {
         return Ok(());
     };
-    let texts = settings.dispatch.texts(v.languages.first().map(String::as_str));
+    let texts = settings
+        .dispatch
+        .texts(v.languages.first().map(String::as_str));
     let body = render_job(&texts.to_volunteer, job, &[("message", text.trim())]);
-    send(conn, v.contact_id, &job.line, &v.phone, &body, Kind::Relay, Some(origin.inbound_id), origin.now).await
+    send(
+        conn,
+        v.contact_id,
+        &job.line,
+        &v.phone,
+        &body,
+        Kind::Relay,
+        Some(origin.inbound_id),
+        origin.now,
+    )
+    .await
 }
 
 async fn received(
@@ -237,8 +310,17 @@ async fn received(
     let detail = (!yes).then_some("the neighbour says it did not arrive");
     jobs::set_status(conn, job.id, status, "neighbour", detail, origin.now).await?;
     let body = render_job(reply, job, &[]);
-    send(conn, job.contact_id, origin.line, &job.phone, &body, Kind::Reply, Some(origin.inbound_id), origin.now)
-        .await?;
+    send(
+        conn,
+        job.contact_id,
+        origin.line,
+        &job.phone,
+        &body,
+        Kind::Reply,
+        Some(origin.inbound_id),
+        origin.now,
+    )
+    .await?;
     if let Some(reason) = detail {
         offering::alert(conn, settings, job, reason, origin.now).await?;
     }

@@ -113,7 +113,9 @@ mod tests {
 
     #[test]
     fn a_claim_reads_the_same_in_any_case_and_order() {
-        for text in ["YES A7", "yes a7", "Y A7", "A7 YES", "a7 y", "Yes, A7!", "si a7"] {
+        for text in [
+            "YES A7", "yes a7", "Y A7", "A7 YES", "a7 y", "Yes, A7!", "si a7",
+        ] {
             assert_eq!(parse(text), Some(Command::Claim(code("A7"))), "{text}");
         }
     }
@@ -123,14 +125,20 @@ mod tests {
         assert_eq!(parse("DONE K42"), Some(Command::Done(code("K42"))));
         assert_eq!(parse("drop a7"), Some(Command::Drop(code("A7"))));
         assert_eq!(parse("no a7"), Some(Command::Decline(code("A7"))));
-        assert_eq!(parse("FAIL A7"), Some(Command::Fail(code("A7"), Failure::NotHome)));
+        assert_eq!(
+            parse("FAIL A7"),
+            Some(Command::Fail(code("A7"), Failure::NotHome))
+        );
         assert_eq!(
             parse("fail a7 wrong place"),
             Some(Command::Fail(code("A7"), Failure::WrongPlace))
         );
         assert_eq!(
             parse("FAIL A7 the store was closed"),
-            Some(Command::Fail(code("A7"), Failure::Other("the store was closed".into())))
+            Some(Command::Fail(
+                code("A7"),
+                Failure::Other("the store was closed".into())
+            ))
         );
     }
 
@@ -155,7 +163,16 @@ mod tests {
 
     #[test]
     fn anything_else_is_not_a_command() {
-        for text in ["hello", "yes", "ok thanks", "A7", "YES please", "7A YES", "AB7 YES", ""] {
+        for text in [
+            "hello",
+            "yes",
+            "ok thanks",
+            "A7",
+            "YES please",
+            "7A YES",
+            "AB7 YES",
+            "",
+        ] {
             assert_eq!(parse(text), None, "{text}");
         }
     }

@@ -62,9 +62,21 @@ pub async fn on_cancelled(
     let Some(v) = volunteers::by_id(conn, v).await? else {
         return Ok(());
     };
-    let texts = settings.dispatch.texts(v.languages.first().map(String::as_str));
+    let texts = settings
+        .dispatch
+        .texts(v.languages.first().map(String::as_str));
     let body = offers::render_job(&texts.cancelled, &job, &[]);
-    send(conn, v.contact_id, &job.line, &v.phone, &body, Kind::Notice, None, now).await
+    send(
+        conn,
+        v.contact_id,
+        &job.line,
+        &v.phone,
+        &body,
+        Kind::Notice,
+        None,
+        now,
+    )
+    .await
 }
 
 /// A request a flow just made. A sign-up becomes a pending volunteer for a dispatcher to approve;

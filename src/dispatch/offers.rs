@@ -70,9 +70,21 @@ async fn offer_wave(
     let ids: Vec<i64> = chosen.iter().map(|v| v.id).collect();
     offers::record(conn, job.id, &ids, wave, now).await?;
     for v in &chosen {
-        let texts = settings.dispatch.texts(v.languages.first().map(String::as_str));
+        let texts = settings
+            .dispatch
+            .texts(v.languages.first().map(String::as_str));
         let body = render_job(&texts.offer, job, &[]);
-        send(conn, v.contact_id, &job.line, &v.phone, &body, Kind::Offer, None, now).await?;
+        send(
+            conn,
+            v.contact_id,
+            &job.line,
+            &v.phone,
+            &body,
+            Kind::Offer,
+            None,
+            now,
+        )
+        .await?;
     }
     let detail = format!("wave {wave}: {} volunteer(s)", chosen.len());
     jobs::set_status(conn, job.id, "offered", "dispatch", Some(&detail), now).await?;
@@ -135,14 +147,33 @@ pub async fn alert(
     now: i64,
 ) -> Result<(), StoreError> {
     requests::add_event(conn, job.id, "dispatch", "alert", Some(reason), now).await?;
-    let phones: Vec<&str> = settings.dispatch.alert_to.iter().map(|p| p.as_str()).collect();
+    let phones: Vec<&str> = settings
+        .dispatch
+        .alert_to
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
     if phones.is_empty() {
         return Ok(());
     }
     let ids = contacts::upsert_many(conn, &phones, now).await?;
-    let body = render_job(&settings.dispatch.texts(None).alert, job, &[("reason", reason)]);
+    let body = render_job(
+        &settings.dispatch.texts(None).alert,
+        job,
+        &[("reason", reason)],
+    );
     for (phone, contact_id) in &ids {
-        send(conn, *contact_id, &job.line, phone, &body, Kind::Alert, None, now).await?;
+        send(
+            conn,
+            *contact_id,
+            &job.line,
+            phone,
+            &body,
+            Kind::Alert,
+            None,
+            now,
+        )
+        .await?;
     }
     tracing::warn!(request_id = job.id, reason, "request needs a person");
     Ok(())

@@ -131,7 +131,10 @@ impl DispatchSettings {
                 needs: q.needs,
             };
             if queue.alert_after <= queue.escalate_after {
-                return Err((key("alert_after"), "must be later than escalate_after".into()));
+                return Err((
+                    key("alert_after"),
+                    "must be later than escalate_after".into(),
+                ));
             }
             queues.insert(name, queue);
         }

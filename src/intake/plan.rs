@@ -4,14 +4,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Settings;
-use crate::dispatch::{self, act::{self, Action, Origin}};
+use crate::dispatch::{
+    self,
+    act::{self, Action, Origin},
+};
 use crate::flow::Flows;
 use crate::flow::Session;
 use crate::store::contacts::{self, Contact, OptChange};
+use crate::store::jobs::Job;
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest};
 use crate::store::sessions::{self, Active};
-use crate::store::jobs::Job;
 use crate::store::timers;
 use crate::store::volunteers::Volunteer;
 use crate::store::{Conn, StoreError, inbound};
@@ -389,10 +392,18 @@ async fn file_request(
 ) -> Result<String, StoreError> {
     if new.queue != dispatch::SIGN_UP_QUEUE {
         let open = requests::open_for(conn, &[new.contact_id]).await?;
-        if let Some(existing) = open.iter().rev().find(|r| r.queue != dispatch::SIGN_UP_QUEUE) {
+        if let Some(existing) = open
+            .iter()
+            .rev()
+            .find(|r| r.queue != dispatch::SIGN_UP_QUEUE)
+        {
             let detail = serde_json::to_string(new.fields).expect("a string map always serialises");
-            requests::add_event(conn, existing.id, new.actor, "attached", Some(&detail), now).await?;
-            tracing::info!(request_id = existing.id, "a second request attached to an open one");
+            requests::add_event(conn, existing.id, new.actor, "attached", Some(&detail), now)
+                .await?;
+            tracing::info!(
+                request_id = existing.id,
+                "a second request attached to an open one"
+            );
             return Ok(existing.code.clone());
         }
     }

@@ -110,7 +110,11 @@ pub(super) fn route(
 
 /// The neighbour's answer to "Did you get it? Reply 1 yes, 2 no", if this text is one.
 fn received_answer(body: &str, language: Option<&str>) -> Option<bool> {
-    let languages: Vec<String> = ["en"].into_iter().chain(language).map(str::to_string).collect();
+    let languages: Vec<String> = ["en"]
+        .into_iter()
+        .chain(language)
+        .map(str::to_string)
+        .collect();
     let words = flow::words::for_languages(&languages, &Default::default());
     let answer = fold(body);
     if answer == "1" || words.yes.contains(&answer) {

@@ -71,7 +71,9 @@ async fn fetch(
     Ok(rows.into_iter().map(from_row).collect())
 }
 
-fn one(value: impl for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + 'static) -> AnyArguments {
+fn one(
+    value: impl for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + 'static,
+) -> AnyArguments {
     let mut args = AnyArguments::default();
     sqlx::Arguments::add(&mut args, value).expect("a plain value encodes");
     args
@@ -83,9 +85,13 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> Result<Option<Job>, StoreError> 
 
 /// The open request with this code (codes are unique among open requests).
 pub async fn open_by_code(conn: &mut Conn, code: &str) -> Result<Option<Job>, StoreError> {
-    Ok(fetch(conn, "r.closed_at IS NULL AND r.code = $1", one(code.to_string()))
-        .await?
-        .pop())
+    Ok(fetch(
+        conn,
+        "r.closed_at IS NULL AND r.code = $1",
+        one(code.to_string()),
+    )
+    .await?
+    .pop())
 }
 
 /// What a volunteer holds now, oldest first.

@@ -37,10 +37,11 @@ pub async fn offered_to(conn: &mut Conn, request_id: i64) -> Result<Vec<i64>, St
 
 /// The highest wave sent for a request (0 before any).
 pub async fn waves(conn: &mut Conn, request_id: i64) -> Result<i64, StoreError> {
-    let wave: Option<i64> = sqlx::query_scalar("SELECT MAX(wave) FROM offers WHERE request_id = $1")
-        .bind(request_id)
-        .fetch_one(conn)
-        .await?;
+    let wave: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(wave) FROM offers WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_one(conn)
+            .await?;
     Ok(wave.unwrap_or(0))
 }
 

@@ -59,6 +59,8 @@ pub struct Options {
     pub extra_line_settings: String,
     /// More `[[lines]]`, for other providers; `{api}` in it stands for the mock API's address.
     pub extra_lines: String,
+    /// More settings tables (`[dispatch]`...), written after the lines.
+    pub extra_settings: String,
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
     /// behind its back.
     pub background_worker: bool,
@@ -71,6 +73,7 @@ impl Default for Options {
             flow: "intake",
             extra_line_settings: String::new(),
             extra_lines: String::new(),
+            extra_settings: String::new(),
             background_worker: false,
         }
     }
@@ -213,7 +216,9 @@ impl TestApp {
             gateway = "console"
             flow = "{flow}"
             {extra_lines}
+            {extra_settings}
             "#,
+            extra_settings = options.extra_settings,
             extra_lines = options.extra_lines.replace("{api}", &twilio.uri()),
             db = test_db.url,
             flows = options.flows_dir,

@@ -5,6 +5,7 @@ mod helpers;
 mod compliance;
 mod concurrency;
 mod delivery;
+mod dispatch;
 mod flows_reload;
 mod gateway_android;
 mod gateway_bandwidth;
