@@ -162,6 +162,20 @@ on_both_databases! {
         assert_eq!(app.count("SELECT COUNT(*) FROM request_events WHERE kind = 'attached'").await, 1);
     }
 
+    async fn a_sign_up_by_text_waits_for_a_dispatcher_before_any_offer(db) {
+        let app = spawn(db).await;
+        let sam = "+15557660301";
+        for text in ["volunteer", "Sam", "northside", "3", "yes", "weekday evenings"] {
+            app.text(sam, text).await;
+        }
+        let row: (String, String, String, String, String) = sqlx::query_as(
+            "SELECT name_to_use, zones, languages, capabilities, status FROM volunteers",
+        ).fetch_one(app.db.pool()).await.unwrap();
+        assert_eq!(row, ("Sam".into(), "northside".into(), "en,es".into(), "car".into(), "pending".into()));
+        let code = neighbour_asks(&app, NEIGHBOUR).await;
+        assert!(!inbox(&app, sam).await.iter().any(|t| t.contains(&code)), "not approved yet");
+    }
+
     async fn volunteer_commands_my_pause_resume_and_a_hint_for_anything_else(db) {
         let app = spawn(db).await;
         volunteer(&app, ANA, "Ana", &[]).await;
