@@ -114,6 +114,15 @@ impl VolunteerText<'_> {
                 }
                 self.reply_code(|t| &t.declined, &code).await
             }
+            Some(Command::PickedUp(code)) => match mine(&code) {
+                None => self.reply_code(|t| &t.not_yours, &code).await,
+                Some(job) => {
+                    jobs::set_status(self.conn, job.id, "picked_up", &self.actor(), None, now)
+                        .await?;
+                    let body = render_job(&self.texts().picked_up, &job, &[]);
+                    self.reply(&body).await
+                }
+            },
             Some(Command::Done(code)) => match mine(&code) {
                 None => self.reply_code(|t| &t.not_yours, &code).await,
                 Some(job) => {

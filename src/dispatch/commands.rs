@@ -27,6 +27,8 @@ impl Failure {
 pub enum Command {
     Claim(Code),
     Decline(Code),
+    /// The shopping is done or the pickup made; on the way.
+    PickedUp(Code),
     Done(Code),
     Fail(Code, Failure),
     Drop(Code),
@@ -68,6 +70,7 @@ pub fn parse(text: &str) -> Option<Command> {
             match verb {
                 "YES" | "Y" | "SI" | "SÍ" | "TAKE" => return Some(Command::Claim(c)),
                 "NO" | "N" | "PASS" => return Some(Command::Decline(c)),
+                "GOT" | "PICKED" => return Some(Command::PickedUp(c)),
                 "DONE" | "HECHO" | "LISTO" => return Some(Command::Done(c)),
                 "DROP" => return Some(Command::Drop(c)),
                 _ => {}
@@ -124,6 +127,7 @@ mod tests {
     fn done_drop_decline_and_fail_name_their_job() {
         assert_eq!(parse("DONE K42"), Some(Command::Done(code("K42"))));
         assert_eq!(parse("drop a7"), Some(Command::Drop(code("A7"))));
+        assert_eq!(parse("got A7"), Some(Command::PickedUp(code("A7"))));
         assert_eq!(parse("no a7"), Some(Command::Decline(code("A7"))));
         assert_eq!(
             parse("FAIL A7"),

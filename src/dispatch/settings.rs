@@ -64,6 +64,7 @@ pub struct Texts {
     pub not_yours: String,
     pub at_capacity: String,
     pub declined: String,
+    pub picked_up: String,
     pub done: String,
     pub failed: String,
     pub dropped: String,

@@ -119,6 +119,8 @@ on_both_databases! {
         volunteer(&app, ANA, "Ana", &[]).await;
         let code = neighbour_asks(&app, NEIGHBOUR).await;
         app.text(ANA, &format!("YES {code}")).await;
+        app.text(ANA, &format!("got {code}")).await;
+        assert_eq!(status_of(&app, &code).await, "picked_up");
         app.text(ANA, &format!("done {code}")).await;
         assert!(inbox(&app, NEIGHBOUR).await.last().unwrap().contains("Did you get it?"));
         assert_eq!(status_of(&app, &code).await, "delivered");
