@@ -1,5 +1,7 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod volunteers;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +57,11 @@ pub enum Command {
     Texts {
         #[command(subcommand)]
         command: TextsCommand,
+    },
+    /// Manage volunteers: import a CSV, add, list, approve, remove.
+    Volunteers {
+        #[command(subcommand)]
+        command: volunteers::VolunteersCommand,
     },
 }
 
@@ -169,6 +176,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 print_table(&list);
             }
         }
+        Command::Volunteers { command } => volunteers::run(command, &settings).await?,
     }
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! - [`gateway`]: one module per SMS provider behind one trait: authenticity, parsing, sending.
 //! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
 //!   line's pace, replies first, outside quiet hours.
+//! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
 //! - [`web`]: the HTTP surface: webhooks, health, metrics.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
 //! - [`cli`]: the `aidline` command line.
@@ -33,6 +34,7 @@ pub mod gateway;
 pub mod intake;
 pub mod outbox;
 pub mod phone;
+pub mod roster;
 pub mod store;
 pub mod telemetry;
 pub mod web;

@@ -41,6 +41,12 @@ impl Phone {
         Ok(Phone(e164))
     }
 
+    /// Whether the number has a length and range its country hands out. Numbers from gateways are
+    /// taken as they come; one an organiser types is checked, since `555` parses but reaches nobody.
+    pub fn is_valid(&self) -> bool {
+        phonenumber::parse(None, &self.0).is_ok_and(|n| phonenumber::is_valid(&n))
+    }
+
     /// Trusts a value that was stored by [`Phone::parse`] earlier (a database column).
     pub fn from_stored(e164: String) -> Phone {
         Phone(e164)
@@ -128,6 +134,12 @@ mod tests {
                 .as_str()
                 .starts_with("+52")
         );
+    }
+
+    #[test]
+    fn a_number_too_short_to_reach_anyone_parses_but_is_not_valid() {
+        assert!(!Phone::parse("555", us()).unwrap().is_valid());
+        assert!(Phone::parse("415-555-0100", us()).unwrap().is_valid());
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl std::error::Error for FlowError {}
 pub struct Flows {
     flows: HashMap<String, Flow>,
     keywords: Keywords,
+    zones: Arc<Zones>,
     warnings: Vec<Problem>,
 }
 
@@ -65,6 +66,13 @@ impl Flows {
     /// STATUS, RESTART and the like, from the `[keywords]` table.
     pub fn keywords(&self) -> &Keywords {
         &self.keywords
+    }
+
+    /// The names of the `[zones.*]` every flow shares, sorted.
+    pub fn zone_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.zones.0.iter().map(|z| z.name.as_str()).collect();
+        names.sort();
+        names
     }
 
     pub fn warnings(&self) -> &[Problem] {
@@ -219,6 +227,7 @@ pub fn parse_files(files: &[(PathBuf, String)], region: Region) -> Result<Flows,
         Ok(Flows {
             flows,
             keywords: keywords.unwrap_or_default(),
+            zones,
             warnings,
         })
     } else {

@@ -143,6 +143,16 @@ pub async fn by_contact(conn: &mut Conn, contact_id: i64) -> Result<Option<Volun
     Ok(row.map(from_row))
 }
 
+/// The volunteer with this number, if any (removed ones are not).
+pub async fn by_phone(conn: &mut Conn, phone: &str) -> Result<Option<Volunteer>, StoreError> {
+    let sql = format!("{SELECT} WHERE c.phone = $1 AND v.status <> 'removed'");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(phone)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(from_row))
+}
+
 /// Active, unpaused volunteers with room for another job: the ones an offer can go to.
 pub async fn available(conn: &mut Conn) -> Result<Vec<Volunteer>, StoreError> {
     let sql = format!("{SELECT} WHERE v.status = 'active' AND v.paused_at IS NULL ORDER BY v.id");

@@ -1,0 +1,391 @@
+//! The volunteer roster as organisers keep it: a spreadsheet saved as CSV, or one volunteer at a
+//! time on the command line. Both go through [`check`], so a row and a command are held to the same
+//! rules, and an import writes nothing unless every row passes.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::phone::{Phone, Region};
+use crate::store::{Db, StoreError, contacts, volunteers};
+
+/// What a volunteer can offer beyond their time.
+const CAPABILITIES: [&str; 3] = ["car", "money", "heavy"];
+
+/// The CSV columns, in the order `Written` lists them.
+const COLUMNS: [&str; 7] = [
+    "phone",
+    "name",
+    "zones",
+    "languages",
+    "capabilities",
+    "availability",
+    "max_open_jobs",
+];
+
+/// Names go into texts, where every character costs; the sign-up flow allows as many.
+const MAX_NAME_CHARS: usize = 60;
+
+/// A volunteer's details as an organiser wrote them, before any check.
+#[derive(Debug, Default, clap::Args)]
+pub struct Written {
+    /// Their mobile number; without a country code, the default region's.
+    #[arg(long)]
+    pub phone: String,
+    /// The name neighbours see.
+    #[arg(long)]
+    pub name: String,
+    /// Zones they cover, as named in the flows' [zones.*], separated by `;` or `,`.
+    #[arg(long)]
+    pub zones: Option<String>,
+    /// Language codes, such as `en;es` (default: en).
+    #[arg(long)]
+    pub languages: Option<String>,
+    /// Any of car, money (can front money) and heavy (can carry heavy things).
+    #[arg(long)]
+    pub capabilities: Option<String>,
+    /// When they are usually free, in their own words.
+    #[arg(long)]
+    pub availability: Option<String>,
+    /// How many requests they may hold at once (default: 2).
+    #[arg(long)]
+    pub max_open_jobs: Option<String>,
+}
+
+/// A volunteer whose details passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub phone: Phone,
+    pub name: String,
+    pub zones: Vec<String>,
+    pub languages: Vec<String>,
+    pub capabilities: Vec<String>,
+    pub availability: String,
+    pub max_open_jobs: i64,
+}
+
+/// What details are checked against.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// The zone names the flows define.
+    pub zones: Vec<String>,
+    /// For numbers written without a country code.
+    pub region: Region,
+}
+
+/// What is wrong with one volunteer's details, in a sentence an organiser can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The column at fault; none when the row as a whole is.
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+impl Problem {
+    fn in_column(column: &'static str, message: String) -> Problem {
+        Problem {
+            column: Some(column),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.column {
+            Some(column) => write!(f, "{column}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A problem and the row it is on, numbered as a spreadsheet shows it (the header is row 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    pub row: usize,
+    pub problem: Problem,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    #[error("{0}")]
+    Invalid(Problem),
+    #[error("{}", report(.rows, *.total))]
+    BadRows { rows: Vec<BadRow>, total: usize },
+    #[error("cannot open {}", .path.display())]
+    Unopenable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the file is not readable CSV")]
+    Csv(#[from] csv::Error),
+    #[error("the file has no `{0}` column")]
+    MissingColumn(&'static str),
+    #[error("the column `{0}` is unknown; the columns are {known}", known = COLUMNS.join(", "))]
+    UnknownColumn(String),
+    #[error("the column `{0}` appears twice")]
+    RepeatedColumn(String),
+    #[error("the file lists no volunteers")]
+    Empty,
+    #[error("no volunteer has the number {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn report(rows: &[BadRow], total: usize) -> String {
+    let mut out = String::new();
+    for BadRow { row, problem } in rows {
+        out.push_str(&format!("row {row}: {problem}\n"));
+    }
+    let bad = counted(rows.len(), "bad row");
+    out.push_str(&format!("nothing was imported ({bad} of {total})"));
+    out
+}
+
+/// `count` and the noun, singular or plural: "1 volunteer", "3 volunteers".
+pub fn counted(count: usize, noun: &str) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("{count} {noun}{s}")
+}
+
+/// The words of a list cell: split on `;` or `,`, trimmed, each kept once.
+fn words(cell: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for word in cell.split([';', ',']).map(str::trim) {
+        if !word.is_empty() && !out.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+            out.push(word);
+        }
+    }
+    out
+}
+
+// The number itself never goes into a message: the row number is enough to find it.
+fn not_a_phone_number() -> Problem {
+    Problem::in_column("phone", "is not a phone number".into())
+}
+
+/// Checks one volunteer's details; the first problem found is the one reported.
+pub fn check(written: &Written, rules: &Rules) -> Result<Checked, Problem> {
+    let cell = |value: &Option<String>| value.as_deref().unwrap_or("").trim().to_string();
+    let phone = match written.phone.trim() {
+        "" => return Err(Problem::in_column("phone", "is empty".into())),
+        raw => Phone::parse(raw, rules.region)
+            .ok()
+            .filter(Phone::is_valid)
+            .ok_or_else(not_a_phone_number)?,
+    };
+    let name = written.name.trim().to_string();
+    if name.is_empty() {
+        let message = "is empty; give the name neighbours will see".into();
+        return Err(Problem::in_column("name", message));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        let message = format!("is longer than {MAX_NAME_CHARS} characters");
+        return Err(Problem::in_column("name", message));
+    }
+    let zones = words(&cell(&written.zones))
+        .into_iter()
+        .map(|zone| {
+            let known = rules.zones.iter().find(|z| z.eq_ignore_ascii_case(zone));
+            known.cloned().ok_or_else(|| {
+                let listed = if rules.zones.is_empty() {
+                    "the flows define none".to_string()
+                } else {
+                    rules.zones.join(", ")
+                };
+                Problem::in_column("zones", format!("`{zone}` is not a zone ({listed})"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut languages = words(&cell(&written.languages))
+        .into_iter()
+        .map(|code| {
+            let is_code =
+                (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphabetic());
+            is_code.then(|| code.to_ascii_lowercase()).ok_or_else(|| {
+                let message = format!("`{code}` is not a language code such as en or es");
+                Problem::in_column("languages", message)
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if languages.is_empty() {
+        languages.push("en".into());
+    }
+    let capabilities = words(&cell(&written.capabilities))
+        .into_iter()
+        .map(|word| {
+            let known = CAPABILITIES.iter().find(|c| c.eq_ignore_ascii_case(word));
+            known.map(|c| c.to_string()).ok_or_else(|| {
+                let message = format!("`{word}` is not one of {}", CAPABILITIES.join(", "));
+                Problem::in_column("capabilities", message)
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let max_open_jobs = match cell(&written.max_open_jobs).as_str() {
+        "" => 2,
+        raw => raw.parse::<u16>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            let message = format!("`{raw}` is not a whole number of 1 or more");
+            Problem::in_column("max_open_jobs", message)
+        })?,
+    };
+    Ok(Checked {
+        phone,
+        name,
+        zones,
+        languages,
+        capabilities,
+        availability: cell(&written.availability),
+        max_open_jobs: i64::from(max_open_jobs),
+    })
+}
+
+/// Reads and checks every row of the CSV file at `path`.
+pub fn read_file(path: &Path, rules: &Rules) -> Result<Vec<Checked>, RosterError> {
+    let file = std::fs::File::open(path).map_err(|source| RosterError::Unopenable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read(file, rules)
+}
+
+/// Checks every row, so one pass over the file reports all of its mistakes; the volunteers come
+/// back only when there are none.
+fn read(input: impl std::io::Read, rules: &Rules) -> Result<Vec<Checked>, RosterError> {
+    // Rows of any length are let through so that a misplaced comma is reported with its row.
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let columns = columns(csv.headers()?)?;
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    let mut row_of: HashMap<Phone, usize> = HashMap::new();
+    let mut total = 0;
+    for (i, record) in csv.records().enumerate() {
+        let record = record?;
+        // A spreadsheet saves the empty rows below its data as lines of commas.
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        total += 1;
+        let row = i + 2;
+        let checked = written(&record, &columns).and_then(|w| check(&w, rules));
+        match checked {
+            Ok(v) => match row_of.entry(v.phone.clone()) {
+                Entry::Occupied(first) => {
+                    let message = format!("the same number is already on row {}", first.get());
+                    let problem = Problem::in_column("phone", message);
+                    bad.push(BadRow { row, problem });
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(row);
+                    good.push(v);
+                }
+            },
+            Err(problem) => bad.push(BadRow { row, problem }),
+        }
+    }
+    match (bad.is_empty(), total) {
+        (true, 0) => Err(RosterError::Empty),
+        (true, _) => Ok(good),
+        (false, _) => Err(RosterError::BadRows { rows: bad, total }),
+    }
+}
+
+/// Which of [`COLUMNS`] each header cell is.
+fn columns(headers: &csv::StringRecord) -> Result<Vec<usize>, RosterError> {
+    let mut out: Vec<usize> = Vec::new();
+    for header in headers {
+        let header = header.trim();
+        let Some(i) = COLUMNS.iter().position(|c| c.eq_ignore_ascii_case(header)) else {
+            return Err(RosterError::UnknownColumn(header.to_string()));
+        };
+        if out.contains(&i) {
+            return Err(RosterError::RepeatedColumn(header.to_string()));
+        }
+        out.push(i);
+    }
+    for required in ["phone", "name"] {
+        if !out.iter().any(|&i| COLUMNS[i] == required) {
+            return Err(RosterError::MissingColumn(required));
+        }
+    }
+    Ok(out)
+}
+
+fn written(record: &csv::StringRecord, columns: &[usize]) -> Result<Written, Problem> {
+    if record.len() > columns.len() {
+        return Err(Problem {
+            column: None,
+            message: format!(
+                "has {} cells but the header has {}; put quotes around a cell with a comma in it",
+                record.len(),
+                columns.len()
+            ),
+        });
+    }
+    let mut w = Written::default();
+    for (cell, &column) in record.iter().zip(columns) {
+        let cell = cell.to_string();
+        match COLUMNS[column] {
+            "phone" => w.phone = cell,
+            "name" => w.name = cell,
+            "zones" => w.zones = Some(cell),
+            "languages" => w.languages = Some(cell),
+            "capabilities" => w.capabilities = Some(cell),
+            "availability" => w.availability = Some(cell),
+            _ => w.max_open_jobs = Some(cell),
+        }
+    }
+    Ok(w)
+}
+
+/// Adds these volunteers as active, or updates the ones already on the roster: all or none.
+pub async fn save(db: &Db, checked: &[Checked], now: i64) -> Result<(), RosterError> {
+    let mut tx = db.begin().await?;
+    let phones: Vec<&str> = checked.iter().map(|v| v.phone.as_str()).collect();
+    let ids: HashMap<String, i64> = contacts::upsert_many(&mut tx, &phones, now)
+        .await?
+        .into_iter()
+        .collect();
+    for v in checked {
+        let contact_id = *ids
+            .get(v.phone.as_str())
+            .ok_or_else(|| StoreError::Corrupt(format!("no contact for {}", v.phone.redacted())))?;
+        let new = volunteers::NewVolunteer {
+            contact_id,
+            name_to_use: &v.name,
+            zones: &v.zones,
+            languages: &v.languages,
+            capabilities: &v.capabilities,
+            availability: &v.availability,
+            max_open_jobs: v.max_open_jobs,
+            status: "active",
+        };
+        volunteers::upsert(&mut tx, &new, now).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Sets the status (`active`, `removed`) of the volunteer with this number; returns them as they
+/// were before. The number is not held to [`check`]'s rules: a sign-up's came from a gateway.
+pub async fn set_status(
+    db: &Db,
+    raw_phone: &str,
+    region: Region,
+    status: &str,
+    now: i64,
+) -> Result<volunteers::Volunteer, RosterError> {
+    let phone =
+        Phone::parse(raw_phone, region).map_err(|_| RosterError::Invalid(not_a_phone_number()))?;
+    let mut tx = db.begin().await?;
+    let volunteer = volunteers::by_phone(&mut tx, phone.as_str())
+        .await?
+        .ok_or_else(|| RosterError::NotFound(phone.redacted().to_string()))?;
+    volunteers::set_status(&mut tx, phone.as_str(), status, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(volunteer)
+}
+
+#[cfg(test)]
+mod tests;
