@@ -27,6 +27,16 @@ fn sqlite_in(dir: &tempfile::TempDir) -> String {
     format!("sqlite://{}/aidline.db", dir.path().display())
 }
 
+/// Writes to a fresh database at `url` before a command looks at it.
+fn prepare(url: &str, write: impl AsyncFnOnce(&mut aidline::store::Conn)) {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = aidline::store::Db::connect(url).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut conn = db.acquire().await.unwrap();
+        write(&mut conn).await
+    });
+}
+
 /// What a command that had to succeed printed.
 fn printed(out: std::process::Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -183,17 +193,14 @@ fn chat_writes_nothing_to_the_configured_database_unless_asked() {
 
 #[test]
 fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
+    use aidline::store::contacts;
     use aidline::store::outbound::{self, Kind, NewOutbound};
-    use aidline::store::{Db, contacts};
 
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_in(&dir);
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
-        let mut conn = db.acquire().await.unwrap();
+    prepare(&url, async |conn| {
         let to = "+15557656001";
-        let ids = contacts::upsert_many(&mut conn, &[to], 1).await.unwrap();
+        let ids = contacts::upsert_many(conn, &[to], 1).await.unwrap();
         let text = NewOutbound {
             contact_id: ids[0].1,
             line: "+15550100100",
@@ -202,12 +209,12 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
             kind: Kind::Reply,
             inbound_id: None,
         };
-        outbound::enqueue_many(&mut conn, &[text], 1).await.unwrap();
+        outbound::enqueue_many(conn, &[text], 1).await.unwrap();
         let id: i64 = sqlx::query_scalar("SELECT id FROM outbound_messages")
             .fetch_one(&mut *conn)
             .await
             .unwrap();
-        outbound::finish_unsent(&mut conn, id, "failed", Some("21211"), "invalid number", 2)
+        outbound::finish_unsent(conn, id, "failed", Some("21211"), "invalid number", 2)
             .await
             .unwrap();
     });
@@ -326,16 +333,13 @@ fn add_checks_one_volunteer_as_import_checks_a_row_and_updates_a_known_number() 
 
 #[test]
 fn an_organiser_approves_a_sign_up_and_later_removes_them() {
+    use aidline::store::contacts;
     use aidline::store::volunteers::{self, NewVolunteer};
-    use aidline::store::{Db, contacts};
 
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_in(&dir);
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
-        let mut conn = db.acquire().await.unwrap();
-        let ids = contacts::upsert_many(&mut conn, &["+14155550102"], 1)
+    prepare(&url, async |conn| {
+        let ids = contacts::upsert_many(conn, &["+14155550102"], 1)
             .await
             .unwrap();
         let sign_up = NewVolunteer {
@@ -348,7 +352,7 @@ fn an_organiser_approves_a_sign_up_and_later_removes_them() {
             max_open_jobs: 2,
             status: "pending",
         };
-        volunteers::upsert(&mut conn, &sign_up, 1).await.unwrap();
+        volunteers::upsert(conn, &sign_up, 1).await.unwrap();
     });
     assert_eq!(roster(&url, &["--pending"])[0]["name_to_use"], "Rosa");
 

@@ -280,24 +280,15 @@ async fn relay_to_volunteer(
     text: &str,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
-    let Some(volunteer) = job.volunteer_id else {
-        return Ok(());
-    };
-    let Some(v) = volunteers::by_id(conn, volunteer).await? else {
-        return Ok(());
-    };
-    let texts = settings
-        .dispatch
-        .texts(v.languages.first().map(String::as_str));
-    let body = render_job(&texts.to_volunteer, job, &[("message", text.trim())]);
-    send(
+    let extra = [("message", text.trim())];
+    let how = (Kind::Relay, Some(origin.inbound_id));
+    super::tell_volunteer(
         conn,
-        v.contact_id,
-        &job.line,
-        &v.phone,
-        &body,
-        Kind::Relay,
-        Some(origin.inbound_id),
+        settings,
+        job,
+        |t| &t.to_volunteer,
+        &extra,
+        how,
         origin.now,
     )
     .await

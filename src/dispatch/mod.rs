@@ -56,24 +56,46 @@ pub async fn on_cancelled(
     let Some(job) = jobs::by_id(conn, request_id).await? else {
         return Ok(());
     };
-    let Some(v) = job.volunteer_id else {
+    tell_volunteer(
+        conn,
+        settings,
+        &job,
+        |t| &t.cancelled,
+        &[],
+        (Kind::Notice, None),
+        now,
+    )
+    .await
+}
+
+/// Texts the volunteer holding `job` (if one does), in their language.
+async fn tell_volunteer(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &jobs::Job,
+    template: fn(&Texts) -> &String,
+    extra: &[(&str, &str)],
+    (kind, inbound_id): (Kind, Option<i64>),
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(id) = job.volunteer_id else {
         return Ok(());
     };
-    let Some(v) = volunteers::by_id(conn, v).await? else {
+    let Some(v) = volunteers::by_id(conn, id).await? else {
         return Ok(());
     };
     let texts = settings
         .dispatch
         .texts(v.languages.first().map(String::as_str));
-    let body = offers::render_job(&texts.cancelled, &job, &[]);
+    let body = offers::render_job(template(texts), job, extra);
     send(
         conn,
         v.contact_id,
         &job.line,
         &v.phone,
         &body,
-        Kind::Notice,
-        None,
+        kind,
+        inbound_id,
         now,
     )
     .await
