@@ -191,13 +191,8 @@ impl VolunteerText<'_> {
                 let body = self.texts().mine.replace("{jobs}", &list.join(", "));
                 self.reply(&body).await
             }
-            Some(Command::Pause | Command::Resume) => {
-                let pause = commands::parse(text) == Some(Command::Pause);
-                volunteers::set_paused(self.conn, self.volunteer.id, pause, now).await?;
-                let texts = self.texts();
-                let body = if pause { &texts.paused } else { &texts.resumed }.clone();
-                self.reply(&body).await
-            }
+            Some(Command::Pause) => self.pause(true).await,
+            Some(Command::Resume) => self.pause(false).await,
             Some(Command::Relay(code, message)) => match mine(&code) {
                 None => self.reply_code(|t| &t.not_yours, &code).await,
                 Some(job) => self.relay_to_neighbour(&job, &message).await,
@@ -208,6 +203,19 @@ impl VolunteerText<'_> {
                 self.reply(&body).await
             }
         }
+    }
+
+    async fn pause(&mut self, paused: bool) -> Result<(), StoreError> {
+        let now = self.origin.now;
+        volunteers::set_paused(self.conn, self.volunteer.id, paused, now).await?;
+        let texts = self.texts();
+        let body = if paused {
+            &texts.paused
+        } else {
+            &texts.resumed
+        }
+        .clone();
+        self.reply(&body).await
     }
 
     /// First claim wins: the request goes to whoever's conditional update lands first.
