@@ -1,5 +1,6 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod users;
 mod volunteers;
 
 use std::path::PathBuf;
@@ -62,6 +63,11 @@ pub enum Command {
     Volunteers {
         #[command(subcommand)]
         command: volunteers::VolunteersCommand,
+    },
+    /// Manage accounts for the dispatcher pages.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
 }
 
@@ -177,6 +183,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Volunteers { command } => volunteers::run(command, &settings).await?,
+        Command::Users { command } => users::run(command, &settings).await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! finished request lands on a dispatch queue. `docs/ARCHITECTURE.md` follows one text through these
 //! modules:
 //!
+//! - [`accounts`]: dispatcher and admin accounts: what an organiser may type, password hashes.
 //! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), lines and their secrets.
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
 //! - [`clock`]: the one source of "now", which tests can move forward.
@@ -16,12 +17,13 @@
 //! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
 //!   line's pace, replies first, outside quiet hours.
 //! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
-//! - [`web`]: the HTTP surface: webhooks, health, metrics.
+//! - [`web`]: the HTTP surface: webhooks, health, metrics, and the dispatcher pages.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
 //! - [`cli`]: the `aidline` command line.
 //! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.
 //! - [`telemetry`]: tracing set-up.
 
+pub mod accounts;
 pub mod app;
 pub mod chat;
 pub mod cli;

@@ -377,3 +377,51 @@ fn an_organiser_approves_a_sign_up_and_later_removes_them() {
         assert!(!said.contains("4155550102"), "{said}");
     }
 }
+
+/// Runs `aidline users add` with `password` as its standard input.
+fn add_user(url: &str, args: &[&str], password: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .args([&["users", "add"], args].concat())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
+        .env("AIDLINE_DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_organiser_adds_the_first_admin_who_can_then_sign_in() {
+    use aidline::accounts::verify_password;
+    use aidline::store::users;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    let args = ["rosa", "--name", "Rosa M", "--role", "admin"];
+    let said = refused(add_user(&url, &args, "too short"));
+    assert!(said.contains("use at least 10 characters"), "{said}");
+
+    let said = printed(add_user(&url, &args, "a long password with spaces"));
+    assert_eq!(said.trim(), "added admin rosa");
+    let said = refused(add_user(&url, &args, "another long password"));
+    assert!(said.contains("username `rosa` is taken"), "{said}");
+
+    prepare(&url, async |conn| {
+        let (user, hash) = users::for_sign_in(conn, "rosa").await.unwrap().unwrap();
+        assert_eq!(
+            (user.display_name.as_str(), user.is_admin()),
+            ("Rosa M", true)
+        );
+        assert!(verify_password("a long password with spaces", &hash));
+        assert!(!hash.contains("spaces"));
+    });
+}

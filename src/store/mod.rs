@@ -12,9 +12,11 @@ pub mod offers;
 pub mod outbound;
 pub mod pacing;
 pub mod parts;
+pub mod queue;
 pub mod requests;
 pub mod sessions;
 pub mod timers;
+pub mod users;
 pub mod volunteers;
 
 use std::str::FromStr;

@@ -1,7 +1,7 @@
 //! The one place errors become HTTP responses.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::gateway::PayloadError;
 use crate::intake::IntakeError;
@@ -9,17 +9,27 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    /// The request is not from who it claims (a bad or missing signature): nothing was stored.
+    /// The request is not from who it claims (a bad or missing signature or CSRF token), or the
+    /// person signed in may not do this: nothing was changed.
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     BadPayload(#[from] PayloadError),
     #[error("{0}")]
     NotFound(String),
+    /// A page asked for by someone not signed in: they are sent to the sign-in page.
+    #[error("sign in first")]
+    SignInFirst,
+    /// Too many failed sign-ins; the message says when to try again.
+    #[error("{0}")]
+    TooManyAttempts(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Intake(#[from] IntakeError),
+    /// A page that did not render, or password checking that did not finish.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl IntoResponse for WebError {
@@ -28,12 +38,21 @@ impl IntoResponse for WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::BadPayload(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::Store(_) | WebError::Intake(_) => {
+            WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            // 303, so the browser follows with a GET whatever it was doing.
+            WebError::SignInFirst => return Redirect::to("/signin").into_response(),
+            WebError::Store(_) | WebError::Intake(_) | WebError::Internal(_) => {
                 // Opaque to the caller (a gateway retries a 5xx); the cause goes to the log.
                 tracing::error!(error = %self, "request failed");
                 return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
             }
         };
         (status, format!("{self}\n")).into_response()
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        WebError::Internal(format!("page did not render: {e}"))
     }
 }

@@ -1,9 +1,12 @@
-//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics` and local administration.
+//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics`, local administration and the
+//! dispatcher pages.
 
 mod admin;
 mod error;
 mod health;
 mod local;
+mod pages;
+mod session;
 mod webhooks;
 
 use std::sync::Arc;
@@ -36,6 +39,11 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/{provider}", get(webhooks::receive).post(webhooks::receive))
         .route("/webhooks/{provider}/{hook}", get(webhooks::receive).post(webhooks::receive))
         .route("/admin/flows/reload", post(admin::reload_flows))
+        .route("/", get(pages::queue::show))
+        .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
+        .route("/signout", post(pages::signin::sign_out))
+        .route("/admin/users", get(pages::users::list))
+        .route("/assets/app.css", get(pages::stylesheet))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(limit))

@@ -20,6 +20,7 @@ mod intake;
 mod keywords;
 mod outbox;
 mod pacing;
+mod pages;
 mod service;
 mod suppression;
 mod webhooks;

@@ -1,0 +1,136 @@
+//! Dispatcher and admin accounts: checking what an organiser types, and argon2 password hashes.
+//! The command line adds accounts and the web pages sign them in; both come through here.
+
+use std::sync::LazyLock;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+use crate::store::users::{self, NewUser, User};
+use crate::store::{Db, StoreError};
+
+/// Shorter passwords are refused: a long one is the cheapest protection a small group can have.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(
+        "username: use 1 to 64 lower-case letters, digits, dots, dashes or underscores (got `{0}`)"
+    )]
+    Username(String),
+    #[error("display name: must not be empty")]
+    DisplayName,
+    #[error("role: `{0}` is not one of dispatcher, admin")]
+    Role(String),
+    #[error("password: use at least {MIN_PASSWORD_CHARS} characters")]
+    ShortPassword,
+    #[error("username `{0}` is taken")]
+    Taken(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Usernames are compared as typed, so only one spelling of each is allowed.
+pub fn check_username(username: &str) -> Result<(), AccountError> {
+    let fits = (1..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if fits {
+        Ok(())
+    } else {
+        Err(AccountError::Username(username.to_string()))
+    }
+}
+
+/// An argon2id PHC string with the crate's default parameters and a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches `hash`; an unreadable hash matches nothing.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// Compared against when the username is unknown, so that a wrong username takes as long to
+/// refuse as a wrong password and the timing tells nobody which accounts exist.
+pub static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
+    hash_password("not anyone's password").expect("hashing a fixed password works")
+});
+
+/// Adds an account after checking every part of it; the password is hashed before it is stored.
+pub async fn add(
+    db: &Db,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    password: &str,
+    now: i64,
+) -> Result<User, AccountError> {
+    check_username(username)?;
+    let display_name = display_name.trim();
+    if display_name.is_empty() {
+        return Err(AccountError::DisplayName);
+    }
+    if !matches!(role, "dispatcher" | "admin") {
+        return Err(AccountError::Role(role.to_string()));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::ShortPassword);
+    }
+    let password = password.to_string();
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))??;
+    let new = NewUser {
+        username,
+        display_name,
+        role,
+        password_hash: &password_hash,
+    };
+    let mut conn = db.acquire().await?;
+    let id = users::add(&mut conn, &new, now)
+        .await?
+        .ok_or_else(|| AccountError::Taken(username.to_string()))?;
+    Ok(User {
+        id,
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        role: role.to_string(),
+        created_at: now,
+        disabled_at: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse battery!", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn usernames_have_one_spelling() {
+        assert!(check_username("rosa.m-2_").is_ok());
+        for bad in ["", "Rosa", "rosa m", "rosa@example.org", &"a".repeat(65)] {
+            assert!(check_username(bad).is_err(), "{bad}");
+        }
+    }
+}

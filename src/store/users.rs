@@ -1,0 +1,183 @@
+//! `users`, `web_sessions` and `login_attempts`: who may sign in to the dispatcher pages, the
+//! browsers signed in now, and recent failed sign-ins.
+
+use super::{Conn, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// `dispatcher` or `admin`.
+    pub role: String,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// Adds an account; `None` when the username is taken.
+pub async fn add(conn: &mut Conn, new: &NewUser<'_>, now: i64) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
+    )
+    .bind(new.username)
+    .bind(new.display_name)
+    .bind(new.role)
+    .bind(new.password_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Every account by username, disabled ones included; never their password hashes.
+pub async fn all(conn: &mut Conn) -> Result<Vec<User>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, username, display_name, role, created_at, disabled_at FROM users \
+         ORDER BY username",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A user's row followed by one more column (a password hash, a CSRF token).
+type UserAnd = (i64, String, String, String, i64, Option<i64>, String);
+
+fn split(row: UserAnd) -> (User, String) {
+    let (id, username, display_name, role, created_at, disabled_at, extra) = row;
+    let user = User {
+        id,
+        username,
+        display_name,
+        role,
+        created_at,
+        disabled_at,
+    };
+    (user, extra)
+}
+
+/// The account that may sign in with this username, and its password hash.
+pub async fn for_sign_in(
+    conn: &mut Conn,
+    username: &str,
+) -> Result<Option<(User, String)>, StoreError> {
+    let row: Option<UserAnd> = sqlx::query_as(
+        "SELECT id, username, display_name, role, created_at, disabled_at, password_hash \
+         FROM users WHERE username = $1 AND disabled_at IS NULL",
+    )
+    .bind(username)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(split))
+}
+
+pub struct NewSession<'a> {
+    /// SHA-256 of the cookie's token, hex.
+    pub id: &'a str,
+    pub user_id: i64,
+    pub csrf_token: &'a str,
+    pub expires_at: i64,
+}
+
+/// Starts a session, and clears out expired ones while at it: sign-ins are rare enough that this
+/// keeps the table small without a timer of its own.
+pub async fn start_session(
+    conn: &mut Conn,
+    new: &NewSession<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO web_sessions (id, user_id, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(new.id)
+    .bind(new.user_id)
+    .bind(new.csrf_token)
+    .bind(now)
+    .bind(new.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The enabled user behind an unexpired session, and the session's CSRF token.
+pub async fn by_session(
+    conn: &mut Conn,
+    session_id: &str,
+    now: i64,
+) -> Result<Option<(User, String)>, StoreError> {
+    let row: Option<UserAnd> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled_at, \
+             s.csrf_token \
+         FROM web_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(split))
+}
+
+pub async fn end_session(conn: &mut Conn, session_id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM web_sessions WHERE id = $1")
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Failed sign-ins for `key` since `since`.
+pub async fn failures_since(conn: &mut Conn, key: &str, since: i64) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE client_key = $1 AND at > $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Records a failed sign-in, forgetting those older than `forget_before` (they no longer count).
+pub async fn record_failure(
+    conn: &mut Conn,
+    key: &str,
+    now: i64,
+    forget_before: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_attempts WHERE at <= $1")
+        .bind(forget_before)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO login_attempts (client_key, at) VALUES ($1, $2)")
+        .bind(key)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A successful sign-in wipes the slate, so a forgetful dispatcher is not locked out later.
+pub async fn clear_failures(conn: &mut Conn, key: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_attempts WHERE client_key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Who is signed in to the dispatcher pages. The browser holds a random token in the
+//! `aidline_session` cookie; the database holds only its SHA-256, with the session's CSRF token,
+//! which every form must send back.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{AppState, WebError};
+use crate::store::users::{self, User};
+
+pub const SESSION_COOKIE: &str = "aidline_session";
+/// How long a sign-in lasts: a long shift, not a week on a shared computer.
+pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+
+/// 256 random bits, printable.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// What the database keeps for a session token.
+pub fn session_id(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Whether a token sent with a form is the expected one, in time that does not depend on where
+/// they differ.
+pub fn same_token(sent: &str, expected: &str) -> bool {
+    !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// A cookie only this site's pages see, sent over https only when the service is served by https.
+pub fn site_cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    path: &'static str,
+    same_site: SameSite,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .secure(state.settings.public_url.scheme() == "https")
+        .same_site(same_site)
+        .path(path)
+        .build()
+}
+
+/// A signed-in dispatcher or admin, for pages and the forms they post.
+pub struct SignedIn {
+    pub user: User,
+    /// Goes into every form as the hidden `csrf` field.
+    pub csrf: String,
+    session_id: String,
+}
+
+impl SignedIn {
+    /// Refuses a form whose `csrf` field is not this session's: it may come from another site.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
+        if same_token(sent, &self.csrf) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(
+                "this form did not come from a page of this session; reload the page and try again"
+                    .into(),
+            ))
+        }
+    }
+
+    pub async fn end(self, state: &AppState) -> Result<(), WebError> {
+        let mut conn = state.db.acquire().await?;
+        users::end_session(&mut conn, &self.session_id).await?;
+        Ok(())
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar.get(SESSION_COOKIE).ok_or(WebError::SignInFirst)?;
+        let session_id = session_id(token.value());
+        let mut conn = state.db.acquire().await?;
+        let now = state.intake.now_ms();
+        let (user, csrf) = users::by_session(&mut conn, &session_id, now)
+            .await?
+            .ok_or(WebError::SignInFirst)?;
+        Ok(SignedIn {
+            user,
+            csrf,
+            session_id,
+        })
+    }
+}
+
+/// A signed-in admin; a dispatcher is refused with 403.
+pub struct Admin(pub SignedIn);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        if signed_in.user.is_admin() {
+            Ok(Admin(signed_in))
+        } else {
+            Err(WebError::Forbidden("this page is for admins".into()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_never_sees_the_cookie_token() {
+        let token = random_token();
+        assert_eq!(token.len(), 43);
+        let id = session_id(&token);
+        assert_eq!(id.len(), 64);
+        assert!(!id.contains(&token));
+        assert_ne!(random_token(), token);
+    }
+
+    #[test]
+    fn a_token_matches_only_itself_and_never_an_empty_one() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abd", "abc"));
+        assert!(!same_token("", "abc"));
+        assert!(!same_token("", ""));
+    }
+}
