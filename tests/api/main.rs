@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod browser;
 mod compliance;
 mod concurrency;
 mod delivery;

@@ -1,0 +1,144 @@
+//! The dispatcher pages in a real headless Chromium, driven over WebDriver (Debian's `chromium`
+//! and `chromium-driver`). Without them a developer's run skips these tests and says so; CI
+//! installs them, and there a missing browser fails the run.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use aidline::accounts;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::dispatch::neighbour_asks;
+use crate::helpers::*;
+use crate::on_both_databases;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PASSWORD: &str = "a long enough password";
+const NEIGHBOUR: &str = "+15557658001";
+/// Where the screenshots the README shows are written.
+const SCREENSHOTS: &str = "docs/screenshots";
+
+/// A headless Chromium with a profile of its own, and the driver that runs it.
+struct Chromium {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    async fn start() -> Option<Chromium> {
+        if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the browser tests: install chromium and chromium-driver"
+            );
+            eprintln!(
+                "SKIPPED: browser test (install Debian's chromium and chromium-driver to run it)"
+            );
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        // The driver takes a moment to listen; nothing else is waited for by time.
+        let mut last_error = None;
+        for _ in 0..100 {
+            let connecting = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match connecting {
+                Ok(client) => {
+                    return Some(Chromium {
+                        client,
+                        driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last_error = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer: {last_error:?}");
+    }
+
+    /// The path of the page the browser is on.
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    async fn screenshot(&self, name: &str, width: u32) {
+        self.client.set_window_size(width, 900).await.unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::create_dir_all(SCREENSHOTS).unwrap();
+        std::fs::write(format!("{SCREENSHOTS}/{name}.png"), png).unwrap();
+    }
+
+    async fn close(mut self) {
+        self.client.clone().close().await.unwrap();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+on_both_databases! {
+    async fn a_dispatcher_signs_in_sees_the_queue_without_a_phone_number_and_signs_out(db) {
+        let Some(browser) = Chromium::start().await else { return };
+        let app = TestApp::spawn(db).await;
+        accounts::add(&app.db, "rosa", "Rosa", "dispatcher", PASSWORD, app.clock.now_ms()).await.unwrap();
+        let code = neighbour_asks(&app, NEIGHBOUR).await;
+        let b = &browser.client;
+
+        // A signed-out visitor sees nothing but the sign-in page.
+        b.goto(&app.url("/")).await.unwrap();
+        assert_eq!(browser.path().await, "/signin");
+        assert!(!b.source().await.unwrap().contains(&code));
+
+        b.find(Locator::Id("username")).await.unwrap().send_keys("rosa").await.unwrap();
+        b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        b.find(Locator::Css("form.signin button")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("waiting")).await.unwrap();
+        assert_eq!(browser.path().await, "/");
+        let page = b.source().await.unwrap();
+        assert!(page.contains(&code), "the request is on the queue");
+        assert!(!page.contains(NEIGHBOUR) && !page.contains("5557658001"), "no phone number on the page");
+
+        if app.test_db.url.starts_with("sqlite") {
+            browser.screenshot("queue-phone", 390).await;
+            browser.screenshot("queue-laptop", 1280).await;
+        }
+
+        b.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("username")).await.unwrap();
+        b.goto(&app.url("/")).await.unwrap();
+        assert_eq!(browser.path().await, "/signin");
+        browser.close().await;
+    }
+}
