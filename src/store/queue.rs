@@ -120,6 +120,15 @@ pub fn arrange(items: Vec<OpenItem>, filter: &Filter, sort: Sort, now: i64) -> Q
     queue
 }
 
+/// Changes whenever a request is made or changes: how many there are, and the latest update.
+pub async fn fingerprint(conn: &mut Conn) -> Result<(i64, i64), StoreError> {
+    Ok(
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM requests")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

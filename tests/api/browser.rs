@@ -109,7 +109,7 @@ impl Chromium {
 }
 
 on_both_databases! {
-    async fn a_dispatcher_signs_in_sees_the_queue_without_a_phone_number_and_signs_out(db) {
+    async fn a_dispatcher_signs_in_sees_the_queue_live_without_a_phone_number_and_signs_out(db) {
         let Some(browser) = Chromium::start().await else { return };
         let app = TestApp::spawn(db).await;
         accounts::add(&app.db, "rosa", "Rosa", "dispatcher", PASSWORD, app.clock.now_ms()).await.unwrap();
@@ -129,6 +129,12 @@ on_both_databases! {
         let page = b.source().await.unwrap();
         assert!(page.contains(&code), "the request is on the queue");
         assert!(!page.contains(NEIGHBOUR) && !page.contains("5557658001"), "no phone number on the page");
+
+        // Another neighbour texts in while the page is open: it appears without a reload.
+        let second = neighbour_asks(&app, "+15557658002").await;
+        let cell = format!("//*[@data-label='Code'][normalize-space()='{second}']");
+        b.wait().at_most(Duration::from_secs(15)).for_element(Locator::XPath(&cell)).await.unwrap();
+        assert_eq!(browser.path().await, "/");
 
         if app.test_db.url.starts_with("sqlite") {
             browser.screenshot("queue-phone", 390).await;

@@ -1,6 +1,8 @@
-//! The dispatcher pages: server-rendered HTML from `templates/`, plain forms, no JavaScript.
+//! The dispatcher pages: server-rendered HTML from `templates/` and plain forms; one small script
+//! keeps the queue live, and everything works without it.
 //! Every page is for people signed in except the sign-in page itself.
 
+pub mod live;
 pub mod queue;
 pub mod signin;
 pub mod users;
@@ -8,6 +10,7 @@ pub mod users;
 use std::sync::LazyLock;
 
 use askama::Template;
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -15,27 +18,59 @@ use sha2::{Digest, Sha256};
 use super::WebError;
 use super::session::SignedIn;
 
-const CSS: &str = include_str!("../../../assets/app.css");
-
-/// The stylesheet's address carries a digest of its content, so browsers may keep it for a year
-/// and still fetch the new one the moment an upgrade changes it.
-pub fn css_href() -> &'static str {
-    static HREF: LazyLock<String> = LazyLock::new(|| {
-        let digest = hex::encode(Sha256::digest(CSS.as_bytes()));
-        format!("/assets/app.css?v={}", &digest[..12])
-    });
-    &HREF
+/// A file the pages load, built into the binary.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
 }
 
-/// `GET /assets/app.css`.
-pub async fn stylesheet() -> impl IntoResponse {
-    (
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../../assets/app.css"),
+    },
+    Asset {
+        name: "live.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../assets/live.js"),
+    },
+];
+
+/// An asset's address carries a digest of its content, so browsers may keep it for a year and
+/// still fetch the new one the moment an upgrade changes it.
+pub fn asset_href(name: &str) -> &'static str {
+    static HREFS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let digest = hex::encode(Sha256::digest(a.body.as_bytes()));
+                (a.name, format!("/assets/{}?v={}", a.name, &digest[..12]))
+            })
+            .collect()
+    });
+    HREFS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, href)| href.as_str())
+        .expect("templates name assets that exist")
+}
+
+/// `GET /assets/NAME`.
+pub async fn asset(Path(name): Path<String>) -> Result<Response, WebError> {
+    let asset = ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| WebError::NotFound(format!("no asset `{name}`")))?;
+    Ok((
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, asset.content_type),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        CSS,
+        asset.body,
     )
+        .into_response())
 }
 
 /// The signed-in person, as the page header shows them.
@@ -65,7 +100,7 @@ pub fn page(template: &impl Template) -> Result<Response, WebError> {
             (header::CACHE_CONTROL, "no-store"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
             (header::REFERRER_POLICY, "same-origin"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
