@@ -6,6 +6,7 @@
 //! one transaction.
 
 pub mod contacts;
+pub mod history;
 pub mod inbound;
 pub mod jobs;
 pub mod offers;

@@ -17,6 +17,9 @@ pub enum WebError {
     BadPayload(#[from] PayloadError),
     #[error("{0}")]
     NotFound(String),
+    /// A form filled in wrongly; the message says how.
+    #[error("{0}")]
+    Invalid(String),
     /// A page asked for by someone not signed in: they are sent to the sign-in page.
     #[error("sign in first")]
     SignInFirst,
@@ -38,6 +41,7 @@ impl IntoResponse for WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::BadPayload(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Invalid(_) => StatusCode::BAD_REQUEST,
             WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             // 303, so the browser follows with a GET whatever it was doing.
             WebError::SignInFirst => return Redirect::to("/signin").into_response(),

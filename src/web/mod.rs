@@ -40,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/{provider}/{hook}", get(webhooks::receive).post(webhooks::receive))
         .route("/admin/flows/reload", post(admin::reload_flows))
         .route("/", get(pages::queue::show))
+        .route("/requests/{code}", get(pages::request::show))
+        .route("/requests/{code}/notes", post(pages::request::add_note))
         .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
         .route("/signout", post(pages::signin::sign_out))
         .route("/admin/users", get(pages::users::list))

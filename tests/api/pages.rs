@@ -12,25 +12,25 @@ use crate::dispatch::neighbour_asks;
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const PASSWORD: &str = "a long enough password";
-const NEIGHBOUR: &str = "+15557654321";
+pub const PASSWORD: &str = "a long enough password";
+pub const NEIGHBOUR: &str = "+15557654321";
 
 /// A page as the browser ended up on it.
-struct Page {
-    status: StatusCode,
-    path: String,
-    body: String,
+pub struct Page {
+    pub status: StatusCode,
+    pub path: String,
+    pub body: String,
 }
 
 impl Page {
     /// The hidden CSRF token of the page's first form.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let start = self.body.find("name=\"csrf\" value=\"").expect("a form") + 19;
         let end = self.body[start..].find('"').unwrap() + start;
         self.body[start..end].to_string()
     }
 
-    /// The request codes in the table that follows `heading_id`, in order.
+    /// The request codes in the table that follows `heading_id`, in order, each a link to its page.
     fn codes_under(&self, heading_id: &str) -> Vec<String> {
         let section = self
             .body
@@ -39,9 +39,9 @@ impl Page {
             .unwrap();
         let section = section.split("</section>").next().unwrap();
         section
-            .split("data-label=\"Code\">")
+            .split("data-label=\"Code\"><a href=\"/requests/")
             .skip(1)
-            .map(|s| s[..s.find('<').unwrap()].to_string())
+            .map(|s| s[..s.find('"').unwrap()].to_string())
             .collect()
     }
 
@@ -51,13 +51,13 @@ impl Page {
 }
 
 /// A browser of its own, with its own cookies.
-struct Browser {
+pub struct Browser {
     http: reqwest::Client,
     base: String,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub fn new(app: &TestApp) -> Browser {
         Browser {
             http: reqwest::Client::builder()
                 .cookie_store(true)
@@ -75,7 +75,7 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub async fn get(&self, path: &str) -> Page {
         Self::page(
             self.http
                 .get(format!("{}{path}", self.base))
@@ -86,13 +86,13 @@ impl Browser {
         .await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let url = format!("{}{path}", self.base);
         Self::page(self.http.post(url).form(form).send().await.unwrap()).await
     }
 
     /// Opens the sign-in page and fills it in.
-    async fn sign_in(&self, username: &str, password: &str) -> Page {
+    pub async fn sign_in(&self, username: &str, password: &str) -> Page {
         let csrf = self.get("/signin").await.csrf();
         let form = [
             ("username", username),
@@ -103,7 +103,7 @@ impl Browser {
     }
 }
 
-async fn account(app: &TestApp, username: &str, role: &str) {
+pub async fn account(app: &TestApp, username: &str, role: &str) {
     let name = format!("{username} (display)");
     accounts::add(&app.db, username, &name, role, PASSWORD, app.clock.now_ms())
         .await

@@ -4,6 +4,7 @@
 
 pub mod live;
 pub mod queue;
+pub mod request;
 pub mod signin;
 pub mod users;
 

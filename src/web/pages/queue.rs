@@ -65,7 +65,7 @@ impl Params {
 }
 
 /// How long a request has waited, in words and as a CSS class that colours it.
-fn age(ms: i64) -> (String, &'static str) {
+pub(super) fn age(ms: i64) -> (String, &'static str) {
     let minutes = (ms / MINUTE_MS).max(0);
     let words = match minutes {
         0 => "just now".to_string(),
