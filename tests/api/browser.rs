@@ -136,9 +136,22 @@ on_both_databases! {
         b.wait().at_most(Duration::from_secs(15)).for_element(Locator::XPath(&cell)).await.unwrap();
         assert_eq!(browser.path().await, "/");
 
-        if app.test_db.url.starts_with("sqlite") {
+        let screenshots = app.test_db.url.starts_with("sqlite");
+        if screenshots {
             browser.screenshot("queue-phone", 390).await;
             browser.screenshot("queue-laptop", 1280).await;
+        }
+
+        // One click opens the request: what was asked, and the conversation, number masked.
+        let link = format!("//a[normalize-space()='{code}']");
+        b.find(Locator::XPath(&link)).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("conversation")).await.unwrap();
+        assert_eq!(browser.path().await, format!("/requests/{code}"));
+        let page = b.source().await.unwrap();
+        assert!(page.contains("Oak and 3rd") && !page.contains(NEIGHBOUR), "details, no number");
+        if screenshots {
+            browser.screenshot("request-phone", 390).await;
+            browser.screenshot("request-laptop", 1280).await;
         }
 
         b.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
