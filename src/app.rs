@@ -72,6 +72,7 @@ impl App {
                 settings,
                 db,
                 intake,
+                stopping: CancellationToken::new(),
             },
             outbox: Some(outbox),
         })
@@ -80,7 +81,7 @@ impl App {
     /// Serves on `listener` until `shutdown` is cancelled: then stops taking webhooks, lets the
     /// ones in flight finish, and stops the worker after its current pass.
     pub async fn serve(
-        self,
+        mut self,
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> Result<(), StartError> {
@@ -103,6 +104,7 @@ impl App {
         #[cfg(unix)]
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
+        self.state.stopping = shutdown.child_token();
         let router = web::router(self.state);
         let served = axum::serve(
             listener,

@@ -21,6 +21,7 @@ pub use error::WebError;
 use crate::config::Settings;
 use crate::intake::Intake;
 use crate::store::Db;
+use tokio_util::sync::CancellationToken;
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -28,6 +29,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub intake: Intake,
+    /// Cancelled when the server begins to shut down: long-lived responses (the queue's event
+    /// stream) end then, so that shutting down does not wait on an open page.
+    pub stopping: CancellationToken,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -253,3 +253,19 @@ on_both_databases! {
         assert!(page.body.contains("<option value=\"30\" selected>"));
     }
 }
+
+on_both_databases! {
+    async fn shutting_down_does_not_wait_for_an_open_queue_page(db) {
+        let app = TestApp::spawn(db).await;
+        account(&app, "dana", "dispatcher").await;
+        let browser = Browser::new(&app);
+        browser.sign_in("dana", PASSWORD).await;
+        // The queue page's event stream stays open for as long as the page does.
+        let stream = browser.http.get(app.url("/events")).send().await.unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        // A guard against hanging, not a measurement: shutting down should take well under this.
+        let stopped = tokio::time::timeout(Duration::from_secs(20), app.stop()).await;
+        assert!(stopped.is_ok(), "shutdown waited on the open event stream");
+        drop(stream);
+    }
+}

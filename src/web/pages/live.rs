@@ -23,7 +23,10 @@ pub async fn events(
     let start = fingerprint(&state).await;
     let changes = stream::unfold((state, start), |(state, mut seen)| async move {
         loop {
-            tokio::time::sleep(EVERY).await;
+            tokio::select! {
+                _ = state.stopping.cancelled() => return None,
+                _ = tokio::time::sleep(EVERY) => {}
+            }
             let now = fingerprint(&state).await;
             if now != seen {
                 seen = now;
