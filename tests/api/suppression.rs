@@ -9,6 +9,7 @@ use crate::on_both_databases;
 use crate::{
     gateway_android as android, gateway_bandwidth as bandwidth, gateway_httpsms as httpsms,
     gateway_plivo as plivo, gateway_signalwire as signalwire, gateway_telnyx as telnyx,
+    gateway_vonage as vonage,
 };
 
 on_both_databases! {
@@ -20,6 +21,7 @@ on_both_databases! {
             bandwidth::lines(),
             httpsms::lines(),
             android::lines(&android::closed_port().await),
+            vonage::lines(),
         ]
         .concat();
         let app = TestApp::spawn_with(db, Options { extra_lines, ..Options::default() }).await;
@@ -31,6 +33,8 @@ on_both_databases! {
             bandwidth::BANDWIDTH_LINE,
             httpsms::PHONE,
             android::CLOUD_LINE,
+            vonage::SMS_LINE,
+            vonage::MESSAGES_LINE,
         ];
         let neighbour = "+15557659001";
         let now = app.clock.now_ms();

@@ -77,7 +77,7 @@ on_both_databases! {
             "message_type": "text",
             "channel": "sms",
             "to": "15557657010",
-            "from": "15550007202",
+            "from": "15550007402",
             "text": FIRST_QUESTION,
             "client_ref": id.to_string(),
             "webhook_url": app.url("/webhooks/vonage_messages/status"),
@@ -118,7 +118,7 @@ on_both_databases! {
             let report = json!({
                 "message_uuid": uuid,
                 "to": "15557657012",
-                "from": "15550007202",
+                "from": "15550007402",
                 "timestamp": "2025-02-03T12:15:02.000Z",
                 "status": status,
                 "usage": {"currency": "EUR", "price": "0.0333"},
@@ -129,7 +129,7 @@ on_both_databases! {
         }
         assert_eq!(state_of(&app, &uuid).await, "delivered");
 
-        let malformed = json!({"channel": "sms", "message_uuid": "aaaaaaaa-bbbb-4ccc-8ddd-000000000004", "to": "15550007202", "text": "hi"}).to_string();
+        let malformed = json!({"channel": "sms", "message_uuid": "aaaaaaaa-bbbb-4ccc-8ddd-000000000004", "to": "15550007402", "text": "hi"}).to_string();
         let response = post_json(&app, "/webhooks/vonage_messages/sms", &malformed, &token(SIGNATURE_SECRET, &malformed)).await;
         assert_eq!(response.status(), 400);
         assert!(response.text().await.unwrap().contains("`from`"));

@@ -11,8 +11,8 @@ use wiremock::{Request, ResponseTemplate};
 
 use crate::helpers::*;
 
-const SMS_LINE: &str = "+15550007201";
-const MESSAGES_LINE: &str = "+15550007202";
+pub(crate) const SMS_LINE: &str = "+15550007401";
+pub(crate) const MESSAGES_LINE: &str = "+15550007402";
 const SIGNATURE_SECRET: &str = "vonage-signature-secret";
 const SMS_API: &str = "/sms/json";
 const MESSAGES_API: &str = "/v1/messages";
@@ -22,10 +22,10 @@ const TEST_KEY: &str = include_str!("../../fixtures/vonage_test_key.pem");
 const FIRST_QUESTION: &str =
     "Hi, this is your neighbourhood mutual-aid line. Reply 1 for English. Responda 2 para español.";
 
-fn options() -> Options {
-    Options {
-        extra_lines: format!(
-            r#"
+/// Both Vonage test lines, as `Options::extra_lines`.
+pub(crate) fn lines() -> String {
+    format!(
+        r#"
             [[lines]]
             number = "{SMS_LINE}"
             gateway = "vonage"
@@ -48,15 +48,13 @@ fn options() -> Options {
             signature_secret = "{SIGNATURE_SECRET}"
             api_base = "{{api}}"
             "#
-        ),
-        ..Default::default()
-    }
+    )
 }
 
 /// A service with both Vonage lines, whose Vonage APIs take every text; the ids they answer
 /// with are made from our reference, so a test can tell which is which.
 async fn spawn(db: TestDb) -> TestApp {
-    let app = TestApp::spawn_with(db, options()).await;
+    let app = TestApp::spawn_with_lines(db, lines()).await;
     app.answer_sends(SMS_API, |request: &Request| {
         let form = form_of(request);
         ResponseTemplate::new(200).set_body_json(json!({

@@ -106,7 +106,7 @@ on_both_databases! {
         let expected: BTreeMap<String, String> = fields(&[
             ("api_key", "vonage-key"),
             ("api_secret", "vonage-secret"),
-            ("from", "15550007201"),
+            ("from", "15550007401"),
             ("to", "15557657001"),
             ("text", FIRST_QUESTION),
             ("type", "text"),
@@ -221,7 +221,7 @@ on_both_databases! {
         let sent: Vec<String> = replies(&app).await.into_iter().filter_map(|(_, _, id)| id).collect();
         let receipt = |message_id: &str, status: &str, code: &str| signed(&app, fields(&[
             ("msisdn", "15557657005"),
-            ("to", "15550007201"),
+            ("to", "15550007401"),
             ("network-code", "310260"),
             ("messageId", message_id),
             ("price", "0.00790000"),
