@@ -170,7 +170,7 @@ impl VolunteerText<'_> {
                     self.reply(&body).await?;
                     self.tell_neighbour(&job, |t| &t.neighbour_dropped, Kind::Notice, &[])
                         .await?;
-                    offering::start(self.conn, self.settings, job.id, now).await
+                    offering::start(self.conn, self.settings, &job, now).await
                 }
             },
             Some(Command::Mine) if held.is_empty() => {

@@ -113,7 +113,7 @@ pub async fn on_new_request(
         return Ok(());
     };
     if job.queue != SIGN_UP_QUEUE {
-        return offers::start(conn, settings, request_id, now).await;
+        return offers::start(conn, settings, &job, now).await;
     }
     let field = |k: &str| job.fields.get(k).map(String::as_str).unwrap_or_default();
     let words = |k: &str| -> Vec<String> {

@@ -97,16 +97,13 @@ async fn offer_wave(
 pub async fn start(
     conn: &mut Conn,
     settings: &Settings,
-    request_id: i64,
+    job: &Job,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some(job) = jobs::by_id(conn, request_id).await? else {
-        return Ok(());
-    };
     let Some(queue) = settings.dispatch.queue(&job.queue) else {
         return Ok(());
     };
-    offer_wave(conn, settings, &job, queue, queue.first_wave, now).await?;
+    offer_wave(conn, settings, job, queue, queue.first_wave, now).await?;
     let at = now + millis(queue.escalate_after);
     timers::set_for_request(conn, job.id, RequestTimer::Escalate, at).await
 }
