@@ -3,12 +3,15 @@
 //! rules, and an import writes nothing unless every row passes.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+pub use file::{read, read_file};
+
+use crate::dispatch::SIGN_UP_QUEUE;
+use crate::flow::Flows;
 use crate::phone::{Phone, Region};
-use crate::store::{Db, StoreError, contacts, volunteers};
+use crate::store::{Db, StoreError, contacts, jobs, requests, volunteers};
 
 /// What a volunteer can offer beyond their time.
 const CAPABILITIES: [&str; 3] = ["car", "money", "heavy"];
@@ -27,8 +30,10 @@ const COLUMNS: [&str; 7] = [
 /// Names go into texts, where every character costs; the sign-up flow allows as many.
 const MAX_NAME_CHARS: usize = 60;
 
-/// A volunteer's details as an organiser wrote them, before any check.
-#[derive(Debug, Default, clap::Args)]
+/// A volunteer's details as an organiser wrote them, before any check: on the command line, or
+/// in the volunteers page's form (where a field left out is empty).
+#[derive(Debug, Default, clap::Args, serde::Deserialize)]
+#[serde(default)]
 pub struct Written {
     /// Their mobile number; without a country code, the default region's.
     #[arg(long)]
@@ -72,6 +77,16 @@ pub struct Rules {
     pub zones: Vec<String>,
     /// For numbers written without a country code.
     pub region: Region,
+}
+
+impl Rules {
+    /// Zones come from the flows, so a volunteer can only be given one a neighbour can answer with.
+    pub fn new(flows: &Flows, region: Region) -> Rules {
+        Rules {
+            zones: flows.zone_names().into_iter().map(str::to_string).collect(),
+            region,
+        }
+    }
 }
 
 /// What is wrong with one volunteer's details, in a sentence an organiser can act on.
@@ -134,10 +149,16 @@ pub enum RosterError {
     Store(#[from] StoreError),
 }
 
+impl fmt::Display for BadRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {}: {}", self.row, self.problem)
+    }
+}
+
 fn report(rows: &[BadRow], total: usize) -> String {
     let mut out = String::new();
-    for BadRow { row, problem } in rows {
-        out.push_str(&format!("row {row}: {problem}\n"));
+    for bad in rows {
+        out.push_str(&format!("{bad}\n"));
     }
     let bad = counted(rows.len(), "bad row");
     out.push_str(&format!("nothing was imported ({bad} of {total})"));
@@ -168,7 +189,6 @@ fn not_a_phone_number() -> Problem {
 
 /// Checks one volunteer's details; the first problem found is the one reported.
 pub fn check(written: &Written, rules: &Rules) -> Result<Checked, Problem> {
-    let cell = |value: &Option<String>| value.as_deref().unwrap_or("").trim().to_string();
     let phone = match written.phone.trim() {
         "" => return Err(Problem::in_column("phone", "is empty".into())),
         raw => Phone::parse(raw, rules.region)
@@ -176,6 +196,13 @@ pub fn check(written: &Written, rules: &Rules) -> Result<Checked, Problem> {
             .filter(Phone::is_valid)
             .ok_or_else(not_a_phone_number)?,
     };
+    check_details(written, phone, rules)
+}
+
+/// Checks everything but the number, for a volunteer already on the roster: theirs is kept as it
+/// is (a sign-up's came from a gateway, and need not pass [`check`]'s rules).
+pub fn check_details(written: &Written, phone: Phone, rules: &Rules) -> Result<Checked, Problem> {
+    let cell = |value: &Option<String>| value.as_deref().unwrap_or("").trim().to_string();
     let name = written.name.trim().to_string();
     if name.is_empty() {
         let message = "is empty; give the name neighbours will see".into();
@@ -241,116 +268,36 @@ pub fn check(written: &Written, rules: &Rules) -> Result<Checked, Problem> {
     })
 }
 
-/// Reads and checks every row of the CSV file at `path`.
-pub fn read_file(path: &Path, rules: &Rules) -> Result<Vec<Checked>, RosterError> {
-    let file = std::fs::File::open(path).map_err(|source| RosterError::Unopenable {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    read(file, rules)
+/// How many of the volunteers saved were new to the roster, and how many were on it already.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Saved {
+    pub added: usize,
+    pub updated: usize,
 }
 
-/// Checks every row, so one pass over the file reports all of its mistakes; the volunteers come
-/// back only when there are none.
-fn read(input: impl std::io::Read, rules: &Rules) -> Result<Vec<Checked>, RosterError> {
-    // Rows of any length are let through so that a misplaced comma is reported with its row.
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let columns = columns(csv.headers()?)?;
-    let mut good = Vec::new();
-    let mut bad = Vec::new();
-    let mut row_of: HashMap<Phone, usize> = HashMap::new();
-    let mut total = 0;
-    for (i, record) in csv.records().enumerate() {
-        let record = record?;
-        // A spreadsheet saves the empty rows below its data as lines of commas.
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        total += 1;
-        let row = i + 2;
-        let checked = written(&record, &columns).and_then(|w| check(&w, rules));
-        match checked {
-            Ok(v) => match row_of.entry(v.phone.clone()) {
-                Entry::Occupied(first) => {
-                    let message = format!("the same number is already on row {}", first.get());
-                    let problem = Problem::in_column("phone", message);
-                    bad.push(BadRow { row, problem });
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(row);
-                    good.push(v);
-                }
-            },
-            Err(problem) => bad.push(BadRow { row, problem }),
-        }
-    }
-    match (bad.is_empty(), total) {
-        (true, 0) => Err(RosterError::Empty),
-        (true, _) => Ok(good),
-        (false, _) => Err(RosterError::BadRows { rows: bad, total }),
-    }
-}
-
-/// Which of [`COLUMNS`] each header cell is.
-fn columns(headers: &csv::StringRecord) -> Result<Vec<usize>, RosterError> {
-    let mut out: Vec<usize> = Vec::new();
-    for header in headers {
-        let header = header.trim();
-        let Some(i) = COLUMNS.iter().position(|c| c.eq_ignore_ascii_case(header)) else {
-            return Err(RosterError::UnknownColumn(header.to_string()));
-        };
-        if out.contains(&i) {
-            return Err(RosterError::RepeatedColumn(header.to_string()));
-        }
-        out.push(i);
-    }
-    for required in ["phone", "name"] {
-        if !out.iter().any(|&i| COLUMNS[i] == required) {
-            return Err(RosterError::MissingColumn(required));
-        }
-    }
-    Ok(out)
-}
-
-fn written(record: &csv::StringRecord, columns: &[usize]) -> Result<Written, Problem> {
-    if record.len() > columns.len() {
-        return Err(Problem {
-            column: None,
-            message: format!(
-                "has {} cells but the header has {}; put quotes around a cell with a comma in it",
-                record.len(),
-                columns.len()
-            ),
-        });
-    }
-    let mut w = Written::default();
-    for (cell, &column) in record.iter().zip(columns) {
-        let cell = cell.to_string();
-        match COLUMNS[column] {
-            "phone" => w.phone = cell,
-            "name" => w.name = cell,
-            "zones" => w.zones = Some(cell),
-            "languages" => w.languages = Some(cell),
-            "capabilities" => w.capabilities = Some(cell),
-            "availability" => w.availability = Some(cell),
-            _ => w.max_open_jobs = Some(cell),
-        }
-    }
-    Ok(w)
-}
-
-/// Adds these volunteers as active, or updates the ones already on the roster: all or none.
-pub async fn save(db: &Db, checked: &[Checked], now: i64) -> Result<(), RosterError> {
+/// Adds these volunteers with `status` (`active` for a new one), or updates the ones already on
+/// the roster: all or none.
+pub async fn save(
+    db: &Db,
+    checked: &[Checked],
+    status: &str,
+    now: i64,
+) -> Result<Saved, RosterError> {
     let mut tx = db.begin().await?;
     let phones: Vec<&str> = checked.iter().map(|v| v.phone.as_str()).collect();
     let ids: HashMap<String, i64> = contacts::upsert_many(&mut tx, &phones, now)
         .await?
         .into_iter()
         .collect();
+    let mut saved = Saved::default();
     for v in checked {
         let contact_id = *ids
             .get(v.phone.as_str())
             .ok_or_else(|| StoreError::Corrupt(format!("no contact for {}", v.phone.redacted())))?;
+        match volunteers::by_contact(&mut tx, contact_id).await? {
+            Some(_) => saved.updated += 1,
+            None => saved.added += 1,
+        }
         let new = volunteers::NewVolunteer {
             contact_id,
             name_to_use: &v.name,
@@ -359,21 +306,25 @@ pub async fn save(db: &Db, checked: &[Checked], now: i64) -> Result<(), RosterEr
             capabilities: &v.capabilities,
             availability: &v.availability,
             max_open_jobs: v.max_open_jobs,
-            status: "active",
+            status,
         };
         volunteers::upsert(&mut tx, &new, now).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
+    Ok(saved)
 }
 
 /// Sets the status (`active`, `removed`) of the volunteer with this number; returns them as they
 /// were before. The number is not held to [`check`]'s rules: a sign-up's came from a gateway.
+///
+/// A sign-up's request on the volunteers queue is settled with it, recorded as done by `actor`,
+/// so an approved or declined sign-up does not wait on the dispatchers' queue.
 pub async fn set_status(
     db: &Db,
     raw_phone: &str,
     region: Region,
     status: &str,
+    actor: &str,
     now: i64,
 ) -> Result<volunteers::Volunteer, RosterError> {
     let phone =
@@ -383,9 +334,20 @@ pub async fn set_status(
         .await?
         .ok_or_else(|| RosterError::NotFound(phone.redacted().to_string()))?;
     volunteers::set_status(&mut tx, phone.as_str(), status, now).await?;
+    let settled = if status == "active" {
+        "volunteer approved"
+    } else {
+        "volunteer removed"
+    };
+    for sign_up in requests::open_for(&mut tx, &[volunteer.contact_id]).await? {
+        if sign_up.queue == SIGN_UP_QUEUE {
+            jobs::set_status(&mut tx, sign_up.id, "closed", actor, Some(settled), now).await?;
+        }
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(volunteer)
 }
 
+mod file;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,9 @@ use crate::phone::redact;
 use crate::roster::{self, RosterError, Rules, Written, counted};
 use crate::store::{Db, volunteers};
 
+/// Who a sign-up's request history says approved or declined it from the command line.
+const CLI_ACTOR: &str = "cli";
+
 #[derive(Subcommand, Debug)]
 pub enum VolunteersCommand {
     /// Add or update the volunteers in a CSV file: every row, or none if any row is wrong.
@@ -41,13 +44,14 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
         VolunteersCommand::Import { file } => {
             // The file is checked before the database is touched, so a bad one leaves no trace.
             let checked = roster::read_file(&file, &rules(settings)?)?;
-            roster::save(&open(settings).await?, &checked, now).await?;
+            roster::save(&open(settings).await?, &checked, "active", now).await?;
             println!("imported {}", counted(checked.len(), "volunteer"));
         }
         VolunteersCommand::Add(written) => {
             let checked =
                 roster::check(&written, &rules(settings)?).map_err(RosterError::Invalid)?;
-            roster::save(&open(settings).await?, std::slice::from_ref(&checked), now).await?;
+            let db = open(settings).await?;
+            roster::save(&db, std::slice::from_ref(&checked), "active", now).await?;
             println!("saved {} ({})", checked.name, checked.phone.redacted());
         }
         VolunteersCommand::List { json, pending } => {
@@ -82,7 +86,8 @@ async fn set_status(
     now: i64,
 ) -> anyhow::Result<()> {
     let db = open(settings).await?;
-    let v = roster::set_status(&db, phone, settings.default_region, status, now).await?;
+    let region = settings.default_region;
+    let v = roster::set_status(&db, phone, region, status, CLI_ACTOR, now).await?;
     println!("{done} {} ({})", v.name_to_use, redact(&v.phone));
     Ok(())
 }
@@ -93,13 +98,9 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Zones come from the flows, so a volunteer can only be given one a neighbour can answer with.
 fn rules(settings: &Settings) -> anyhow::Result<Rules> {
     let flows = load_dir(&settings.flows_dir, settings.default_region)?;
-    Ok(Rules {
-        zones: flows.zone_names().into_iter().map(str::to_string).collect(),
-        region: settings.default_region,
-    })
+    Ok(Rules::new(&flows, settings.default_region))
 }
 
 fn print_table(list: &[volunteers::Volunteer]) {

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::gateway::PayloadError;
 use crate::intake::IntakeError;
+use crate::roster::RosterError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,9 @@ pub enum WebError {
     /// A page asked for by someone not signed in: they are sent to the sign-in page.
     #[error("sign in first")]
     SignInFirst,
+    /// An upload larger than the service takes; the message gives the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// Too many failed sign-ins; the message says when to try again.
     #[error("{0}")]
     TooManyAttempts(String),
@@ -42,6 +46,7 @@ impl IntoResponse for WebError {
             WebError::BadPayload(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             // 303, so the browser follows with a GET whatever it was doing.
             WebError::SignInFirst => return Redirect::to("/signin").into_response(),
@@ -58,5 +63,16 @@ impl IntoResponse for WebError {
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(format!("page did not render: {e}"))
+    }
+}
+
+/// A roster's sentences are written for organisers, so they go to the page as they are.
+impl From<RosterError> for WebError {
+    fn from(e: RosterError) -> Self {
+        match e {
+            RosterError::Store(e) => WebError::Store(e),
+            RosterError::NotFound(_) => WebError::NotFound(e.to_string()),
+            other => WebError::Invalid(other.to_string()),
+        }
     }
 }

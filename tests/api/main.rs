@@ -25,4 +25,5 @@ mod pages;
 mod request_page;
 mod service;
 mod suppression;
+mod volunteers_page;
 mod webhooks;

@@ -91,6 +91,13 @@ impl Browser {
         Self::page(self.http.post(url).form(form).send().await.unwrap()).await
     }
 
+    /// Posts a body written out by hand, such as a file upload.
+    pub async fn post_body(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let url = format!("{}{path}", self.base);
+        let request = self.http.post(url).header("content-type", content_type);
+        Self::page(request.body(body).send().await.unwrap()).await
+    }
+
     /// Opens the sign-in page and fills it in.
     pub async fn sign_in(&self, username: &str, password: &str) -> Page {
         let csrf = self.get("/signin").await.csrf();

@@ -7,6 +7,7 @@ pub mod queue;
 pub mod request;
 pub mod signin;
 pub mod users;
+pub mod volunteers;
 
 use std::sync::LazyLock;
 

@@ -115,17 +115,17 @@ fn rows(items: Vec<OpenItem>, now: i64) -> Vec<Row> {
         .collect()
 }
 
-/// A `<select>`: its choices (value, label) and which is chosen.
-struct Choice {
-    name: &'static str,
-    label: &'static str,
-    any: &'static str,
-    options: Vec<(String, String)>,
-    selected: String,
+/// A `<select>` (templates/choice.html): its choices (value, label) and which is chosen.
+pub(super) struct Choice {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) any: &'static str,
+    pub(super) options: Vec<(String, String)>,
+    pub(super) selected: String,
 }
 
 impl Choice {
-    fn of(
+    pub(super) fn of(
         name: &'static str,
         label: &'static str,
         any: &'static str,

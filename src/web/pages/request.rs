@@ -132,7 +132,7 @@ async fn open_request(conn: &mut Conn, code: &str) -> Result<RequestDetail, WebE
         .ok_or_else(|| WebError::NotFound(format!("no open request has the code {code}")))
 }
 
-fn actor(signed_in: &SignedIn) -> String {
+pub(super) fn actor(signed_in: &SignedIn) -> String {
     format!("user:{}", signed_in.user.username)
 }
 
