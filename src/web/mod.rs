@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::queue::show))
         .route("/requests/{code}", get(pages::request::show))
         .route("/requests/{code}/notes", post(pages::request::add_note))
+        .route("/stats", get(pages::stats::show))
         .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
         .route("/signout", post(pages::signin::sign_out))
         .route("/admin/users", get(pages::users::list))

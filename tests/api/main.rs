@@ -24,5 +24,6 @@ mod pacing;
 mod pages;
 mod request_page;
 mod service;
+mod stats_page;
 mod suppression;
 mod webhooks;

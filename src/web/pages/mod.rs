@@ -2,10 +2,12 @@
 //! keeps the queue live, and everything works without it.
 //! Every page is for people signed in except the sign-in page itself.
 
+pub mod chart;
 pub mod live;
 pub mod queue;
 pub mod request;
 pub mod signin;
+pub mod stats;
 pub mod users;
 
 use std::sync::LazyLock;
