@@ -224,8 +224,8 @@ mod tests {
         );
         assert_eq!(
             (bottom.height, upper.height),
-            (68.0, 102.0),
-            "2 and 3 of 5 over 170"
+            (67.2, 100.8),
+            "2 and 3 of 5 over 168"
         );
         assert_eq!(upper.title, "day 1, prescription: 3");
         assert_eq!(second.segments.len(), 1, "a zero draws nothing");
