@@ -77,9 +77,10 @@ pub async fn a_fortnight_of_requests(app: &TestApp) {
     let fields = Default::default();
     for days_ago in 0..14 {
         for (q, queue) in QUEUES.iter().enumerate() {
-            let count = (days_ago * 5 + q as i64 * 3 + 2) % 6 - q as i64 / 2;
+            let q = q as i64;
+            let count = (3 + days_ago * days_ago + 5 * q + days_ago * q) % 6 - q / 2;
             for i in 0..count {
-                let at = now - days_ago * DAY - i * 37 * MINUTE - q as i64 * 50 * MINUTE;
+                let at = now - days_ago * DAY - i * 37 * MINUTE - q * 50 * MINUTE;
                 let new = requests::NewRequest {
                     contact_id: contact,
                     line: LINE,
@@ -93,7 +94,7 @@ pub async fn a_fortnight_of_requests(app: &TestApp) {
                 if days_ago == 0 && i == 0 {
                     continue;
                 }
-                let claimed = at + (10 + 7 * i + 5 * q as i64 + days_ago) * MINUTE;
+                let claimed = at + (10 + 7 * i + 5 * q + days_ago) * MINUTE;
                 jobs::claim(&mut conn, id, volunteer, claimed)
                     .await
                     .unwrap();

@@ -8,7 +8,7 @@ pub const HEIGHT: f64 = 220.0;
 /// Room for the value axis on the left, totals above the bars and two lines of labels below.
 const LEFT: f64 = 34.0;
 const RIGHT: f64 = 6.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 20.0;
 const BOTTOM: f64 = 36.0;
 /// The share of its slot a bar fills; the rest is the gap between bars.
 const BAR_SHARE: f64 = 0.7;
@@ -224,8 +224,8 @@ mod tests {
         );
         assert_eq!(
             (bottom.height, upper.height),
-            (67.2, 100.8),
-            "2 and 3 of 5 over 168"
+            (65.6, 98.4),
+            "2 and 3 of 5 over 164"
         );
         assert_eq!(upper.title, "day 1, prescription: 3");
         assert_eq!(second.segments.len(), 1, "a zero draws nothing");
