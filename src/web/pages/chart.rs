@@ -42,7 +42,6 @@ pub struct Chart {
 }
 
 /// A line across the chart at a round value.
-#[derive(Debug, PartialEq)]
 pub struct Tick {
     pub y: f64,
     pub value: u64,
@@ -62,7 +61,6 @@ pub struct Bar {
     pub segments: Vec<Segment>,
 }
 
-#[derive(Debug, PartialEq)]
 pub struct Segment {
     pub x: f64,
     pub y: f64,
