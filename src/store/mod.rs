@@ -16,6 +16,7 @@ pub mod parts;
 pub mod queue;
 pub mod requests;
 pub mod sessions;
+pub mod stats;
 pub mod timers;
 pub mod users;
 pub mod volunteers;

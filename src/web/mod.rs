@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{code}/cancel", post(pages::actions::cancel))
         .route("/requests/{code}/text/{to}", post(pages::actions::text))
         .route("/requests/{code}/reveal", post(pages::actions::reveal))
+        .route("/stats", get(pages::stats::show))
         .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
         .route("/signout", post(pages::signin::sign_out))
         .route("/admin/users", get(pages::users::list))

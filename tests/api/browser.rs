@@ -14,6 +14,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use crate::dispatch::{neighbour_asks, volunteer};
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::stats_page::a_fortnight_of_requests;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -173,6 +174,18 @@ on_both_databases! {
         b.goto(&app.url("/admin/users")).await.unwrap();
         assert!(b.source().await.unwrap().contains("this page is for admins"));
         b.goto(&app.url("/")).await.unwrap();
+
+        // The stats page, one click away, with two weeks of history behind it.
+        a_fortnight_of_requests(&app).await;
+        b.find(Locator::LinkText("Stats")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("per-day-chart")).await.unwrap();
+        assert_eq!(browser.path().await, "/stats");
+        let page = b.source().await.unwrap();
+        assert!(!page.contains(&code) && !page.contains(NEIGHBOUR), "no code, no number");
+        if screenshots {
+            browser.screenshot("stats-phone", 390).await;
+            browser.screenshot("stats-laptop", 1280).await;
+        }
 
         b.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
         b.wait().for_element(Locator::Id("username")).await.unwrap();

@@ -25,6 +25,7 @@ mod pages;
 mod request_actions;
 mod request_page;
 mod service;
+mod stats_page;
 mod suppression;
 mod volunteers_page;
 mod webhooks;

@@ -3,10 +3,12 @@
 //! Every page is for people signed in except the sign-in page itself.
 
 pub mod actions;
+pub mod chart;
 pub mod live;
 pub mod queue;
 pub mod request;
 pub mod signin;
+pub mod stats;
 pub mod users;
 pub mod volunteers;
 
