@@ -17,6 +17,7 @@ pub mod queue;
 pub mod requests;
 pub mod sessions;
 pub mod timers;
+pub mod tokens;
 pub mod users;
 pub mod volunteers;
 

@@ -1,7 +1,8 @@
-//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics`, local administration and the
-//! dispatcher pages.
+//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics`, local administration, the
+//! dispatcher pages and the JSON API.
 
 mod admin;
+mod api;
 mod error;
 mod health;
 mod local;
@@ -49,6 +50,9 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
         .route("/signout", post(pages::signin::sign_out))
         .route("/admin/users", get(pages::users::list))
+        .route("/admin/tokens", get(pages::tokens::list).post(pages::tokens::create))
+        .route("/admin/tokens/{name}/revoke", post(pages::tokens::revoke))
+        .nest("/api/v1", api::router())
         .route("/assets/{name}", get(pages::asset))
         .route("/events", get(pages::live::events))
         .route("/healthz", get(health::healthz))

@@ -6,6 +6,7 @@ pub mod live;
 pub mod queue;
 pub mod request;
 pub mod signin;
+pub mod tokens;
 pub mod users;
 
 use std::sync::LazyLock;
