@@ -9,13 +9,12 @@
 use crate::config::Settings;
 use crate::store::jobs::{self, Job};
 use crate::store::outbound::Kind;
-use crate::store::timers;
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers};
 
 use super::commands::{self, Code, Command};
 use super::offers::{self as offering, render_job};
-use super::send;
+use super::{Handover, hand_over, send, tell_neighbour};
 
 /// Something a text asks dispatch to do.
 #[derive(Debug, Clone)]
@@ -170,7 +169,9 @@ impl VolunteerText<'_> {
                     self.reply(&body).await?;
                     self.tell_neighbour(&job, |t| &t.neighbour_dropped, Kind::Notice, &[])
                         .await?;
-                    offering::start(self.conn, self.settings, &job, now).await
+                    offering::start(self.conn, self.settings, &job, now)
+                        .await
+                        .map(drop)
                 }
             },
             Some(Command::Mine) if held.is_empty() => {
@@ -233,22 +234,15 @@ impl VolunteerText<'_> {
             let body = self.texts().at_capacity.clone();
             return self.reply(&body).await;
         }
-        if !jobs::claim(self.conn, job.id, self.volunteer.id, now).await? {
+        let how = Handover::Claimed {
+            line: self.origin.line,
+            inbound_id: self.origin.inbound_id,
+        };
+        if !hand_over(self.conn, self.settings, &job, self.volunteer, how, now).await? {
             offers::answer(self.conn, job.id, self.volunteer.id, "late", now).await?;
             return self.reply_code(|t| &t.taken, code).await;
         }
-        offers::answer(self.conn, job.id, self.volunteer.id, "claimed", now).await?;
-        timers::clear_for_request(self.conn, job.id).await?;
-        let body = render_job(&self.texts().yours, &job, &[]);
-        self.reply(&body).await?;
-        let name = self.volunteer.name_to_use.clone();
-        self.tell_neighbour(
-            &job,
-            |t| &t.neighbour_claimed,
-            Kind::Notice,
-            &[("volunteer", &name)],
-        )
-        .await
+        Ok(())
     }
 
     async fn relay_to_neighbour(&mut self, job: &Job, message: &str) -> Result<(), StoreError> {
@@ -265,19 +259,8 @@ impl VolunteerText<'_> {
         kind: Kind,
         extra: &[(&str, &str)],
     ) -> Result<(), StoreError> {
-        let texts = self.settings.dispatch.texts(job.language.as_deref());
-        let body = render_job(template(texts), job, extra);
-        send(
-            self.conn,
-            job.contact_id,
-            &job.line,
-            &job.phone,
-            &body,
-            kind,
-            None,
-            self.origin.now,
-        )
-        .await
+        let now = self.origin.now;
+        tell_neighbour(self.conn, self.settings, job, template, kind, extra, now).await
     }
 }
 

@@ -5,10 +5,12 @@
 //! Intake decides who a text is for (a volunteer's command, a neighbour's message for their
 //! volunteer, an answer to "did you get it?") and [`act::perform`] does it inside the same
 //! transaction, queueing every text it causes in the outbox. Timers widen unclaimed offers and
-//! alert dispatchers.
+//! alert dispatchers. What a dispatcher does to a request from the pages or the API is in
+//! [`desk`], with the same effects.
 
 pub mod act;
 pub mod commands;
+pub mod desk;
 pub mod offers;
 mod settings;
 
@@ -68,6 +70,95 @@ pub async fn on_cancelled(
     .await
 }
 
+/// Texts the neighbour who asked for `job`, in their language, from the request's line.
+async fn tell_neighbour(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &jobs::Job,
+    template: fn(&Texts) -> &String,
+    kind: Kind,
+    extra: &[(&str, &str)],
+    now: i64,
+) -> Result<(), StoreError> {
+    let texts = settings.dispatch.texts(job.language.as_deref());
+    let body = offers::render_job(template(texts), job, extra);
+    let to = (job.contact_id, job.phone.as_str());
+    send(conn, to.0, &job.line, to.1, &body, kind, None, now).await
+}
+
+/// How a volunteer comes to hold a request.
+#[derive(Debug, Clone, Copy)]
+pub enum Handover<'a> {
+    /// They texted YES to the line; the details answer that text.
+    Claimed { line: &'a str, inbound_id: i64 },
+    /// A dispatcher (`actor`, as `user:NAME`) gave it to them.
+    Assigned { actor: &'a str },
+}
+
+/// Gives `job` to `volunteer` if nobody holds it: they get the details and the relay, the
+/// neighbour is told who is coming, and the offers' timer stops. It is the one conditional claim,
+/// so a dispatcher assigning and volunteers texting YES at once still leave one holder. False,
+/// with nothing changed, when someone was first.
+pub async fn hand_over(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &jobs::Job,
+    volunteer: &volunteers::Volunteer,
+    how: Handover<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    if !jobs::claim(conn, job.id, volunteer.id, now).await? {
+        return Ok(false);
+    }
+    let (actor, event, detail, line, answers) = match how {
+        Handover::Claimed { line, inbound_id } => (
+            format!("volunteer:{}", volunteer.id),
+            "claimed",
+            None,
+            line,
+            (Kind::Reply, Some(inbound_id)),
+        ),
+        Handover::Assigned { actor } => (
+            actor.to_string(),
+            "assigned",
+            Some(volunteer.name_to_use.as_str()),
+            job.line.as_str(),
+            (Kind::Notice, None),
+        ),
+    };
+    requests::add_event(conn, job.id, &actor, event, detail, now).await?;
+    crate::store::offers::answer(conn, job.id, volunteer.id, "claimed", now).await?;
+    timers::clear_for_request(conn, job.id).await?;
+    let texts = settings
+        .dispatch
+        .texts(volunteer.languages.first().map(String::as_str));
+    let body = offers::render_job(&texts.yours, job, &[]);
+    let (kind, inbound_id) = answers;
+    send(
+        conn,
+        volunteer.contact_id,
+        line,
+        &volunteer.phone,
+        &body,
+        kind,
+        inbound_id,
+        now,
+    )
+    .await?;
+    let name = [("volunteer", volunteer.name_to_use.as_str())];
+    tell_neighbour(
+        conn,
+        settings,
+        job,
+        |t| &t.neighbour_claimed,
+        Kind::Notice,
+        &name,
+        now,
+    )
+    .await
+    .map(|()| true)
+}
+
 /// Texts the volunteer holding `job` (if one does), in their language.
 async fn tell_volunteer(
     conn: &mut Conn,
@@ -113,7 +204,7 @@ pub async fn on_new_request(
         return Ok(());
     };
     if job.queue != SIGN_UP_QUEUE {
-        return offers::start(conn, settings, &job, now).await;
+        return offers::start(conn, settings, &job, now).await.map(drop);
     }
     let field = |k: &str| job.fields.get(k).map(String::as_str).unwrap_or_default();
     let words = |k: &str| -> Vec<String> {

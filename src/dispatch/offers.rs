@@ -11,7 +11,7 @@ use crate::store::timers::{self, RequestTimer};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, contacts, offers, requests};
 
-use super::{Queue, send};
+use super::send;
 
 /// Fills a dispatch text from a request: its code and fields, and any `extra` values.
 pub fn render_job(template: &str, job: &Job, extra: &[(&str, &str)]) -> String {
@@ -31,8 +31,8 @@ fn millis(d: Duration) -> i64 {
 }
 
 /// Whether a volunteer suits a request: they cover its zone, speak the neighbour's language and
-/// have what the queue needs. An empty list of zones or languages means "any".
-fn suits(v: &Volunteer, job: &Job, queue: &Queue) -> bool {
+/// have what its queue `needs`. An empty list of zones or languages means "any".
+fn suits(v: &Volunteer, job: &Job, needs: &[String]) -> bool {
     let zone_ok = match job.fields.get("zone") {
         Some(zone) => v.zones.is_empty() || v.zones.contains(zone),
         None => true,
@@ -41,7 +41,29 @@ fn suits(v: &Volunteer, job: &Job, queue: &Queue) -> bool {
         Some(language) => v.languages.is_empty() || v.languages.contains(language),
         None => true,
     };
-    zone_ok && language_ok && queue.needs.iter().all(|n| v.capabilities.contains(n))
+    zone_ok && language_ok && needs.iter().all(|n| v.capabilities.contains(n))
+}
+
+/// The volunteers who could take a request now (active, not paused, under their cap, suited to
+/// it, and not the neighbour themselves), those with the fewest open jobs first.
+pub async fn candidates(
+    conn: &mut Conn,
+    settings: &Settings,
+    job: &Job,
+) -> Result<Vec<Volunteer>, StoreError> {
+    // A queue left to dispatchers may still say what its volunteers need.
+    let needs = settings
+        .dispatch
+        .queues
+        .get(&job.queue)
+        .map_or(&[][..], |q| &q.needs[..]);
+    let mut suited: Vec<Volunteer> = volunteers::available(conn)
+        .await?
+        .into_iter()
+        .filter(|v| v.contact_id != job.contact_id && suits(v, job, needs))
+        .collect();
+    suited.sort_by_key(|v| (v.open_jobs, v.id));
+    Ok(suited)
 }
 
 /// Offers a request to up to `size` suitable volunteers it has not gone to yet, those with the
@@ -50,18 +72,15 @@ async fn offer_wave(
     conn: &mut Conn,
     settings: &Settings,
     job: &Job,
-    queue: &Queue,
     size: usize,
     now: i64,
 ) -> Result<usize, StoreError> {
     let already = offers::offered_to(conn, job.id).await?;
-    let mut chosen: Vec<Volunteer> = volunteers::available(conn)
+    let mut chosen: Vec<Volunteer> = candidates(conn, settings, job)
         .await?
         .into_iter()
-        .filter(|v| !already.contains(&v.id) && v.contact_id != job.contact_id)
-        .filter(|v| suits(v, job, queue))
+        .filter(|v| !already.contains(&v.id))
         .collect();
-    chosen.sort_by_key(|v| (v.open_jobs, v.id));
     chosen.truncate(size);
     if chosen.is_empty() {
         return Ok(0);
@@ -93,19 +112,21 @@ async fn offer_wave(
 
 /// Starts offering a request (just made, or back in the queue after its volunteer dropped it):
 /// a first wave to people it has not gone to, and the timer that widens it if nobody takes it.
-/// A queue left to dispatchers gets neither.
+/// A queue left to dispatchers gets neither. Returns how many volunteers it went to, or `None`
+/// for a queue left to dispatchers.
 pub async fn start(
     conn: &mut Conn,
     settings: &Settings,
     job: &Job,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Option<usize>, StoreError> {
     let Some(queue) = settings.dispatch.queue(&job.queue) else {
-        return Ok(());
+        return Ok(None);
     };
-    offer_wave(conn, settings, job, queue, queue.first_wave, now).await?;
+    let sent = offer_wave(conn, settings, job, queue.first_wave, now).await?;
     let at = now + millis(queue.escalate_after);
-    timers::set_for_request(conn, job.id, RequestTimer::Escalate, at).await
+    timers::set_for_request(conn, job.id, RequestTimer::Escalate, at).await?;
+    Ok(Some(sent))
 }
 
 /// A request's timer came due. Only a request nobody holds is escalated or alerted about.
@@ -127,7 +148,7 @@ pub async fn on_timer(
     };
     match kind {
         RequestTimer::Escalate => {
-            offer_wave(conn, settings, &job, queue, queue.second_wave, now).await?;
+            offer_wave(conn, settings, &job, queue.second_wave, now).await?;
             let at = now + millis(queue.alert_after.saturating_sub(queue.escalate_after));
             timers::set_for_request(conn, job.id, RequestTimer::Alert, at).await
         }

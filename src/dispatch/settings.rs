@@ -81,6 +81,10 @@ pub struct Texts {
     pub neighbour_confirmed: String,
     pub neighbour_not_received: String,
     pub neighbour_dropped: String,
+    /// To the neighbour, when a dispatcher cancels their request.
+    pub neighbour_cancelled: String,
+    /// To a volunteer, when a dispatcher takes back a request they held.
+    pub released: String,
     pub alert: String,
 }
 

@@ -181,6 +181,11 @@ impl Intake {
         &self.core.flows
     }
 
+    /// Has the outbox send at once what a change outside intake (a dispatcher's) just queued.
+    pub fn texts_queued(&self) {
+        self.core.outbox_wake.notify_one();
+    }
+
     /// "Now" on the service's clock.
     pub fn now_ms(&self) -> i64 {
         self.core.clock.now_ms()

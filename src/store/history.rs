@@ -19,6 +19,7 @@ pub struct RequestDetail {
     pub phone: String,
     /// The name to use of the volunteer who holds the request, if one does.
     pub holder: Option<String>,
+    pub closed: bool,
 }
 
 type DetailRow = (
@@ -31,6 +32,7 @@ type DetailRow = (
     i64,
     String,
     Option<String>,
+    Option<i64>,
 );
 
 /// The open request with this code; closed requests give their codes back, so only an open one
@@ -39,18 +41,37 @@ pub async fn open_request(
     conn: &mut Conn,
     code: &str,
 ) -> Result<Option<RequestDetail>, StoreError> {
+    detail(conn, code, "AND r.closed_at IS NULL").await
+}
+
+/// The open request with this code, else the last one closed with it (a dispatcher who just
+/// closed a request sees what became of it).
+pub async fn open_or_last(
+    conn: &mut Conn,
+    code: &str,
+) -> Result<Option<RequestDetail>, StoreError> {
+    detail(conn, code, "").await
+}
+
+async fn detail(
+    conn: &mut Conn,
+    code: &str,
+    condition: &'static str,
+) -> Result<Option<RequestDetail>, StoreError> {
     let code = code.to_ascii_uppercase();
-    let row: Option<DetailRow> = sqlx::query_as(
+    let sql = format!(
         "SELECT r.id, r.code, r.queue, r.status, r.fields, r.created_at, r.contact_id, c.phone, \
-         v.name_to_use FROM requests r JOIN contacts c ON c.id = r.contact_id \
+         v.name_to_use, r.closed_at FROM requests r JOIN contacts c ON c.id = r.contact_id \
          LEFT JOIN volunteers v ON v.id = r.volunteer_id \
-         WHERE r.code = $1 AND r.closed_at IS NULL",
-    )
-    .bind(&code)
-    .fetch_optional(conn)
-    .await?;
+         WHERE r.code = $1 {condition} \
+         ORDER BY CASE WHEN r.closed_at IS NULL THEN 0 ELSE 1 END, r.id DESC LIMIT 1"
+    );
+    let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&code)
+        .fetch_optional(conn)
+        .await?;
     row.map(
-        |(id, code, queue, status, fields, created_at, contact_id, phone, holder)| {
+        |(id, code, queue, status, fields, created_at, contact_id, phone, holder, closed_at)| {
             let fields = serde_json::from_str(&fields)
                 .map_err(|e| StoreError::Corrupt(format!("request {code} fields: {e}")))?;
             Ok(RequestDetail {
@@ -63,13 +84,14 @@ pub async fn open_request(
                 contact_id,
                 phone,
                 holder,
+                closed: closed_at.is_some(),
             })
         },
     )
     .transpose()
 }
 
-/// [`open_request`] on behalf of `actor` (`user:NAME`, `token:NAME`), recorded as a `viewed`
+/// [`open_or_last`] on behalf of `actor` (`user:NAME`, `token:NAME`), recorded as a `viewed`
 /// event: the group can tell afterwards who read a neighbour's details.
 pub async fn view(
     conn: &mut Conn,
@@ -77,7 +99,7 @@ pub async fn view(
     actor: &str,
     now: i64,
 ) -> Result<Option<RequestDetail>, StoreError> {
-    let request = open_request(conn, code).await?;
+    let request = open_or_last(conn, code).await?;
     if let Some(request) = &request {
         requests::add_event(conn, request.id, actor, "viewed", None, now).await?;
     }

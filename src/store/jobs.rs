@@ -111,7 +111,8 @@ pub async fn in_hand_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Job
     fetch(conn, &condition, args).await
 }
 
-/// Gives the request to the volunteer if nobody holds it; false when someone was first.
+/// Gives the request to the volunteer if nobody holds it; false when someone was first. The
+/// caller records how it came to them.
 pub async fn claim(
     conn: &mut Conn,
     id: i64,
@@ -127,12 +128,7 @@ pub async fn claim(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let actor = format!("volunteer:{volunteer_id}");
-    requests::add_event(conn, id, &actor, "claimed", None, now).await?;
-    Ok(true)
+    Ok(done.rows_affected() == 1)
 }
 
 /// Moves a request to `status`, recording who did it and why. `closes` ends it for good.

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::dispatch::desk::DeskError;
 use crate::gateway::PayloadError;
 use crate::intake::IntakeError;
 use crate::store::StoreError;
@@ -20,6 +21,9 @@ pub enum WebError {
     /// A form filled in wrongly; the message says how.
     #[error("{0}")]
     Invalid(String),
+    /// The request is not in a state for this (someone else holds it): nothing was changed.
+    #[error("{0}")]
+    Conflict(String),
     /// A page asked for by someone not signed in: they are sent to the sign-in page.
     #[error("sign in first")]
     SignInFirst,
@@ -42,6 +46,7 @@ impl IntoResponse for WebError {
             WebError::BadPayload(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             // 303, so the browser follows with a GET whatever it was doing.
             WebError::SignInFirst => return Redirect::to("/signin").into_response(),
@@ -52,6 +57,17 @@ impl IntoResponse for WebError {
             }
         };
         (status, format!("{self}\n")).into_response()
+    }
+}
+
+impl From<DeskError> for WebError {
+    fn from(e: DeskError) -> Self {
+        match e {
+            DeskError::NotFound(_) => WebError::NotFound(e.to_string()),
+            DeskError::Conflict(why) => WebError::Conflict(why),
+            DeskError::Invalid(why) => WebError::Invalid(why),
+            DeskError::Store(e) => WebError::Store(e),
+        }
     }
 }
 

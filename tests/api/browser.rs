@@ -11,7 +11,7 @@ use aidline::accounts;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use crate::dispatch::neighbour_asks;
+use crate::dispatch::{neighbour_asks, volunteer};
 use crate::helpers::*;
 use crate::on_both_databases;
 
@@ -19,6 +19,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PASSWORD: &str = "a long enough password";
 const NEIGHBOUR: &str = "+15557658001";
+const ANA: &str = "+15557658101";
 /// Where the screenshots the README shows are written.
 const SCREENSHOTS: &str = "docs/screenshots";
 
@@ -109,10 +110,11 @@ impl Chromium {
 }
 
 on_both_databases! {
-    async fn a_dispatcher_signs_in_sees_the_queue_live_without_a_phone_number_and_signs_out(db) {
+    async fn a_dispatcher_signs_in_sees_the_queue_live_assigns_a_request_and_signs_out(db) {
         let Some(browser) = Chromium::start().await else { return };
         let app = TestApp::spawn(db).await;
         accounts::add(&app.db, "rosa", "Rosa", "dispatcher", PASSWORD, app.clock.now_ms()).await.unwrap();
+        volunteer(&app, ANA, "Ana", &["northside"]).await;
         let code = neighbour_asks(&app, NEIGHBOUR).await;
         let b = &browser.client;
 
@@ -153,6 +155,23 @@ on_both_databases! {
             browser.screenshot("request-phone", 390).await;
             browser.screenshot("request-laptop", 1280).await;
         }
+
+        // The request that came in by webhook while the queue was open goes to the volunteer the
+        // page suggests, with one click; her text reaches the gateway.
+        b.goto(&app.url(&format!("/requests/{second}"))).await.unwrap();
+        let assign = "//button[normalize-space()='Assign to Ana']";
+        b.wait().for_element(Locator::XPath(assign)).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+        assert_eq!(browser.path().await, format!("/requests/{second}"));
+        let page = b.source().await.unwrap();
+        assert!(page.contains("<dd>Ana</dd>"), "Ana holds it");
+        app.send_due().await;
+        let ana = app.sent_to(ANA).await;
+        assert!(ana.last().unwrap().starts_with(&format!("{second} is yours.")), "{ana:?}");
+
+        // A dispatcher may not open the admin pages.
+        b.goto(&app.url("/admin/users")).await.unwrap();
+        assert!(b.source().await.unwrap().contains("this page is for admins"));
 
         b.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
         b.wait().for_element(Locator::Id("username")).await.unwrap();

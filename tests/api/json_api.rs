@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::dispatch::{CORNER, neighbour_asks};
+use crate::dispatch::{CORNER, neighbour_asks, status_of, volunteer};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::pages::{Browser, NEIGHBOUR, PASSWORD, Page, account};
@@ -155,7 +155,7 @@ on_both_databases! {
 
         let missing = api_get(&app, &token, "/api/v1/requests/Z99").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        assert_eq!(missing.error(), "no open request has the code Z99");
+        assert_eq!(missing.error(), "no request has the code Z99");
         let nowhere = api_get(&app, &token, "/api/v1/volunteers").await;
         assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
         assert_eq!(nowhere.error(), "there is no such endpoint");
@@ -182,6 +182,50 @@ on_both_databases! {
         assert!(notes_section.contains("ring twice") && !notes_section.contains("<b>"), "escaped");
         let one = api_get(&app, &token, &format!("/api/v1/requests/{code}")).await;
         assert_eq!(one.json["notes"][0]["text"], "Called back: <b>ring twice</b>");
+    }
+
+    async fn a_program_moves_a_request_on_as_the_pages_status_form_would(db) {
+        let app = TestApp::spawn(db).await;
+        let ana = "+15557662101";
+        volunteer(&app, ana, "Ana", &["northside"]).await;
+        let code = neighbour_asks(&app, NEIGHBOUR).await;
+        let (_, token) = ada_makes_a_token(&app, "signal-bot").await;
+        let status = format!("/api/v1/requests/{code}/status");
+
+        for (body, code_, said) in [
+            ("{}", StatusCode::BAD_REQUEST, "the field `status` is missing"),
+            (r#"{"status": "lost"}"#, StatusCode::BAD_REQUEST, "status: `lost` is not a status a request can be set to"),
+            (r#"{"status": "picked_up", "reason": 7}"#, StatusCode::BAD_REQUEST, "the field `reason` must be a string"),
+            (r#"{"status": "failed"}"#, StatusCode::BAD_REQUEST, "say why it failed: the reason is empty"),
+            (r#"{"status": "picked_up"}"#, StatusCode::CONFLICT, "no volunteer is working on"),
+        ] {
+            let answer = api_post(&app, &token, &status, body).await;
+            assert_eq!(answer.status, code_, "{body}: {}", answer.json);
+            assert!(answer.error().starts_with(said), "{body}: {}", answer.json);
+        }
+        assert_eq!(status_of(&app, &code).await, "offered");
+
+        app.text(ana, &format!("YES {code}")).await;
+        let moved = api_post(&app, &token, &status, r#"{"status": "Picked up", "reason": "Ana phoned"}"#).await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.json);
+        assert_eq!(moved.json, serde_json::json!({"code": code, "status": "picked_up", "closed": false}));
+        let picked: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT actor, detail FROM request_events WHERE kind = 'picked_up'",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(picked, [("token:signal-bot".to_string(), Some("Ana phoned".to_string()))]);
+        app.send_due().await;
+        let told = app.sent_to(ana).await;
+        assert!(told.last().unwrap().contains(&format!("{code} picked up")), "{told:?}");
+
+        let closed = api_post(&app, &token, &status, r#"{"status": "closed", "reason": null}"#).await;
+        assert_eq!(closed.json["closed"], true, "{}", closed.json);
+        let list = api_get(&app, &token, "/api/v1/requests").await;
+        assert!(codes(&list.json, "requests").is_empty(), "{}", list.json);
+        let one = api_get(&app, &token, &format!("/api/v1/requests/{code}")).await;
+        assert_eq!((one.json["status"].as_str(), one.json["closed"].as_bool()), (Some("closed"), Some(true)));
     }
 
     async fn missing_unknown_and_revoked_tokens_are_refused_and_change_nothing(db) {
@@ -212,15 +256,19 @@ on_both_databases! {
         assert_eq!((page.status, page.path.as_str()), (StatusCode::OK, "/admin/tokens"));
         assert!(page.body.contains("revoked 20"), "{}", page.body);
 
+        let close = r#"{"status": "closed"}"#;
         for refused in [
             api_get(&app, &token, "/api/v1/requests").await,
             api_get(&app, &token, &one).await,
             api_post(&app, &token, &notes, note).await,
+            api_post(&app, &token, &format!("{one}/status"), close).await,
+            api_post(&app, "guessed", &format!("{one}/status"), close).await,
         ] {
             assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.json);
         }
         assert!(events(&app, "viewed").await.is_empty());
         assert!(events(&app, "note").await.is_empty());
+        assert_eq!(status_of(&app, &code).await, "new");
     }
 
     async fn a_malformed_body_is_refused_naming_the_field(db) {

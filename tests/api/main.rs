@@ -23,6 +23,7 @@ mod keywords;
 mod outbox;
 mod pacing;
 mod pages;
+mod request_actions;
 mod request_page;
 mod service;
 mod suppression;

@@ -82,7 +82,7 @@ on_both_databases! {
 
         let page = dana.get("/requests/Z99").await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
-        assert!(page.body.contains("no open request has the code Z99"));
+        assert!(page.body.contains("no request has the code Z99"));
 
         let visitor = Browser::new(&app);
         let page = visitor.get(&format!("/requests/{code}")).await;

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::dispatch::desk::DeskError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,9 @@ pub enum ApiError {
     BadToken,
     #[error("{0}")]
     NotFound(String),
+    /// The request is not in a state for this (nobody holds it, say): nothing was changed.
+    #[error("{0}")]
+    Conflict(String),
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
     #[error(transparent)]
@@ -29,6 +33,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::NoToken | ApiError::BadToken => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Store(_) => {
                 // The cause goes to the log; the caller learns only that it was not their fault.
@@ -44,6 +49,17 @@ impl IntoResponse for ApiError {
             _ => return body.into_response(),
         };
         ([(header::WWW_AUTHENTICATE, challenge)], body).into_response()
+    }
+}
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        match e {
+            DeskError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            DeskError::Conflict(why) => ApiError::Conflict(why),
+            DeskError::Invalid(why) => ApiError::Invalid(why),
+            DeskError::Store(e) => ApiError::Store(e),
+        }
     }
 }
 

@@ -22,5 +22,6 @@ pub fn router() -> Router<AppState> {
         .route("/requests", get(requests::list))
         .route("/requests/{code}", get(requests::get))
         .route("/requests/{code}/notes", post(requests::add_note))
+        .route("/requests/{code}/status", post(requests::set_status))
         .fallback(async || ApiError::NotFound("there is no such endpoint".into()))
 }

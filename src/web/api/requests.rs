@@ -10,10 +10,12 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use super::{ApiError, Bearer, JsonObject};
+use crate::dispatch::desk::Status;
 use crate::phone;
 use crate::store::history::{self, Event, Note};
 use crate::store::queue::{self, OpenItem};
 use crate::web::AppState;
+use crate::web::pages::actions::within;
 use crate::web::pages::queue::Params;
 
 /// Times as RFC 3339, in UTC.
@@ -132,12 +134,14 @@ pub struct Detail {
     phone: String,
     /// The name to use of the volunteer holding it.
     holder: Option<String>,
+    closed: bool,
     fields: BTreeMap<String, String>,
     notes: Vec<NoteOut>,
     events: Vec<EventOut>,
 }
 
-/// `GET /api/v1/requests/{code}`; recorded as viewed by the token, like an opening of the page.
+/// `GET /api/v1/requests/{code}`: the open request with this code, else the last one closed with
+/// it; recorded as viewed by the token, like an opening of the page.
 pub async fn get(
     State(state): State<AppState>,
     caller: Bearer,
@@ -147,7 +151,7 @@ pub async fn get(
     let mut conn = state.db.acquire().await?;
     let request = history::view(&mut conn, &code, &caller.actor(), now)
         .await?
-        .ok_or_else(|| not_found(&code))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no request has the code {code}")))?;
     let (notes, events) = history::notes_and_events(&mut conn, request.id).await?;
     Ok(Json(Detail {
         code: request.code,
@@ -156,6 +160,7 @@ pub async fn get(
         created_at: time(request.created_at),
         phone: phone::redact(&request.phone),
         holder: request.holder,
+        closed: request.closed,
         fields: request.fields,
         notes: notes.into_iter().map(NoteOut::from).collect(),
         events: events.into_iter().map(EventOut::from).collect(),
@@ -183,4 +188,40 @@ pub async fn add_note(
         text: note.as_str().to_string(),
     };
     Ok((StatusCode::CREATED, Json(note)))
+}
+
+/// What became of a request after a change.
+#[derive(Serialize)]
+pub struct Changed {
+    code: String,
+    status: String,
+    closed: bool,
+}
+
+/// `POST /api/v1/requests/{code}/status` with `{"status": "...", "reason": "..."}`: the same
+/// change, with the same texts to the people on it, as the request page's status form.
+pub async fn set_status(
+    State(state): State<AppState>,
+    caller: Bearer,
+    Path(code): Path<String>,
+    body: JsonObject,
+) -> Result<Json<Changed>, ApiError> {
+    let to: Status = body
+        .text("status")?
+        .parse()
+        .map_err(|e| ApiError::Invalid(format!("status: {e}")))?;
+    let reason = body.optional_text("reason")?;
+    let (code, ()) = within::<_, ApiError>(&state, &caller.actor(), &code, async |desk, job| {
+        desk.set_status(job, to, reason).await
+    })
+    .await?;
+    let mut conn = state.db.acquire().await?;
+    let request = history::open_or_last(&mut conn, &code)
+        .await?
+        .ok_or_else(|| not_found(&code))?;
+    Ok(Json(Changed {
+        code: request.code,
+        status: request.status,
+        closed: request.closed,
+    }))
 }

@@ -2,6 +2,7 @@
 //! keeps the queue live, and everything works without it.
 //! Every page is for people signed in except the sign-in page itself.
 
+pub mod actions;
 pub mod live;
 pub mod queue;
 pub mod request;

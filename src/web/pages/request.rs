@@ -1,22 +1,27 @@
-//! `GET /requests/{code}`: one open request, with the neighbour's whole conversation and what
-//! happened to it; `POST /requests/{code}/notes` adds a dispatcher's note.
+//! `GET /requests/{code}`: one request, with the neighbour's whole conversation, what happened
+//! to it, and the forms to act on it (`pages::actions`); `POST /requests/{code}/notes` adds a
+//! dispatcher's note.
 //!
-//! The neighbour's number is only ever shown masked. Every opening is recorded on the request,
-//! so the group can tell afterwards who read a neighbour's texts.
+//! The neighbour's number is shown masked unless the page answers a recorded reveal. Every
+//! opening is recorded on the request, so the group can tell afterwards who read a neighbour's
+//! texts.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::queue::age;
 use super::{Who, page};
+use crate::dispatch::desk::{MAX_MESSAGE_CHARS, Status};
+use crate::dispatch::offers::candidates;
 use crate::phone;
-use crate::store::Conn;
 use crate::store::history::{self, Direction, Event, Message, Note, RequestDetail};
+use crate::store::volunteers::{self, Volunteer};
+use crate::store::{Conn, jobs};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
 
@@ -94,6 +99,72 @@ impl From<Event> for EventRow {
     }
 }
 
+/// A volunteer the request could go to, as the assign form lists them.
+struct Choice {
+    id: i64,
+    name: String,
+    zones: String,
+    open_jobs: i64,
+}
+
+impl From<Volunteer> for Choice {
+    fn from(v: Volunteer) -> Self {
+        Choice {
+            id: v.id,
+            name: v.name_to_use,
+            zones: if v.zones.is_empty() {
+                "any area".into()
+            } else {
+                v.zones.join(", ")
+            },
+            open_jobs: v.open_jobs,
+        }
+    }
+}
+
+/// What a form just did, for the line at the top of the page it returns to.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Done {
+    Assigned,
+    Reoffered,
+    Status,
+    Merged,
+    Cancelled,
+    Texted,
+}
+
+impl Done {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Done::Assigned => "assigned",
+            Done::Reoffered => "reoffered",
+            Done::Status => "status",
+            Done::Merged => "merged",
+            Done::Cancelled => "cancelled",
+            Done::Texted => "texted",
+        }
+    }
+
+    fn say(&self) -> &'static str {
+        match self {
+            Done::Assigned => {
+                "Assigned: the volunteer has the details and the neighbour knows who is coming."
+            }
+            Done::Reoffered => "Offered again.",
+            Done::Status => "Status changed.",
+            Done::Merged => "Closed as a duplicate.",
+            Done::Cancelled => "Cancelled: the neighbour and any volunteer on it were told.",
+            Done::Texted => "Text queued; it shows below once sent.",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Shown {
+    done: Option<Done>,
+}
+
 #[derive(Template)]
 #[template(path = "request.html")]
 struct RequestPage {
@@ -105,7 +176,18 @@ struct RequestPage {
     age: String,
     age_class: &'static str,
     holder: Option<String>,
+    closed: bool,
+    /// Whether a volunteer is working on it now.
+    held: bool,
+    /// Whether the page may be assigned from (nobody holds it yet).
+    assignable: bool,
+    suggested: Vec<Choice>,
+    others: Vec<Choice>,
+    statuses: [Status; 7],
+    max_message: usize,
+    notice: Option<&'static str>,
     phone: String,
+    revealed: bool,
     fields: Vec<(String, String)>,
     messages: Vec<MessageRow>,
     events: Vec<EventRow>,
@@ -122,17 +204,13 @@ fn field_rows(mut fields: BTreeMap<String, String>) -> Vec<(String, String)> {
     rows
 }
 
-fn not_found(code: &str) -> WebError {
-    WebError::NotFound(format!("no open request has the code {code}"))
-}
-
 async fn open_request(conn: &mut Conn, code: &str) -> Result<RequestDetail, WebError> {
     history::open_request(conn, code)
         .await?
-        .ok_or_else(|| not_found(code))
+        .ok_or_else(|| WebError::NotFound(format!("no open request has the code {code}")))
 }
 
-fn actor(signed_in: &SignedIn) -> String {
+pub fn actor(signed_in: &SignedIn) -> String {
     format!("user:{}", signed_in.user.username)
 }
 
@@ -141,17 +219,58 @@ pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(code): Path<String>,
+    Query(shown): Query<Shown>,
+) -> Result<Response, WebError> {
+    let notice = shown.done.as_ref().map(Done::say);
+    render(&state, &signed_in, &code, None, notice).await
+}
+
+/// Suggested volunteers for an open request, fewest jobs first, and every other active one.
+async fn choices(
+    conn: &mut Conn,
+    state: &AppState,
+    request_id: i64,
+) -> Result<(Vec<Choice>, Vec<Choice>), WebError> {
+    let Some(job) = jobs::by_id(conn, request_id).await? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let suggested = candidates(conn, &state.settings, &job).await?;
+    let others = volunteers::all(conn)
+        .await?
+        .into_iter()
+        .filter(|v| v.status == "active" && v.contact_id != job.contact_id)
+        .filter(|v| suggested.iter().all(|s| s.id != v.id))
+        .map(Choice::from)
+        .collect();
+    Ok((suggested.into_iter().map(Choice::from).collect(), others))
+}
+
+/// The page for the request with `code`, with the neighbour's number in full only when
+/// `revealed` carries it (its reveal is already recorded).
+pub async fn render(
+    state: &AppState,
+    signed_in: &SignedIn,
+    code: &str,
+    revealed: Option<String>,
+    notice: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let now = state.intake.now_ms();
     let mut conn = state.db.acquire().await?;
-    let request = history::view(&mut conn, &code, &actor(&signed_in), now)
+    let request = history::view(&mut conn, code, &actor(signed_in), now)
         .await?
-        .ok_or_else(|| not_found(&code))?;
+        .ok_or_else(|| WebError::NotFound(format!("no request has the code {code}")))?;
     let messages = history::conversation(&mut conn, request.contact_id).await?;
     let (notes, events) = history::notes_and_events(&mut conn, request.id).await?;
+    let assignable = !request.closed && matches!(request.status.as_str(), "new" | "offered");
+    let held = !request.closed && matches!(request.status.as_str(), "claimed" | "picked_up");
+    let (suggested, others) = if assignable {
+        choices(&mut conn, state, request.id).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let (age, age_class) = age(now - request.created_at);
     page(&RequestPage {
-        who: Some(Who::from(&signed_in)),
+        who: Some(Who::from(signed_in)),
         csrf: signed_in.csrf.clone(),
         code: request.code,
         queue: request.queue,
@@ -159,7 +278,16 @@ pub async fn show(
         age,
         age_class,
         holder: request.holder,
-        phone: phone::redact(&request.phone),
+        closed: request.closed,
+        held,
+        assignable,
+        suggested,
+        others,
+        statuses: Status::ALL,
+        max_message: MAX_MESSAGE_CHARS,
+        notice,
+        revealed: revealed.is_some(),
+        phone: revealed.unwrap_or_else(|| phone::redact(&request.phone)),
         fields: field_rows(request.fields),
         messages: messages.into_iter().map(MessageRow::from).collect(),
         events: events.into_iter().map(EventRow::from).collect(),

@@ -1,0 +1,465 @@
+//! What a dispatcher does to a request, from the pages or the API: assign it, offer it again,
+//! move its status, merge a duplicate, cancel it, text either side. Each has the effects the same
+//! change by text would have (the volunteer and the neighbour are told, offers start or stop),
+//! is recorded on the request under the actor's name, and runs in the caller's transaction: the
+//! caller commits, then wakes the outbox.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::config::Settings;
+use crate::store::jobs::{self, Job};
+use crate::store::outbound::Kind;
+use crate::store::volunteers::{self, Volunteer};
+use crate::store::{Conn, StoreError, offers, requests, timers};
+
+use super::offers as offering;
+use super::{Handover, Texts, hand_over, on_cancelled, send, tell_neighbour, tell_volunteer};
+
+/// A text to a neighbour or a volunteer longer than this is more likely a paste gone wrong.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("no open request has the code {0}")]
+    NotFound(String),
+    /// The request is not in a state for this (someone holds it, nobody does); nothing changed.
+    #[error("{0}")]
+    Conflict(String),
+    /// What was asked for does not make sense; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A status a dispatcher may set. `offered` and `claimed` are reached by re-offering and
+/// assigning instead, since they need volunteers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Back in the queue: whoever held it is told, and it is offered again.
+    New,
+    PickedUp,
+    /// The neighbour is asked whether it arrived.
+    Delivered,
+    /// Needs a reason.
+    Failed,
+    Confirmed,
+    /// As if the neighbour cancelled it, and they are told.
+    Cancelled,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::New,
+        Status::PickedUp,
+        Status::Delivered,
+        Status::Failed,
+        Status::Confirmed,
+        Status::Cancelled,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::PickedUp => "picked_up",
+            Status::Delivered => "delivered",
+            Status::Failed => "failed",
+            Status::Confirmed => "confirmed",
+            Status::Cancelled => "cancelled",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status that is not one a dispatcher may set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStatus(pub String);
+
+impl fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let allowed: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        write!(
+            f,
+            "`{}` is not a status a request can be set to; use one of: {}",
+            self.0,
+            allowed.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
+
+impl FromStr for Status {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Status, UnknownStatus> {
+        let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        Status::ALL
+            .into_iter()
+            .find(|status| status.as_str() == wanted)
+            .ok_or_else(|| UnknownStatus(s.to_string()))
+    }
+}
+
+/// A dispatcher's text to a neighbour or a volunteer: not empty, not overlong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message(String);
+
+impl Message {
+    pub fn parse(text: &str) -> Result<Message, DeskError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DeskError::Invalid(
+                "the message is empty; write something first".into(),
+            ));
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(DeskError::Invalid(format!(
+                "a message can be at most {MAX_MESSAGE_CHARS} characters"
+            )));
+        }
+        Ok(Message(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The volunteer holding a request, if one is working on it now.
+fn holder(job: &Job) -> Option<i64> {
+    job.volunteer_id
+        .filter(|_| matches!(job.status.as_str(), "claimed" | "picked_up"))
+}
+
+/// One dispatcher's changes to requests, inside one transaction.
+pub struct Desk<'a> {
+    pub conn: &'a mut Conn,
+    pub settings: &'a Settings,
+    /// Who acts, as the history names them: `user:NAME` on the pages, `token:NAME` in the API.
+    pub actor: &'a str,
+    pub now: i64,
+}
+
+impl Desk<'_> {
+    /// The open request with this code, however it was typed.
+    pub async fn open(&mut self, code: &str) -> Result<Job, DeskError> {
+        let code = code.trim().to_ascii_uppercase();
+        jobs::open_by_code(self.conn, &code)
+            .await?
+            .ok_or(DeskError::NotFound(code))
+    }
+
+    async fn event(
+        &mut self,
+        job: &Job,
+        kind: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        requests::add_event(self.conn, job.id, self.actor, kind, detail, self.now).await
+    }
+
+    async fn tell_volunteer(
+        &mut self,
+        job: &Job,
+        template: fn(&Texts) -> &String,
+        extra: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let how = (Kind::Notice, None);
+        tell_volunteer(
+            self.conn,
+            self.settings,
+            job,
+            template,
+            extra,
+            how,
+            self.now,
+        )
+        .await
+    }
+
+    async fn tell_neighbour(
+        &mut self,
+        job: &Job,
+        template: fn(&Texts) -> &String,
+    ) -> Result<(), StoreError> {
+        let now = self.now;
+        tell_neighbour(
+            self.conn,
+            self.settings,
+            job,
+            template,
+            Kind::Notice,
+            &[],
+            now,
+        )
+        .await
+    }
+
+    /// Moves a request to `to`, with what that means for the people on it. `reason` is needed
+    /// for `failed` and kept in the history for any status.
+    pub async fn set_status(
+        &mut self,
+        job: &Job,
+        to: Status,
+        reason: Option<&str>,
+    ) -> Result<(), DeskError> {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let (now, actor) = (self.now, self.actor);
+        match to {
+            Status::New => {
+                self.release(job, reason.unwrap_or("back to the queue"))
+                    .await?;
+            }
+            Status::PickedUp | Status::Delivered => {
+                if holder(job).is_none() {
+                    return Err(DeskError::Conflict(format!(
+                        "no volunteer is working on {}; assign it first",
+                        job.code
+                    )));
+                }
+                jobs::set_status(self.conn, job.id, to.as_str(), actor, reason, now).await?;
+                if to == Status::Delivered {
+                    timers::clear_for_request(self.conn, job.id).await?;
+                    self.tell_volunteer(job, |t| &t.done, &[]).await?;
+                    self.tell_neighbour(job, |t| &t.neighbour_delivered).await?;
+                } else {
+                    self.tell_volunteer(job, |t| &t.picked_up, &[]).await?;
+                }
+            }
+            Status::Failed => {
+                let reason = reason.ok_or_else(|| {
+                    DeskError::Invalid("say why it failed: the reason is empty".into())
+                })?;
+                jobs::set_status(self.conn, job.id, "failed", actor, Some(reason), now).await?;
+                timers::clear_for_request(self.conn, job.id).await?;
+                if holder(job).is_some() {
+                    self.tell_volunteer(job, |t| &t.failed, &[("reason", reason)])
+                        .await?;
+                }
+            }
+            Status::Confirmed | Status::Closed => self.close(job, to, reason).await?,
+            Status::Cancelled => self.cancel(job).await?,
+        }
+        Ok(())
+    }
+
+    /// Ends a request for good; a volunteer still working on it is told they need not.
+    async fn close(
+        &mut self,
+        job: &Job,
+        to: Status,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (now, actor) = (self.now, self.actor);
+        jobs::set_status(self.conn, job.id, to.as_str(), actor, detail, now).await?;
+        timers::clear_for_request(self.conn, job.id).await?;
+        if holder(job).is_some() {
+            self.tell_volunteer(job, |t| &t.released, &[]).await?;
+        }
+        Ok(())
+    }
+
+    /// Back in the queue, as when the volunteer texts DROP: they are told, so is the neighbour,
+    /// and a fresh wave goes to volunteers who have not been asked.
+    async fn release(&mut self, job: &Job, detail: &str) -> Result<Option<usize>, StoreError> {
+        let (now, actor) = (self.now, self.actor);
+        let held = holder(job);
+        if let Some(volunteer) = held {
+            offers::answer(self.conn, job.id, volunteer, "released", now).await?;
+        }
+        jobs::set_status(self.conn, job.id, "new", actor, Some(detail), now).await?;
+        if held.is_some() {
+            self.tell_volunteer(job, |t| &t.released, &[]).await?;
+            self.tell_neighbour(job, |t| &t.neighbour_dropped).await?;
+        }
+        offering::start(self.conn, self.settings, job, now).await
+    }
+
+    /// Offers a request again now: taken back first if someone holds it. Returns how many
+    /// volunteers the new wave went to.
+    pub async fn reoffer(&mut self, job: &Job) -> Result<usize, DeskError> {
+        if self.settings.dispatch.queue(&job.queue).is_none() {
+            return Err(DeskError::Conflict(format!(
+                "the {} queue is not offered by text; assign {} to a volunteer instead",
+                job.queue, job.code
+            )));
+        }
+        let sent = if holder(job).is_some() {
+            self.release(job, "taken back to offer again").await?
+        } else if matches!(job.status.as_str(), "new" | "offered") {
+            offering::start(self.conn, self.settings, job, self.now).await?
+        } else {
+            return Err(DeskError::Conflict(format!(
+                "{} is {}; set its status to new to offer it again",
+                job.code, job.status
+            )));
+        };
+        let sent = sent.unwrap_or(0);
+        let detail = format!("to {sent} more volunteer(s)");
+        self.event(job, "reoffered", Some(&detail)).await?;
+        Ok(sent)
+    }
+
+    /// Gives a request to an active volunteer, as if they had texted YES first.
+    pub async fn assign(&mut self, job: &Job, volunteer_id: i64) -> Result<Volunteer, DeskError> {
+        let volunteer = volunteers::by_id(self.conn, volunteer_id)
+            .await?
+            .filter(|v| v.status == "active")
+            .ok_or_else(|| {
+                DeskError::Invalid(format!(
+                    "volunteer: no active volunteer has the id {volunteer_id}"
+                ))
+            })?;
+        if volunteer.contact_id == job.contact_id {
+            return Err(DeskError::Invalid(
+                "volunteer: that volunteer is the neighbour who asked".into(),
+            ));
+        }
+        let how = Handover::Assigned { actor: self.actor };
+        if hand_over(self.conn, self.settings, job, &volunteer, how, self.now).await? {
+            return Ok(volunteer);
+        }
+        // Someone was first: say who, as the request is now.
+        let now_held = jobs::by_id(self.conn, job.id).await?;
+        let holder_name = match now_held.as_ref().and_then(holder) {
+            Some(id) => volunteers::by_id(self.conn, id)
+                .await?
+                .map(|v| v.name_to_use),
+            None => None,
+        };
+        Err(DeskError::Conflict(match (holder_name, now_held) {
+            (Some(name), _) => format!(
+                "{} is already held by {name}; re-offer it first to give it to someone else",
+                job.code
+            ),
+            (None, Some(now)) => format!(
+                "{} is {}; set its status to new before assigning it",
+                job.code, now.status
+            ),
+            (None, None) => format!("{} is gone", job.code),
+        }))
+    }
+
+    /// As if the neighbour had cancelled: offers stop, the volunteer is told, and the neighbour
+    /// gets a short notice.
+    pub async fn cancel(&mut self, job: &Job) -> Result<(), DeskError> {
+        requests::cancel(self.conn, job.id, self.actor, self.now).await?;
+        on_cancelled(self.conn, self.settings, job.id, self.now).await?;
+        self.tell_neighbour(job, |t| &t.neighbour_cancelled).await?;
+        Ok(())
+    }
+
+    /// Closes `job` as a duplicate of the open request `kept`; both histories say so. Returns the
+    /// kept request.
+    pub async fn merge(&mut self, job: &Job, kept: &str) -> Result<Job, DeskError> {
+        let kept = match self.open(kept).await {
+            Err(DeskError::NotFound(code)) => {
+                return Err(DeskError::Invalid(format!(
+                    "duplicate of: no open request has the code {code}"
+                )));
+            }
+            found => found?,
+        };
+        if kept.id == job.id {
+            return Err(DeskError::Invalid(
+                "duplicate of: a request cannot be a duplicate of itself".into(),
+            ));
+        }
+        let closed = format!("a duplicate of {}", kept.code);
+        self.close(job, Status::Closed, Some(&closed)).await?;
+        let merged = format!("{} was closed as a duplicate of this one", job.code);
+        self.event(&kept, "merged", Some(&merged)).await?;
+        Ok(kept)
+    }
+
+    /// Texts the neighbour from the request's line.
+    pub async fn text_neighbour(&mut self, job: &Job, message: &Message) -> Result<(), DeskError> {
+        let body = message.as_str();
+        let to = (job.contact_id, job.phone.as_str());
+        let now = self.now;
+        send(
+            self.conn,
+            to.0,
+            &job.line,
+            to.1,
+            body,
+            Kind::Relay,
+            None,
+            now,
+        )
+        .await?;
+        self.event(job, "texted_neighbour", Some(body)).await?;
+        Ok(())
+    }
+
+    /// Texts the volunteer working on the request, from the request's line.
+    pub async fn text_volunteer(&mut self, job: &Job, message: &Message) -> Result<(), DeskError> {
+        let volunteer = match holder(job) {
+            Some(id) => volunteers::by_id(self.conn, id).await?,
+            None => None,
+        }
+        .ok_or_else(|| {
+            DeskError::Conflict(format!("no volunteer is working on {} to text", job.code))
+        })?;
+        let body = message.as_str();
+        let to = (volunteer.contact_id, volunteer.phone.as_str());
+        let now = self.now;
+        send(
+            self.conn,
+            to.0,
+            &job.line,
+            to.1,
+            body,
+            Kind::Relay,
+            None,
+            now,
+        )
+        .await?;
+        self.event(job, "texted_volunteer", Some(body)).await?;
+        Ok(())
+    }
+
+    /// The neighbour's full number, with a record that this actor saw it.
+    pub async fn reveal(&mut self, job: &Job) -> Result<String, DeskError> {
+        self.event(job, "revealed", None).await?;
+        Ok(job.phone.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_read_however_they_are_typed_and_an_unknown_one_lists_the_allowed() {
+        assert_eq!("picked_up".parse(), Ok(Status::PickedUp));
+        assert_eq!(" Picked up ".parse(), Ok(Status::PickedUp));
+        assert_eq!("FAILED".parse(), Ok(Status::Failed));
+        for status in Status::ALL {
+            assert_eq!(status.as_str().parse(), Ok(status));
+        }
+        let e = "claimed".parse::<Status>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`claimed` is not a status a request can be set to; use one of: new, picked_up, \
+             delivered, failed, confirmed, cancelled, closed"
+        );
+    }
+
+    #[test]
+    fn a_message_is_trimmed_and_must_say_something_short() {
+        assert_eq!(Message::parse("  hello ").unwrap().as_str(), "hello");
+        assert!(Message::parse("   ").is_err());
+        assert!(Message::parse(&"x".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
+    }
+}
