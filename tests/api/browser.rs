@@ -172,6 +172,7 @@ on_both_databases! {
         // A dispatcher may not open the admin pages.
         b.goto(&app.url("/admin/users")).await.unwrap();
         assert!(b.source().await.unwrap().contains("this page is for admins"));
+        b.goto(&app.url("/")).await.unwrap();
 
         b.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
         b.wait().for_element(Locator::Id("username")).await.unwrap();
