@@ -1,4 +1,5 @@
-//! Dispatcher and admin accounts: checking what an organiser types, and argon2 password hashes.
+//! Dispatcher and admin accounts: checking what an organiser types, argon2 password hashes, and
+//! the random tokens that sign-ins and the JSON API hand out.
 //! The command line adds accounts and the web pages sign them in; both come through here.
 
 use std::sync::LazyLock;
@@ -6,6 +7,9 @@ use std::sync::LazyLock;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 
 use crate::store::users::{self, NewUser, User};
 use crate::store::{Db, StoreError};
@@ -33,13 +37,28 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-/// Usernames are compared as typed, so only one spelling of each is allowed.
-pub fn check_username(username: &str) -> Result<(), AccountError> {
-    let fits = (1..=64).contains(&username.len())
-        && username
+/// 256 random bits, printable: a session's cookie, a CSRF token, an API token.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// What the database keeps in place of a token that lets someone in: its SHA-256, so a copy of
+/// the table lets nobody in.
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// 1 to 64 lower-case letters, digits, dots, dashes or underscores: names that are compared as
+/// typed (usernames, API token names) have only one spelling, and fit in a URL as they are.
+pub fn is_plain_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if fits {
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+pub fn check_username(username: &str) -> Result<(), AccountError> {
+    if is_plain_name(username) {
         Ok(())
     } else {
         Err(AccountError::Username(username.to_string()))

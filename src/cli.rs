@@ -1,5 +1,6 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod tokens;
 mod users;
 mod volunteers;
 
@@ -68,6 +69,11 @@ pub enum Command {
     Users {
         #[command(subcommand)]
         command: users::UsersCommand,
+    },
+    /// Manage bearer tokens for the JSON API.
+    Tokens {
+        #[command(subcommand)]
+        command: tokens::TokensCommand,
     },
 }
 
@@ -184,6 +190,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Volunteers { command } => volunteers::run(command, &settings).await?,
         Command::Users { command } => users::run(command, &settings).await?,
+        Command::Tokens { command } => tokens::run(command, &settings).await?,
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! modules:
 //!
 //! - [`accounts`]: dispatcher and admin accounts: what an organiser may type, password hashes.
+//! - [`tokens`]: the JSON API's bearer tokens, made by admins and stored as digests.
 //! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), lines and their secrets.
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
 //! - [`clock`]: the one source of "now", which tests can move forward.
@@ -39,4 +40,5 @@ pub mod phone;
 pub mod roster;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
 pub mod web;

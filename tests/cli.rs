@@ -425,3 +425,46 @@ fn an_organiser_adds_the_first_admin_who_can_then_sign_in() {
         assert!(!hash.contains("spaces"));
     });
 }
+
+#[test]
+fn an_organiser_makes_lists_and_revokes_an_api_token_on_the_command_line() {
+    use aidline::store::tokens;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    let out = aidline_on(&url, &["tokens", "add", "signal-bot"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it cannot be shown again"));
+    let token = printed(out).trim().to_string();
+    assert_eq!(token.len(), 43, "{token}");
+    let said = refused(aidline_on(&url, &["tokens", "add", "signal-bot"]));
+    assert!(
+        said.contains("a token named `signal-bot` exists already"),
+        "{said}"
+    );
+    let said = refused(aidline_on(&url, &["tokens", "add", "Signal Bot"]));
+    assert!(
+        said.contains("name: use 1 to 64 lower-case letters"),
+        "{said}"
+    );
+
+    let listed = printed(aidline_on(&url, &["tokens", "list"]));
+    assert!(
+        listed.contains("signal-bot") && listed.contains("command line"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token));
+
+    assert_eq!(
+        printed(aidline_on(&url, &["tokens", "revoke", "signal-bot"])).trim(),
+        "revoked signal-bot"
+    );
+    let said = refused(aidline_on(&url, &["tokens", "revoke", "signal-bot"]));
+    assert!(
+        said.contains("no token named `signal-bot` is in use"),
+        "{said}"
+    );
+    prepare(&url, async |conn| {
+        let all = tokens::all(conn).await.unwrap();
+        assert!(all[0].revoked_at.is_some() && all[0].created_by.is_none());
+    });
+}

@@ -1,9 +1,10 @@
 //! One open request as a dispatcher reads it: its fields, who holds it, the neighbour's whole
-//! conversation with the line, and what happened to the request.
+//! conversation with the line, and what happened to the request. The request page and the JSON
+//! API both read and annotate requests through here, so both keep the same record.
 
 use std::collections::BTreeMap;
 
-use super::{Conn, StoreError};
+use super::{Conn, StoreError, requests};
 
 #[derive(Debug, Clone)]
 pub struct RequestDetail {
@@ -35,7 +36,7 @@ type DetailRow = (
 );
 
 /// The open request with this code; closed requests give their codes back, so only an open one
-/// is meant.
+/// is meant. Codes are shown in capitals; one typed in small letters names the same request.
 pub async fn open_request(
     conn: &mut Conn,
     code: &str,
@@ -57,6 +58,7 @@ async fn detail(
     code: &str,
     condition: &'static str,
 ) -> Result<Option<RequestDetail>, StoreError> {
+    let code = code.to_ascii_uppercase();
     let sql = format!(
         "SELECT r.id, r.code, r.queue, r.status, r.fields, r.created_at, r.contact_id, c.phone, \
          v.name_to_use, r.closed_at FROM requests r JOIN contacts c ON c.id = r.contact_id \
@@ -65,7 +67,7 @@ async fn detail(
          ORDER BY CASE WHEN r.closed_at IS NULL THEN 0 ELSE 1 END, r.id DESC LIMIT 1"
     );
     let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(code)
+        .bind(&code)
         .fetch_optional(conn)
         .await?;
     row.map(
@@ -87,6 +89,21 @@ async fn detail(
         },
     )
     .transpose()
+}
+
+/// [`open_or_last`] on behalf of `actor` (`user:NAME`, `token:NAME`), recorded as a `viewed`
+/// event: the group can tell afterwards who read a neighbour's details.
+pub async fn view(
+    conn: &mut Conn,
+    code: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Option<RequestDetail>, StoreError> {
+    let request = open_or_last(conn, code).await?;
+    if let Some(request) = &request {
+        requests::add_event(conn, request.id, actor, "viewed", None, now).await?;
+    }
+    Ok(request)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,12 +184,76 @@ pub struct Event {
     pub detail: Option<String>,
 }
 
-/// What happened to the request, oldest first.
-pub async fn events(conn: &mut Conn, request_id: i64) -> Result<Vec<Event>, StoreError> {
-    Ok(sqlx::query_as(
+/// What happened to the request, oldest first: dispatchers' notes, and everything else.
+pub async fn notes_and_events(
+    conn: &mut Conn,
+    request_id: i64,
+) -> Result<(Vec<Event>, Vec<Event>), StoreError> {
+    let events: Vec<Event> = sqlx::query_as(
         "SELECT at, actor, kind, detail FROM request_events WHERE request_id = $1 ORDER BY at, id",
     )
     .bind(request_id)
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(events.into_iter().partition(|e| e.kind == NOTE))
+}
+
+const NOTE: &str = "note";
+
+/// A note longer than this is more likely a paste gone wrong than a note.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// A dispatcher's note on a request, as it will be kept: trimmed, not empty, not too long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    #[error("the note is empty; write something first")]
+    Empty,
+    #[error("a note can be at most {MAX_NOTE_CHARS} characters")]
+    TooLong,
+}
+
+impl Note {
+    pub fn parse(text: &str) -> Result<Note, NoteError> {
+        let text = text.trim();
+        if text.is_empty() {
+            Err(NoteError::Empty)
+        } else if text.chars().count() > MAX_NOTE_CHARS {
+            Err(NoteError::TooLong)
+        } else {
+            Ok(Note(text.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub async fn add_note(
+    conn: &mut Conn,
+    request_id: i64,
+    actor: &str,
+    note: &Note,
+    now: i64,
+) -> Result<(), StoreError> {
+    requests::add_event(conn, request_id, actor, NOTE, Some(note.as_str()), now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_trimmed_and_must_say_something_in_at_most_2000_characters() {
+        assert_eq!(Note::parse("  ring twice\n"), Ok(Note("ring twice".into())));
+        assert_eq!(Note::parse(" \n "), Err(NoteError::Empty));
+        assert!(Note::parse(&"é".repeat(MAX_NOTE_CHARS)).is_ok());
+        assert_eq!(
+            Note::parse(&"a".repeat(MAX_NOTE_CHARS + 1)),
+            Err(NoteError::TooLong)
+        );
+    }
 }

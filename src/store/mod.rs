@@ -18,6 +18,7 @@ pub mod requests;
 pub mod sessions;
 pub mod stats;
 pub mod timers;
+pub mod tokens;
 pub mod users;
 pub mod volunteers;
 

@@ -1,7 +1,8 @@
-//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics`, local administration and the
-//! dispatcher pages.
+//! The HTTP surface: gateway webhooks, `/healthz`, `/metrics`, local administration, the
+//! dispatcher pages and the JSON API.
 
 mod admin;
+mod api;
 mod error;
 mod health;
 mod local;
@@ -61,6 +62,9 @@ pub fn router(state: AppState) -> Router {
         .route("/volunteers/import", post(pages::volunteers::import))
         .route("/volunteers/{id}", get(pages::volunteers::edit).post(pages::volunteers::update))
         .route("/volunteers/{id}/{action}", post(pages::volunteers::act))
+        .route("/admin/tokens", get(pages::tokens::list).post(pages::tokens::create))
+        .route("/admin/tokens/{name}/revoke", post(pages::tokens::revoke))
+        .nest("/api/v1", api::router())
         .route("/assets/{name}", get(pages::asset))
         .route("/events", get(pages::live::events))
         .route("/healthz", get(health::healthz))

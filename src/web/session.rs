@@ -5,27 +5,15 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{AppState, WebError};
+pub use crate::accounts::{random_token, token_digest as session_id};
 use crate::store::users::{self, User};
 
 pub const SESSION_COOKIE: &str = "aidline_session";
 /// How long a sign-in lasts: a long shift, not a week on a shared computer.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
-
-/// 256 random bits, printable.
-pub fn random_token() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
-
-/// What the database keeps for a session token.
-pub fn session_id(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// Whether a token sent with a form is the expected one, in time that does not depend on where
 /// they differ.

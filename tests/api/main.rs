@@ -18,6 +18,7 @@ mod gateway_vonage;
 mod idle;
 mod inbound_forms;
 mod intake;
+mod json_api;
 mod keywords;
 mod outbox;
 mod pacing;

@@ -15,20 +15,20 @@ use crate::store::jobs::Job;
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
 
-/// Does `change` to the open request `code` in one transaction, then wakes the outbox for any
-/// texts it queued. Returns the request's code as stored, and what `change` gave.
-async fn within<T>(
+/// Does `change` to the open request `code` in one transaction on behalf of `actor`, then wakes
+/// the outbox for any texts it queued. Returns the request's code as stored, and what `change`
+/// gave. The pages and the JSON API both act through here, each with its own error type.
+pub(crate) async fn within<T, E: From<DeskError> + From<StoreError>>(
     state: &AppState,
-    signed_in: &SignedIn,
+    actor: &str,
     code: &str,
     change: impl AsyncFnOnce(&mut Desk<'_>, &Job) -> Result<T, DeskError>,
-) -> Result<(String, T), WebError> {
-    let actor = actor(signed_in);
+) -> Result<(String, T), E> {
     let mut tx = state.db.begin().await?;
     let mut desk = Desk {
         conn: &mut tx,
         settings: &state.settings,
-        actor: &actor,
+        actor,
         now: state.intake.now_ms(),
     };
     let job = desk.open(code).await?;
@@ -46,7 +46,7 @@ async fn act(
     done: Done,
     change: impl AsyncFnOnce(&mut Desk<'_>, &Job) -> Result<(), DeskError>,
 ) -> Result<Response, WebError> {
-    let (code, ()) = within(state, signed_in, code, change).await?;
+    let (code, ()) = within::<_, WebError>(state, &actor(signed_in), code, change).await?;
     let to = format!("/requests/{code}?done={}", done.as_str());
     Ok(Redirect::to(&to).into_response())
 }
@@ -235,9 +235,10 @@ pub async fn reveal(
     Form(form): Form<Plain>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
-    let (code, phone) = within(&state, &signed_in, &code, async |desk, job| {
-        desk.reveal(job).await
-    })
-    .await?;
+    let (code, phone) =
+        within::<_, WebError>(&state, &actor(&signed_in), &code, async |desk, job| {
+            desk.reveal(job).await
+        })
+        .await?;
     render(&state, &signed_in, &code, Some(phone), None).await
 }

@@ -9,6 +9,7 @@ pub mod queue;
 pub mod request;
 pub mod signin;
 pub mod stats;
+pub mod tokens;
 pub mod users;
 pub mod volunteers;
 

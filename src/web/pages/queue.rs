@@ -21,7 +21,8 @@ const MAX_AGES: &[(i64, &str)] = &[
     (7 * 24 * 60, "1 week"),
 ];
 
-/// As the filter form sends them; an empty or unknown value means "any".
+/// As the filter form (or a caller of the JSON API) sends them; an empty or unknown value means
+/// "any".
 #[derive(Deserialize, Default)]
 pub struct Params {
     #[serde(default)]
@@ -43,7 +44,7 @@ fn chosen(value: &str) -> Option<String> {
 }
 
 impl Params {
-    fn filter(&self) -> Filter {
+    pub(crate) fn filter(&self) -> Filter {
         Filter {
             queue: chosen(&self.queue),
             status: chosen(&self.status),
@@ -56,7 +57,7 @@ impl Params {
         self.max_age.trim().parse().ok().filter(|m| *m > 0)
     }
 
-    fn sort(&self) -> Sort {
+    pub(crate) fn sort(&self) -> Sort {
         match self.sort.as_str() {
             "priority" => Sort::Priority,
             _ => Sort::Age,

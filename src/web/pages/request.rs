@@ -19,14 +19,11 @@ use super::{Who, page};
 use crate::dispatch::desk::{MAX_MESSAGE_CHARS, Status};
 use crate::dispatch::offers::candidates;
 use crate::phone;
-use crate::store::history::{self, Direction, Event, Message, RequestDetail};
+use crate::store::history::{self, Direction, Event, Message, Note, RequestDetail};
 use crate::store::volunteers::{self, Volunteer};
-use crate::store::{Conn, jobs, requests};
+use crate::store::{Conn, jobs};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
-
-/// A note longer than this is more likely a paste gone wrong than a note.
-const MAX_NOTE_CHARS: usize = 2000;
 
 /// The fields the intake asks for, in the order it asks, as the page names them.
 const FIELDS: &[(&str, &str)] = &[
@@ -42,7 +39,7 @@ const FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Times read the same for every dispatcher, wherever their browser is.
-fn time(ms: i64) -> String {
+pub(super) fn time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
@@ -207,9 +204,8 @@ fn field_rows(mut fields: BTreeMap<String, String>) -> Vec<(String, String)> {
     rows
 }
 
-/// Codes are shown in capitals; one typed in small letters names the same request.
 async fn open_request(conn: &mut Conn, code: &str) -> Result<RequestDetail, WebError> {
-    history::open_request(conn, &code.to_ascii_uppercase())
+    history::open_request(conn, code)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no open request has the code {code}")))
 }
@@ -260,23 +256,11 @@ pub async fn render(
 ) -> Result<Response, WebError> {
     let now = state.intake.now_ms();
     let mut conn = state.db.acquire().await?;
-    let request = history::open_or_last(&mut conn, &code.to_ascii_uppercase())
+    let request = history::view(&mut conn, code, &actor(signed_in), now)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("no request has the code {code}")))?;
-    requests::add_event(
-        &mut conn,
-        request.id,
-        &actor(signed_in),
-        "viewed",
-        None,
-        now,
-    )
-    .await?;
     let messages = history::conversation(&mut conn, request.contact_id).await?;
-    let (notes, events): (Vec<Event>, Vec<Event>) = history::events(&mut conn, request.id)
-        .await?
-        .into_iter()
-        .partition(|e| e.kind == "note");
+    let (notes, events) = history::notes_and_events(&mut conn, request.id).await?;
     let assignable = !request.closed && matches!(request.status.as_str(), "new" | "offered");
     let held = !request.closed && matches!(request.status.as_str(), "claimed" | "picked_up");
     let (suggested, others) = if assignable {
@@ -327,29 +311,11 @@ pub async fn add_note(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
-    let note = form.note.trim();
-    if note.is_empty() {
-        return Err(WebError::Invalid(
-            "the note is empty; write something first".into(),
-        ));
-    }
-    if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(WebError::Invalid(format!(
-            "a note can be at most {MAX_NOTE_CHARS} characters"
-        )));
-    }
+    let note = Note::parse(&form.note).map_err(|e| WebError::Invalid(e.to_string()))?;
     let now = state.intake.now_ms();
     let mut conn = state.db.acquire().await?;
     let request = open_request(&mut conn, &code).await?;
-    requests::add_event(
-        &mut conn,
-        request.id,
-        &actor(&signed_in),
-        "note",
-        Some(note),
-        now,
-    )
-    .await?;
+    history::add_note(&mut conn, request.id, &actor(&signed_in), &note, now).await?;
     Ok(Redirect::to(&format!("/requests/{}", request.code)).into_response())
 }
 

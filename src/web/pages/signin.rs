@@ -133,7 +133,7 @@ pub async fn sign_in(
 #[derive(Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// `POST /signout`.

@@ -1,0 +1,60 @@
+//! `aidline tokens`: the JSON API's bearer tokens, for organisers who set a group up by script.
+//! Admins can do the same at `/admin/tokens`.
+
+use clap::Subcommand;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::{Db, tokens as stored};
+use crate::tokens;
+
+#[derive(Subcommand, Debug)]
+pub enum TokensCommand {
+    /// Make a token and print it on standard output; it cannot be shown again.
+    Add { name: String },
+    /// List the tokens, newest first, with when each was last used.
+    List,
+    /// Revoke a token: programs using it are refused from now on.
+    Revoke { name: String },
+}
+
+fn when(ms: Option<i64>) -> String {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+pub async fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    let mut conn = db.acquire().await?;
+    let now = Clock::default().now_ms();
+    match command {
+        TokensCommand::Add { name } => {
+            let token = tokens::add(&mut conn, &name, None, now).await?;
+            eprintln!("made token {name}; copy it now, it cannot be shown again:");
+            println!("{token}");
+        }
+        TokensCommand::List => {
+            println!(
+                "{:<24} {:<20} {:<17} {:<17} revoked (UTC)",
+                "name", "made by", "made (UTC)", "last used (UTC)"
+            );
+            for t in stored::all(&mut conn).await? {
+                println!(
+                    "{:<24} {:<20} {:<17} {:<17} {}",
+                    t.name,
+                    t.created_by.as_deref().unwrap_or("command line"),
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    when(t.revoked_at)
+                );
+            }
+        }
+        TokensCommand::Revoke { name } => {
+            tokens::revoke(&mut conn, &name, now).await?;
+            println!("revoked {name}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! `/admin/tokens`: admins make and revoke the JSON API's bearer tokens. A new token is shown once,
+//! on the page that answers the form that made it; after that only its name and use are shown.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::request::time;
+use super::signin::CsrfOnly;
+use super::{Who, page};
+use crate::store::Conn;
+use crate::store::tokens::{self as stored, ApiToken};
+use crate::tokens::{self, TokenError};
+use crate::web::session::{Admin, SignedIn};
+use crate::web::{AppState, WebError};
+
+impl From<TokenError> for WebError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Name(_) | TokenError::Taken(_) => WebError::Invalid(e.to_string()),
+            TokenError::NotInUse(_) => WebError::NotFound(e.to_string()),
+            TokenError::Store(e) => WebError::Store(e),
+        }
+    }
+}
+
+struct Row {
+    name: String,
+    created_by: String,
+    created: String,
+    last_used: String,
+    revoked: Option<String>,
+}
+
+impl From<ApiToken> for Row {
+    fn from(t: ApiToken) -> Self {
+        Row {
+            name: t.name,
+            created_by: t.created_by.unwrap_or_else(|| "the command line".into()),
+            created: time(t.created_at),
+            last_used: t.last_used_at.map_or_else(|| "never".into(), time),
+            revoked: t.revoked_at.map(time),
+        }
+    }
+}
+
+/// A token just made: its name and the token itself.
+struct Made {
+    name: String,
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    who: Option<Who>,
+    csrf: String,
+    made: Option<Made>,
+    tokens: Vec<Row>,
+}
+
+async fn render(
+    conn: &mut Conn,
+    signed_in: &SignedIn,
+    made: Option<Made>,
+) -> Result<Response, WebError> {
+    page(&TokensPage {
+        who: Some(Who::from(signed_in)),
+        csrf: signed_in.csrf.clone(),
+        made,
+        tokens: stored::all(conn)
+            .await?
+            .into_iter()
+            .map(Row::from)
+            .collect(),
+    })
+}
+
+/// `GET /admin/tokens`.
+pub async fn list(
+    State(state): State<AppState>,
+    Admin(signed_in): Admin,
+) -> Result<Response, WebError> {
+    let mut conn = state.db.acquire().await?;
+    render(&mut conn, &signed_in, None).await
+}
+
+#[derive(Deserialize)]
+pub struct NewTokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /admin/tokens`: makes a token and shows it, this once.
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(signed_in): Admin,
+    Form(form): Form<NewTokenForm>,
+) -> Result<Response, WebError> {
+    signed_in.check_csrf(&form.csrf)?;
+    // Phones capitalise the first letter of a field; names are lower-case only.
+    let name = form.name.trim().to_lowercase();
+    let now = state.intake.now_ms();
+    let mut conn = state.db.acquire().await?;
+    let token = tokens::add(&mut conn, &name, Some(signed_in.user.id), now).await?;
+    tracing::info!(user = signed_in.user.id, token = %name, "api token made");
+    render(&mut conn, &signed_in, Some(Made { name, token })).await
+}
+
+/// `POST /admin/tokens/{name}/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Admin(signed_in): Admin,
+    Path(name): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let mut conn = state.db.acquire().await?;
+    tokens::revoke(&mut conn, &name, state.intake.now_ms()).await?;
+    tracing::info!(user = signed_in.user.id, token = %name, "api token revoked");
+    Ok(Redirect::to("/admin/tokens").into_response())
+}
