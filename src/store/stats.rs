@@ -47,16 +47,17 @@ pub async fn made_since(
     .fetch_all(&mut *conn)
     .await?;
     // A request's events come after it was made, so these are all the window's requests need.
+    // A dispatcher's assignment puts it in a volunteer's hands as a claim by text does.
     let events: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT request_id, kind, at FROM request_events \
-         WHERE at >= $1 AND kind IN ('claimed', 'delivered')",
+         WHERE at >= $1 AND kind IN ('claimed', 'assigned', 'delivered')",
     )
     .bind(since)
     .fetch_all(&mut *conn)
     .await?;
     let mut firsts: HashMap<(i64, bool), i64> = HashMap::new();
     for (request_id, kind, at) in events {
-        let first = firsts.entry((request_id, kind == "claimed")).or_insert(at);
+        let first = firsts.entry((request_id, kind != "delivered")).or_insert(at);
         *first = (*first).min(at);
     }
     Ok(requests

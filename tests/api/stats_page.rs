@@ -204,6 +204,26 @@ on_both_databases! {
         }
     }
 
+    async fn a_request_a_dispatcher_assigns_counts_as_claimed_when_it_was_assigned(db) {
+        let app = TestApp::spawn(db).await;
+        account(&app, "dana", "dispatcher").await;
+        let ana = volunteer(&app, ANA, "Ana", &[]).await;
+        let code = neighbour_asks(&app, "+15557670001").await;
+        advance(&app, 25 * MINUTE);
+
+        let dana = Browser::new(&app);
+        dana.sign_in("dana", PASSWORD).await;
+        let csrf = dana.get(&format!("/requests/{code}")).await.csrf();
+        let assigned = dana
+            .post(&format!("/requests/{code}/assign"), &[("csrf", &csrf), ("volunteer", &ana.to_string())])
+            .await;
+        assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
+
+        let page = dana.get("/stats").await;
+        let row = timing_row("groceries", (1, 1, 0), "25 min", "–");
+        assert!(page.body.contains(&row), "{row}\n{}", page.body);
+    }
+
     async fn a_quiet_fortnight_shows_empty_charts_and_a_visitor_is_sent_to_sign_in(db) {
         let app = TestApp::spawn(db).await;
         account(&app, "dana", "dispatcher").await;
