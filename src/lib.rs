@@ -7,6 +7,7 @@
 //! - [`accounts`]: dispatcher and admin accounts: what an organiser may type, password hashes.
 //! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), lines and their secrets.
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
+//! - [`demo`]: the demo's own account and volunteer, made at start when no settings file is used.
 //! - [`clock`]: the one source of "now", which tests can move forward.
 //! - [`store`]: the database (SQLite or PostgreSQL behind one pool), migrations and queries.
 //! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod clock;
 pub mod compliance;
 pub mod config;
+pub mod demo;
 pub mod dispatch;
 pub mod flow;
 pub mod gateway;

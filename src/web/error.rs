@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::accounts::AccountError;
 use crate::gateway::PayloadError;
 use crate::intake::IntakeError;
 use crate::store::StoreError;
@@ -52,6 +53,21 @@ impl IntoResponse for WebError {
             }
         };
         (status, format!("{self}\n")).into_response()
+    }
+}
+
+impl From<AccountError> for WebError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Unknown(_) => WebError::NotFound(e.to_string()),
+            AccountError::Hash(_) => WebError::Internal(e.to_string()),
+            AccountError::Store(e) => WebError::Store(e),
+            AccountError::Username(_)
+            | AccountError::DisplayName
+            | AccountError::Role(_)
+            | AccountError::ShortPassword
+            | AccountError::Taken(_) => WebError::Invalid(e.to_string()),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+pub use session::random_token;
 
 use crate::config::Settings;
 use crate::intake::Intake;
@@ -48,7 +49,11 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{code}/notes", post(pages::request::add_note))
         .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
         .route("/signout", post(pages::signin::sign_out))
-        .route("/admin/users", get(pages::users::list))
+        .route("/admin/users", get(pages::users::list).post(pages::users::add))
+        .route("/admin/users/{username}/disable", post(pages::users::disable))
+        .route("/admin/users/{username}/enable", post(pages::users::enable))
+        .route("/account/password", get(pages::password::form).post(pages::password::change))
+        .route("/simulator", get(pages::simulator::show).post(pages::simulator::send))
         .route("/assets/{name}", get(pages::asset))
         .route("/events", get(pages::live::events))
         .route("/healthz", get(health::healthz))

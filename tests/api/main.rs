@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accounts_page;
 mod browser;
 mod compliance;
 mod concurrency;
@@ -24,5 +25,6 @@ mod pacing;
 mod pages;
 mod request_page;
 mod service;
+mod simulator;
 mod suppression;
 mod webhooks;

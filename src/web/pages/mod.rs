@@ -3,9 +3,11 @@
 //! Every page is for people signed in except the sign-in page itself.
 
 pub mod live;
+pub mod password;
 pub mod queue;
 pub mod request;
 pub mod signin;
+pub mod simulator;
 pub mod users;
 
 use std::sync::LazyLock;
