@@ -32,7 +32,7 @@ const MAX_FAILURES: i64 = 5;
 /// Failed sign-ins allowed from one address within [`WINDOW_MS`], whatever the usernames: a few
 /// people sharing an office's address can mistype, one guesser cannot try names one by one.
 const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+const WINDOW_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -131,7 +131,17 @@ pub async fn sign_in(
 
 /// The key failures from an address are counted under; a username never has a colon in it.
 fn address_key(peer: IpAddr) -> String {
-    format!("ip:{peer}")
+    match peer {
+        IpAddr::V4(v4) => format!("ip:{v4}"),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("ip:{v4}"),
+            // One home or phone has a whole /64 to pick addresses from.
+            None => {
+                let s = v6.segments();
+                format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Refuses, unchecked, a sign-in for a username or from an address that failed too often lately.
@@ -200,4 +210,22 @@ pub async fn sign_out(
     signed_in.end(&state).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/signin")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_counted_as_one_client_whatever_it_picks_from_its_block() {
+        let key = |a: &str| address_key(a.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(key("2001:db8:1:2::1"), "ip:2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:abcd::9"), key("2001:db8:1:2::1"));
+        assert!(
+            check_username(&key("203.0.113.7")).is_err(),
+            "no username looks like one"
+        );
+    }
 }
