@@ -142,7 +142,6 @@ impl App {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
-        tracing::info!(%addr, "aidline is listening");
         if let Some(welcome) = &self.demo {
             // The terminal of the person running the demo, never the log: it holds a password.
             println!(
@@ -150,6 +149,7 @@ impl App {
                 demo::greeting(welcome, self.state.settings.public_url.as_str())
             );
         }
+        tracing::info!(%addr, "aidline is listening");
         self.serve(listener, shutdown).await
     }
 }
