@@ -31,6 +31,8 @@ pub enum AccountError {
     ShortPassword,
     #[error("username `{0}` is taken")]
     Taken(String),
+    #[error("no account has the username `{0}`")]
+    Unknown(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -82,6 +84,24 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// [`verify_password`] off the async workers: hashing takes a good part of a second of CPU.
+pub async fn password_matches(password: String, hash: String) -> Result<bool, AccountError> {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+/// Checks a new password's length and hashes it, off the async workers.
+async fn new_password_hash(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::ShortPassword);
+    }
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))?
+}
+
 /// Compared against when the username is unknown, so that a wrong username takes as long to
 /// refuse as a wrong password and the timing tells nobody which accounts exist.
 pub static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
@@ -105,13 +125,7 @@ pub async fn add(
     if !matches!(role, "dispatcher" | "admin") {
         return Err(AccountError::Role(role.to_string()));
     }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::ShortPassword);
-    }
-    let password = password.to_string();
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AccountError::Hash(e.to_string()))??;
+    let password_hash = new_password_hash(password).await?;
     let new = NewUser {
         username,
         display_name,
@@ -130,6 +144,39 @@ pub async fn add(
         created_at: now,
         disabled_at: None,
     })
+}
+
+/// Gives a user a new password and signs them out everywhere but the browser `keep_session`
+/// (the one they changed it from), together.
+pub async fn change_password(
+    db: &Db,
+    user_id: i64,
+    password: &str,
+    keep_session: &str,
+) -> Result<(), AccountError> {
+    let hash = new_password_hash(password).await?;
+    let mut tx = db.begin().await?;
+    users::set_password(&mut tx, user_id, &hash).await?;
+    users::end_sessions_of(&mut tx, user_id, Some(keep_session)).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Disables an account (`Some(when)`), ending its sessions at once, or enables it again (`None`).
+pub async fn set_disabled(
+    db: &Db,
+    username: &str,
+    disabled_at: Option<i64>,
+) -> Result<(), AccountError> {
+    let mut tx = db.begin().await?;
+    let id = users::set_disabled(&mut tx, username, disabled_at)
+        .await?
+        .ok_or_else(|| AccountError::Unknown(username.to_string()))?;
+    if disabled_at.is_some() {
+        users::end_sessions_of(&mut tx, id, None).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::demo::{self, DemoError, Welcome};
 use crate::flow::{Library, LibraryError};
 use crate::intake::Intake;
 use crate::outbox::Outbox;
@@ -37,6 +38,8 @@ pub enum StartError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
 }
 
 /// A service ready to run.
@@ -44,6 +47,8 @@ pub struct App {
     pub state: AppState,
     /// Run by [`App::serve`] alongside the server; a test may take it to drive sends itself.
     pub outbox: Option<Outbox>,
+    /// When running the demo: how to sign in to it.
+    pub demo: Option<Welcome>,
 }
 
 impl App {
@@ -57,6 +62,14 @@ impl App {
         )?);
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
+        let demo = match settings.demo {
+            true => {
+                let now = clock.now_ms();
+                let region = settings.default_region;
+                Some(demo::prepare(&db, &flows.current(), region, now).await?)
+            }
+            false => None,
+        };
         let settings = Arc::new(settings);
         let wake = Arc::new(Notify::new());
         let intake = Intake::start(
@@ -75,6 +88,7 @@ impl App {
                 stopping: CancellationToken::new(),
             },
             outbox: Some(outbox),
+            demo,
         })
     }
 
@@ -128,6 +142,13 @@ impl App {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        if let Some(welcome) = &self.demo {
+            // The terminal of the person running the demo, never the log: it holds a password.
+            println!(
+                "{}",
+                demo::greeting(welcome, self.state.settings.public_url.as_str())
+            );
+        }
         tracing::info!(%addr, "aidline is listening");
         self.serve(listener, shutdown).await
     }

@@ -128,6 +128,9 @@ pub struct Settings {
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
     pub lines: Vec<Line>,
+    /// Running as the demo: started with no settings file, on the built-in console line. Only
+    /// then does start-up make a demo account and volunteer, and show the account's password.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,6 +253,7 @@ impl Settings {
     /// Loads the layers. `file` is `--config`; without it `aidline.toml` is read when present.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Toml::string(DEFAULTS));
+        let no_file = file.is_none() && !Path::new("aidline.toml").exists();
         match file {
             Some(path) if !path.exists() => {
                 return Err(invalid(
@@ -262,7 +266,9 @@ impl Settings {
             None => figment = figment.merge(Toml::file("aidline.toml")),
         }
         figment = figment.merge(Env::prefixed("AIDLINE_").only(ENV_KEYS));
-        Self::from_figment(figment)
+        let mut settings = Self::from_figment(figment)?;
+        settings.demo = no_file && settings.console_line().is_some();
+        Ok(settings)
     }
 
     /// Loads settings from TOML text layered over the defaults (tests and tools use this).
@@ -346,6 +352,7 @@ impl RawSettings {
             dispatch: DispatchSettings::from_raw(&self.dispatch, default_region)
                 .map_err(|(key, problem)| invalid(key, problem))?,
             lines,
+            demo: false,
         })
     }
 }

@@ -8,6 +8,7 @@
 //! - [`tokens`]: the JSON API's bearer tokens, made by admins and stored as digests.
 //! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), lines and their secrets.
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
+//! - [`demo`]: the demo's own account and volunteer, made at start when no settings file is used.
 //! - [`clock`]: the one source of "now", which tests can move forward.
 //! - [`store`]: the database (SQLite or PostgreSQL behind one pool), migrations and queries.
 //! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod compliance;
 pub mod config;
+pub mod demo;
 pub mod dispatch;
 pub mod flow;
 pub mod gateway;

@@ -468,3 +468,75 @@ fn an_organiser_makes_lists_and_revokes_an_api_token_on_the_command_line() {
         assert!(all[0].revoked_at.is_some() && all[0].created_by.is_none());
     });
 }
+
+/// Starts `aidline serve` in `dir` (with the settings file `config`, if given) and stops it once
+/// it listens; returns what it printed on standard output and on standard error by then.
+fn printed_at_start(dir: &std::path::Path, config: Option<&str>) -> (String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aidline"));
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .env_remove("AIDLINE_CONFIG")
+        .env("AIDLINE_FLOWS_DIR", format!("{manifest}/flows"))
+        .env(
+            "AIDLINE_DATABASE_URL",
+            format!("sqlite://{}/aidline.db", dir.display()),
+        )
+        .env("AIDLINE_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(config) = config {
+        command.env("AIDLINE_CONFIG", format!("{manifest}/{config}"));
+    }
+    let mut child = command.spawn().unwrap();
+    let mut stderr = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        stderr.push_str(&line);
+        if line.contains("aidline is listening") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    (stdout, stderr)
+}
+
+#[test]
+fn the_demo_shows_its_password_once_on_the_terminal_and_a_settings_file_shows_nothing_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, log) = printed_at_start(dir.path(), None);
+    let start = first.find("with the password ").expect(&first) + 18;
+    let password: String = first[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(password.len() >= 10, "{first}");
+    assert!(first.contains("/simulator"), "{first}");
+    assert!(
+        log.contains("aidline is listening") && !log.contains(&password),
+        "never in the log"
+    );
+
+    let (again, _) = printed_at_start(dir.path(), None);
+    assert!(
+        !again.contains("with the password"),
+        "no second account: {again}"
+    );
+    assert!(again.contains("aidline users add"), "{again}");
+
+    let (with_file, log) = printed_at_start(dir.path(), Some("tests/fixtures/test.toml"));
+    assert!(log.contains("aidline is listening"), "{log}");
+    assert_eq!(with_file, "");
+}

@@ -45,6 +45,16 @@ pub async fn upsert_many(
     Ok(ids)
 }
 
+/// The contact with this number (E.164), if it ever texted or was texted.
+pub async fn id_of(conn: &mut Conn, phone: &str) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM contacts WHERE phone = $1")
+            .bind(phone)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 /// Locks the contacts for the rest of the transaction and returns them as they are now.
 ///
 /// On PostgreSQL the rows are locked in id order, so copies of the service sharing the database

@@ -176,6 +176,17 @@ pub async fn conversation(conn: &mut Conn, contact_id: i64) -> Result<Vec<Messag
     Ok(messages)
 }
 
+/// Changes whenever a text comes in or is queued to go out, for pages that show conversations
+/// to notice.
+pub async fn texts_fingerprint(conn: &mut Conn) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM inbound_messages), \
+             (SELECT COALESCE(MAX(id), 0) FROM outbound_messages)",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Event {
     pub at: i64,

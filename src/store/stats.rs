@@ -57,7 +57,9 @@ pub async fn made_since(
     .await?;
     let mut firsts: HashMap<(i64, bool), i64> = HashMap::new();
     for (request_id, kind, at) in events {
-        let first = firsts.entry((request_id, kind != "delivered")).or_insert(at);
+        let first = firsts
+            .entry((request_id, kind != "delivered"))
+            .or_insert(at);
         *first = (*first).min(at);
     }
     Ok(requests

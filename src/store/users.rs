@@ -1,5 +1,5 @@
 //! `users`, `web_sessions` and `login_attempts`: who may sign in to the dispatcher pages, the
-//! browsers signed in now, and recent failed sign-ins.
+//! browsers signed in now, and recent failed sign-ins (keyed by username and by client address).
 
 use super::{Conn, StoreError};
 
@@ -50,6 +50,51 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<User>, StoreError> {
     )
     .fetch_all(conn)
     .await?)
+}
+
+pub async fn count(conn: &mut Conn) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Disables the account (`Some(when)`) or enables it again (`None`); the account's id, or `None`
+/// when no account has this username.
+pub async fn set_disabled(
+    conn: &mut Conn,
+    username: &str,
+    disabled_at: Option<i64>,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("UPDATE users SET disabled_at = $1 WHERE username = $2 RETURNING id")
+            .bind(disabled_at)
+            .bind(username)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn set_password(conn: &mut Conn, user_id: i64, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Signs the user out of every browser, or of every one but `keep`.
+pub async fn end_sessions_of(
+    conn: &mut Conn,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM web_sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A user's row followed by one more column (a password hash, a CSRF token).
@@ -154,10 +199,11 @@ pub async fn failures_since(conn: &mut Conn, key: &str, since: i64) -> Result<i6
     )
 }
 
-/// Records a failed sign-in, forgetting those older than `forget_before` (they no longer count).
+/// Records a failed sign-in under each of `keys` (a username, a client's address), forgetting
+/// those older than `forget_before` (they no longer count).
 pub async fn record_failure(
     conn: &mut Conn,
-    key: &str,
+    keys: &[&str],
     now: i64,
     forget_before: i64,
 ) -> Result<(), StoreError> {
@@ -165,11 +211,13 @@ pub async fn record_failure(
         .bind(forget_before)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO login_attempts (client_key, at) VALUES ($1, $2)")
-        .bind(key)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    for key in keys {
+        sqlx::query("INSERT INTO login_attempts (client_key, at) VALUES ($1, $2)")
+            .bind(*key)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::accounts::AccountError;
 use crate::dispatch::desk::DeskError;
 use crate::gateway::PayloadError;
 use crate::intake::IntakeError;
@@ -72,6 +73,21 @@ impl From<DeskError> for WebError {
             DeskError::Conflict(why) => WebError::Conflict(why),
             DeskError::Invalid(why) => WebError::Invalid(why),
             DeskError::Store(e) => WebError::Store(e),
+        }
+    }
+}
+
+impl From<AccountError> for WebError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Unknown(_) => WebError::NotFound(e.to_string()),
+            AccountError::Hash(_) => WebError::Internal(e.to_string()),
+            AccountError::Store(e) => WebError::Store(e),
+            AccountError::Username(_)
+            | AccountError::DisplayName
+            | AccountError::Role(_)
+            | AccountError::ShortPassword
+            | AccountError::Taken(_) => WebError::Invalid(e.to_string()),
         }
     }
 }

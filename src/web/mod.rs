@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+pub use session::random_token;
 
 use crate::config::Settings;
 use crate::intake::Intake;
@@ -57,7 +58,6 @@ pub fn router(state: AppState) -> Router {
         .route("/stats", get(pages::stats::show))
         .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
         .route("/signout", post(pages::signin::sign_out))
-        .route("/admin/users", get(pages::users::list))
         .route("/volunteers", get(pages::volunteers::show).post(pages::volunteers::add))
         .route("/volunteers/import", post(pages::volunteers::import))
         .route("/volunteers/{id}", get(pages::volunteers::edit).post(pages::volunteers::update))
@@ -65,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/tokens", get(pages::tokens::list).post(pages::tokens::create))
         .route("/admin/tokens/{name}/revoke", post(pages::tokens::revoke))
         .nest("/api/v1", api::router())
+        .route("/admin/users", get(pages::users::list).post(pages::users::add))
+        .route("/admin/users/{username}/disable", post(pages::users::disable))
+        .route("/admin/users/{username}/enable", post(pages::users::enable))
+        .route("/account/password", get(pages::password::form).post(pages::password::change))
+        .route("/simulator", get(pages::simulator::show).post(pages::simulator::send))
         .route("/assets/{name}", get(pages::asset))
         .route("/events", get(pages::live::events))
         .route("/healthz", get(health::healthz))

@@ -58,6 +58,11 @@ impl SignedIn {
         }
     }
 
+    /// This browser's session, which a password change keeps while it ends the others.
+    pub fn session(&self) -> &str {
+        &self.session_id
+    }
+
     pub async fn end(self, state: &AppState) -> Result<(), WebError> {
         let mut conn = state.db.acquire().await?;
         users::end_session(&mut conn, &self.session_id).await?;

@@ -158,16 +158,21 @@ pub async fn console_sms(
     _: FromThisMachine,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let Some(line) = state.settings.console_line() else {
-        return Err(WebError::NotFound("no console line is configured".into()));
-    };
-    let params = Params::from_form(&body);
-    let msg = gateway::console::parse(line, &params, state.settings.default_region)?;
-    let replies = match state.intake.receive(msg).await? {
-        Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
-        Received::Duplicate => Vec::new(),
-    };
+    let replies = text_console_line(&state, &Params::from_form(&body)).await?;
     let mut text = replies.join("\n");
     text.push('\n');
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+/// A text to the console line (`from`, `body`), from the terminal or the phone simulator page:
+/// through intake like any provider's, and answered with the replies it got straight away.
+pub async fn text_console_line(state: &AppState, params: &Params) -> Result<Vec<String>, WebError> {
+    let Some(line) = state.settings.console_line() else {
+        return Err(WebError::NotFound("no console line is configured".into()));
+    };
+    let msg = gateway::console::parse(line, params, state.settings.default_region)?;
+    Ok(match state.intake.receive(msg).await? {
+        Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
+        Received::Duplicate => Vec::new(),
+    })
 }

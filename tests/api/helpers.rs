@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aidline::app::App;
 use aidline::clock::Clock;
 use aidline::config::Settings;
+use aidline::demo::Welcome;
 use aidline::gateway::twilio;
 use aidline::outbox::Outbox;
 use aidline::store::{Db, requests};
@@ -23,6 +24,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 pub const LINE: &str = "+15550009999";
+/// The built-in console line's number.
+pub const CONSOLE_LINE: &str = "+15550100100";
 pub const ACCOUNT: &str = "ACtest0000000000000000000000000000";
 pub const TOKEN: &str = "test-auth-token";
 pub const MESSAGES_PATH: &str =
@@ -64,6 +67,10 @@ pub struct Options {
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
     /// behind its back.
     pub background_worker: bool,
+    /// Whether the service has the built-in console line besides the Twilio one.
+    pub console_line: bool,
+    /// Runs as the demo does when started with no settings file.
+    pub demo: bool,
 }
 
 impl Default for Options {
@@ -75,6 +82,8 @@ impl Default for Options {
             extra_lines: String::new(),
             extra_settings: String::new(),
             background_worker: false,
+            console_line: true,
+            demo: false,
         }
     }
 }
@@ -89,6 +98,8 @@ pub struct TestApp {
     pub intake: aidline::intake::Intake,
     pub outbox: Option<Outbox>,
     pub settings: Settings,
+    /// In demo mode: how to sign in to the demo.
+    pub demo: Option<Welcome>,
     shutdown: CancellationToken,
     server: Option<JoinHandle<()>>,
     pub test_db: TestDb,
@@ -211,14 +222,19 @@ impl TestApp {
             account_sid = "{ACCOUNT}"
             auth_token = "{TOKEN}"
             api_base = "{api}"
-            [[lines]]
-            number = "+15550100100"
-            gateway = "console"
-            flow = "{flow}"
+            {console}
             {extra_lines}
             {extra_settings}
             "#,
             extra_settings = options.extra_settings,
+            console = if options.console_line {
+                format!(
+                    "[[lines]]\nnumber = \"{CONSOLE_LINE}\"\ngateway = \"console\"\nflow = \"{}\"",
+                    options.flow
+                )
+            } else {
+                String::new()
+            },
             extra_lines = options.extra_lines.replace("{api}", &twilio.uri()),
             db = test_db.url,
             flows = options.flows_dir,
@@ -233,7 +249,8 @@ impl TestApp {
             },
             api = twilio.uri(),
         );
-        let settings = Settings::from_toml(&config).unwrap();
+        let mut settings = Settings::from_toml(&config).unwrap();
+        settings.demo = options.demo;
         let clock = Clock::default();
         let mut app = App::build(settings.clone(), clock.clone()).await.unwrap();
         let outbox = if options.background_worker {
@@ -243,6 +260,7 @@ impl TestApp {
         };
         let db = app.state.db.clone();
         let intake = app.state.intake.clone();
+        let demo = app.demo.clone();
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let server = tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
@@ -255,6 +273,7 @@ impl TestApp {
             intake,
             outbox,
             settings,
+            demo,
             shutdown,
             server: Some(server),
             test_db,

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accounts_page;
 mod browser;
 mod compliance;
 mod concurrency;
@@ -26,6 +27,7 @@ mod pages;
 mod request_actions;
 mod request_page;
 mod service;
+mod simulator;
 mod stats_page;
 mod suppression;
 mod volunteers_page;

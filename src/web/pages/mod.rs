@@ -5,9 +5,11 @@
 pub mod actions;
 pub mod chart;
 pub mod live;
+pub mod password;
 pub mod queue;
 pub mod request;
 pub mod signin;
+pub mod simulator;
 pub mod stats;
 pub mod tokens;
 pub mod users;

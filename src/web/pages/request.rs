@@ -45,14 +45,14 @@ pub(super) fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-struct MessageRow {
-    time: String,
+pub(super) struct MessageRow {
+    pub time: String,
     /// `In` or `Out`.
-    direction: &'static str,
-    body: String,
+    pub direction: &'static str,
+    pub body: String,
     /// For a text out: its kind and how far it got.
-    status: String,
-    failed: bool,
+    pub status: String,
+    pub failed: bool,
 }
 
 impl From<Message> for MessageRow {

@@ -1,0 +1,83 @@
+//! `/account/password`: every signed-in person changes their own password here. It takes the
+//! current one, counted against the sign-in limits like a sign-in, so a browser left signed in
+//! does not hand over the account; every other browser signed in to the account is signed out.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::signin::{record_failure, refuse_after_failures};
+use super::{Who, page};
+use crate::accounts::{self, MIN_PASSWORD_CHARS, password_matches};
+use crate::store::users;
+use crate::web::local::Peer;
+use crate::web::session::SignedIn;
+use crate::web::{AppState, WebError};
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    who: Option<Who>,
+    csrf: String,
+    changed: bool,
+    min_password: usize,
+}
+
+#[derive(Deserialize)]
+pub struct Shown {
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+/// `GET /account/password`.
+pub async fn form(signed_in: SignedIn, Query(shown): Query<Shown>) -> Result<Response, WebError> {
+    page(&PasswordPage {
+        who: Some(Who::from(&signed_in)),
+        csrf: signed_in.csrf.clone(),
+        changed: shown.changed.is_some(),
+        min_password: MIN_PASSWORD_CHARS,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewPassword {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+/// `POST /account/password`.
+pub async fn change(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    signed_in: SignedIn,
+    Form(form): Form<NewPassword>,
+) -> Result<Response, WebError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let username = signed_in.user.username.clone();
+    let now = state.intake.now_ms();
+    let hash = {
+        let mut conn = state.db.acquire().await?;
+        refuse_after_failures(&mut conn, &username, peer, now).await?;
+        users::for_sign_in(&mut conn, &username)
+            .await?
+            .map(|(_, hash)| hash)
+            .ok_or(WebError::SignInFirst)?
+    };
+    // The database is not held while the password is hashed: SQLite has one connection.
+    if !password_matches(form.current, hash).await? {
+        let mut conn = state.db.acquire().await?;
+        record_failure(&mut conn, &username, peer, now).await?;
+        return Err(WebError::Invalid(
+            "current password: that is not your current password".into(),
+        ));
+    }
+    accounts::change_password(&state.db, signed_in.user.id, &form.new, signed_in.session()).await?;
+    tracing::info!(user = signed_in.user.id, "password changed");
+    Ok(Redirect::to("/account/password?changed").into_response())
+}
