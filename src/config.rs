@@ -81,6 +81,7 @@ struct RawSettings {
     flows_dir: PathBuf,
     default_region: String,
     max_body_bytes: usize,
+    behind_proxy: bool,
     outbox: OutboxSettings,
     compliance: Compliance,
     dispatch: figment::value::Value,
@@ -124,6 +125,8 @@ pub struct Settings {
     pub flows_dir: PathBuf,
     pub default_region: Region,
     pub max_body_bytes: usize,
+    /// Requests arrive through a reverse proxy, which names the client in X-Forwarded-For.
+    pub behind_proxy: bool,
     pub outbox: OutboxSettings,
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
@@ -344,6 +347,7 @@ impl RawSettings {
             flows_dir: self.flows_dir,
             default_region,
             max_body_bytes: self.max_body_bytes,
+            behind_proxy: self.behind_proxy,
             outbox: self.outbox,
             compliance: self
                 .compliance

@@ -19,7 +19,7 @@
 //! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
 //!   line's pace, replies first, outside quiet hours.
 //! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
-//! - [`web`]: the HTTP surface: webhooks, health, metrics, and the dispatcher pages.
+//! - [`web`]: the HTTP surface: webhooks, health, metrics, the dispatcher pages and the JSON API.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
 //! - [`cli`]: the `aidline` command line.
 //! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.

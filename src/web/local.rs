@@ -5,20 +5,44 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
-use super::WebError;
+use super::{AppState, WebError};
 
-/// The address the connection came from; `None` when the router is run without the server's
-/// connection details (as a benchmark does).
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The address a request came from: the connection's, or, behind a reverse proxy
+/// (`behind_proxy`), the client's as the proxy reports it. `None` when the router is run without
+/// the server's connection details (as a benchmark does).
 pub struct Peer(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
-        Ok(Peer(peer.map(|c| c.0.ip())))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let connection = connection(parts);
+        if !state.settings.behind_proxy {
+            return Ok(Peer(connection));
+        }
+        Ok(Peer(forwarded_for(&parts.headers).or(connection)))
     }
+}
+
+fn connection(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// The last address in X-Forwarded-For: the one our proxy added. Those before it are whatever the
+/// client chose to write.
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all(X_FORWARDED_FOR).iter().next_back()?;
+    last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
 /// Present in a handler's arguments: the request came from a loopback address.
@@ -27,13 +51,42 @@ pub struct FromThisMachine;
 impl<S: Send + Sync> FromRequestParts<S> for FromThisMachine {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Peer(peer) = Peer::from_request_parts(parts, state).await?;
-        match peer {
-            Some(peer) if peer.is_loopback() => Ok(FromThisMachine),
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // A proxy on this machine connects from loopback too; what it relays came from elsewhere.
+        let relayed = parts.headers.contains_key(X_FORWARDED_FOR)
+            || parts.headers.contains_key(header::FORWARDED);
+        match connection(parts) {
+            Some(peer) if peer.is_loopback() && !relayed => Ok(FromThisMachine),
             _ => Err(WebError::Forbidden(
                 "this endpoint takes requests from this machine only".into(),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(X_FORWARDED_FOR, v.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_is_the_address_the_proxy_added_last() {
+        let from = |values: &[&str]| forwarded_for(&headers(values));
+        assert_eq!(from(&["203.0.113.7"]), "203.0.113.7".parse().ok());
+        // A client that writes its own header cannot choose the address counted.
+        assert_eq!(from(&["1.2.3.4, 203.0.113.7"]), "203.0.113.7".parse().ok());
+        assert_eq!(
+            from(&["1.2.3.4", "2001:db8::1"]),
+            "2001:db8::1".parse().ok()
+        );
+        assert_eq!(from(&["not an address"]), None);
+        assert_eq!(from(&[]), None);
     }
 }

@@ -151,6 +151,34 @@ on_both_databases! {
         assert_eq!(Browser::new(&app).sign_in("ada", PASSWORD).await.path, "/");
     }
 
+    async fn behind_a_proxy_twenty_failures_lock_the_guessers_address_and_not_everyone_elses(db) {
+        let app = TestApp::spawn_with(db, Options {
+            behind_proxy: true,
+            ..Options::default()
+        }).await;
+        account(&app, "ada", "admin").await;
+        // Every connection comes from the proxy on this machine; the proxy names the client.
+        let guesser = Browser::behind_proxy(&app, "203.0.113.9");
+        for i in 0..20 {
+            guesser.sign_in(&format!("guess{}", i % 4), "not the password").await;
+        }
+        let page = Browser::behind_proxy(&app, "203.0.113.9").sign_in("ada", PASSWORD).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+        // A client writing its own header is still counted by the address the proxy added.
+        let spoofing = Browser::behind_proxy(&app, "198.51.100.1, 203.0.113.9");
+        assert_eq!(spoofing.sign_in("ada", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(Browser::behind_proxy(&app, "198.51.100.20").sign_in("ada", PASSWORD).await.path, "/");
+
+        // What the proxy relays did not come from this machine, though the proxy is on it.
+        let relayed = reqwest::Client::new()
+            .post(app.url("/admin/flows/reload"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(relayed.status(), StatusCode::FORBIDDEN);
+    }
+
     async fn a_dispatcher_is_refused_the_admin_forms_but_changes_their_own_password(db) {
         let app = TestApp::spawn(db).await;
         account(&app, "ada", "admin").await;

@@ -71,6 +71,8 @@ pub struct Options {
     pub console_line: bool,
     /// Runs as the demo does when started with no settings file.
     pub demo: bool,
+    /// Requests come through a reverse proxy that names the client (`behind_proxy`).
+    pub behind_proxy: bool,
 }
 
 impl Default for Options {
@@ -84,6 +86,7 @@ impl Default for Options {
             background_worker: false,
             console_line: true,
             demo: false,
+            behind_proxy: false,
         }
     }
 }
@@ -251,6 +254,7 @@ impl TestApp {
         );
         let mut settings = Settings::from_toml(&config).unwrap();
         settings.demo = options.demo;
+        settings.behind_proxy = options.behind_proxy;
         let clock = Clock::default();
         let mut app = App::build(settings.clone(), clock.clone()).await.unwrap();
         let outbox = if options.background_worker {

@@ -64,9 +64,21 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Browser {
+        Self::with_headers(app, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser whose requests a reverse proxy passes on, naming `client` as where they came from.
+    pub fn behind_proxy(app: &TestApp, client: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        Self::with_headers(app, headers)
+    }
+
+    fn with_headers(app: &TestApp, headers: reqwest::header::HeaderMap) -> Browser {
         Browser {
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                .default_headers(headers)
                 .build()
                 .unwrap(),
             base: app.base.clone(),
