@@ -153,6 +153,7 @@ on_both_databases! {
         let form = [("from", "neighbour"), ("body", "hi")];
         assert_eq!(browser.post("/simulator", &form).await.status, StatusCode::FORBIDDEN);
         assert_eq!(Browser::new(&app).get("/simulator").await.path, "/signin");
+        assert!(browser.get("/").await.body.contains("<a href=\"/simulator\">Phone simulator</a>"));
         let csrf = browser.get("/simulator").await.csrf();
         let empty = [("csrf", csrf.as_str()), ("from", "neighbour"), ("body", " ")];
         let page = browser.post("/simulator", &empty).await;
@@ -164,7 +165,8 @@ on_both_databases! {
         let options = Options { console_line: false, ..Options::default() };
         let app = TestApp::start(db, options, api).await;
         let browser = Browser::new(&app);
-        browser.sign_in(ADMIN, &password).await;
+        let queue = browser.sign_in(ADMIN, &password).await;
+        assert!(!queue.body.contains("href=\"/simulator\""), "no link to a simulator with no line");
         let page = browser.get("/simulator").await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert!(page.body.contains("this service has none"), "{}", page.body);

@@ -87,6 +87,7 @@ pub struct Who {
     /// For the sign-out form.
     pub csrf: String,
     pub admin: bool,
+    pub simulator: bool,
 }
 
 impl From<&SignedIn> for Who {
@@ -95,6 +96,7 @@ impl From<&SignedIn> for Who {
             name: signed_in.user.display_name.clone(),
             csrf: signed_in.csrf.clone(),
             admin: signed_in.user.is_admin(),
+            simulator: signed_in.simulator,
         }
     }
 }
