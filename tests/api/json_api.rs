@@ -291,6 +291,9 @@ on_both_databases! {
         let answer = api_post(&app, &token, &notes, &huge).await;
         assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(answer.error().starts_with("the body is larger than"), "{}", answer.json);
+        let answer = api_get(&app, &token, &notes).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(answer.error().starts_with("this endpoint does not take that method"));
         assert!(events(&app, "note").await.is_empty());
     }
 

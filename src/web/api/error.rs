@@ -23,6 +23,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
+    #[error("this endpoint does not take that method; docs/api.md lists what each one takes")]
+    MethodNotAllowed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -35,6 +37,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Store(_) => {
                 // The cause goes to the log; the caller learns only that it was not their fault.
                 tracing::error!(error = %self, "api request failed");

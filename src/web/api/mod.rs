@@ -24,4 +24,5 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{code}/notes", post(requests::add_note))
         .route("/requests/{code}/status", post(requests::set_status))
         .fallback(async || ApiError::NotFound("there is no such endpoint".into()))
+        .method_not_allowed_fallback(async || ApiError::MethodNotAllowed)
 }
