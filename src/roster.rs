@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 pub use file::{read, read_file};
 
+use crate::config::Settings;
 use crate::dispatch::SIGN_UP_QUEUE;
+use crate::dispatch::desk::Desk;
 use crate::flow::Flows;
 use crate::phone::{Phone, Region};
 use crate::store::{Db, StoreError, contacts, jobs, requests, volunteers};
@@ -321,14 +323,14 @@ pub async fn save(
 /// so an approved or declined sign-up does not wait on the dispatchers' queue.
 pub async fn set_status(
     db: &Db,
+    settings: &Settings,
     raw_phone: &str,
-    region: Region,
     status: &str,
     actor: &str,
     now: i64,
 ) -> Result<volunteers::Volunteer, RosterError> {
-    let phone =
-        Phone::parse(raw_phone, region).map_err(|_| RosterError::Invalid(not_a_phone_number()))?;
+    let phone = Phone::parse(raw_phone, settings.default_region)
+        .map_err(|_| RosterError::Invalid(not_a_phone_number()))?;
     let mut tx = db.begin().await?;
     let volunteer = volunteers::by_phone(&mut tx, phone.as_str())
         .await?
@@ -342,6 +344,19 @@ pub async fn set_status(
     for sign_up in requests::open_for(&mut tx, &[volunteer.contact_id]).await? {
         if sign_up.queue == SIGN_UP_QUEUE {
             jobs::set_status(&mut tx, sign_up.id, "closed", actor, Some(settled), now).await?;
+        }
+    }
+    if status == "removed" {
+        // What they still hold goes back to the queue and out to others, rather than wait on
+        // someone who is no longer on the roster.
+        let mut desk = Desk {
+            conn: &mut tx,
+            settings,
+            actor,
+            now,
+        };
+        for job in jobs::held_by(desk.conn, volunteer.id).await? {
+            desk.release(&job, "the volunteer was removed").await?;
         }
     }
     tx.commit().await.map_err(StoreError::from)?;

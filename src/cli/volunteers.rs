@@ -86,8 +86,7 @@ async fn set_status(
     now: i64,
 ) -> anyhow::Result<()> {
     let db = open(settings).await?;
-    let region = settings.default_region;
-    let v = roster::set_status(&db, phone, region, status, CLI_ACTOR, now).await?;
+    let v = roster::set_status(&db, settings, phone, status, CLI_ACTOR, now).await?;
     println!("{done} {} ({})", v.name_to_use, redact(&v.phone));
     Ok(())
 }

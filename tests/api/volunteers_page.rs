@@ -130,6 +130,35 @@ on_both_databases! {
         assert!(row(&ada.get("/volunteers").await, "Ana B").contains("1 / 1"));
     }
 
+    async fn removing_a_volunteer_who_holds_a_request_sends_it_back_out_to_others(db) {
+        let app = spawn(db).await;
+        let ada = ada(&app).await;
+        let ana = volunteer(&app, ANA, "Ana", &[]).await;
+        let code = neighbour_asks(&app, NEIGHBOUR).await;
+        app.text(ANA, &format!("YES {code}")).await;
+        assert_eq!(status_of(&app, &code).await, "claimed");
+        const BEN: &str = "+14155550102";
+        volunteer(&app, BEN, "Ben", &[]).await;
+
+        let csrf = csrf(&ada).await;
+        let page = ada.post(&format!("/volunteers/{ana}/remove"), &[("csrf", &csrf)]).await;
+        assert_eq!((page.status, page.path.as_str()), (StatusCode::OK, "/volunteers"));
+        assert_eq!(status_of(&app, &code).await, "offered");
+        assert!(inbox(&app, BEN).await.iter().any(|t| t.contains(&code)), "Ben is offered it");
+        let told = inbox(&app, NEIGHBOUR).await;
+        assert!(told.last().unwrap().contains("could not make it"), "{told:?}");
+        let told = inbox(&app, ANA).await;
+        assert!(told.last().unwrap().contains("taken back"), "{told:?}");
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM requests WHERE volunteer_id = $1 AND status IN ('claimed', 'picked_up')",
+        )
+        .bind(ana)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(held, 0);
+    }
+
     async fn a_csv_with_a_bad_row_imports_nothing_and_names_the_row_and_column(db) {
         let app = TestApp::spawn(db).await;
         let ada = ada(&app).await;

@@ -167,7 +167,7 @@ impl Desk<'_> {
 
     /// Back in the queue, as when the volunteer texts DROP: they are told, so is the neighbour,
     /// and a fresh wave goes to volunteers who have not been asked.
-    async fn release(&mut self, job: &Job, detail: &str) -> Result<Option<usize>, StoreError> {
+    pub async fn release(&mut self, job: &Job, detail: &str) -> Result<Option<usize>, StoreError> {
         let (now, actor) = (self.now, self.actor);
         let held = holder(job);
         if let Some(volunteer) = held {

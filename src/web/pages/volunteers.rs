@@ -284,14 +284,16 @@ pub async fn act(
     signed_in.check_csrf(&form.csrf)?;
     let v = on_roster(&state, id).await?;
     let now = state.intake.now_ms();
-    let region = state.settings.default_region;
     let by = actor(&signed_in);
+    let settings = &state.settings;
     match action {
         Action::Approve => {
-            roster::set_status(&state.db, &v.phone, region, "active", &by, now).await?;
+            roster::set_status(&state.db, settings, &v.phone, "active", &by, now).await?;
         }
         Action::Remove => {
-            roster::set_status(&state.db, &v.phone, region, "removed", &by, now).await?;
+            roster::set_status(&state.db, settings, &v.phone, "removed", &by, now).await?;
+            // Jobs they held went back out: the texts saying so go now.
+            state.intake.texts_queued();
         }
         Action::Pause | Action::Resume => {
             let paused = matches!(action, Action::Pause);
