@@ -2,8 +2,9 @@
 //! duplicate, cancel, text either side, reveal the number — each a form, each in the history.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use aidline::store::{contacts, requests};
+use aidline::store::{Backend, contacts, jobs, requests};
 use reqwest::StatusCode;
 
 use crate::dispatch::{CORNER, NOTES, inbox, neighbour_asks, status_of, volunteer};
@@ -102,6 +103,42 @@ fn no_numbers(page: &Page) {
 }
 
 on_both_databases! {
+    async fn a_status_set_while_the_neighbour_cancels_waits_and_does_not_reopen_the_request(db) {
+        let desk = Desk::new(db).await;
+        let app = &desk.app;
+        if app.db.backend() == Backend::Sqlite {
+            // One writer at a time: a page's change and a text cannot interleave there at all.
+            return;
+        }
+        app.text(ANA, &format!("YES {}", desk.code)).await;
+        let page = desk.page().await;
+        let (neighbour, request): (i64, i64) =
+            sqlx::query_as("SELECT contact_id, id FROM requests WHERE code = $1")
+                .bind(&desk.code)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+
+        // The intake is handling the neighbour's "cancel request": it holds them, and has
+        // cancelled the request but not yet committed.
+        let mut handling = app.db.begin().await.unwrap();
+        contacts::lock_many(&mut handling, Backend::Postgres, &[neighbour]).await.unwrap();
+        jobs::set_status(&mut handling, request, "cancelled", "neighbour", None, 0).await.unwrap();
+
+        let form = [("csrf", page.csrf()), ("status", "picked_up".into()), ("reason", String::new())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let action = format!("{}/status", desk.path());
+        let post = desk.dana.post(&action, &form);
+        tokio::pin!(post);
+        let waited = tokio::time::timeout(Duration::from_millis(300), &mut post).await;
+        assert!(waited.is_err(), "the change went ahead while the neighbour was held");
+
+        handling.commit().await.unwrap();
+        let page = post.await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+        assert_eq!(status_of(app, &desk.code).await, "cancelled", "the cancel stands");
+    }
+
     async fn a_dispatcher_who_assigns_the_request_to_ana_sees_ana_holding_it_and_ana_gets_the_details(db) {
         let desk = Desk::new(db).await;
         let code = desk.code.clone();

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::request::{Done, actor, render};
 use crate::dispatch::desk::{Desk, DeskError, Message, Status};
-use crate::store::StoreError;
 use crate::store::jobs::Job;
+use crate::store::{StoreError, contacts, volunteers};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
 
@@ -31,6 +31,19 @@ pub(crate) async fn within<T, E: From<DeskError> + From<StoreError>>(
         actor,
         now: state.intake.now_ms(),
     };
+    let found = desk.open(code).await?;
+    // Like a text being handled, the change holds the people on the request first, so it and
+    // their texts take turns rather than interleave (SQLite has one writer anyway).
+    let mut people = vec![found.contact_id];
+    if let Some(id) = found.volunteer_id {
+        people.extend(
+            volunteers::by_id(desk.conn, id)
+                .await?
+                .map(|v| v.contact_id),
+        );
+    }
+    contacts::lock_many(desk.conn, state.db.backend(), &people).await?;
+    // A text handled while we waited may have moved the request on.
     let job = desk.open(code).await?;
     let result = change(&mut desk, &job).await?;
     tx.commit().await.map_err(StoreError::from)?;
