@@ -280,22 +280,13 @@ impl Desk<'_> {
 
     /// Texts the neighbour from the request's line.
     pub async fn text_neighbour(&mut self, job: &Job, message: &Message) -> Result<(), DeskError> {
-        let body = message.as_str();
-        let to = (job.contact_id, job.phone.as_str());
-        let now = self.now;
-        send(
-            self.conn,
-            to.0,
-            &job.line,
-            to.1,
-            body,
-            Kind::Relay,
-            None,
-            now,
+        self.text(
+            job,
+            (job.contact_id, &job.phone),
+            "texted_neighbour",
+            message,
         )
-        .await?;
-        self.event(job, "texted_neighbour", Some(body)).await?;
-        Ok(())
+        .await
     }
 
     /// Texts the volunteer working on the request, from the request's line.
@@ -307,21 +298,32 @@ impl Desk<'_> {
         .ok_or_else(|| {
             DeskError::Conflict(format!("no volunteer is working on {} to text", job.code))
         })?;
-        let body = message.as_str();
         let to = (volunteer.contact_id, volunteer.phone.as_str());
+        self.text(job, to, "texted_volunteer", message).await
+    }
+
+    /// Queues `message` from the request's line to one person on it, and records it as `kind`.
+    async fn text(
+        &mut self,
+        job: &Job,
+        (contact_id, phone): (i64, &str),
+        kind: &str,
+        message: &Message,
+    ) -> Result<(), DeskError> {
+        let body = message.as_str();
         let now = self.now;
         send(
             self.conn,
-            to.0,
+            contact_id,
             &job.line,
-            to.1,
+            phone,
             body,
             Kind::Relay,
             None,
             now,
         )
         .await?;
-        self.event(job, "texted_volunteer", Some(body)).await?;
+        self.event(job, kind, Some(body)).await?;
         Ok(())
     }
 
