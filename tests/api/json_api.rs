@@ -11,6 +11,7 @@ use crate::dispatch::{CORNER, neighbour_asks, status_of, volunteer};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::pages::{Browser, NEIGHBOUR, PASSWORD, Page, account};
+use crate::request_page::events;
 
 /// Admin `ada`, signed in, makes a token named `name` on the tokens page; returns her browser and
 /// the token as the page showed it.
@@ -79,14 +80,6 @@ async fn api_post(app: &TestApp, token: &str, path: &str, body: &str) -> Answer 
         .header("Content-Type", "application/json")
         .body(body.to_string());
     call(request).await
-}
-
-async fn events(app: &TestApp, kind: &str) -> Vec<(String, Option<String>)> {
-    sqlx::query_as("SELECT actor, detail FROM request_events WHERE kind = $1 ORDER BY id")
-        .bind(kind)
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap()
 }
 
 fn codes(list: &Value, lane: &str) -> Vec<String> {

@@ -136,7 +136,7 @@ pub async fn account(app: &TestApp, username: &str, role: &str) {
 }
 
 /// Files a request straight into the store, for the filters to have something to tell apart.
-async fn filed(app: &TestApp, phone: &str, queue: &str, zone: &str, priority: i64) -> String {
+pub async fn filed(app: &TestApp, phone: &str, queue: &str, zone: &str, priority: i64) -> String {
     let mut conn = app.db.acquire().await.unwrap();
     let now = app.clock.now_ms();
     let contact = contacts::upsert_many(&mut conn, &[phone], now)

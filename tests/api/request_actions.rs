@@ -1,16 +1,15 @@
 //! What a dispatcher does from a request's page: assign, re-offer, set the status, merge a
 //! duplicate, cancel, text either side, reveal the number — each a form, each in the history.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aidline::store::{Backend, contacts, jobs, requests};
+use aidline::store::{Backend, contacts, jobs};
 use reqwest::StatusCode;
 
 use crate::dispatch::{CORNER, NOTES, inbox, neighbour_asks, status_of, volunteer};
 use crate::helpers::*;
 use crate::on_both_databases;
-use crate::pages::{Browser, NEIGHBOUR, PASSWORD, Page, account};
+use crate::pages::{Browser, NEIGHBOUR, PASSWORD, Page, account, filed};
 
 const ANA: &str = "+15557662101";
 const BEN: &str = "+15557662102";
@@ -255,7 +254,8 @@ on_both_databases! {
     async fn a_duplicate_is_closed_into_the_request_kept_and_both_histories_say_so(db) {
         let desk = Desk::new(db).await;
         let kept = desk.code.clone();
-        let duplicate = file_again(&desk.app, NEIGHBOUR).await;
+        // Filed straight into the store: the intake would attach a second conversation instead.
+        let duplicate = filed(&desk.app, NEIGHBOUR, "groceries", "northside", 0).await;
         let path = format!("/requests/{duplicate}");
         let csrf = desk.page().await.csrf();
 
@@ -374,26 +374,4 @@ on_both_databases! {
         desk.app.send_due().await;
         assert_eq!(desk.app.sent().await.len(), sent, "nobody was texted");
     }
-}
-
-/// A second open request from the same neighbour, filed straight into the store (the intake
-/// attaches a second conversation to the open one instead).
-async fn file_again(app: &TestApp, phone: &str) -> String {
-    let mut conn = app.db.acquire().await.unwrap();
-    let now = app.clock.now_ms();
-    let contact = contacts::upsert_many(&mut conn, &[phone], now)
-        .await
-        .unwrap()[0]
-        .1;
-    let fields = BTreeMap::from([("need".to_string(), "groceries".to_string())]);
-    let new = requests::NewRequest {
-        contact_id: contact,
-        line: LINE,
-        queue: "groceries",
-        fields: &fields,
-        priority: 0,
-        session_id: None,
-        actor: "test",
-    };
-    requests::create(&mut conn, &new, now).await.unwrap().1
 }

@@ -17,7 +17,8 @@ async fn dana_and_a_request(app: &TestApp) -> (Browser, String) {
     (dana, code)
 }
 
-async fn events(app: &TestApp, kind: &str) -> Vec<(String, Option<String>)> {
+/// (actor, detail) of every event of this kind, oldest first.
+pub async fn events(app: &TestApp, kind: &str) -> Vec<(String, Option<String>)> {
     sqlx::query_as("SELECT actor, detail FROM request_events WHERE kind = $1 ORDER BY id")
         .bind(kind)
         .fetch_all(app.db.pool())

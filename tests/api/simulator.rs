@@ -4,7 +4,7 @@
 use aidline::demo::{ADMIN, NEIGHBOUR_PHONE, VOLUNTEER_PHONE, Welcome};
 use reqwest::StatusCode;
 
-use crate::dispatch::{CORNER, NOTES, status_of};
+use crate::dispatch::{ASKING_FOR_GROCERIES, CORNER, NOTES, status_of};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::pages::{Browser, Page};
@@ -60,18 +60,7 @@ fn phone<'a>(page: &'a Page, role: &str) -> &'a str {
 /// The neighbour phone asks for groceries in Northside; returns the page after the last text.
 async fn neighbour_asks_on_the_simulator(browser: &Browser) -> Page {
     let mut page = browser.get("/simulator").await;
-    for text in [
-        "hi",
-        "1",
-        "1",
-        "bread, milk",
-        "2",
-        "northside",
-        CORNER,
-        "today",
-        NOTES,
-        "Maria",
-    ] {
+    for text in ASKING_FOR_GROCERIES {
         page = send(browser, &page, "neighbour", text).await;
     }
     page

@@ -49,20 +49,23 @@ pub async fn volunteer(app: &TestApp, phone: &str, name: &str, zones: &[&str]) -
 pub const CORNER: &str = "Oak and 3rd";
 pub const NOTES: &str = "Side door, the bell is broken";
 
+/// What a neighbour texts, one text at a time, to ask for groceries in Northside.
+pub const ASKING_FOR_GROCERIES: [&str; 10] = [
+    "hi",
+    "1",
+    "1",
+    "bread, milk",
+    "2",
+    "northside",
+    CORNER,
+    "today",
+    NOTES,
+    "Maria",
+];
+
 /// A neighbour texts in a grocery request for Northside through the whole intake; returns its code.
 pub async fn neighbour_asks(app: &TestApp, neighbour: &str) -> String {
-    for text in [
-        "hi",
-        "1",
-        "1",
-        "bread, milk",
-        "2",
-        "northside",
-        CORNER,
-        "today",
-        NOTES,
-        "Maria",
-    ] {
+    for text in ASKING_FOR_GROCERIES {
         app.text(neighbour, text).await;
     }
     let contact: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE phone = $1")
