@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::CsrfOnly;
 use super::request::{Done, actor, render};
 use crate::dispatch::desk::{Desk, DeskError, Message, Status};
 use crate::store::jobs::Job;
@@ -65,12 +66,6 @@ async fn act(
 }
 
 #[derive(Deserialize)]
-pub struct Plain {
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
 pub struct AssignForm {
     #[serde(default)]
     csrf: String,
@@ -106,7 +101,7 @@ pub async fn reoffer(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
     act(
@@ -188,7 +183,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
     act(
@@ -245,7 +240,7 @@ pub async fn reveal(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
     let (code, phone) =

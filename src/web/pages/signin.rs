@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use super::{Who, page};
+use super::{CsrfOnly, Who, page};
 use crate::accounts::{DECOY_HASH, check_username, password_matches};
 use crate::store::Conn;
 use crate::store::users::{self, NewSession};
@@ -184,19 +184,6 @@ pub async fn record_failure(
         .collect();
     users::record_failure(conn, &keys, now, now - WINDOW_MS).await?;
     Ok(())
-}
-
-/// What a form that changes nothing else carries: its CSRF token.
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
-}
-
-impl CsrfOnly {
-    pub fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// `POST /signout`.

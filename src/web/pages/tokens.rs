@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::CsrfOnly;
 use super::request::time;
-use super::signin::CsrfOnly;
 use super::{Who, page};
 use crate::store::Conn;
 use crate::store::tokens::{self as stored, ApiToken};

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::signin::CsrfOnly;
+use super::CsrfOnly;
 use super::{Who, page};
 use crate::accounts::{self, MIN_PASSWORD_CHARS};
 use crate::store::users::{self, User};
@@ -77,35 +77,37 @@ pub async fn add(
     Ok(Redirect::to("/admin/users").into_response())
 }
 
-/// `POST /admin/users/{username}/disable`: the account can no longer sign in, and every browser
-/// signed in to it is signed out now.
-pub async fn disable(
-    State(state): State<AppState>,
-    Admin(signed_in): Admin,
-    Path(username): Path<String>,
-    Form(form): Form<CsrfOnly>,
-) -> Result<Response, WebError> {
-    signed_in.check_csrf(form.csrf())?;
-    if username == signed_in.user.username {
-        return Err(WebError::Invalid(
-            "you cannot disable your own account; another admin can".into(),
-        ));
-    }
-    let now = state.intake.now_ms();
-    accounts::set_disabled(&state.db, &username, Some(now)).await?;
-    tracing::info!(by = signed_in.user.id, "account disabled");
-    Ok(Redirect::to("/admin/users").into_response())
+/// What the button beside an account does.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Switch {
+    /// The account can no longer sign in, and every browser signed in to it is signed out now.
+    Disable,
+    Enable,
 }
 
-/// `POST /admin/users/{username}/enable`.
-pub async fn enable(
+/// `POST /admin/users/{username}/{disable|enable}`.
+pub async fn switch(
     State(state): State<AppState>,
     Admin(signed_in): Admin,
-    Path(username): Path<String>,
+    Path((username, switch)): Path<(String, Switch)>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(form.csrf())?;
-    accounts::set_disabled(&state.db, &username, None).await?;
-    tracing::info!(by = signed_in.user.id, "account enabled");
+    signed_in.check_csrf(&form.csrf)?;
+    let disabled_at = match switch {
+        Switch::Disable if username == signed_in.user.username => {
+            return Err(WebError::Invalid(
+                "you cannot disable your own account; another admin can".into(),
+            ));
+        }
+        Switch::Disable => Some(state.intake.now_ms()),
+        Switch::Enable => None,
+    };
+    accounts::set_disabled(&state.db, &username, disabled_at).await?;
+    tracing::info!(
+        by = signed_in.user.id,
+        disabled = disabled_at.is_some(),
+        "account switched"
+    );
     Ok(Redirect::to("/admin/users").into_response())
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::queue::Choice;
 use super::request::actor;
-use super::{Who, page};
+use super::{CsrfOnly, Who, page};
 use crate::phone::{Phone, redact};
 use crate::roster::{self, RosterError, Rules, Written};
 use crate::store::volunteers::{self, Volunteer};
@@ -268,18 +268,12 @@ pub enum Action {
     Resume,
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /volunteers/{id}/{action}`.
 pub async fn act(
     State(state): State<AppState>,
     Admin(signed_in): Admin,
     Path((id, action)): Path<(i64, Action)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
     let v = on_roster(&state, id).await?;
