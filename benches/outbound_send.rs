@@ -15,12 +15,8 @@ use aidline::config::Settings;
 use aidline::store::outbound::{self, Kind, NewOutbound};
 use aidline::store::{Db, contacts};
 
-#[path = "../tests/support/test_db.rs"]
-mod test_db;
-use test_db::{Backend, TestDb};
-
 mod support;
-use support::{LINE, env_or, mock_twilio};
+use support::{LINE, env_or, mock_twilio, on_each_database};
 
 const BODY: &str = "Thanks, we have your request. A volunteer will text you when they take it.";
 
@@ -86,10 +82,5 @@ async fn run(name: &str, database_url: &str) {
 
 #[tokio::main]
 async fn main() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        match TestDb::create(backend).await {
-            Some(db) => run(&format!("{backend:?}").to_lowercase(), &db.url).await,
-            None => println!("{backend:?}: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
-        }
-    }
+    on_each_database(run).await;
 }

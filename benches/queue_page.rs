@@ -18,12 +18,8 @@ use aidline::store::{Db, contacts};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-#[path = "../tests/support/test_db.rs"]
-mod test_db;
-use test_db::{Backend, TestDb};
-
 mod support;
-use support::{LINE, env_or, mock_twilio};
+use support::{LINE, env_or, mock_twilio, on_each_database};
 
 const PASSWORD: &str = "a long enough password";
 const QUEUES: [&str; 4] = ["groceries", "prescription", "delivery", "handoff"];
@@ -138,10 +134,5 @@ async fn run(name: &str, database_url: &str) {
 
 #[tokio::main]
 async fn main() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        match TestDb::create(backend).await {
-            Some(db) => run(&format!("{backend:?}").to_lowercase(), &db.url).await,
-            None => println!("{backend:?}: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
-        }
-    }
+    on_each_database(run).await;
 }

@@ -20,12 +20,8 @@ use aidline::gateway::twilio;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-#[path = "../tests/support/test_db.rs"]
-mod test_db;
-use test_db::{Backend, TestDb};
-
 mod support;
-use support::{LINE, env_or, mock_twilio};
+use support::{LINE, env_or, mock_twilio, on_each_database};
 
 const TOKEN: &str = "bench-token";
 const CONVERSATION: [&str; 10] = [
@@ -214,10 +210,5 @@ async fn run(name: &str, database_url: &str) {
 
 #[tokio::main]
 async fn main() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        match TestDb::create(backend).await {
-            Some(db) => run(&format!("{backend:?}").to_lowercase(), &db.url).await,
-            None => println!("{backend:?}: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
-        }
-    }
+    on_each_database(run).await;
 }

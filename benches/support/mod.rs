@@ -1,9 +1,15 @@
-//! What the benchmarks share: reading their options, and a local stand-in for a provider's API.
+//! What the benchmarks share: reading their options, a database of each kind, and a local
+//! stand-in for a provider's API.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::routing::post;
 use tokio::net::TcpListener;
+
+#[path = "../../tests/support/test_db.rs"]
+mod test_db;
+
+use test_db::{Backend, TestDb};
 
 pub const LINE: &str = "+15550009999";
 
@@ -50,4 +56,15 @@ pub fn settings(database_url: &str, public_url: &str, token: &str, api: &str) ->
         api_base = "{api}"
         "#
     )
+}
+
+/// Runs `run(name, database_url)` on a fresh SQLite database, then on a fresh PostgreSQL one when
+/// `AIDLINE_TEST_POSTGRES_URL` is set.
+pub async fn on_each_database(run: impl AsyncFn(&str, &str)) {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        match TestDb::create(backend).await {
+            Some(db) => run(&format!("{backend:?}").to_lowercase(), &db.url).await,
+            None => println!("{backend:?}: skipped (set AIDLINE_TEST_POSTGRES_URL to run it)"),
+        }
+    }
 }
