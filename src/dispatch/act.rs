@@ -13,6 +13,7 @@ use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers};
 
 use super::commands::{self, Code, Command};
+use super::misses;
 use super::offers::{self as offering, render_job};
 use super::{Handover, hand_over, send, tell_neighbour};
 
@@ -91,12 +92,21 @@ impl VolunteerText<'_> {
         .await
     }
 
-    /// Replies with a text about a code that names no job (of theirs).
-    async fn reply_code(
+    /// Answers a code that names no offer or job of theirs, the same whether the code exists or
+    /// not; a number past the limit of such misses gets no answer.
+    async fn miss(
         &mut self,
         template: fn(&crate::dispatch::Texts) -> &String,
         code: &Code,
     ) -> Result<(), StoreError> {
+        let (contact, now) = (self.volunteer.contact_id, self.origin.now);
+        if !misses::record(self.conn, contact, now).await? {
+            tracing::warn!(
+                volunteer = self.volunteer.id,
+                "a volunteer keeps texting codes not offered to them; not answering"
+            );
+            return Ok(());
+        }
         let body = template(self.texts()).replace("{code}", &code.0);
         self.reply(&body).await
     }
@@ -106,15 +116,17 @@ impl VolunteerText<'_> {
         let held = jobs::held_by(self.conn, self.volunteer.id).await?;
         let mine = |code: &Code| held.iter().find(|j| j.code == code.0).cloned();
         match commands::parse(text) {
-            Some(Command::Claim(code)) => self.claim(&code, held.len()).await,
+            Some(Command::Claim(code)) => self.claim(&code, &held).await,
             Some(Command::Decline(code)) => {
-                if let Some(job) = jobs::open_by_code(self.conn, &code.0).await? {
+                // Only an offer they hold is marked; the answer is the same either way.
+                if let Some(job) = self.offered(&code).await? {
                     offers::answer(self.conn, job.id, self.volunteer.id, "declined", now).await?;
                 }
-                self.reply_code(|t| &t.declined, &code).await
+                let body = self.texts().declined.replace("{code}", &code.0);
+                self.reply(&body).await
             }
             Some(Command::PickedUp(code)) => match mine(&code) {
-                None => self.reply_code(|t| &t.not_yours, &code).await,
+                None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     jobs::set_status(self.conn, job.id, "picked_up", &self.actor(), None, now)
                         .await?;
@@ -123,7 +135,7 @@ impl VolunteerText<'_> {
                 }
             },
             Some(Command::Done(code)) => match mine(&code) {
-                None => self.reply_code(|t| &t.not_yours, &code).await,
+                None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     jobs::set_status(self.conn, job.id, "delivered", &self.actor(), None, now)
                         .await?;
@@ -134,7 +146,7 @@ impl VolunteerText<'_> {
                 }
             },
             Some(Command::Fail(code, why)) => match mine(&code) {
-                None => self.reply_code(|t| &t.not_yours, &code).await,
+                None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     let reason = why.describe().to_string();
                     jobs::set_status(
@@ -153,7 +165,7 @@ impl VolunteerText<'_> {
                 }
             },
             Some(Command::Drop(code)) => match mine(&code) {
-                None => self.reply_code(|t| &t.not_yours, &code).await,
+                None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     offers::answer(self.conn, job.id, self.volunteer.id, "dropped", now).await?;
                     jobs::set_status(
@@ -195,7 +207,7 @@ impl VolunteerText<'_> {
             Some(Command::Pause) => self.pause(true).await,
             Some(Command::Resume) => self.pause(false).await,
             Some(Command::Relay(code, message)) => match mine(&code) {
-                None => self.reply_code(|t| &t.not_yours, &code).await,
+                None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => self.relay_to_neighbour(&job, &message).await,
             },
             None if held.len() == 1 => self.relay_to_neighbour(&held[0], text.trim()).await,
@@ -219,18 +231,33 @@ impl VolunteerText<'_> {
         self.reply(&body).await
     }
 
-    /// First claim wins: the request goes to whoever's conditional update lands first.
-    async fn claim(&mut self, code: &Code, holding: usize) -> Result<(), StoreError> {
-        let now = self.origin.now;
+    /// The open request `code` names, if it is one they may claim by text: on a queue that
+    /// offers by text, and offered to them.
+    async fn offered(&mut self, code: &Code) -> Result<Option<Job>, StoreError> {
         let Some(job) = jobs::open_by_code(self.conn, &code.0).await? else {
-            return self.reply_code(|t| &t.unknown_code, code).await;
+            return Ok(None);
         };
-        if job.volunteer_id == Some(self.volunteer.id) {
+        if self.settings.dispatch.queue(&job.queue).is_none()
+            || !offers::is_open(self.conn, job.id, self.volunteer.id).await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(job))
+    }
+
+    /// First claim wins: the request goes to whoever's conditional update lands first, and only
+    /// a volunteer it was offered to can make one.
+    async fn claim(&mut self, code: &Code, held: &[Job]) -> Result<(), StoreError> {
+        let now = self.origin.now;
+        if let Some(job) = held.iter().find(|j| j.code == code.0) {
             // A repeated YES: the details again.
-            let body = render_job(&self.texts().yours, &job, &[]);
+            let body = render_job(&self.texts().yours, job, &[]);
             return self.reply(&body).await;
         }
-        if holding as i64 >= self.volunteer.max_open_jobs {
+        let Some(job) = self.offered(code).await? else {
+            return self.miss(|t| &t.unknown_code, code).await;
+        };
+        if held.len() as i64 >= self.volunteer.max_open_jobs {
             let body = self.texts().at_capacity.clone();
             return self.reply(&body).await;
         }
@@ -240,7 +267,8 @@ impl VolunteerText<'_> {
         };
         if !hand_over(self.conn, self.settings, &job, self.volunteer, how, now).await? {
             offers::answer(self.conn, job.id, self.volunteer.id, "late", now).await?;
-            return self.reply_code(|t| &t.taken, code).await;
+            let body = self.texts().taken.replace("{code}", &code.0);
+            return self.reply(&body).await;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 pub mod act;
 pub mod commands;
 pub mod desk;
+pub mod misses;
 pub mod offers;
 mod settings;
 
@@ -107,7 +108,11 @@ pub async fn hand_over(
     how: Handover<'_>,
     now: i64,
 ) -> Result<bool, StoreError> {
-    if !jobs::claim(conn, job.id, volunteer.id, now).await? {
+    let rule = match how {
+        Handover::Claimed { .. } => jobs::ClaimRule::OfferHeld,
+        Handover::Assigned { .. } => jobs::ClaimRule::Assigned,
+    };
+    if !jobs::claim(conn, job.id, volunteer.id, rule, now).await? {
         return Ok(false);
     }
     let (actor, event, detail, line, answers) = match how {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::phone::{Phone, Region};
+use crate::store::queue::HANDOFF;
 
 /// The language dispatch texts fall back to.
 const FALLBACK: &str = "en";
@@ -164,8 +165,14 @@ impl DispatchSettings {
             .expect("checked: the fallback language is present")
     }
 
-    /// A queue's settings; a queue nobody configured is left to dispatchers.
+    /// How a queue offers its requests by text; `None` for one left to dispatchers (as is a
+    /// queue nobody configured). Only such offers can be claimed by text.
     pub fn queue(&self, name: &str) -> Option<&Queue> {
+        // A hand-off waits for a person and a sign-up for an admin, whatever the settings say:
+        // neither may reach volunteers as an offer they could claim.
+        if name == HANDOFF || name == super::SIGN_UP_QUEUE {
+            return None;
+        }
         self.queues.get(name).filter(|q| q.mode == Mode::Offers)
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use sqlx::any::AnyArguments;
 
-use super::{Conn, StoreError, in_list, requests};
+use super::{Conn, StoreError, in_list, offers, requests};
 
 /// States in which a volunteer holds the request.
 pub const HELD: &str = "'claimed', 'picked_up'";
@@ -111,23 +111,41 @@ pub async fn in_hand_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Job
     fetch(conn, &condition, args).await
 }
 
-/// Gives the request to the volunteer if nobody holds it; false when someone was first. The
-/// caller records how it came to them.
+/// Who may take a request in a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimRule {
+    /// A volunteer's own claim by text: only with an offer of it open to them.
+    OfferHeld,
+    /// A dispatcher's choice: anyone.
+    Assigned,
+}
+
+/// Gives the request to the volunteer if nobody holds it (and, by text, if it was offered to
+/// them); false when someone was first or the rule did not allow it. The caller records how it
+/// came to them.
 pub async fn claim(
     conn: &mut Conn,
     id: i64,
     volunteer_id: i64,
+    rule: ClaimRule,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    // The offer check sits in the same UPDATE as the status check, so no path that forgets to
+    // ask first can hand a request to a volunteer it was never offered to.
+    let offered = match rule {
+        ClaimRule::OfferHeld => format!(" AND EXISTS ({})", offers::open_offer("$3", "$1")),
+        ClaimRule::Assigned => String::new(),
+    };
+    let sql = format!(
         "UPDATE requests SET status = 'claimed', volunteer_id = $1, claimed_at = $2, updated_at = $2 \
-         WHERE id = $3 AND closed_at IS NULL AND status IN ('new', 'offered')",
-    )
-    .bind(volunteer_id)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+         WHERE id = $3 AND closed_at IS NULL AND status IN ('new', 'offered'){offered}"
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(volunteer_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

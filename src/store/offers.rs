@@ -3,6 +3,35 @@
 
 use super::{Conn, StoreError};
 
+/// A query that finds the offer of request `request` open to volunteer `volunteer` (placeholders
+/// or columns): texted in a wave, and not declined, dropped or already taken up. A volunteer who
+/// answered YES too late keeps theirs, so they can try again if the request comes back. Wave 0
+/// rows only record an answer from someone never offered the request.
+pub(super) fn open_offer(request: &str, volunteer: &str) -> String {
+    format!(
+        "SELECT 1 FROM offers o WHERE o.request_id = {request} AND o.volunteer_id = {volunteer} \
+         AND o.wave > 0 AND (o.answer IS NULL OR o.answer = 'late')"
+    )
+}
+
+/// Whether `volunteer_id` holds an open offer of `request_id` (see [`open_offer`]).
+pub async fn is_open(
+    conn: &mut Conn,
+    request_id: i64,
+    volunteer_id: i64,
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM ({}) AS open_offer",
+        open_offer("$1", "$2")
+    );
+    let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(request_id)
+        .bind(volunteer_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(found > 0)
+}
+
 pub async fn record(
     conn: &mut Conn,
     request_id: i64,

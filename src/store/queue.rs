@@ -120,13 +120,16 @@ pub fn arrange(items: Vec<OpenItem>, filter: &Filter, sort: Sort, now: i64) -> Q
     queue
 }
 
-/// Changes whenever a request is made or changes: how many there are, and the latest update.
+/// Changes whenever a request is made or changes, or a volunteer texts a code not offered to them
+/// (the page alerts dispatchers to those): how many there are, and the latest time of each.
 pub async fn fingerprint(conn: &mut Conn) -> Result<(i64, i64), StoreError> {
-    Ok(
-        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM requests")
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM requests) + (SELECT COUNT(*) FROM code_misses), \
+         (SELECT COALESCE(MAX(updated_at), 0) FROM requests) \
+         + (SELECT COALESCE(MAX(at), 0) FROM code_misses)",
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub async fn a_fortnight_of_requests(app: &TestApp) {
                     continue;
                 }
                 let claimed = at + (10 + 7 * i + 5 * q + days_ago) * MINUTE;
-                jobs::claim(&mut conn, id, volunteer, claimed)
+                jobs::claim(&mut conn, id, volunteer, jobs::ClaimRule::Assigned, claimed)
                     .await
                     .unwrap();
                 if days_ago < 4 && i % 2 == 1 {

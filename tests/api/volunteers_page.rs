@@ -125,6 +125,9 @@ on_both_databases! {
 
         let page = ada.post(&format!("{edit}/resume"), &[("csrf", &csrf)]).await;
         assert!(row(&page, "Ana B").contains(">active<"));
+        // Resumed in time for the wider wave, which offers it to her.
+        app.clock.advance(std::time::Duration::from_secs(31 * 60));
+        app.intake.fire_due_timers().await.unwrap();
         app.text(ANA, &format!("YES {code}")).await;
         assert_eq!(status_of(&app, &code).await, "claimed");
         assert!(row(&ada.get("/volunteers").await, "Ana B").contains("1 / 1"));

@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Who, page};
+use crate::dispatch::misses;
 use crate::store::queue::{self, Filter, OpenItem, Sort};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
@@ -143,10 +144,20 @@ impl Choice {
     }
 }
 
+/// A number that keeps texting codes not offered to it, as the alert shows it.
+struct GuesserAlert {
+    name: String,
+    phone: String,
+    misses: i64,
+    ago: String,
+}
+
 #[derive(Template)]
 #[template(path = "queue.html")]
 struct QueuePage {
     who: Option<Who>,
+    guessers: Vec<GuesserAlert>,
+    miss_limit: i64,
     counts: Vec<(String, usize)>,
     requests: Vec<Row>,
     handoff: Vec<Row>,
@@ -163,6 +174,18 @@ pub async fn show(
     let now = state.intake.now_ms();
     let mut conn = state.db.acquire().await?;
     let items = queue::open(&mut conn).await?;
+    let guessers = misses::guessers(&mut conn, now)
+        .await?
+        .into_iter()
+        .map(|g| GuesserAlert {
+            name: g
+                .name
+                .unwrap_or_else(|| "No longer a volunteer".to_string()),
+            phone: g.phone,
+            misses: g.misses,
+            ago: age(now - g.last_at).0,
+        })
+        .collect();
     let filter = params.filter();
     let view = queue::arrange(items, &filter, params.sort(), now);
     let max_ages = MAX_AGES
@@ -203,6 +226,8 @@ pub async fn show(
         || filter.max_age_ms.is_some();
     page(&QueuePage {
         who: Some(Who::from(&signed_in)),
+        guessers,
+        miss_limit: misses::LIMIT,
         counts: view.counts.into_iter().collect(),
         requests: rows(view.requests, now),
         handoff: rows(view.handoff, now),

@@ -1,6 +1,7 @@
 //! Dispatch by text, told as stories: a neighbour's request offered to volunteers, claimed by the
 //! first to answer, worked through the relay, delivered and confirmed.
 
+mod claims;
 mod desk;
 mod race;
 mod stories;

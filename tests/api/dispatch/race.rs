@@ -1,6 +1,7 @@
 //! Twenty volunteers claim one request at the same instant, a hundred times over: exactly one
 //! wins each time, on SQLite and on PostgreSQL.
 
+use aidline::store::offers;
 use aidline::store::requests::{self, NewRequest};
 
 use super::*;
@@ -13,8 +14,9 @@ on_both_databases! {
     async fn twenty_volunteers_claiming_at_once_always_leave_exactly_one_winner(db) {
         let app = spawn(db).await;
         let phones: Vec<String> = (0..VOLUNTEERS).map(|i| format!("+155576610{i:02}")).collect();
+        let mut ids = Vec::new();
         for (i, phone) in phones.iter().enumerate() {
-            volunteer(&app, phone, &format!("V{i}"), &[]).await;
+            ids.push(volunteer(&app, phone, &format!("V{i}"), &[]).await);
         }
         for round in 0..ROUNDS {
             let neighbour = format!("+15557662{round:03}");
@@ -24,7 +26,10 @@ on_both_databases! {
                 let contact = contacts::upsert_many(&mut conn, &[neighbour.as_str()], now).await.unwrap()[0].1;
                 let fields = Default::default();
                 let new = NewRequest { contact_id: contact, line: LINE, queue: "groceries", fields: &fields, priority: 0, session_id: None, actor: "test" };
-                requests::create(&mut conn, &new, now).await.unwrap()
+                let (id, code) = requests::create(&mut conn, &new, now).await.unwrap();
+                // Offered to all twenty, as a wide wave would.
+                offers::record(&mut conn, id, &ids, 1, now).await.unwrap();
+                (id, code)
             };
             let claim = format!("YES {code}");
             let sids: Vec<String> = phones.iter().map(|_| app.new_sid()).collect();

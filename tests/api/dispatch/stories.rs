@@ -189,6 +189,10 @@ on_both_databases! {
         let code = neighbour_asks(&app, NEIGHBOUR).await;
         assert!(!inbox(&app, ANA).await.iter().any(|t| t.contains(&code)), "paused: no offers");
         app.text(ANA, "RESUME").await;
+        // Back in time for the wider wave, which offers it to her.
+        app.clock.advance(Duration::from_secs(31 * 60));
+        app.intake.fire_due_timers().await.unwrap();
+        assert!(inbox(&app, ANA).await.last().unwrap().contains(&format!("YES {code}")));
         app.text(ANA, &format!("YES {code}")).await;
         app.text(ANA, "my").await;
         assert_eq!(inbox(&app, ANA).await.last().unwrap(), &format!("Your jobs: {code} (groceries)"));
