@@ -15,6 +15,7 @@ use crate::demo::{self, DemoError, Welcome};
 use crate::flow::{Library, LibraryError};
 use crate::intake::Intake;
 use crate::outbox::Outbox;
+use crate::server;
 use crate::store::{Db, StoreError};
 use crate::web::{self, AppState};
 
@@ -36,8 +37,6 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
     #[error(transparent)]
     Demo(#[from] DemoError),
 }
@@ -119,13 +118,9 @@ impl App {
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
         self.state.stopping = shutdown.child_token();
+        let limits = self.state.settings.server.clone();
         let router = web::router(self.state);
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+        server::serve(listener, router, &limits, shutdown.clone()).await;
         shutdown.cancel();
         if let Some(worker) = worker {
             let _ = worker.await;
@@ -133,7 +128,7 @@ impl App {
         let _ = recovery.await;
         let _ = timers.await;
         db.close().await;
-        served.map_err(StartError::Serve)
+        Ok(())
     }
 
     /// Binds the configured address and serves (what `aidline serve` does).

@@ -19,6 +19,7 @@ use crate::dispatch::DispatchSettings;
 use crate::gateway::{self, Gateway};
 use crate::outbox::QuietHours;
 use crate::phone::{Phone, Region};
+use crate::server::ServerSettings;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
 const ENV_KEYS: &[&str] = &[
@@ -82,6 +83,7 @@ struct RawSettings {
     default_region: String,
     max_body_bytes: usize,
     behind_proxy: bool,
+    server: ServerSettings,
     outbox: OutboxSettings,
     compliance: Compliance,
     dispatch: figment::value::Value,
@@ -127,6 +129,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Requests arrive through a reverse proxy, which names the client in X-Forwarded-For.
     pub behind_proxy: bool,
+    /// Connection limits: how long a client may take, how many may be connected.
+    pub server: ServerSettings,
     pub outbox: OutboxSettings,
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
@@ -325,6 +329,9 @@ impl RawSettings {
         if self.max_body_bytes < 1024 {
             return Err(invalid("max_body_bytes", "must be at least 1024"));
         }
+        self.server
+            .check()
+            .map_err(|(key, problem)| invalid(key, problem))?;
         if self.outbox.max_attempts == 0 {
             return Err(invalid("outbox.max_attempts", "must be at least 1"));
         }
@@ -348,6 +355,7 @@ impl RawSettings {
             default_region,
             max_body_bytes: self.max_body_bytes,
             behind_proxy: self.behind_proxy,
+            server: self.server,
             outbox: self.outbox,
             compliance: self
                 .compliance

@@ -20,6 +20,7 @@
 //!   line's pace, replies first, outside quiet hours.
 //! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
 //! - [`web`]: the HTTP surface: webhooks, health, metrics, the dispatcher pages and the JSON API.
+//! - [`server`]: serves it over HTTP/1.1 with time and connection limits a slow client cannot dodge.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
 //! - [`cli`]: the `aidline` command line.
 //! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.
@@ -40,6 +41,7 @@ pub mod intake;
 pub mod outbox;
 pub mod phone;
 pub mod roster;
+pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

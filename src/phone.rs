@@ -16,6 +16,10 @@ pub struct Region(phonenumber::country::Id);
 pub enum PhoneError {
     #[error("is not a phone number")]
     NotANumber,
+    #[error("has an extension, which a text cannot reach")]
+    Extension,
+    #[error("is not a number its country hands out (wrong length or leading digits)")]
+    OutsideNumberPlan,
     #[error("`{0}` is not a two-letter region code such as US or MX")]
     UnknownRegion(String),
 }
@@ -31,18 +35,30 @@ impl FromStr for Region {
 
 impl Phone {
     /// Parses what a gateway or a person wrote, in `region` when it has no country code.
+    ///
+    /// The parser is lenient (`12345` reads as `+12345`), so a number must also have the shape of
+    /// its country's numbers, or the service would text short codes and made-up numbers back. The
+    /// shape is the country's general pattern (length and leading digits) rather than its list of
+    /// ranges in use: that list lags behind new area codes, and a neighbour on one must still get
+    /// through. An extension is refused, since a text cannot be put through to one.
     pub fn parse(raw: &str, region: Region) -> Result<Phone, PhoneError> {
         let raw = raw.trim();
         if raw.is_empty() || raw.len() > 32 {
             return Err(PhoneError::NotANumber);
         }
         let number = phonenumber::parse(Some(region.0), raw).map_err(|_| PhoneError::NotANumber)?;
+        if number.extension().is_some() {
+            return Err(PhoneError::Extension);
+        }
+        if !fits_number_plan(&number) {
+            return Err(PhoneError::OutsideNumberPlan);
+        }
         let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
         Ok(Phone(e164))
     }
 
-    /// Whether the number has a length and range its country hands out. Numbers from gateways are
-    /// taken as they come; one an organiser types is checked, since `555` parses but reaches nobody.
+    /// Whether the number is in a range its country hands out. Stricter than the shape
+    /// [`Phone::parse`] checks, and only as current as the crate's data: `555` area codes fail.
     pub fn is_valid(&self) -> bool {
         phonenumber::parse(None, &self.0).is_ok_and(|n| phonenumber::is_valid(&n))
     }
@@ -86,6 +102,47 @@ pub fn redact(number: &str) -> String {
         }
     }
     R(number).to_string()
+}
+
+/// Whether the national number matches its country's general pattern, with a length it allows.
+fn fits_number_plan(number: &phonenumber::PhoneNumber) -> bool {
+    let national = number.national().to_string();
+    let database = &*phonenumber::metadata::DATABASE;
+    database
+        .by_code(&number.code().value())
+        .into_iter()
+        .flatten()
+        .any(|meta| meta.descriptors().general().is_match(&national))
+}
+
+/// Masks every run of digits in `text` long enough to be a phone number (seven or more, with the
+/// usual separators between them) as [`Redacted`] does: for a provider's error message, which may
+/// quote the number it could not reach.
+pub fn redact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c == '+' || c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        let len = candidate[1..]
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')))
+            .map_or(candidate.len(), |i| i + 1);
+        // Separators after the last digit belong to the sentence, not the number.
+        let number = candidate[..len].trim_end_matches(|c: char| !c.is_ascii_digit());
+        let number = if number.is_empty() {
+            &candidate[..1]
+        } else {
+            number
+        };
+        if number.chars().filter(char::is_ascii_digit).count() >= 7 {
+            out.push_str(&redact(number));
+        } else {
+            out.push_str(number);
+        }
+        rest = &candidate[number.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn redact_into(number: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -137,9 +194,56 @@ mod tests {
     }
 
     #[test]
-    fn a_number_too_short_to_reach_anyone_parses_but_is_not_valid() {
-        assert!(!Phone::parse("555", us()).unwrap().is_valid());
+    fn a_number_its_country_could_not_hand_out_is_refused() {
+        for raw in [
+            "12345",
+            "+12345",
+            "555",
+            "+1 415 555 01",
+            "+1 0415 555 0100",
+        ] {
+            assert_eq!(
+                Phone::parse(raw, us()),
+                Err(PhoneError::OutsideNumberPlan),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_number_with_an_extension_is_refused() {
+        for raw in [
+            "+1 415 555 0100 ext. 12",
+            "415-555-0100 x3",
+            "+1 415 555 0100 #4",
+        ] {
+            assert_eq!(Phone::parse(raw, us()), Err(PhoneError::Extension), "{raw}");
+        }
+        assert!(Phone::parse("+14155550100;ext=7", us()).is_err());
+    }
+
+    #[test]
+    fn a_number_of_the_right_shape_in_a_range_not_in_use_parses_but_is_not_valid() {
+        // The shape is checked on the way in; the ranges in use only where someone types one.
+        assert!(!Phone::parse("+15550100100", us()).unwrap().is_valid());
         assert!(Phone::parse("415-555-0100", us()).unwrap().is_valid());
+    }
+
+    #[test]
+    fn numbers_inside_a_sentence_are_masked_and_the_rest_kept() {
+        assert_eq!(
+            redact_numbers("The 'To' number +14155550100 is not valid (code 21211)."),
+            "The 'To' number +1******0100 is not valid (code 21211)."
+        );
+        assert_eq!(
+            redact_numbers("cannot reach (415) 555-0199, try 2 times"),
+            "cannot reach (+4*****0199, try 2 times"
+        );
+        assert_eq!(redact_numbers("dst 14155550100."), "dst +1******0100.");
+        assert_eq!(
+            redact_numbers("no numbers + here 42"),
+            "no numbers + here 42"
+        );
     }
 
     #[test]

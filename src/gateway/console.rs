@@ -56,7 +56,7 @@ impl Gateway for Console {
 /// Reads the console form (`from`, `body`). The form carries no id, so a repeated post is told
 /// apart by its content.
 pub fn parse(line: &Line, params: &Params, region: Region) -> Result<Inbound, PayloadError> {
-    Ok(Inbound {
+    Ok(super::clean::inbound(Inbound {
         gateway: PROVIDER.name,
         gateway_id: None,
         line: line.number.clone(),
@@ -66,5 +66,5 @@ pub fn parse(line: &Line, params: &Params, region: Region) -> Result<Inbound, Pa
             .ok_or(PayloadError::Missing("body"))?
             .to_string(),
         media: Vec::new(),
-    })
+    }))
 }

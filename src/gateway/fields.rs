@@ -34,6 +34,27 @@ impl Params {
         phone_field(name, self.required(name)?, region)
     }
 
+    /// The non-empty fields named `prefix` and a number (`MediaUrl0`, `Media1`…), by number, at
+    /// most `max` of them. A count the payload states (`NumMedia`) is never the bound: a signed
+    /// payload may claim billions, and only the fields present can be read.
+    pub fn numbered(&self, prefix: &str, max: usize) -> Vec<(u32, &str)> {
+        let mut found: Vec<(u32, &str)> = self
+            .0
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .filter_map(|(k, v)| {
+                let n = k.strip_prefix(prefix)?;
+                // `parse` alone would take `+1` and `01`: only the plain spelling counts.
+                let index: u32 = n.parse().ok()?;
+                (index.to_string() == n).then_some((index, v.as_str()))
+            })
+            .collect();
+        found.sort_by_key(|(index, _)| *index);
+        found.dedup_by_key(|(index, _)| *index);
+        found.truncate(max);
+        found
+    }
+
     /// A count such as `NumMedia`; absent or empty reads as 0.
     pub fn count(&self, name: &'static str) -> Result<u32, PayloadError> {
         match self.non_empty(name) {

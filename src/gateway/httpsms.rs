@@ -206,6 +206,7 @@ impl Gateway for HttpSms {
             issuer: Some(ISSUER),
             audience: Some(hook.url),
             require_exp: true,
+            max_age_s: None,
             now_s: hook.now_s,
         };
         jwt::verify_hs256::<serde::de::IgnoredAny>(

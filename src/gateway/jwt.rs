@@ -20,6 +20,9 @@ pub struct Expect<'a> {
     pub audience: Option<&'a str>,
     /// Refuse a token without `exp`: without it a leaked token would be good for ever.
     pub require_exp: bool,
+    /// Refuse a token without `iat`, or issued longer ago than this many seconds: for a provider
+    /// whose tokens carry no `exp`, the only bound on replaying one.
+    pub max_age_s: Option<i64>,
     /// Seconds since the epoch on the service clock.
     pub now_s: i64,
 }
@@ -87,6 +90,19 @@ pub fn verify_hs256<C: DeserializeOwned>(
     {
         return Err(AuthError::Rejected("the token has expired"));
     }
+    if let Some(max_age) = expect.max_age_s {
+        let Some(iat) = time("iat")? else {
+            return Err(AuthError::Rejected(
+                "the token does not say when it was issued",
+            ));
+        };
+        if iat.saturating_add(max_age).saturating_add(LEEWAY_S) < expect.now_s {
+            return Err(AuthError::Rejected("the token was issued too long ago"));
+        }
+        if iat.saturating_sub(LEEWAY_S) > expect.now_s {
+            return Err(AuthError::Rejected("the token was issued in the future"));
+        }
+    }
     if let Some(nbf) = time("nbf")?
         && nbf.saturating_sub(LEEWAY_S) > expect.now_s
     {
@@ -132,6 +148,7 @@ mod tests {
             issuer: Some("issuer"),
             audience: Some("https://example.com/hook"),
             require_exp: true,
+            max_age_s: None,
             now_s,
         }
     }
@@ -185,6 +202,7 @@ mod tests {
             issuer: None,
             audience: None,
             require_exp: false,
+            max_age_s: None,
             now_s: 1500,
         };
         assert_eq!(check(no_exp.clone(), &lenient), Ok(()));
@@ -192,6 +210,36 @@ mod tests {
             verify_hs256::<serde::de::IgnoredAny>(&token(no_exp), b"another-secret", &lenient)
                 .map(|_| ()),
             Err(AuthError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn with_a_maximum_age_a_token_must_say_when_it_was_issued_and_be_recent() {
+        let expect = |now_s| Expect {
+            issuer: None,
+            audience: None,
+            require_exp: false,
+            max_age_s: Some(300),
+            now_s,
+        };
+        let issued = json!({"iat": 10_000});
+        assert_eq!(
+            check(issued.clone(), &expect(10_000 + 300 + LEEWAY_S)),
+            Ok(())
+        );
+        assert_eq!(
+            check(issued.clone(), &expect(10_000 + 3600)),
+            Err(AuthError::Rejected("the token was issued too long ago"))
+        );
+        assert_eq!(
+            check(issued, &expect(10_000 - LEEWAY_S - 1)),
+            Err(AuthError::Rejected("the token was issued in the future"))
+        );
+        assert_eq!(
+            check(json!({"jti": "x"}), &expect(10_000)),
+            Err(AuthError::Rejected(
+                "the token does not say when it was issued"
+            ))
         );
     }
 
@@ -223,6 +271,7 @@ mod tests {
                 issuer: None,
                 audience: None,
                 require_exp: true,
+                max_age_s: None,
                 now_s: 1500,
             },
         )

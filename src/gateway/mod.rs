@@ -7,6 +7,7 @@
 
 pub mod android;
 pub mod bandwidth;
+pub mod clean;
 pub mod console;
 mod fields;
 pub mod httpsms;
@@ -46,6 +47,19 @@ pub const PROVIDERS: &[Provider] = &[
     android::PROVIDER,
     httpsms::PROVIDER,
 ];
+
+/// Reads a verified webhook with `gateway`, every string in what it says made fit to store.
+pub fn read_events(
+    gateway: &dyn Gateway,
+    hook: &Webhook,
+    region: Region,
+) -> Result<Vec<Event>, PayloadError> {
+    Ok(gateway
+        .parse(hook, region)?
+        .into_iter()
+        .map(clean::event)
+        .collect())
+}
 
 /// A provider's registration: its name, and how to build a line's gateway from the line's
 /// `[lines.NAME]` table (absent when the line has none).
@@ -266,17 +280,24 @@ pub struct Outgoing<'a> {
 }
 
 /// Why a send did not go through, sorted by what the outbox should do next.
+///
+/// `status` (the HTTP status, when the provider answered) and `code` (the provider's error code)
+/// are safe to log. `detail` is not: it carries the provider's own words, which can quote the
+/// number and the text; it is kept with the text, numbers masked, for a dispatcher to read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SendError {
     /// Worth another try: the provider was down, slow or asked us to slow down.
     #[error("temporary failure: {detail}")]
     Retryable {
+        status: Option<u16>,
+        code: Option<String>,
         detail: String,
         retry_after: Option<Duration>,
     },
     /// Trying again cannot help (an invalid number, a bad configuration).
     #[error("permanent failure {code:?}: {detail}")]
     Permanent {
+        status: Option<u16>,
         code: Option<String>,
         detail: String,
     },

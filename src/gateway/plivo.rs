@@ -28,6 +28,9 @@ pub const PROVIDER: Provider = Provider {
     configure,
 };
 
+/// The most pictures Plivo delivers with one incoming message.
+const MAX_MEDIA: usize = 10;
+
 /// Plivo's error code for a text it blocked because the recipient had texted STOP.
 const OPTED_OUT: &str = "200";
 
@@ -215,18 +218,17 @@ fn parse_inbound(params: &Params, region: Region) -> Result<Inbound, PayloadErro
     let gateway_id = params.required("MessageUUID")?.to_string();
     let from = phone(params, "From", region)?;
     let line = phone(params, "To", region)?;
-    let count = params.count("MediaCount")?;
     // Plivo's reference numbers the media fields from 1 and its help pages from 0: take both.
-    let media = if count == 0 {
-        Vec::new()
-    } else {
-        (0..=count)
-            .filter_map(|i| params.non_empty(&format!("Media{i}")))
-            .map(|url| Media {
+    let media = match params.count("MediaCount")? {
+        0 => Vec::new(),
+        _ => params
+            .numbered("Media", MAX_MEDIA)
+            .into_iter()
+            .map(|(_, url)| Media {
                 url: url.to_string(),
                 content_type: None,
             })
-            .collect()
+            .collect(),
     };
     // `Text` for an SMS (long ones already joined by Plivo), `Body` for an MMS.
     let body = params

@@ -22,6 +22,7 @@ impl Answer {
     /// only if the provider did not take the text, which we cannot know, so it is permanent.
     pub fn json<T: serde::de::DeserializeOwned>(&self, provider: &str) -> Result<T, SendError> {
         serde_json::from_str(&self.body).map_err(|e| SendError::Permanent {
+            status: Some(self.status),
             code: None,
             detail: format!(
                 "{provider} answered {} with a body we could not read: {e}",
@@ -34,6 +35,8 @@ impl Answer {
 /// Sends a request; a provider that cannot be reached (or times out) is worth trying again.
 pub async fn call(request: reqwest::RequestBuilder, provider: &str) -> Result<Answer, SendError> {
     let response = request.send().await.map_err(|e| SendError::Retryable {
+        status: None,
+        code: None,
         detail: format!("could not reach {provider}: {}", e.without_url()),
         retry_after: None,
     })?;
@@ -56,10 +59,16 @@ pub async fn call(request: reqwest::RequestBuilder, provider: &str) -> Result<An
 pub fn error_from_status(answer: &Answer, code: Option<String>, detail: String) -> SendError {
     match answer.status {
         408 | 429 | 500..=599 => SendError::Retryable {
+            status: Some(answer.status),
+            code,
             detail,
             retry_after: answer.retry_after,
         },
-        _ => SendError::Permanent { code, detail },
+        _ => SendError::Permanent {
+            status: Some(answer.status),
+            code,
+            detail,
+        },
     }
 }
 

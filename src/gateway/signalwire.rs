@@ -24,6 +24,9 @@ pub const PROVIDER: Provider = Provider {
     configure,
 };
 
+/// The most media SignalWire documents for one message.
+const MAX_MEDIA: usize = 8;
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Settings {
@@ -91,7 +94,7 @@ impl Gateway for SignalWire {
     }
 
     fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError> {
-        twilio::read_events(PROVIDER.name, hook, region)
+        twilio::read_events(PROVIDER.name, MAX_MEDIA, hook, region)
     }
 
     fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a> {

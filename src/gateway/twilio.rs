@@ -32,6 +32,8 @@ pub const PROVIDER: Provider = Provider {
 pub const UNSUBSCRIBED: &str = "21610";
 /// Twilio's "too many requests": the message was not accepted, so it can be retried.
 const TOO_MANY_REQUESTS: &str = "20429";
+/// The most pictures Twilio puts in one message.
+pub const MAX_MEDIA: usize = 10;
 /// TwiML for "nothing to say": replies go through the outbox, which handles retries and opt-outs.
 pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
@@ -76,7 +78,7 @@ impl Gateway for Twilio {
     }
 
     fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError> {
-        read_events(PROVIDER.name, hook, region)
+        read_events(PROVIDER.name, MAX_MEDIA, hook, region)
     }
 
     fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a> {
@@ -179,9 +181,11 @@ pub(super) fn verify_hook(token: &str, hook: &Webhook, signature: &str) -> Resul
 }
 
 /// Reads a Twilio-dialect webhook: an inbound text at `/sms`, a delivery report at `/status`.
-/// At the single address, a `MessageStatus` field marks a report.
+/// At the single address, a `MessageStatus` field marks a report. At most `max_media` pictures
+/// are read, the most the provider puts in one message.
 pub(super) fn read_events(
     gateway: &'static str,
+    max_media: usize,
     hook: &Webhook,
     region: Region,
 ) -> Result<Vec<Event>, PayloadError> {
@@ -194,28 +198,30 @@ pub(super) fn read_events(
     Ok(vec![if is_status {
         Event::Delivery(parse_status(&params)?)
     } else {
-        Event::Text(parse_inbound(gateway, &params, region)?)
+        Event::Text(parse_inbound(gateway, max_media, &params, region)?)
     }])
 }
 
 /// Reads an inbound-text webhook.
 fn parse_inbound(
     gateway: &'static str,
+    max_media: usize,
     params: &Params,
     region: Region,
 ) -> Result<Inbound, PayloadError> {
     let gateway_id = params.required("MessageSid")?.to_string();
     let from = params.phone("From", region)?;
     let line = params.phone("To", region)?;
-    let media = (0..params.count("NumMedia")?)
-        .filter_map(|i| {
-            let url = params.non_empty(&format!("MediaUrl{i}"))?;
-            Some(Media {
-                url: url.to_string(),
-                content_type: params
-                    .non_empty(&format!("MediaContentType{i}"))
-                    .map(str::to_string),
-            })
+    // Still read, so that a count that is not one is named; the fields present decide.
+    params.count("NumMedia")?;
+    let media = params
+        .numbered("MediaUrl", max_media)
+        .into_iter()
+        .map(|(i, url)| Media {
+            url: url.to_string(),
+            content_type: params
+                .non_empty(&format!("MediaContentType{i}"))
+                .map(str::to_string),
         })
         .collect();
     Ok(Inbound {
@@ -308,6 +314,8 @@ fn classify(answer: &super::Answer, code: Option<String>, detail: String) -> Sen
             code: UNSUBSCRIBED.into(),
         },
         Some(TOO_MANY_REQUESTS) => SendError::Retryable {
+            status: Some(answer.status),
+            code,
             detail,
             retry_after: answer.retry_after,
         },
@@ -316,7 +324,7 @@ fn classify(answer: &super::Answer, code: Option<String>, detail: String) -> Sen
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -435,7 +443,7 @@ mod tests {
     #[test]
     fn an_inbound_payload_becomes_an_inbound_text() {
         let us: Region = "US".parse().unwrap();
-        let msg = parse_inbound("twilio", &form(RECEIVE_VALID), us).unwrap();
+        let msg = parse_inbound("twilio", MAX_MEDIA, &form(RECEIVE_VALID), us).unwrap();
         assert_eq!(
             msg.gateway_id.as_deref(),
             Some("SMe287d7109a5a925f182f0e07fe5b223b")
@@ -450,17 +458,58 @@ mod tests {
         let us: Region = "US".parse().unwrap();
         let without_from = form(&RECEIVE_VALID.replace("&From=%2B14133881111", ""));
         assert_eq!(
-            parse_inbound("twilio", &without_from, us).unwrap_err(),
+            parse_inbound("twilio", MAX_MEDIA, &without_from, us).unwrap_err(),
             PayloadError::Missing("From")
         );
+        for from in ["12345", "%2B14155550100+ext.+12"] {
+            let odd_from = form(&RECEIVE_VALID.replace("%2B14133881111", from));
+            assert!(
+                matches!(
+                    parse_inbound("twilio", MAX_MEDIA, &odd_from, us).unwrap_err(),
+                    PayloadError::Invalid { field: "From", .. }
+                ),
+                "{from}"
+            );
+        }
         let bad_media = form(&RECEIVE_VALID.replace("NumMedia=0", "NumMedia=lots"));
         assert!(matches!(
-            parse_inbound("twilio", &bad_media, us).unwrap_err(),
+            parse_inbound("twilio", MAX_MEDIA, &bad_media, us).unwrap_err(),
             PayloadError::Invalid {
                 field: "NumMedia",
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_huge_media_count_reads_only_the_pictures_present_up_to_twilios_maximum() {
+        let us: Region = "US".parse().unwrap();
+        let two = RECEIVE_VALID.replace("NumMedia=0", "NumMedia=4294967295")
+            + "&MediaUrl0=https%3A%2F%2Fm%2F0&MediaContentType0=image%2Fpng&MediaUrl1=https%3A%2F%2Fm%2F1";
+        let msg = within_a_second(move || parse_inbound("twilio", MAX_MEDIA, &form(&two), us));
+        let media = msg.unwrap().media;
+        assert_eq!(media.len(), 2);
+        assert_eq!(media[0].content_type.as_deref(), Some("image/png"));
+        assert_eq!(media[1].url, "https://m/1");
+
+        let mut many = RECEIVE_VALID.replace("NumMedia=0", "NumMedia=12");
+        for i in (0..12).rev() {
+            many.push_str(&format!("&MediaUrl{i}=u{i}"));
+        }
+        let msg = parse_inbound("twilio", MAX_MEDIA, &form(&many), us).unwrap();
+        let urls: Vec<&str> = msg.media.iter().map(|m| m.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            ["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"]
+        );
+    }
+
+    /// Runs `f`, failing the test if it takes more than a second instead of hanging with it.
+    pub(crate) fn within_a_second<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(1))
+            .expect("took more than a second")
     }
 
     #[test]

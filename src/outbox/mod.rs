@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::{Line, Settings};
 use crate::gateway::{Outgoing, SendError};
+use crate::phone::redact_numbers;
 use crate::store::contacts::{self, OptChange};
 use crate::store::outbound::{self, Claim, Claimed, Kind};
 use crate::store::{Conn, Db, StoreError, pacing};
@@ -252,26 +253,43 @@ impl Outbox {
                     .await?;
             }
             Unsent::Failed(SendError::Retryable {
+                status,
+                code,
                 detail,
                 retry_after,
             }) => {
+                let detail = redact_numbers(&detail);
                 if msg.attempts >= self.settings.outbox.max_attempts {
-                    outbound::finish_unsent(tx, id, "failed", None, &detail, now).await?;
+                    outbound::finish_unsent(tx, id, "failed", code.as_deref(), &detail, now)
+                        .await?;
                     tracing::warn!(
                         outbound_id = id,
                         attempts = msg.attempts,
+                        status,
+                        code,
                         "text failed: out of attempts"
                     );
                 } else {
                     let delay = retry::delay(&self.settings.outbox, msg.attempts, retry_after);
                     let retry_at = now + delay.as_millis() as i64;
                     outbound::reschedule(tx, id, retry_at, &detail, now).await?;
-                    tracing::warn!(outbound_id = id, retry_in_ms = delay.as_millis() as u64, error = %detail, "send failed; will retry");
+                    tracing::warn!(
+                        outbound_id = id,
+                        retry_in_ms = delay.as_millis() as u64,
+                        status,
+                        code,
+                        "send failed; will retry"
+                    );
                 }
             }
-            Unsent::Failed(SendError::Permanent { code, detail }) => {
+            Unsent::Failed(SendError::Permanent {
+                status,
+                code,
+                detail,
+            }) => {
+                let detail = redact_numbers(&detail);
                 outbound::finish_unsent(tx, id, "failed", code.as_deref(), &detail, now).await?;
-                tracing::warn!(outbound_id = id, code = ?code, "text failed permanently");
+                tracing::warn!(outbound_id = id, status, code, "text failed permanently");
             }
             Unsent::Failed(SendError::RecipientOptedOut { code }) => {
                 let detail = "recipient opted out at the gateway";

@@ -1,6 +1,7 @@
 //! Gateway webhooks. Every provider's arrive at `/webhooks/PROVIDER[/sms|/status]` and go through
 //! one handler: authenticity first (403 and nothing stored when it fails), then the payload (400
-//! naming the field), then intake or the delivery log.
+//! naming the field), then a check that each text is to a line whose credentials signed it (403
+//! otherwise), then intake or the delivery log.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::local::FromThisMachine;
 use super::{AppState, WebError};
 
+use crate::config::Line;
 use crate::gateway::{
     self, Acknowledgement, DeliveryReport, Event, Gateway, Hook, Inbound, Params, Webhook,
 };
@@ -57,8 +59,25 @@ pub async fn receive(
         hook,
         now_s: state.intake.now_ms().div_euclid(1000),
     };
-    let gateway = authenticate(&state, &provider, &webhook)?;
-    let events = gateway.parse(&webhook, state.settings.default_region)?;
+    let vouching = authenticate(&state, &provider, &webhook)?;
+    let gateway = vouching[0].gateway.as_ref();
+    let events = gateway::read_events(gateway, &webhook, state.settings.default_region)?;
+    // Every text is checked before any is stored, so a refused batch leaves nothing behind.
+    for event in &events {
+        let line = match event {
+            Event::Text(text) => &text.line,
+            Event::Part(part) => &part.text.line,
+            Event::Delivery(_) | Event::Ignored => continue,
+        };
+        if !vouching.iter().any(|l| &l.number == line) {
+            tracing::warn!(
+                gateway = gateway.name(),
+                line = %line.redacted(),
+                "refused a text to a number whose credentials did not sign it"
+            );
+            return Err(refusal());
+        }
+    }
     for event in events {
         match event {
             Event::Text(text) => take_in(&state, gateway, text).await?,
@@ -78,43 +97,42 @@ pub async fn receive(
     })
 }
 
-/// The gateway of the first line using `provider` whose credentials vouch for the webhook. A group may hold
-/// numbers under several accounts of one provider, so each line's credentials are tried.
+/// The one answer to a webhook that is not taken as the provider's, whatever the reason (a bad
+/// signature, a provider no line uses, a number the signer does not own): alike, so that a
+/// stranger cannot learn from it which providers and numbers the service has. The reason goes to
+/// the log.
+fn refusal() -> WebError {
+    WebError::Forbidden("the webhook could not be verified".into())
+}
+
+/// The lines using `provider` whose credentials vouch for the webhook. A group may hold numbers
+/// under several accounts of one provider, so each line's credentials are tried; the texts the
+/// webhook carries must then be to one of these lines.
 fn authenticate<'a>(
     state: &'a AppState,
     provider: &'a str,
     webhook: &Webhook,
-) -> Result<&'a dyn Gateway, WebError> {
-    let mut refusal = None;
+) -> Result<Vec<&'a Line>, WebError> {
+    let mut vouching = Vec::new();
+    let mut why = None;
     for line in state.settings.lines_using(provider) {
         match line.gateway.verify(webhook) {
-            Ok(()) => return Ok(line.gateway.as_ref()),
-            Err(e) => refusal = refusal.or(Some(e)),
+            Ok(()) => vouching.push(line),
+            Err(e) => why = why.or(Some(e)),
         }
     }
-    match refusal {
-        None => Err(WebError::NotFound(format!(
-            "no line of this service uses the gateway `{provider}`"
-        ))),
-        Some(why) => {
-            tracing::warn!(gateway = provider, reason = %why, "rejected a webhook");
-            Err(WebError::Forbidden(why.to_string()))
-        }
+    if !vouching.is_empty() {
+        return Ok(vouching);
     }
+    match why {
+        None => tracing::warn!("refused a webhook for a provider no line uses"),
+        Some(why) => tracing::warn!(gateway = provider, reason = %why, "rejected a webhook"),
+    }
+    Err(refusal())
 }
 
-/// Hands a text to intake, once it is known to be for one of this provider's lines.
+/// Hands a text to intake; its line was checked against the webhook's signer already.
 async fn take_in(state: &AppState, gateway: &dyn Gateway, text: Inbound) -> Result<(), WebError> {
-    match state.settings.line_by_number(&text.line) {
-        Some(line) if line.gateway.name() == gateway.name() => {}
-        _ => {
-            return Err(WebError::NotFound(format!(
-                "the number texted, {}, is not a {} line of this service",
-                text.line.redacted(),
-                gateway.name()
-            )));
-        }
-    }
     if let Received::Duplicate = state.intake.receive(text).await? {
         tracing::info!(
             gateway = gateway.name(),

@@ -252,7 +252,13 @@ on_both_databases! {
             assert_eq!(response.status(), 400, "{field}");
             assert!(response.text().await.unwrap().contains(&format!("`{field}`")));
         }
+        // Digits a number cannot be: answered as malformed, and nobody is texted back.
+        let params = inbound("12345", "hi", &new_uuid());
+        let response = post_signed(&app, "/webhooks/plivo/sms", &params, AUTH_TOKEN).await;
+        assert_eq!(response.status(), 400);
+        assert!(response.text().await.unwrap().contains("`From`"));
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbound_messages").await, 0);
     }
 
     async fn a_reply_that_meets_a_plivo_outage_waits_as_asked_and_is_sent_on_retry(db) {

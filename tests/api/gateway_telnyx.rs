@@ -250,7 +250,6 @@ on_both_databases! {
         let body = received("+15557657105", "hi", "84cca175-9755-4859-b67f-4730d7f58aa4");
         let response = post_signed_as(&app, "/webhooks/telnyx", &body, &account_key(), now_s(&app) - 360).await;
         assert_eq!(response.status(), 403);
-        assert!(response.text().await.unwrap().contains("300-second window"));
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
     }
 

@@ -6,6 +6,7 @@ mod accounts_page;
 mod browser;
 mod compliance;
 mod concurrency;
+mod connections;
 mod delivery;
 mod dispatch;
 mod flows_reload;

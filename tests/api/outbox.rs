@@ -27,7 +27,63 @@ async fn outbound_state(app: &TestApp) -> (String, i64, Option<String>) {
     .unwrap()
 }
 
+/// Everything logged on this thread while the guard lives (the test's own future is polled here).
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let log = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || log.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
 on_both_databases! {
+    async fn a_providers_error_message_is_kept_with_numbers_masked_and_never_logged(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557653007";
+        app.text(neighbour, "hi").await;
+        let words = format!("The 'To' number {neighbour} cannot receive 'bring oat milk'");
+        fail_next_send(&app, 400, serde_json::json!({"code": 21614, "message": words})).await;
+        let log = Log::default();
+        {
+            let _capturing = log.capture();
+            assert_eq!(app.send_due().await, 1);
+        }
+        let logged = log.text();
+        assert!(logged.contains("text failed permanently"), "{logged}");
+        assert!(logged.contains("400") && logged.contains("21614"), "{logged}");
+        assert!(!logged.contains("7653007") && !logged.contains("oat milk"), "{logged}");
+
+        let detail: String = sqlx::query_scalar("SELECT error_detail FROM outbound_messages")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            detail,
+            "Twilio answered 400: The 'To' number +1******3007 cannot receive 'bring oat milk'"
+        );
+    }
+
     async fn a_reply_that_meets_a_twilio_outage_waits_and_is_sent_on_retry(db) {
         let app = TestApp::spawn(db).await;
         let neighbour = "+15557653001";

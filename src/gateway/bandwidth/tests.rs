@@ -272,6 +272,8 @@ fn send_errors_are_sorted_by_what_to_do_next() {
     assert_eq!(
         classify(&answer(429, Some(60), full)),
         SendError::Retryable {
+            status: Some(429),
+            code: Some("max-message-queue-size-exceeded".into()),
             detail: "Bandwidth answered 429 (max-message-queue-size-exceeded)".into(),
             retry_after: Some(Duration::from_secs(60)),
         }
@@ -284,6 +286,7 @@ fn send_errors_are_sorted_by_what_to_do_next() {
     assert_eq!(
         classify(&answer(400, None, invalid)),
         SendError::Permanent {
+            status: Some(400),
             code: Some("request-validation".into()),
             detail: "Bandwidth answered 400 (request-validation)".into(),
         }

@@ -250,10 +250,33 @@ fn a_picture_message_keeps_its_words_and_its_media_however_they_are_numbered() {
 }
 
 #[test]
+fn a_huge_media_count_reads_only_the_pictures_present_up_to_plivos_maximum() {
+    let base = "To=15550007002&From=15557652345&Type=mms&MessageUUID=9b1c&Body=Look";
+    let one = format!("{base}&MediaCount=4294967295&Media1=https%3A%2F%2Fm%2Fa.jpg");
+    let text = crate::gateway::twilio::tests::within_a_second(move || {
+        parse_inbound(&form(&one), us()).map(|t| t.media.len())
+    });
+    assert_eq!(text, Ok(1));
+
+    let mut many = format!("{base}&MediaCount=12");
+    for i in 1..=12 {
+        many.push_str(&format!("&Media{i}=u{i}"));
+    }
+    let text = parse_inbound(&form(&many), us()).unwrap();
+    assert_eq!(text.media.len(), 10);
+    assert_eq!(text.media[9].url, "u10");
+}
+
+#[test]
 fn a_malformed_payload_names_the_field() {
     let cases = [
         (INBOUND.replace("&From=15557652345", ""), "From"),
         (INBOUND.replace("From=15557652345", "From=nobody"), "From"),
+        (INBOUND.replace("From=15557652345", "From=12345"), "From"),
+        (
+            INBOUND.replace("From=15557652345", "From=14155550100%3Bext%3D2"),
+            "From",
+        ),
         (INBOUND.replace("To=15550007002", "To="), "To"),
         (INBOUND.replace("&MessageUUID=", "&Id="), "MessageUUID"),
         (format!("{INBOUND}&MediaCount=lots"), "MediaCount"),
@@ -337,6 +360,7 @@ fn send_errors_are_sorted_by_what_to_do_next() {
     assert_eq!(
         invalid,
         SendError::Permanent {
+            status: Some(400),
             code: None,
             detail: "Plivo answered 400: invalid dst parameter".into()
         }
@@ -350,6 +374,8 @@ fn send_errors_are_sorted_by_what_to_do_next() {
     assert_eq!(
         send_error(&answer(429, r#"{"error": "too many requests"}"#)),
         SendError::Retryable {
+            status: Some(429),
+            code: None,
             detail: "Plivo answered 429: too many requests".into(),
             retry_after: Some(std::time::Duration::from_secs(30)),
         }

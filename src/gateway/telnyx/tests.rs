@@ -353,6 +353,8 @@ fn send_errors_are_sorted_by_what_to_do_next() {
     assert_eq!(
         classify(&answer(429, Some(12), rate_limited)),
         SendError::Retryable {
+            status: Some(429),
+            code: Some("10011".into()),
             detail: "Telnyx answered 429: Too many requests".into(),
             retry_after: Some(std::time::Duration::from_secs(12)),
         }
@@ -362,7 +364,7 @@ fn send_errors_are_sorted_by_what_to_do_next() {
         SendError::Retryable { .. }
     ));
     let invalid = r#"{"errors":[{"code":"10002","title":"Invalid phone number","detail":"The 'to' number '+1555' is not valid."}]}"#;
-    let SendError::Permanent { code, detail } = classify(&answer(400, None, invalid)) else {
+    let SendError::Permanent { code, detail, .. } = classify(&answer(400, None, invalid)) else {
         panic!("an invalid number cannot be retried");
     };
     assert_eq!(code.as_deref(), Some("10002"));

@@ -122,28 +122,39 @@ impl Gateway for VonageMessages {
     }
 }
 
-/// The claims we read from a webhook token; Vonage also sends `iat`, `jti`, `api_key` and
+/// The claims we read from a webhook token; Vonage also sends `jti`, `api_key` and
 /// `application_id`, but no `exp`, `iss` or `aud`.
 #[derive(serde::Deserialize)]
 struct WebhookClaims {
     payload_hash: Option<String>,
 }
 
-/// Checks a webhook token (HS256 with the signature secret, not expired if it says when it
-/// expires) and, when it carries `payload_hash`, that it was issued for exactly this body.
+/// How old a webhook token may be. Vonage signs each delivery as it makes it, so an older token
+/// is a replay of one seen before.
+const MAX_TOKEN_AGE_S: i64 = 300;
+
+/// Checks a webhook token: HS256 with the signature secret, issued in the last few minutes, and
+/// for exactly this body. Without `payload_hash` a token would vouch for any body at all.
 fn verify_token(secret: &str, token: &str, body: &[u8], now_s: i64) -> Result<(), AuthError> {
     let expect = jwt::Expect {
         issuer: None,
         audience: None,
         require_exp: false,
+        max_age_s: Some(MAX_TOKEN_AGE_S),
         now_s,
     };
     let claims: WebhookClaims = jwt::verify_hs256(token, secret.as_bytes(), &expect)?;
-    match claims.payload_hash {
-        Some(hash) if !hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) => Err(
-            AuthError::Rejected("the body is not the one the token was issued for"),
-        ),
-        _ => Ok(()),
+    let Some(hash) = claims.payload_hash else {
+        return Err(AuthError::Rejected(
+            "the token does not carry the body's hash",
+        ));
+    };
+    if hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) {
+        Ok(())
+    } else {
+        Err(AuthError::Rejected(
+            "the body is not the one the token was issued for",
+        ))
     }
 }
 
@@ -234,6 +245,7 @@ fn send_token(application_id: &str, key: &EncodingKey) -> Result<String, SendErr
         jti: format!("{:032x}", rand::random::<u128>()),
     };
     encode(&Header::new(Algorithm::RS256), &claims, key).map_err(|e| SendError::Permanent {
+        status: None,
         code: None,
         detail: format!("could not sign a Vonage token: {e}"),
     })

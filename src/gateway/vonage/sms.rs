@@ -362,6 +362,7 @@ fn outcome(
 ) -> Result<Option<String>, SendError> {
     let Some(first) = submitted.messages.first() else {
         return Err(SendError::Permanent {
+            status: None,
             code: None,
             detail: "Vonage answered with no messages".into(),
         });
@@ -377,11 +378,14 @@ fn outcome(
     // Once a first part went out, sending again would repeat it.
     if first.status != "0" && TRY_AGAIN.contains(&refused.status.as_str()) {
         return Err(SendError::Retryable {
+            status: None,
+            code: Some(refused.status.clone()),
             detail,
             retry_after,
         });
     }
     Err(SendError::Permanent {
+        status: None,
         code: Some(refused.status.clone()),
         detail,
     })

@@ -12,16 +12,24 @@ use crate::on_both_databases;
 
 const TEST_KEY_PKCS1: &str = include_str!("../../fixtures/vonage_test_key_pkcs1.pem");
 
-/// A webhook token as the Messages API signs it: HS256, the body's hash as `payload_hash`.
-fn token(secret: &str, body: &str) -> String {
-    let claims = json!({
-        "iat": rand::random::<u32>(),
+/// A webhook token as the Messages API signs it: HS256, issued now on the service's clock, the
+/// body's hash as `payload_hash`.
+fn token(app: &TestApp, secret: &str, body: &str) -> String {
+    signed(secret, claims(app.clock.now_ms() / 1000, body))
+}
+
+fn claims(iat: i64, body: &str) -> Value {
+    json!({
+        "iat": iat,
         "jti": format!("{:032x}", rand::random::<u128>()),
         "iss": "Vonage",
         "payload_hash": hex::encode(Sha256::digest(body)),
         "api_key": "vonage-key",
         "application_id": APPLICATION_ID,
-    });
+    })
+}
+
+fn signed(secret: &str, claims: Value) -> String {
     encode(
         &Header::new(Algorithm::HS256),
         &claims,
@@ -65,7 +73,7 @@ on_both_databases! {
     async fn a_messages_api_text_is_answered_as_the_application(db) {
         let app = spawn(db).await;
         let body = messages_inbound("+15557657010", "hi", "aaaaaaaa-bbbb-4ccc-8ddd-000000000001");
-        let response = post_json(&app, "/webhooks/vonage_messages/sms", &body, &token(SIGNATURE_SECRET, &body)).await;
+        let response = post_json(&app, "/webhooks/vonage_messages/sms", &body, &token(&app, SIGNATURE_SECRET, &body)).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 
         assert_eq!(app.send_due().await, 1);
@@ -90,14 +98,19 @@ on_both_databases! {
         assert_eq!(claims["application_id"], APPLICATION_ID);
     }
 
-    async fn a_messages_api_webhook_signed_wrongly_or_for_another_body_is_refused(db) {
+    async fn a_messages_api_webhook_signed_wrongly_for_another_body_long_ago_or_without_its_hash_is_refused(db) {
         let app = spawn(db).await;
         let body = messages_inbound("+15557657011", "hi", "aaaaaaaa-bbbb-4ccc-8ddd-000000000002");
         let other = messages_inbound("+15557657011", "STOP", "aaaaaaaa-bbbb-4ccc-8ddd-000000000002");
+        let now = app.clock.now_ms() / 1000;
+        let mut unhashed = claims(now, &body);
+        unhashed.as_object_mut().unwrap().remove("payload_hash");
         let refused = [
-            ("wrong secret", token("not-our-secret", &body)),
-            ("another body", token(SIGNATURE_SECRET, &other)),
+            ("wrong secret", token(&app, "not-our-secret", &body)),
+            ("another body", token(&app, SIGNATURE_SECRET, &other)),
             ("not a token", "abc.def.ghi".to_string()),
+            ("issued an hour ago", signed(SIGNATURE_SECRET, claims(now - 3600, &body))),
+            ("without the body's hash", signed(SIGNATURE_SECRET, unhashed)),
         ];
         for (why, token) in refused {
             let response = post_json(&app, "/webhooks/vonage_messages/sms", &body, &token).await;
@@ -111,7 +124,7 @@ on_both_databases! {
     async fn a_messages_api_status_report_moves_the_text_forward(db) {
         let app = spawn(db).await;
         let body = messages_inbound("+15557657012", "hi", "aaaaaaaa-bbbb-4ccc-8ddd-000000000003");
-        post_json(&app, "/webhooks/vonage_messages/sms", &body, &token(SIGNATURE_SECRET, &body)).await;
+        post_json(&app, "/webhooks/vonage_messages/sms", &body, &token(&app, SIGNATURE_SECRET, &body)).await;
         app.send_due().await;
         let uuid = replies(&app).await.remove(0).2.unwrap();
         for status in ["submitted", "delivered"] {
@@ -124,13 +137,13 @@ on_both_databases! {
                 "usage": {"currency": "EUR", "price": "0.0333"},
                 "channel": "sms",
             }).to_string();
-            let response = post_json(&app, "/webhooks/vonage_messages/status", &report, &token(SIGNATURE_SECRET, &report)).await;
+            let response = post_json(&app, "/webhooks/vonage_messages/status", &report, &token(&app, SIGNATURE_SECRET, &report)).await;
             assert_eq!(response.status(), 200);
         }
         assert_eq!(state_of(&app, &uuid).await, "delivered");
 
         let malformed = json!({"channel": "sms", "message_uuid": "aaaaaaaa-bbbb-4ccc-8ddd-000000000004", "to": "15550007402", "text": "hi"}).to_string();
-        let response = post_json(&app, "/webhooks/vonage_messages/sms", &malformed, &token(SIGNATURE_SECRET, &malformed)).await;
+        let response = post_json(&app, "/webhooks/vonage_messages/sms", &malformed, &token(&app, SIGNATURE_SECRET, &malformed)).await;
         assert_eq!(response.status(), 400);
         assert!(response.text().await.unwrap().contains("`from`"));
     }

@@ -361,6 +361,7 @@ fn a_send_answer_is_read_by_its_status() {
     assert_eq!(
         outcome(barred, None),
         Err(SendError::Permanent {
+            status: None,
             code: Some("7".into()),
             detail: "Vonage status 7: Number barred.".into()
         })
