@@ -2,6 +2,7 @@
 //! flow reloading, which have no sign-in of their own), and the address sign-ins are counted by.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Once;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -27,8 +28,24 @@ impl FromRequestParts<AppState> for Peer {
         if !state.settings.behind_proxy {
             return Ok(Peer(connection));
         }
-        Ok(Peer(forwarded_for(&parts.headers).or(connection)))
+        let client = forwarded_for(&parts.headers);
+        if client.is_none() {
+            warn_of_a_silent_proxy();
+        }
+        Ok(Peer(client.or(connection)))
     }
+}
+
+/// Behind a proxy that names no client, every client has the proxy's address, so one guesser's
+/// failures refuse everyone's sign-ins. Said once: every sign-in would repeat it.
+fn warn_of_a_silent_proxy() {
+    static WARNED: Once = Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "behind_proxy is set but a request came without X-Forwarded-For: every client \
+             is counted as the same address for sign-in limits; have the proxy set the header"
+        );
+    });
 }
 
 fn connection(parts: &Parts) -> Option<IpAddr> {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod attempts;
 mod error;
 mod health;
 mod local;
