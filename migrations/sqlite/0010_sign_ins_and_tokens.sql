@@ -13,3 +13,8 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_by_username ON login_attempts (username, at);
 CREATE INDEX login_attempts_by_address ON login_attempts (address, at);
 
+-- Disabling an account now revokes the API tokens it made; tokens of accounts disabled before
+-- that are revoked as of when their maker was disabled.
+UPDATE api_tokens SET revoked_at = (SELECT disabled_at FROM users WHERE users.id = api_tokens.created_by)
+WHERE revoked_at IS NULL
+  AND created_by IN (SELECT id FROM users WHERE disabled_at IS NOT NULL);
