@@ -255,22 +255,27 @@ pub fn url_setting(key: &str, value: Option<&str>, default: &str) -> Result<Url,
 impl Settings {
     /// Loads the layers. `file` is `--config`; without it `aidline.toml` is read when present.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
-        let mut figment = Figment::from(Toml::string(DEFAULTS));
-        let no_file = file.is_none() && !Path::new("aidline.toml").exists();
-        match file {
+        let here = Path::new("aidline.toml");
+        let file = match file {
             Some(path) if !path.exists() => {
                 return Err(invalid(
                     "--config",
                     format!("{} does not exist", path.display()),
                 ));
             }
-            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            Some(path) => Some(path),
+            // Only this directory's: figment's `Toml::file` would search every parent directory
+            // too, and a command run in a subfolder would act on another service's database.
             // Optional: the demo runs with no file at all.
-            None => figment = figment.merge(Toml::file("aidline.toml")),
+            None => here.is_file().then_some(here),
+        };
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
         }
         figment = figment.merge(Env::prefixed("AIDLINE_").only(ENV_KEYS));
         let mut settings = Self::from_figment(figment)?;
-        settings.demo = no_file && settings.console_line().is_some();
+        settings.demo = file.is_none() && settings.console_line().is_some();
         Ok(settings)
     }
 
