@@ -21,6 +21,8 @@ use crate::outbox::QuietHours;
 use crate::phone::{Phone, Region};
 
 const DEFAULTS: &str = include_str!("defaults.toml");
+/// A secret a program sends to be let in must not be guessable.
+const MIN_SECRET_CHARS: usize = 16;
 const ENV_KEYS: &[&str] = &[
     "bind",
     "database_url",
@@ -82,6 +84,9 @@ struct RawSettings {
     default_region: String,
     max_body_bytes: usize,
     behind_proxy: bool,
+    console_texts: bool,
+    reload_secret: Option<Secret>,
+    metrics_token: Option<Secret>,
     outbox: OutboxSettings,
     compliance: Compliance,
     dispatch: figment::value::Value,
@@ -127,6 +132,14 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Requests arrive through a reverse proxy, which names the client in X-Forwarded-For.
     pub behind_proxy: bool,
+    /// The console line takes texts (from this machine, and from the phone simulator page).
+    /// Whoever can post one can text as any number, so it stays shut unless asked for; the demo
+    /// opens it itself (see [`Settings::open_console_line`]).
+    pub console_texts: bool,
+    /// Sent as a bearer token, lets a program reload the flows.
+    pub reload_secret: Option<Secret>,
+    /// Sent as a bearer token, lets a program elsewhere read `/metrics`.
+    pub metrics_token: Option<Secret>,
     pub outbox: OutboxSettings,
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
@@ -297,6 +310,13 @@ impl Settings {
         self.lines.iter().find(|l| l.gateway.name() == "console")
     }
 
+    /// The console line, when it takes texts: in the demo, or with `console_texts = true`.
+    pub fn open_console_line(&self) -> Option<&Line> {
+        (self.demo || self.console_texts)
+            .then(|| self.console_line())
+            .flatten()
+    }
+
     /// The lines whose gateway is the provider called `name`.
     pub fn lines_using<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Line> + 'a {
         self.lines.iter().filter(move |l| l.gateway.name() == name)
@@ -336,6 +356,20 @@ impl RawSettings {
         if self.lines.is_empty() {
             return Err(invalid("lines", "at least one line is needed"));
         }
+        for (key, secret) in [
+            ("reload_secret", &self.reload_secret),
+            ("metrics_token", &self.metrics_token),
+        ] {
+            if secret
+                .as_ref()
+                .is_some_and(|s| s.expose().chars().count() < MIN_SECRET_CHARS)
+            {
+                return Err(invalid(
+                    key,
+                    format!("use at least {MIN_SECRET_CHARS} characters"),
+                ));
+            }
+        }
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, raw) in self.lines.into_iter().enumerate() {
@@ -345,6 +379,12 @@ impl RawSettings {
             }
             lines.push(line);
         }
+        if self.console_texts && !lines.iter().any(|l| l.gateway.name() == "console") {
+            return Err(invalid(
+                "console_texts",
+                "there is no console line (gateway = \"console\") to take them",
+            ));
+        }
         Ok(Settings {
             bind: self.bind,
             database_url: self.database_url,
@@ -353,6 +393,9 @@ impl RawSettings {
             default_region,
             max_body_bytes: self.max_body_bytes,
             behind_proxy: self.behind_proxy,
+            console_texts: self.console_texts,
+            reload_secret: self.reload_secret,
+            metrics_token: self.metrics_token,
             outbox: self.outbox,
             compliance: self
                 .compliance
@@ -471,6 +514,25 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn what_lets_a_program_in_is_never_open_by_accident() {
+        let err = Settings::from_toml("metrics_token = \"short\"").unwrap_err();
+        assert_eq!(err.to_string(), "metrics_token: use at least 16 characters");
+        let s = Settings::from_toml("").unwrap();
+        assert!(
+            s.open_console_line().is_none(),
+            "a console line, shut outside the demo"
+        );
+        let open = Settings::from_toml("console_texts = true").unwrap();
+        assert!(open.open_console_line().is_some());
+        let err = Settings::from_toml(&format!(
+            "console_texts = true\n[[lines]]\nnumber = \"+15550100100\"\ngateway = \"twilio\"\n\
+             flow = \"intake\"\n{TWILIO}"
+        ))
+        .unwrap_err();
+        assert!(err.to_string().starts_with("console_texts:"), "{err}");
     }
 
     #[test]

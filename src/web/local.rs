@@ -1,5 +1,5 @@
-//! Who is calling, by address: endpoints only this machine may call (the demo console line and
-//! flow reloading, which have no sign-in of their own), and the address sign-ins are counted by.
+//! Who is calling, by address: endpoints only this machine may call (the console line, when the
+//! settings open it, and `/metrics`), and the address sign-ins are counted by.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Once;
@@ -62,21 +62,29 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
-/// Present in a handler's arguments: the request came from a loopback address.
+/// Whether the request came from a loopback address, and not through a proxy on this machine:
+/// what a proxy relays came from elsewhere.
+pub fn from_this_machine(parts: &Parts) -> bool {
+    let relayed = parts.headers.contains_key(X_FORWARDED_FOR)
+        || parts.headers.contains_key(header::FORWARDED);
+    !relayed && connection(parts).is_some_and(|peer| peer.is_loopback())
+}
+
+/// Present in a handler's arguments: the request came from this machine ([`from_this_machine`]).
+/// Any program on it passes, a relay to elsewhere too, so this guards only what is safe to
+/// hand such a program or what the settings opened on purpose.
 pub struct FromThisMachine;
 
 impl<S: Send + Sync> FromRequestParts<S> for FromThisMachine {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        // A proxy on this machine connects from loopback too; what it relays came from elsewhere.
-        let relayed = parts.headers.contains_key(X_FORWARDED_FOR)
-            || parts.headers.contains_key(header::FORWARDED);
-        match connection(parts) {
-            Some(peer) if peer.is_loopback() && !relayed => Ok(FromThisMachine),
-            _ => Err(WebError::Forbidden(
+        if from_this_machine(parts) {
+            Ok(FromThisMachine)
+        } else {
+            Err(WebError::Forbidden(
                 "this endpoint takes requests from this machine only".into(),
-            )),
+            ))
         }
     }
 }

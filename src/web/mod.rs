@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 mod attempts;
+mod bearer;
 mod error;
 mod health;
 mod local;

@@ -196,7 +196,7 @@ on_both_databases! {
 
         // What the proxy relays did not come from this machine, though the proxy is on it.
         let relayed = reqwest::Client::new()
-            .post(app.url("/admin/flows/reload"))
+            .get(app.url("/metrics"))
             .header("x-forwarded-for", "203.0.113.9")
             .send()
             .await
