@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use crate::store::tokens;
 use crate::store::users::{self, NewUser, User};
 use crate::store::{Db, StoreError};
 
@@ -162,7 +163,9 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Disables an account (`Some(when)`), ending its sessions at once, or enables it again (`None`).
+/// Disables an account (`Some(when)`), or enables it again (`None`). Disabling ends its sessions
+/// and revokes the API tokens it made, at once: what an admin made must not outlast their access.
+/// Enabling brings neither back. The pages and the command line both come through here.
 pub async fn set_disabled(
     db: &Db,
     username: &str,
@@ -172,8 +175,16 @@ pub async fn set_disabled(
     let id = users::set_disabled(&mut tx, username, disabled_at)
         .await?
         .ok_or_else(|| AccountError::Unknown(username.to_string()))?;
-    if disabled_at.is_some() {
+    if let Some(when) = disabled_at {
         users::end_sessions_of(&mut tx, id, None).await?;
+        let revoked = tokens::revoke_made_by(&mut tx, id, when).await?;
+        if revoked > 0 {
+            tracing::info!(
+                user = id,
+                tokens = revoked,
+                "api tokens revoked with their maker"
+            );
+        }
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())

@@ -22,6 +22,8 @@ use crate::phone::{Phone, Region};
 use crate::server::ServerSettings;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
+/// A secret a program sends to be let in must not be guessable.
+const MIN_SECRET_CHARS: usize = 16;
 const ENV_KEYS: &[&str] = &[
     "bind",
     "database_url",
@@ -84,6 +86,9 @@ struct RawSettings {
     max_body_bytes: usize,
     behind_proxy: bool,
     server: ServerSettings,
+    console_texts: bool,
+    reload_secret: Option<Secret>,
+    metrics_token: Option<Secret>,
     outbox: OutboxSettings,
     compliance: Compliance,
     dispatch: figment::value::Value,
@@ -131,6 +136,14 @@ pub struct Settings {
     pub behind_proxy: bool,
     /// Connection limits: how long a client may take, how many may be connected.
     pub server: ServerSettings,
+    /// The console line takes texts (from this machine, and from the phone simulator page).
+    /// Whoever can post one can text as any number, so it stays shut unless asked for; the demo
+    /// opens it itself (see [`Settings::open_console_line`]).
+    pub console_texts: bool,
+    /// Sent as a bearer token, lets a program reload the flows.
+    pub reload_secret: Option<Secret>,
+    /// Sent as a bearer token, lets a program elsewhere read `/metrics`.
+    pub metrics_token: Option<Secret>,
     pub outbox: OutboxSettings,
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
@@ -259,22 +272,27 @@ pub fn url_setting(key: &str, value: Option<&str>, default: &str) -> Result<Url,
 impl Settings {
     /// Loads the layers. `file` is `--config`; without it `aidline.toml` is read when present.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
-        let mut figment = Figment::from(Toml::string(DEFAULTS));
-        let no_file = file.is_none() && !Path::new("aidline.toml").exists();
-        match file {
+        let here = Path::new("aidline.toml");
+        let file = match file {
             Some(path) if !path.exists() => {
                 return Err(invalid(
                     "--config",
                     format!("{} does not exist", path.display()),
                 ));
             }
-            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            Some(path) => Some(path),
+            // Only this directory's: figment's `Toml::file` would search every parent directory
+            // too, and a command run in a subfolder would act on another service's database.
             // Optional: the demo runs with no file at all.
-            None => figment = figment.merge(Toml::file("aidline.toml")),
+            None => here.is_file().then_some(here),
+        };
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
         }
         figment = figment.merge(Env::prefixed("AIDLINE_").only(ENV_KEYS));
         let mut settings = Self::from_figment(figment)?;
-        settings.demo = no_file && settings.console_line().is_some();
+        settings.demo = file.is_none() && settings.console_line().is_some();
         Ok(settings)
     }
 
@@ -294,6 +312,13 @@ impl Settings {
 
     pub fn console_line(&self) -> Option<&Line> {
         self.lines.iter().find(|l| l.gateway.name() == "console")
+    }
+
+    /// The console line, when it takes texts: in the demo, or with `console_texts = true`.
+    pub fn open_console_line(&self) -> Option<&Line> {
+        (self.demo || self.console_texts)
+            .then(|| self.console_line())
+            .flatten()
     }
 
     /// The lines whose gateway is the provider called `name`.
@@ -338,6 +363,20 @@ impl RawSettings {
         if self.lines.is_empty() {
             return Err(invalid("lines", "at least one line is needed"));
         }
+        for (key, secret) in [
+            ("reload_secret", &self.reload_secret),
+            ("metrics_token", &self.metrics_token),
+        ] {
+            if secret
+                .as_ref()
+                .is_some_and(|s| s.expose().chars().count() < MIN_SECRET_CHARS)
+            {
+                return Err(invalid(
+                    key,
+                    format!("use at least {MIN_SECRET_CHARS} characters"),
+                ));
+            }
+        }
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, raw) in self.lines.into_iter().enumerate() {
@@ -346,6 +385,12 @@ impl RawSettings {
                 return Err(invalid(format!("lines[{i}].number"), "listed twice"));
             }
             lines.push(line);
+        }
+        if self.console_texts && !lines.iter().any(|l| l.gateway.name() == "console") {
+            return Err(invalid(
+                "console_texts",
+                "there is no console line (gateway = \"console\") to take them",
+            ));
         }
         Ok(Settings {
             bind: self.bind,
@@ -356,6 +401,9 @@ impl RawSettings {
             max_body_bytes: self.max_body_bytes,
             behind_proxy: self.behind_proxy,
             server: self.server,
+            console_texts: self.console_texts,
+            reload_secret: self.reload_secret,
+            metrics_token: self.metrics_token,
             outbox: self.outbox,
             compliance: self
                 .compliance
@@ -474,6 +522,25 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn what_lets_a_program_in_is_never_open_by_accident() {
+        let err = Settings::from_toml("metrics_token = \"short\"").unwrap_err();
+        assert_eq!(err.to_string(), "metrics_token: use at least 16 characters");
+        let s = Settings::from_toml("").unwrap();
+        assert!(
+            s.open_console_line().is_none(),
+            "a console line, shut outside the demo"
+        );
+        let open = Settings::from_toml("console_texts = true").unwrap();
+        assert!(open.open_console_line().is_some());
+        let err = Settings::from_toml(&format!(
+            "console_texts = true\n[[lines]]\nnumber = \"+15550100100\"\ngateway = \"twilio\"\n\
+             flow = \"intake\"\n{TWILIO}"
+        ))
+        .unwrap_err();
+        assert!(err.to_string().starts_with("console_texts:"), "{err}");
     }
 
     #[test]

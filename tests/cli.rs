@@ -400,9 +400,9 @@ fn add_user(url: &str, args: &[&str], password: &str) -> std::process::Output {
 }
 
 #[test]
-fn an_organiser_adds_the_first_admin_who_can_then_sign_in() {
+fn an_organiser_adds_the_first_admin_who_can_then_sign_in_and_later_disables_them() {
     use aidline::accounts::verify_password;
-    use aidline::store::users;
+    use aidline::store::{tokens, users};
 
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_in(&dir);
@@ -423,6 +423,17 @@ fn an_organiser_adds_the_first_admin_who_can_then_sign_in() {
         );
         assert!(verify_password("a long password with spaces", &hash));
         assert!(!hash.contains("spaces"));
+        aidline::tokens::add(conn, "signal-bot", Some(user.id), 1)
+            .await
+            .unwrap();
+    });
+
+    let said = printed(aidline_on(&url, &["users", "disable", "rosa"]));
+    assert_eq!(said.trim(), "disabled rosa");
+    prepare(&url, async |conn| {
+        assert!(users::for_sign_in(conn, "rosa").await.unwrap().is_none());
+        let made = tokens::all(conn).await.unwrap();
+        assert!(made[0].revoked_at.is_some(), "her token goes with her");
     });
 }
 
@@ -539,4 +550,30 @@ fn the_demo_shows_its_password_once_on_the_terminal_and_a_settings_file_shows_no
     let (with_file, log) = printed_at_start(dir.path(), Some("tests/fixtures/test.toml"));
     assert!(log.contains("aidline is listening"), "{log}");
     assert_eq!(with_file, "");
+}
+
+#[test]
+fn a_settings_file_in_a_parent_directory_is_not_read() {
+    let parent = tempfile::tempdir().unwrap();
+    let theirs = format!("sqlite://{}/theirs.db", parent.path().display());
+    let file = format!("database_url = \"{theirs}\"\n");
+    std::fs::write(parent.path().join("aidline.toml"), file).unwrap();
+    let here = parent.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .arg("migrate")
+        .current_dir(&here)
+        .env_remove("AIDLINE_CONFIG")
+        .env_remove("AIDLINE_DATABASE_URL")
+        .output()
+        .unwrap();
+    printed(out);
+    assert!(
+        !parent.path().join("theirs.db").exists(),
+        "the parent's database is left alone"
+    );
+    assert!(
+        here.join("aidline.db").exists(),
+        "the built-in settings are used here"
+    );
 }

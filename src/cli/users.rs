@@ -21,6 +21,11 @@ pub enum UsersCommand {
         #[arg(long, value_enum)]
         role: Role,
     },
+    /// Disable an account: it is signed out everywhere, cannot sign in, and the API tokens it
+    /// made are revoked.
+    Disable { username: String },
+    /// Let a disabled account sign in again (its revoked tokens stay revoked).
+    Enable { username: String },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -46,14 +51,28 @@ pub async fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<(
             role,
         } => {
             let password = first_line(std::io::stdin().lock())?;
-            let db = Db::connect(&settings.database_url).await?;
-            db.migrate().await?;
+            let db = connect(settings).await?;
             let now = Clock::default().now_ms();
             let user = accounts::add(&db, &username, &name, role.as_str(), &password, now).await?;
             println!("added {} {}", user.role, user.username);
         }
+        UsersCommand::Disable { username } => {
+            let now = Clock::default().now_ms();
+            accounts::set_disabled(&connect(settings).await?, &username, Some(now)).await?;
+            println!("disabled {username}");
+        }
+        UsersCommand::Enable { username } => {
+            accounts::set_disabled(&connect(settings).await?, &username, None).await?;
+            println!("enabled {username}");
+        }
     }
     Ok(())
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
 }
 
 /// The first line without its line ending; spaces inside a password are the password's own.

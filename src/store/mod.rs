@@ -5,6 +5,7 @@
 //! `Any` driver. Every query function takes a `&mut AnyConnection`, so callers compose several into
 //! one transaction.
 
+pub mod attempts;
 pub mod code_misses;
 pub mod contacts;
 pub mod history;

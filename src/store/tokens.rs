@@ -71,3 +71,15 @@ pub async fn revoke(conn: &mut Conn, name: &str, now: i64) -> Result<bool, Store
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Revokes every token `user_id` made that is still in use; how many there were.
+pub async fn revoke_made_by(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

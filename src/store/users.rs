@@ -1,5 +1,5 @@
-//! `users`, `web_sessions` and `login_attempts`: who may sign in to the dispatcher pages, the
-//! browsers signed in now, and recent failed sign-ins (keyed by username and by client address).
+//! `users` and `web_sessions`: who may sign in to the dispatcher pages, and the browsers signed in
+//! now.
 
 use super::{Conn, StoreError};
 
@@ -183,48 +183,6 @@ pub async fn by_session(
 pub async fn end_session(conn: &mut Conn, session_id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM web_sessions WHERE id = $1")
         .bind(session_id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Failed sign-ins for `key` since `since`.
-pub async fn failures_since(conn: &mut Conn, key: &str, since: i64) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE client_key = $1 AND at > $2")
-            .bind(key)
-            .bind(since)
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
-/// Records a failed sign-in under each of `keys` (a username, a client's address), forgetting
-/// those older than `forget_before` (they no longer count).
-pub async fn record_failure(
-    conn: &mut Conn,
-    keys: &[&str],
-    now: i64,
-    forget_before: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_attempts WHERE at <= $1")
-        .bind(forget_before)
-        .execute(&mut *conn)
-        .await?;
-    for key in keys {
-        sqlx::query("INSERT INTO login_attempts (client_key, at) VALUES ($1, $2)")
-            .bind(*key)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// A successful sign-in wipes the slate, so a forgetful dispatcher is not locked out later.
-pub async fn clear_failures(conn: &mut Conn, key: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_attempts WHERE client_key = $1")
-        .bind(key)
         .execute(conn)
         .await?;
     Ok(())

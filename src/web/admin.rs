@@ -1,15 +1,50 @@
-//! Administration from the machine the service runs on.
+//! Reloading the flow files while the service runs.
 
-use axum::extract::State;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
-use super::local::FromThisMachine;
+use super::bearer::carries;
+use super::pages::CsrfOnly;
+use super::session::Admin;
+use super::{AppState, WebError};
+
+/// Who may reload: a program sending `reload_secret` as its bearer token, or an admin posting a
+/// form from a page of their session. Coming from this machine is not enough: any program on it,
+/// a relay from elsewhere too, would pass, and a reload changes what every neighbour is asked.
+pub struct MayReload;
+
+impl FromRequest<AppState> for MayReload {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
+        if carries(request.headers(), state.settings.reload_secret.as_ref()) {
+            return Ok(MayReload);
+        }
+        let refused = || {
+            WebError::Forbidden(
+                "reloading flows takes the reload secret as a bearer token, or an admin's form"
+                    .into(),
+            )
+        };
+        let (mut parts, body) = request.into_parts();
+        let Admin(admin) = match Admin::from_request_parts(&mut parts, state).await {
+            Ok(admin) => admin,
+            Err(WebError::SignInFirst | WebError::Forbidden(_)) => return Err(refused()),
+            Err(other) => return Err(other),
+        };
+        let Form(form) = Form::<CsrfOnly>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|_| refused())?;
+        admin.check_csrf(&form.csrf)?;
+        Ok(MayReload)
+    }
+}
 
 /// `POST /admin/flows/reload`: reads the flow files again. 200 and the flows now running, or
 /// 422 and every problem (file:line:column) while the running flows stay in place.
-pub async fn reload_flows(State(state): State<AppState>, _: FromThisMachine) -> Response {
+pub async fn reload_flows(State(state): State<AppState>, _: MayReload) -> Response {
     match state.intake.flows().reload() {
         Ok(flows) => {
             let mut body = format!("reloaded: {}\n", flows.ids().join(", "));

@@ -1,6 +1,7 @@
 //! `/healthz` for load balancers and `/metrics` for Prometheus.
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use prometheus_client::encoding::text::encode;
@@ -8,6 +9,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use super::bearer::carries;
+use super::local::from_this_machine;
 use super::{AppState, WebError};
 use crate::store::{inbound, outbound, requests};
 
@@ -34,9 +37,33 @@ fn family(registry: &mut Registry, name: &str, help: &str, label: &str, rows: Ve
     registry.register(name, help, family);
 }
 
+/// Who may read the metrics: a program on this machine, not one a proxy relays, or one sending
+/// `metrics_token` as its bearer token. The counts say how busy the line is and when.
+pub struct MayReadMetrics;
+
+impl FromRequestParts<AppState> for MayReadMetrics {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        if from_this_machine(parts)
+            || carries(&parts.headers, state.settings.metrics_token.as_ref())
+        {
+            Ok(MayReadMetrics)
+        } else {
+            Err(WebError::Forbidden(
+                "metrics are served to this machine, or with the metrics token as a bearer token"
+                    .into(),
+            ))
+        }
+    }
+}
+
 /// Counts read from the database at scrape time, so every copy of the service reports the same
 /// totals and nothing is lost across restarts.
-pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
+pub async fn metrics(
+    State(state): State<AppState>,
+    _: MayReadMetrics,
+) -> Result<impl IntoResponse, WebError> {
     let mut conn = state.db.acquire().await?;
     let mut registry = Registry::with_prefix("aidline");
     family(

@@ -1,7 +1,8 @@
-//! Who is calling, by address: endpoints only this machine may call (the demo console line and
-//! flow reloading, which have no sign-in of their own), and the address sign-ins are counted by.
+//! Who is calling, by address: endpoints only this machine may call (the console line, when the
+//! settings open it, and `/metrics`), and the address sign-ins are counted by.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Once;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -27,8 +28,24 @@ impl FromRequestParts<AppState> for Peer {
         if !state.settings.behind_proxy {
             return Ok(Peer(connection));
         }
-        Ok(Peer(forwarded_for(&parts.headers).or(connection)))
+        let client = forwarded_for(&parts.headers);
+        if client.is_none() {
+            warn_of_a_silent_proxy();
+        }
+        Ok(Peer(client.or(connection)))
     }
+}
+
+/// Behind a proxy that names no client, every client has the proxy's address, so one guesser's
+/// failures refuse everyone's sign-ins. Said once: every sign-in would repeat it.
+fn warn_of_a_silent_proxy() {
+    static WARNED: Once = Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "behind_proxy is set but a request came without X-Forwarded-For: every client \
+             is counted as the same address for sign-in limits; have the proxy set the header"
+        );
+    });
 }
 
 fn connection(parts: &Parts) -> Option<IpAddr> {
@@ -45,21 +62,29 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
-/// Present in a handler's arguments: the request came from a loopback address.
+/// Whether the request came from a loopback address, and not through a proxy on this machine:
+/// what a proxy relays came from elsewhere.
+pub fn from_this_machine(parts: &Parts) -> bool {
+    let relayed = parts.headers.contains_key(X_FORWARDED_FOR)
+        || parts.headers.contains_key(header::FORWARDED);
+    !relayed && connection(parts).is_some_and(|peer| peer.is_loopback())
+}
+
+/// Present in a handler's arguments: the request came from this machine ([`from_this_machine`]).
+/// Any program on it passes, a relay to elsewhere too, so this guards only what is safe to
+/// hand such a program or what the settings opened on purpose.
 pub struct FromThisMachine;
 
 impl<S: Send + Sync> FromRequestParts<S> for FromThisMachine {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        // A proxy on this machine connects from loopback too; what it relays came from elsewhere.
-        let relayed = parts.headers.contains_key(X_FORWARDED_FOR)
-            || parts.headers.contains_key(header::FORWARDED);
-        match connection(parts) {
-            Some(peer) if peer.is_loopback() && !relayed => Ok(FromThisMachine),
-            _ => Err(WebError::Forbidden(
+        if from_this_machine(parts) {
+            Ok(FromThisMachine)
+        } else {
+            Err(WebError::Forbidden(
                 "this endpoint takes requests from this machine only".into(),
-            )),
+            ))
         }
     }
 }

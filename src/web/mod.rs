@@ -3,6 +3,8 @@
 
 mod admin;
 mod api;
+mod attempts;
+mod bearer;
 mod error;
 mod health;
 mod local;

@@ -42,7 +42,7 @@ pub struct SignedIn {
     pub user: User,
     /// Goes into every form as the hidden `csrf` field.
     pub csrf: String,
-    /// The service has a console line, so the pages offer its phone simulator.
+    /// The service has a console line open to texts, so the pages offer its phone simulator.
     pub simulator: bool,
     session_id: String,
 }
@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for SignedIn {
         Ok(SignedIn {
             user,
             csrf,
-            simulator: state.settings.console_line().is_some(),
+            simulator: state.settings.open_console_line().is_some(),
             session_id,
         })
     }

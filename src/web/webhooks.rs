@@ -170,7 +170,8 @@ async fn record_delivery(state: &AppState, report: &DeliveryReport) -> Result<()
     Ok(())
 }
 
-/// The demo line: only this machine may post to it, and it answers with the replies as text.
+/// The console line: only this machine may post to it, only when the settings open it, and it
+/// answers with the replies as text.
 pub async fn console_sms(
     State(state): State<AppState>,
     _: FromThisMachine,
@@ -185,8 +186,14 @@ pub async fn console_sms(
 /// A text to the console line (`from`, `body`), from the terminal or the phone simulator page:
 /// through intake like any provider's, and answered with the replies it got straight away.
 pub async fn text_console_line(state: &AppState, params: &Params) -> Result<Vec<String>, WebError> {
-    let Some(line) = state.settings.console_line() else {
-        return Err(WebError::NotFound("no console line is configured".into()));
+    let Some(line) = state.settings.open_console_line() else {
+        return Err(match state.settings.console_line() {
+            Some(_) => WebError::Forbidden(
+                "the console line takes texts only with console_texts = true in the settings"
+                    .into(),
+            ),
+            None => WebError::NotFound("no console line is configured".into()),
+        });
     };
     let msg = gateway::console::parse(line, params, state.settings.default_region)?;
     Ok(match state.intake.receive(msg).await? {

@@ -1,5 +1,5 @@
 //! Accounts managed from the pages: an admin adds, disables and enables them; everyone changes
-//! their own password; sign-ins are limited per username and per address.
+//! their own password; sign-ins are limited per username and address together, and per address.
 
 use std::time::Duration;
 
@@ -151,6 +151,31 @@ on_both_databases! {
         assert_eq!(Browser::new(&app).sign_in("ada", PASSWORD).await.path, "/");
     }
 
+    async fn a_stranger_failing_to_sign_in_as_rosa_does_not_keep_rosa_out(db) {
+        let app = TestApp::spawn_with(db, Options {
+            behind_proxy: true,
+            ..Options::default()
+        }).await;
+        account(&app, "rosa", "dispatcher").await;
+        let stranger = Browser::behind_proxy(&app, "203.0.113.9");
+        for _ in 0..5 {
+            let page = stranger.sign_in("rosa", "not the password").await;
+            assert!(page.body.contains("do not match an account"), "{}", page.body);
+        }
+        let page = stranger.sign_in("rosa", PASSWORD).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "refused unchecked from there");
+        assert!(page.body.contains("for this username from this address"), "{}", page.body);
+
+        let rosa = Browser::behind_proxy(&app, "198.51.100.20");
+        assert_eq!(rosa.sign_in("rosa", PASSWORD).await.path, "/", "rosa gets in from elsewhere");
+        let again = stranger.sign_in("rosa", PASSWORD).await;
+        assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "her sign-in lifts nothing for them");
+
+        app.clock.advance(Duration::from_secs(15 * 60 + 1));
+        let page = stranger.sign_in("rosa", "not the password").await;
+        assert_eq!(page.status, StatusCode::OK, "the window passed");
+    }
+
     async fn behind_a_proxy_twenty_failures_lock_the_guessers_address_and_not_everyone_elses(db) {
         let app = TestApp::spawn_with(db, Options {
             behind_proxy: true,
@@ -171,7 +196,7 @@ on_both_databases! {
 
         // What the proxy relays did not come from this machine, though the proxy is on it.
         let relayed = reqwest::Client::new()
-            .post(app.url("/admin/flows/reload"))
+            .get(app.url("/metrics"))
             .header("x-forwarded-for", "203.0.113.9")
             .send()
             .await

@@ -2,8 +2,11 @@
 
 use std::path::Path;
 
+use reqwest::StatusCode;
+
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::pages::{Browser, PASSWORD, account};
 
 const ECHO: &str = r#"
 [flow]
@@ -29,13 +32,29 @@ say.en = "Bye."
 end = true
 "#;
 
+const RELOAD_SECRET: &str = "the reload secret of this service";
+
+/// A service whose flows are the files in `flows_dir`, and which takes [`RELOAD_SECRET`].
+fn echo_service(flows_dir: String) -> Options {
+    Options {
+        flows_dir,
+        flow: "echo",
+        top_settings: format!("reload_secret = \"{RELOAD_SECRET}\""),
+        ..Options::default()
+    }
+}
+
+/// Reloads the flows as a program with the reload secret does.
 async fn reload(app: &TestApp) -> (u16, String) {
-    let response = app
-        .http
-        .post(app.url("/admin/flows/reload"))
-        .send()
-        .await
-        .unwrap();
+    reload_with(app, Some(RELOAD_SECRET)).await
+}
+
+async fn reload_with(app: &TestApp, secret: Option<&str>) -> (u16, String) {
+    let mut request = app.http.post(app.url("/admin/flows/reload"));
+    if let Some(secret) = secret {
+        request = request.bearer_auth(secret);
+    }
+    let response = request.send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
@@ -53,7 +72,7 @@ on_both_databases! {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), ECHO);
         let flows_dir = dir.path().display().to_string();
-        let app = TestApp::spawn_with(db, Options { flows_dir, flow: "echo", ..Options::default() }).await;
+        let app = TestApp::spawn_with(db, echo_service(flows_dir)).await;
         let neighbour = "+15557657001";
         app.text(neighbour, "hi").await;
         app.text(neighbour, "one").await;
@@ -84,10 +103,35 @@ on_both_databases! {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), ECHO);
         let flows_dir = dir.path().display().to_string();
-        let app = TestApp::spawn_with(db, Options { flows_dir, flow: "echo", ..Options::default() }).await;
+        let app = TestApp::spawn_with(db, echo_service(flows_dir)).await;
         write(dir.path(), &ECHO.replace("id = \"echo\"", "id = \"parrot\""));
         let (status, body) = reload(&app).await;
         assert_eq!(status, 422);
         assert!(body.contains("a line starts in the flow `echo`, but no file defines it (loaded: parrot)"), "{body}");
+    }
+
+    async fn only_the_reload_secret_or_an_admins_form_reloads_the_flows_even_from_this_machine(db) {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ECHO);
+        let app = TestApp::spawn_with(db, echo_service(dir.path().display().to_string())).await;
+        // Every request here comes from this machine, as a relay on it would.
+        assert_eq!(reload_with(&app, None).await.0, 403);
+        let (status, body) = reload_with(&app, Some("a guessed secret of some length")).await;
+        assert_eq!(status, 403);
+        assert!(body.contains("the reload secret as a bearer token, or an admin's form"), "{body}");
+        assert_eq!(reload_with(&app, Some(RELOAD_SECRET)).await.0, 200);
+
+        account(&app, "ada", "admin").await;
+        account(&app, "dana", "dispatcher").await;
+        let dana = Browser::new(&app);
+        let csrf = dana.sign_in("dana", PASSWORD).await.csrf();
+        let page = dana.post("/admin/flows/reload", &[("csrf", &csrf)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "a dispatcher may not");
+        let ada = Browser::new(&app);
+        let csrf = ada.sign_in("ada", PASSWORD).await.csrf();
+        let forged = ada.post("/admin/flows/reload", &[("csrf", "guessed")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "a form from another site may not");
+        let page = ada.post("/admin/flows/reload", &[("csrf", &csrf)]).await;
+        assert_eq!((page.status, page.body.as_str()), (StatusCode::OK, "reloaded: echo\n"));
     }
 }

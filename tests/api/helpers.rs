@@ -64,10 +64,12 @@ pub struct Options {
     pub extra_lines: String,
     /// More settings tables (`[dispatch]`...), written after the lines.
     pub extra_settings: String,
+    /// More top-level settings (`reload_secret = "..."`), written before any table.
+    pub top_settings: String,
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
     /// behind its back.
     pub background_worker: bool,
-    /// Whether the service has the built-in console line besides the Twilio one.
+    /// Whether the service has the built-in console line besides the Twilio one, open to texts.
     pub console_line: bool,
     /// Runs as the demo does when started with no settings file.
     pub demo: bool,
@@ -83,6 +85,7 @@ impl Default for Options {
             extra_line_settings: String::new(),
             extra_lines: String::new(),
             extra_settings: String::new(),
+            top_settings: String::new(),
             background_worker: false,
             console_line: true,
             demo: false,
@@ -210,6 +213,8 @@ impl TestApp {
             database_url = "{db}"
             public_url = "{base}"
             flows_dir = "{flows}"
+            console_texts = {console_line}
+            {top_settings}
             [outbox]
             poll_interval_ms = 20
             retry_base_ms = 1000
@@ -230,6 +235,8 @@ impl TestApp {
             {extra_settings}
             "#,
             extra_settings = options.extra_settings,
+            top_settings = options.top_settings,
+            console_line = options.console_line,
             console = if options.console_line {
                 format!(
                     "[[lines]]\nnumber = \"{CONSOLE_LINE}\"\ngateway = \"console\"\nflow = \"{}\"",

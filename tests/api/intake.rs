@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::pages::{Browser, PASSWORD, account};
 
 on_both_databases! {
     async fn a_neighbour_who_texts_walks_the_intake_and_their_request_lands_on_its_queue(db) {
@@ -86,5 +87,22 @@ on_both_databases! {
         // The console line never goes near Twilio.
         app.send_due().await;
         assert!(app.sent().await.is_empty());
+    }
+
+    async fn outside_the_demo_the_console_line_takes_no_texts_unless_the_settings_open_it(db) {
+        let console = format!("[[lines]]\nnumber = \"{CONSOLE_LINE}\"\ngateway = \"console\"\nflow = \"intake\"");
+        let options = Options { console_line: false, extra_lines: console, ..Options::default() };
+        let app = TestApp::spawn_with(db, options).await;
+        let refused = app.http.post(app.url("/webhooks/console/sms"))
+            .form(&[("from", "555-867-5309"), ("body", "hi")])
+            .send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+        assert!(refused.text().await.unwrap().contains("console_texts = true"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
+
+        account(&app, "ada", "admin").await;
+        let ada = Browser::new(&app);
+        assert!(!ada.sign_in("ada", PASSWORD).await.body.contains("href=\"/simulator\""));
+        assert_eq!(ada.get("/simulator").await.status, reqwest::StatusCode::NOT_FOUND);
     }
 }

@@ -221,6 +221,31 @@ on_both_databases! {
         assert_eq!((one.json["status"].as_str(), one.json["closed"].as_bool()), (Some("closed"), Some(true)));
     }
 
+    async fn a_token_stops_working_when_the_admin_who_made_it_is_disabled(db) {
+        let app = TestApp::spawn(db).await;
+        let (_, token) = ada_makes_a_token(&app, "signal-bot").await;
+        assert_eq!(api_get(&app, &token, "/api/v1/requests").await.status, StatusCode::OK);
+        account(&app, "bea", "admin").await;
+        let bea = Browser::new(&app);
+        bea.sign_in("bea", PASSWORD).await;
+        let csrf = bea.get("/admin/tokens").await.csrf();
+        let kept = shown_token(&bea.post("/admin/tokens", &[("name", "beas-bot"), ("csrf", &csrf)]).await);
+        let page = bea.get("/admin/tokens").await;
+        assert!(page.body.contains("<td data-label=\"Made by\">ada (display)</td>"), "{}", page.body);
+
+        let csrf = bea.get("/admin/users").await.csrf();
+        bea.post("/admin/users/ada/disable", &[("csrf", &csrf)]).await;
+        let refused = api_get(&app, &token, "/api/v1/requests").await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.json);
+        assert_eq!(api_get(&app, &kept, "/api/v1/requests").await.status, StatusCode::OK, "only ada's");
+        let page = bea.get("/admin/tokens").await;
+        assert_eq!(page.body.matches("revoked 20").count(), 1, "{}", page.body);
+
+        bea.post("/admin/users/ada/enable", &[("csrf", &csrf)]).await;
+        let still = api_get(&app, &token, "/api/v1/requests").await;
+        assert_eq!(still.status, StatusCode::UNAUTHORIZED, "enabling her brings no token back");
+    }
+
     async fn missing_unknown_and_revoked_tokens_are_refused_and_change_nothing(db) {
         let app = TestApp::spawn(db).await;
         let code = neighbour_asks(&app, NEIGHBOUR).await;

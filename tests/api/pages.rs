@@ -293,4 +293,19 @@ on_both_databases! {
         assert!(stopped.is_ok(), "shutdown waited on the open event stream");
         drop(stream);
     }
+
+    async fn signing_out_ends_the_event_stream_of_a_page_left_open(db) {
+        let app = TestApp::spawn(db).await;
+        account(&app, "dana", "dispatcher").await;
+        let browser = Browser::new(&app);
+        let csrf = browser.sign_in("dana", PASSWORD).await.csrf();
+        let stream = browser.http.get(app.url("/events")).send().await.unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        let other_tab = browser.post("/signout", &[("csrf", &csrf)]).await;
+        assert_eq!(other_tab.path, "/signin");
+        // A guard against hanging: the stream ends at its next look at the session, within a
+        // second or so.
+        let ended = tokio::time::timeout(Duration::from_secs(10), stream.text()).await;
+        assert!(ended.is_ok(), "the event stream outlived its session");
+    }
 }

@@ -53,6 +53,28 @@ on_both_databases! {
         assert!(!metrics.contains("5557656002"), "no phone numbers in metrics");
     }
 
+    async fn metrics_are_served_to_this_machine_or_with_the_metrics_token_and_not_to_what_a_proxy_relays(db) {
+        let app = TestApp::spawn_with(db, Options {
+            behind_proxy: true,
+            top_settings: "metrics_token = \"the metrics token of this service\"".into(),
+            ..Options::default()
+        }).await;
+        let scrape = |relayed: bool, token: Option<&'static str>| {
+            let mut request = app.http.get(app.url("/metrics"));
+            if relayed {
+                request = request.header("x-forwarded-for", "203.0.113.9");
+            }
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            async move { request.send().await.unwrap().status() }
+        };
+        assert_eq!(scrape(false, None).await, 200, "this machine");
+        assert_eq!(scrape(true, None).await, 403, "a proxy on this machine relays someone else");
+        assert_eq!(scrape(true, Some("a guessed token of some length")).await, 403);
+        assert_eq!(scrape(true, Some("the metrics token of this service")).await, 200);
+    }
+
     async fn with_its_own_worker_the_service_sends_replies_without_being_asked(db) {
         let app = TestApp::spawn_with(db, Options { background_worker: true, ..Options::default() }).await;
         app.text("+15557656003", "hi").await;

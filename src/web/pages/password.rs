@@ -8,10 +8,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::signin::{record_failure, refuse_after_failures};
 use super::{Who, page};
 use crate::accounts::{self, MIN_PASSWORD_CHARS, password_matches};
 use crate::store::users;
+use crate::web::attempts::Attempt;
 use crate::web::local::Peer;
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
@@ -61,9 +61,10 @@ pub async fn change(
     signed_in.check_csrf(&form.csrf)?;
     let username = signed_in.user.username.clone();
     let now = state.intake.now_ms();
+    let attempt = Attempt::new(&username, peer, now);
+    attempt.check(&state.db).await?;
     let hash = {
         let mut conn = state.db.acquire().await?;
-        refuse_after_failures(&mut conn, &username, peer, now).await?;
         users::for_sign_in(&mut conn, &username)
             .await?
             .map(|(_, hash)| hash)
@@ -71,8 +72,7 @@ pub async fn change(
     };
     // The database is not held while the password is hashed: SQLite has one connection.
     if !password_matches(form.current, hash).await? {
-        let mut conn = state.db.acquire().await?;
-        record_failure(&mut conn, &username, peer, now).await?;
+        attempt.failed(&state.db).await?;
         return Err(WebError::Invalid(
             "current password: that is not your current password".into(),
         ));

@@ -63,15 +63,16 @@ impl Numbers {
     }
 }
 
-/// The simulator needs the console line; a service without one has no simulator.
+/// The simulator needs a console line open to texts; a service without one has no simulator.
 fn console_line(state: &AppState) -> Result<String, WebError> {
     state
         .settings
-        .console_line()
+        .open_console_line()
         .map(|line| line.number.as_str().to_string())
         .ok_or_else(|| {
             WebError::NotFound(
-                "the phone simulator texts the demo's console line, and this service has none"
+                "the phone simulator texts the demo's console line, and this service has none \
+                 open to texts"
                     .into(),
             )
         })
