@@ -26,7 +26,8 @@ const TIMER_INTERVAL: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("flows:\n{0}")]
+    /// Said once: the flow problems follow, each with its file:line:column.
+    #[error("the flows cannot be used")]
     Flows(#[from] LibraryError),
     #[error(transparent)]
     Store(#[from] StoreError),

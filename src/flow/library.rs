@@ -13,7 +13,7 @@ use crate::phone::Region;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
-    #[error("{0}")]
+    #[error(transparent)]
     Flows(#[from] FlowError),
     #[error("a line starts in the flow `{flow}`, but no file defines it (loaded: {loaded})")]
     MissingFlow { flow: String, loaded: String },
