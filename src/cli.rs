@@ -109,7 +109,7 @@ pub enum RequestsCommand {
         #[arg(long)]
         queue: Option<String>,
         #[arg(long)]
-        status: Option<String>,
+        status: Option<crate::lifecycle::RequestStatus>,
     },
 }
 

@@ -38,6 +38,7 @@ pub mod dispatch;
 pub mod flow;
 pub mod gateway;
 pub mod intake;
+pub mod lifecycle;
 pub mod outbox;
 pub mod phone;
 pub mod roster;

@@ -12,8 +12,9 @@ use crate::config::Settings;
 use crate::dispatch::SIGN_UP_QUEUE;
 use crate::dispatch::desk::Desk;
 use crate::flow::Flows;
+use crate::lifecycle::RequestStatus;
 use crate::phone::{Phone, Region};
-use crate::store::{Db, StoreError, contacts, jobs, requests, volunteers};
+use crate::store::{Db, StoreError, contacts, requests, volunteers};
 
 /// What a volunteer can offer beyond their time.
 const CAPABILITIES: [&str; 3] = ["car", "money", "heavy"];
@@ -343,7 +344,15 @@ pub async fn set_status(
     };
     for sign_up in requests::open_for(&mut tx, &[volunteer.contact_id]).await? {
         if sign_up.queue == SIGN_UP_QUEUE {
-            jobs::set_status(&mut tx, sign_up.id, "closed", actor, Some(settled), now).await?;
+            requests::set_status(
+                &mut tx,
+                sign_up.id,
+                RequestStatus::Closed,
+                actor,
+                Some(settled),
+                now,
+            )
+            .await?;
         }
     }
     if status == "removed" {
@@ -355,7 +364,7 @@ pub async fn set_status(
             actor,
             now,
         };
-        for job in jobs::held_by(desk.conn, volunteer.id).await? {
+        for job in requests::held_by(desk.conn, volunteer.id).await? {
             desk.release(&job, "the volunteer was removed").await?;
         }
     }

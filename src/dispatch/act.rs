@@ -7,8 +7,9 @@
 //! so neither side ever sees the other's number.
 
 use crate::config::Settings;
-use crate::store::jobs::{self, Job};
+use crate::lifecycle::RequestStatus::{Confirmed, Delivered, Failed, New, PickedUp};
 use crate::store::outbound::Kind;
+use crate::store::requests::{self, Request};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers};
 
@@ -23,9 +24,9 @@ pub enum Action {
     /// A text from a volunteer.
     Volunteer { volunteer: Volunteer, text: String },
     /// A neighbour's text while a volunteer holds their request.
-    Relay { job: Job, text: String },
+    Relay { job: Request, text: String },
     /// The neighbour's answer to "did you get it?".
-    Received { job: Job, yes: bool },
+    Received { job: Request, yes: bool },
 }
 
 /// Where the text came in: its line, its row, and when.
@@ -113,7 +114,7 @@ impl VolunteerText<'_> {
 
     async fn act(mut self, text: &str) -> Result<(), StoreError> {
         let now = self.origin.now;
-        let held = jobs::held_by(self.conn, self.volunteer.id).await?;
+        let held = requests::held_by(self.conn, self.volunteer.id).await?;
         let mine = |code: &Code| held.iter().find(|j| j.code == code.0).cloned();
         match commands::parse(text) {
             Some(Command::Claim(code)) => self.claim(&code, &held).await,
@@ -128,7 +129,7 @@ impl VolunteerText<'_> {
             Some(Command::PickedUp(code)) => match mine(&code) {
                 None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
-                    jobs::set_status(self.conn, job.id, "picked_up", &self.actor(), None, now)
+                    requests::set_status(self.conn, job.id, PickedUp, &self.actor(), None, now)
                         .await?;
                     let body = render_job(&self.texts().picked_up, &job, &[]);
                     self.reply(&body).await
@@ -137,7 +138,7 @@ impl VolunteerText<'_> {
             Some(Command::Done(code)) => match mine(&code) {
                 None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
-                    jobs::set_status(self.conn, job.id, "delivered", &self.actor(), None, now)
+                    requests::set_status(self.conn, job.id, Delivered, &self.actor(), None, now)
                         .await?;
                     let body = render_job(&self.texts().done, &job, &[]);
                     self.reply(&body).await?;
@@ -149,10 +150,10 @@ impl VolunteerText<'_> {
                 None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     let reason = why.describe().to_string();
-                    jobs::set_status(
+                    requests::set_status(
                         self.conn,
                         job.id,
-                        "failed",
+                        Failed,
                         &self.actor(),
                         Some(&reason),
                         now,
@@ -168,10 +169,10 @@ impl VolunteerText<'_> {
                 None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
                     offers::answer(self.conn, job.id, self.volunteer.id, "dropped", now).await?;
-                    jobs::set_status(
+                    requests::set_status(
                         self.conn,
                         job.id,
-                        "new",
+                        New,
                         &self.actor(),
                         Some("dropped"),
                         now,
@@ -233,8 +234,8 @@ impl VolunteerText<'_> {
 
     /// The open request `code` names, if it is one they may claim by text: on a queue that
     /// offers by text, and offered to them.
-    async fn offered(&mut self, code: &Code) -> Result<Option<Job>, StoreError> {
-        let Some(job) = jobs::open_by_code(self.conn, &code.0).await? else {
+    async fn offered(&mut self, code: &Code) -> Result<Option<Request>, StoreError> {
+        let Some(job) = requests::open_by_code(self.conn, &code.0).await? else {
             return Ok(None);
         };
         if self.settings.dispatch.queue(&job.queue).is_none()
@@ -247,7 +248,7 @@ impl VolunteerText<'_> {
 
     /// First claim wins: the request goes to whoever's conditional update lands first, and only
     /// a volunteer it was offered to can make one.
-    async fn claim(&mut self, code: &Code, held: &[Job]) -> Result<(), StoreError> {
+    async fn claim(&mut self, code: &Code, held: &[Request]) -> Result<(), StoreError> {
         let now = self.origin.now;
         if let Some(job) = held.iter().find(|j| j.code == code.0) {
             // A repeated YES: the details again.
@@ -273,7 +274,7 @@ impl VolunteerText<'_> {
         Ok(())
     }
 
-    async fn relay_to_neighbour(&mut self, job: &Job, message: &str) -> Result<(), StoreError> {
+    async fn relay_to_neighbour(&mut self, job: &Request, message: &str) -> Result<(), StoreError> {
         let name = self.volunteer.name_to_use.clone();
         let extra = [("volunteer", name.as_str()), ("message", message)];
         self.tell_neighbour(job, |t| &t.to_neighbour, Kind::Relay, &extra)
@@ -282,7 +283,7 @@ impl VolunteerText<'_> {
 
     async fn tell_neighbour(
         &mut self,
-        job: &Job,
+        job: &Request,
         template: fn(&crate::dispatch::Texts) -> &String,
         kind: Kind,
         extra: &[(&str, &str)],
@@ -295,7 +296,7 @@ impl VolunteerText<'_> {
 async fn relay_to_volunteer(
     conn: &mut Conn,
     settings: &Settings,
-    job: &Job,
+    job: &Request,
     text: &str,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
@@ -316,18 +317,18 @@ async fn relay_to_volunteer(
 async fn received(
     conn: &mut Conn,
     settings: &Settings,
-    job: &Job,
+    job: &Request,
     yes: bool,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
     let texts = settings.dispatch.texts(job.language.as_deref());
     let (status, reply) = if yes {
-        ("confirmed", &texts.neighbour_confirmed)
+        (Confirmed, &texts.neighbour_confirmed)
     } else {
-        ("new", &texts.neighbour_not_received)
+        (New, &texts.neighbour_not_received)
     };
     let detail = (!yes).then_some("the neighbour says it did not arrive");
-    jobs::set_status(conn, job.id, status, "neighbour", detail, origin.now).await?;
+    requests::set_status(conn, job.id, status, "neighbour", detail, origin.now).await?;
     let body = render_job(reply, job, &[]);
     send(
         conn,

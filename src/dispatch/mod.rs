@@ -18,9 +18,10 @@ mod settings;
 pub use settings::{DispatchSettings, Mode, Queue, Texts};
 
 use crate::config::Settings;
+use crate::lifecycle::{EventKind, RequestStatus};
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::volunteers::{self, NewVolunteer};
-use crate::store::{Conn, StoreError, jobs, requests, timers};
+use crate::store::{Conn, StoreError, requests, timers};
 
 /// The queue the volunteer sign-up flow files its sign-ups on.
 pub const SIGN_UP_QUEUE: &str = "volunteers";
@@ -56,7 +57,7 @@ pub async fn on_cancelled(
     now: i64,
 ) -> Result<(), StoreError> {
     timers::clear_for_request(conn, request_id).await?;
-    let Some(job) = jobs::by_id(conn, request_id).await? else {
+    let Some(job) = requests::by_id(conn, request_id).await? else {
         return Ok(());
     };
     tell_volunteer(
@@ -75,7 +76,7 @@ pub async fn on_cancelled(
 async fn tell_neighbour(
     conn: &mut Conn,
     settings: &Settings,
-    job: &jobs::Job,
+    job: &requests::Request,
     template: fn(&Texts) -> &String,
     kind: Kind,
     extra: &[(&str, &str)],
@@ -103,29 +104,29 @@ pub enum Handover<'a> {
 pub async fn hand_over(
     conn: &mut Conn,
     settings: &Settings,
-    job: &jobs::Job,
+    job: &requests::Request,
     volunteer: &volunteers::Volunteer,
     how: Handover<'_>,
     now: i64,
 ) -> Result<bool, StoreError> {
     let rule = match how {
-        Handover::Claimed { .. } => jobs::ClaimRule::OfferHeld,
-        Handover::Assigned { .. } => jobs::ClaimRule::Assigned,
+        Handover::Claimed { .. } => requests::ClaimRule::OfferHeld,
+        Handover::Assigned { .. } => requests::ClaimRule::Assigned,
     };
-    if !jobs::claim(conn, job.id, volunteer.id, rule, now).await? {
+    if !requests::claim(conn, job.id, volunteer.id, rule, now).await? {
         return Ok(false);
     }
     let (actor, event, detail, line, answers) = match how {
         Handover::Claimed { line, inbound_id } => (
             format!("volunteer:{}", volunteer.id),
-            "claimed",
+            EventKind::Status(RequestStatus::Claimed),
             None,
             line,
             (Kind::Reply, Some(inbound_id)),
         ),
         Handover::Assigned { actor } => (
             actor.to_string(),
-            "assigned",
+            EventKind::Assigned,
             Some(volunteer.name_to_use.as_str()),
             job.line.as_str(),
             (Kind::Notice, None),
@@ -168,7 +169,7 @@ pub async fn hand_over(
 async fn tell_volunteer(
     conn: &mut Conn,
     settings: &Settings,
-    job: &jobs::Job,
+    job: &requests::Request,
     template: fn(&Texts) -> &String,
     extra: &[(&str, &str)],
     (kind, inbound_id): (Kind, Option<i64>),
@@ -205,7 +206,7 @@ pub async fn on_new_request(
     request_id: i64,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some(job) = jobs::by_id(conn, request_id).await? else {
+    let Some(job) = requests::by_id(conn, request_id).await? else {
         return Ok(());
     };
     if job.queue != SIGN_UP_QUEUE {
@@ -235,5 +236,13 @@ pub async fn on_new_request(
         status: "pending",
     };
     volunteers::upsert(conn, &sign_up, now).await?;
-    requests::add_event(conn, request_id, "flow", "volunteer_pending", None, now).await
+    requests::add_event(
+        conn,
+        request_id,
+        "flow",
+        EventKind::VolunteerPending,
+        None,
+        now,
+    )
+    .await
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crate::config::Settings;
 use crate::flow::text::render;
-use crate::store::jobs::{self, Job};
+use crate::lifecycle::{EventKind, RequestStatus};
 use crate::store::outbound::Kind;
+use crate::store::requests::Request;
 use crate::store::timers::{self, RequestTimer};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, contacts, offers, requests};
@@ -14,7 +15,7 @@ use crate::store::{Conn, StoreError, contacts, offers, requests};
 use super::send;
 
 /// Fills a dispatch text from a request: its code and fields, and any `extra` values.
-pub fn render_job(template: &str, job: &Job, extra: &[(&str, &str)]) -> String {
+pub fn render_job(template: &str, job: &Request, extra: &[(&str, &str)]) -> String {
     render(template, |key| match key {
         "code" => Some(job.code.as_str()),
         "name" => job.fields.get("name_to_use").map(String::as_str),
@@ -32,7 +33,7 @@ fn millis(d: Duration) -> i64 {
 
 /// Whether a volunteer suits a request: they cover its zone, speak the neighbour's language and
 /// have what its queue `needs`. An empty list of zones or languages means "any".
-fn suits(v: &Volunteer, job: &Job, needs: &[String]) -> bool {
+fn suits(v: &Volunteer, job: &Request, needs: &[String]) -> bool {
     let zone_ok = match job.fields.get("zone") {
         Some(zone) => v.zones.is_empty() || v.zones.contains(zone),
         None => true,
@@ -49,7 +50,7 @@ fn suits(v: &Volunteer, job: &Job, needs: &[String]) -> bool {
 pub async fn candidates(
     conn: &mut Conn,
     settings: &Settings,
-    job: &Job,
+    job: &Request,
 ) -> Result<Vec<Volunteer>, StoreError> {
     // A queue left to dispatchers may still say what its volunteers need.
     let needs = settings
@@ -71,7 +72,7 @@ pub async fn candidates(
 async fn offer_wave(
     conn: &mut Conn,
     settings: &Settings,
-    job: &Job,
+    job: &Request,
     size: usize,
     now: i64,
 ) -> Result<usize, StoreError> {
@@ -106,7 +107,15 @@ async fn offer_wave(
         .await?;
     }
     let detail = format!("wave {wave}: {} volunteer(s)", chosen.len());
-    jobs::set_status(conn, job.id, "offered", "dispatch", Some(&detail), now).await?;
+    requests::set_status(
+        conn,
+        job.id,
+        RequestStatus::Offered,
+        "dispatch",
+        Some(&detail),
+        now,
+    )
+    .await?;
     Ok(chosen.len())
 }
 
@@ -117,7 +126,7 @@ async fn offer_wave(
 pub async fn start(
     conn: &mut Conn,
     settings: &Settings,
-    job: &Job,
+    job: &Request,
     now: i64,
 ) -> Result<Option<usize>, StoreError> {
     let Some(queue) = settings.dispatch.queue(&job.queue) else {
@@ -137,10 +146,10 @@ pub async fn on_timer(
     kind: RequestTimer,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some(job) = jobs::by_id(conn, request_id).await? else {
+    let Some(job) = requests::by_id(conn, request_id).await? else {
         return Ok(());
     };
-    if !matches!(job.status.as_str(), "new" | "offered") {
+    if !job.status.is_claimable() {
         return Ok(());
     }
     let Some(queue) = settings.dispatch.queue(&job.queue) else {
@@ -160,11 +169,19 @@ pub async fn on_timer(
 pub async fn alert(
     conn: &mut Conn,
     settings: &Settings,
-    job: &Job,
+    job: &Request,
     reason: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    requests::add_event(conn, job.id, "dispatch", "alert", Some(reason), now).await?;
+    requests::add_event(
+        conn,
+        job.id,
+        "dispatch",
+        EventKind::Alert,
+        Some(reason),
+        now,
+    )
+    .await?;
     let phones: Vec<&str> = settings
         .dispatch
         .alert_to

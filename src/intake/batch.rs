@@ -17,12 +17,12 @@ use super::{Core, IntakeError, Received, route};
 use crate::flow::Keyword;
 use crate::flow::text::fold;
 use crate::gateway::{Inbound, Media};
-use crate::store::{StoreError, contacts, inbound, jobs, requests, sessions, volunteers};
+use crate::store::{StoreError, contacts, inbound, requests, sessions, volunteers};
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
 const MAX_BATCH: usize = 128;
 
-pub(super) enum Job {
+pub(super) enum Request {
     Receive {
         text: Inbound,
         /// The provider's id, or the content-derived one `Intake::receive` gave a text without.
@@ -38,7 +38,7 @@ pub(super) enum Job {
 
 /// One worker: takes what is queued (waiting for the queue only while no other worker is) and
 /// processes it, until the queue closes.
-pub(super) async fn run(core: Arc<Core>, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+pub(super) async fn run(core: Arc<Core>, queue: Arc<Mutex<mpsc::Receiver<Request>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         let taken = queue.lock().await.recv_many(&mut batch, MAX_BATCH).await;
@@ -49,12 +49,12 @@ pub(super) async fn run(core: Arc<Core>, queue: Arc<Mutex<mpsc::Receiver<Job>>>)
     }
 }
 
-async fn process(core: &Core, jobs: Vec<Job>) {
+async fn process(core: &Core, jobs: Vec<Request>) {
     let texts: Vec<Keyed> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Receive { text, key, .. } => Some((text, key.as_str())),
-            Job::Handle { .. } => None,
+            Request::Receive { text, key, .. } => Some((text, key.as_str())),
+            Request::Handle { .. } => None,
         })
         .collect();
     let stored = store_with_fallback(core, &texts).await;
@@ -64,7 +64,7 @@ async fn process(core: &Core, jobs: Vec<Job>) {
         contact_ids.insert(*contact_id);
     }
     for job in &jobs {
-        if let Job::Handle { contact_id, .. } = job {
+        if let Request::Handle { contact_id, .. } = job {
             contact_ids.insert(*contact_id);
         }
     }
@@ -73,7 +73,7 @@ async fn process(core: &Core, jobs: Vec<Job>) {
     let mut stored = stored.into_iter();
     for job in jobs {
         match job {
-            Job::Receive { done, .. } => {
+            Request::Receive { done, .. } => {
                 let result = match stored.next().expect("one result per text") {
                     Err(e) => Err(e),
                     Ok(None) => Ok(Received::Duplicate),
@@ -83,7 +83,7 @@ async fn process(core: &Core, jobs: Vec<Job>) {
                 };
                 let _ = done.send(result);
             }
-            Job::Handle { contact_id, done } => {
+            Request::Handle { contact_id, done } => {
                 let _ = done.send(handled[&contact_id].clone());
             }
         }
@@ -203,7 +203,7 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     let flows = core.flows.current();
     let mut plan = Plan::new(locked, active).with_dispatch(
         volunteers::active_among(&mut tx, contact_ids).await?,
-        jobs::in_hand_for(&mut tx, contact_ids).await?,
+        requests::in_hand_for(&mut tx, contact_ids).await?,
     );
     // Only STATUS and cancelling need the open requests: fetch them only then.
     let asks_about_requests = texts.iter().any(|t| {

@@ -48,7 +48,7 @@ const PARTS_WAIT_MS: i64 = 10 * 60 * 1000;
 #[derive(Clone)]
 pub struct Intake {
     core: Arc<Core>,
-    jobs: mpsc::Sender<batch::Job>,
+    jobs: mpsc::Sender<batch::Request>,
 }
 
 /// What the intake workers work with.
@@ -132,7 +132,7 @@ impl Intake {
         };
         let (done, result) = oneshot::channel();
         self.jobs
-            .send(batch::Job::Receive { text, key, done })
+            .send(batch::Request::Receive { text, key, done })
             .await
             .map_err(|_| IntakeError::Stopped)?;
         result.await.map_err(|_| IntakeError::Stopped)?
@@ -156,7 +156,7 @@ impl Intake {
         for &contact_id in &waiting {
             let (done, result) = oneshot::channel();
             self.jobs
-                .send(batch::Job::Handle { contact_id, done })
+                .send(batch::Request::Handle { contact_id, done })
                 .await
                 .map_err(|_| IntakeError::Stopped)?;
             result.await.map_err(|_| IntakeError::Stopped)??;

@@ -10,10 +10,10 @@ use crate::dispatch::{
 };
 use crate::flow::Flows;
 use crate::flow::Session;
+use crate::lifecycle::EventKind;
 use crate::store::contacts::{self, Contact, OptChange};
-use crate::store::jobs::Job;
 use crate::store::outbound::{self, Kind, NewOutbound};
-use crate::store::requests::{self, NewRequest, OpenRequest};
+use crate::store::requests::{self, NewRequest, OpenRequest, Request};
 use crate::store::sessions::{self, Active};
 use crate::store::timers;
 use crate::store::volunteers::Volunteer;
@@ -59,7 +59,7 @@ pub(super) struct Plan {
     /// The contacts who are active volunteers.
     volunteers: HashMap<i64, Volunteer>,
     /// Each neighbour's request a volunteer holds or has just delivered.
-    jobs: HashMap<i64, Job>,
+    jobs: HashMap<i64, Request>,
     dispatch: Vec<PlannedDispatch>,
     /// Each contact's newest open request, when the batch needs them (STATUS, cancelling).
     open_requests: HashMap<i64, OpenRequest>,
@@ -108,7 +108,7 @@ impl Plan {
     }
 
     /// Adds who among the contacts volunteers, and which neighbours have a job in hand.
-    pub fn with_dispatch(mut self, volunteers: Vec<Volunteer>, jobs: Vec<Job>) -> Plan {
+    pub fn with_dispatch(mut self, volunteers: Vec<Volunteer>, jobs: Vec<Request>) -> Plan {
         self.volunteers = volunteers.into_iter().map(|v| (v.contact_id, v)).collect();
         self.jobs = jobs.into_iter().map(|j| (j.contact_id, j)).collect();
         self
@@ -118,7 +118,7 @@ impl Plan {
         self.volunteers.get(&contact_id)
     }
 
-    pub fn job(&self, contact_id: i64) -> Option<&Job> {
+    pub fn job(&self, contact_id: i64) -> Option<&Request> {
         self.jobs.get(&contact_id)
     }
 
@@ -398,8 +398,15 @@ async fn file_request(
             .find(|r| r.queue != dispatch::SIGN_UP_QUEUE)
         {
             let detail = serde_json::to_string(new.fields).expect("a string map always serialises");
-            requests::add_event(conn, existing.id, new.actor, "attached", Some(&detail), now)
-                .await?;
+            requests::add_event(
+                conn,
+                existing.id,
+                new.actor,
+                EventKind::Attached,
+                Some(&detail),
+                now,
+            )
+            .await?;
             tracing::info!(
                 request_id = existing.id,
                 "a second request attached to an open one"

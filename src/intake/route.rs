@@ -8,6 +8,7 @@ use crate::config::{Line, OptOutReplies, Settings};
 use crate::dispatch::act::Action;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
+use crate::lifecycle::RequestStatus;
 use crate::phone::Phone;
 use crate::store::contacts::OptChange;
 use crate::store::inbound::InboundRow;
@@ -67,7 +68,7 @@ pub(super) fn route(
         return global_keyword(flows, plan, line, text, keyword);
     }
     if let Some(job) = plan.job(text.contact_id).cloned() {
-        if job.status != "delivered" {
+        if job.status != RequestStatus::Delivered {
             let action = Action::Relay {
                 job,
                 text: text.body.clone(),

@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use super::{Conn, StoreError, requests};
+use crate::lifecycle::{EventKind, RequestStatus};
 
 #[derive(Debug, Clone)]
 pub struct RequestDetail {
     pub id: i64,
     pub code: String,
     pub queue: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub fields: BTreeMap<String, String>,
     pub created_at: i64,
     pub contact_id: i64,
@@ -26,7 +27,7 @@ type DetailRow = (
     i64,
     String,
     String,
-    String,
+    RequestStatus,
     String,
     i64,
     i64,
@@ -101,7 +102,7 @@ pub async fn view(
 ) -> Result<Option<RequestDetail>, StoreError> {
     let request = open_or_last(conn, code).await?;
     if let Some(request) = &request {
-        requests::add_event(conn, request.id, actor, "viewed", None, now).await?;
+        requests::add_event(conn, request.id, actor, EventKind::Viewed, None, now).await?;
     }
     Ok(request)
 }
@@ -191,7 +192,7 @@ pub async fn texts_fingerprint(conn: &mut Conn) -> Result<(i64, i64), StoreError
 pub struct Event {
     pub at: i64,
     pub actor: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub detail: Option<String>,
 }
 
@@ -206,10 +207,8 @@ pub async fn notes_and_events(
     .bind(request_id)
     .fetch_all(conn)
     .await?;
-    Ok(events.into_iter().partition(|e| e.kind == NOTE))
+    Ok(events.into_iter().partition(|e| e.kind == EventKind::Note))
 }
-
-const NOTE: &str = "note";
 
 /// A note longer than this is more likely a paste gone wrong than a note.
 pub const MAX_NOTE_CHARS: usize = 2000;
@@ -250,7 +249,15 @@ pub async fn add_note(
     note: &Note,
     now: i64,
 ) -> Result<(), StoreError> {
-    requests::add_event(conn, request_id, actor, NOTE, Some(note.as_str()), now).await
+    requests::add_event(
+        conn,
+        request_id,
+        actor,
+        EventKind::Note,
+        Some(note.as_str()),
+        now,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ pub mod code_misses;
 pub mod contacts;
 pub mod history;
 pub mod inbound;
-pub mod jobs;
 pub mod offers;
 pub mod outbound;
 pub mod pacing;
@@ -42,6 +41,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A change the rules forbid (a move from an ended request); nothing was written.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
 }
 
 /// `$first, $first+1, …` for an `IN (…)` list of `count` values.

@@ -29,7 +29,7 @@ on_both_databases! {
         assert_eq!(requests.len(), 1);
         let request = &requests[0];
         assert_eq!(request.queue, "prescription");
-        assert_eq!(request.status, "new");
+        assert_eq!(request.status.as_str(), "new");
         assert_eq!(request.phone, neighbour);
         assert_eq!(request.fields["pharmacy"], "Main St Pharmacy, under Rosa");
         assert_eq!(request.fields["household"], "3");

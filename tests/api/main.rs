@@ -22,6 +22,7 @@ mod inbound_forms;
 mod intake;
 mod json_api;
 mod keywords;
+mod lifecycle;
 mod outbox;
 mod pacing;
 mod pages;

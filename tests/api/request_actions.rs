@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use aidline::store::{Backend, contacts, jobs};
+use aidline::lifecycle::RequestStatus;
+use aidline::store::{Backend, contacts, requests};
 use reqwest::StatusCode;
 
 use crate::dispatch::{CORNER, NOTES, inbox, neighbour_asks, status_of, volunteer};
@@ -122,7 +123,7 @@ on_both_databases! {
         // cancelled the request but not yet committed.
         let mut handling = app.db.begin().await.unwrap();
         contacts::lock_many(&mut handling, Backend::Postgres, &[neighbour]).await.unwrap();
-        jobs::set_status(&mut handling, request, "cancelled", "neighbour", None, 0).await.unwrap();
+        requests::set_status(&mut handling, request, RequestStatus::Cancelled, "neighbour", None, 0).await.unwrap();
 
         let form = [("csrf", page.csrf()), ("status", "picked_up".into()), ("reason", String::new())];
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

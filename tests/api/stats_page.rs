@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use aidline::store::{contacts, jobs, requests};
+use aidline::lifecycle::RequestStatus;
+use aidline::store::{contacts, requests};
 use reqwest::StatusCode;
 
 use crate::dispatch::{neighbour_asks, volunteer};
@@ -95,20 +96,40 @@ pub async fn a_fortnight_of_requests(app: &TestApp) {
                     continue;
                 }
                 let claimed = at + (10 + 7 * i + 5 * q + days_ago) * MINUTE;
-                jobs::claim(&mut conn, id, volunteer, jobs::ClaimRule::Assigned, claimed)
-                    .await
-                    .unwrap();
+                requests::claim(
+                    &mut conn,
+                    id,
+                    volunteer,
+                    requests::ClaimRule::Assigned,
+                    claimed,
+                )
+                .await
+                .unwrap();
                 if days_ago < 4 && i % 2 == 1 {
                     continue;
                 }
                 let delivered = claimed + (45 + 10 * i + 3 * days_ago) * MINUTE;
-                jobs::set_status(&mut conn, id, "delivered", "test", None, delivered)
+                requests::set_status(
+                    &mut conn,
+                    id,
+                    RequestStatus::Delivered,
+                    "test",
+                    None,
+                    delivered,
+                )
+                .await
+                .unwrap();
+                if days_ago > 3 {
+                    requests::set_status(
+                        &mut conn,
+                        id,
+                        RequestStatus::Confirmed,
+                        "test",
+                        None,
+                        delivered,
+                    )
                     .await
                     .unwrap();
-                if days_ago > 3 {
-                    jobs::set_status(&mut conn, id, "confirmed", "test", None, delivered)
-                        .await
-                        .unwrap();
                 }
             }
         }

@@ -4,56 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::DeskError;
+use crate::lifecycle::{DispatcherStatus, RequestStatus};
 
 /// A text to a neighbour or a volunteer longer than this is more likely a paste gone wrong.
 pub const MAX_MESSAGE_CHARS: usize = 1000;
-
-/// A status a dispatcher may set. `offered` and `claimed` are reached by re-offering and
-/// assigning instead, since they need volunteers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Back in the queue: whoever held it is told, and it is offered again.
-    New,
-    PickedUp,
-    /// The neighbour is asked whether it arrived.
-    Delivered,
-    /// Needs a reason.
-    Failed,
-    Confirmed,
-    /// As if the neighbour cancelled it, and they are told.
-    Cancelled,
-    Closed,
-}
-
-impl Status {
-    pub const ALL: [Status; 7] = [
-        Status::New,
-        Status::PickedUp,
-        Status::Delivered,
-        Status::Failed,
-        Status::Confirmed,
-        Status::Cancelled,
-        Status::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::New => "new",
-            Status::PickedUp => "picked_up",
-            Status::Delivered => "delivered",
-            Status::Failed => "failed",
-            Status::Confirmed => "confirmed",
-            Status::Cancelled => "cancelled",
-            Status::Closed => "closed",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A status that is not one a dispatcher may set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +15,7 @@ pub struct UnknownStatus(pub String);
 
 impl fmt::Display for UnknownStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let allowed: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        let allowed: Vec<&str> = DispatcherStatus::ALL.iter().map(|s| s.as_str()).collect();
         write!(
             f,
             "`{}` is not a status a request can be set to; use one of: {}",
@@ -73,16 +27,13 @@ impl fmt::Display for UnknownStatus {
 
 impl std::error::Error for UnknownStatus {}
 
-impl FromStr for Status {
-    type Err = UnknownStatus;
-
-    fn from_str(s: &str) -> Result<Status, UnknownStatus> {
-        let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        Status::ALL
-            .into_iter()
-            .find(|status| status.as_str() == wanted)
-            .ok_or_else(|| UnknownStatus(s.to_string()))
-    }
+/// A status as a dispatcher types or picks it: any case, spaces or dashes for underscores.
+pub fn parse_status(s: &str) -> Result<DispatcherStatus, UnknownStatus> {
+    let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+    RequestStatus::from_str(&wanted)
+        .ok()
+        .and_then(|status| DispatcherStatus::try_from(status).ok())
+        .ok_or_else(|| UnknownStatus(s.to_string()))
 }
 
 /// A dispatcher's text to a neighbour or a volunteer: not empty, not overlong.
@@ -116,13 +67,13 @@ mod tests {
 
     #[test]
     fn statuses_are_read_however_they_are_typed_and_an_unknown_one_lists_the_allowed() {
-        assert_eq!("picked_up".parse(), Ok(Status::PickedUp));
-        assert_eq!(" Picked up ".parse(), Ok(Status::PickedUp));
-        assert_eq!("FAILED".parse(), Ok(Status::Failed));
-        for status in Status::ALL {
-            assert_eq!(status.as_str().parse(), Ok(status));
+        assert_eq!(parse_status("picked_up"), Ok(DispatcherStatus::PickedUp));
+        assert_eq!(parse_status(" Picked up "), Ok(DispatcherStatus::PickedUp));
+        assert_eq!(parse_status("FAILED"), Ok(DispatcherStatus::Failed));
+        for status in DispatcherStatus::ALL {
+            assert_eq!(parse_status(status.as_str()), Ok(status));
         }
-        let e = "claimed".parse::<Status>().unwrap_err();
+        let e = parse_status("claimed").unwrap_err();
         assert_eq!(
             e.to_string(),
             "`claimed` is not a status a request can be set to; use one of: new, picked_up, \

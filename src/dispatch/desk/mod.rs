@@ -6,13 +6,14 @@
 
 mod input;
 
-pub use input::{MAX_MESSAGE_CHARS, Message, Status, UnknownStatus};
+pub use input::{MAX_MESSAGE_CHARS, Message, UnknownStatus, parse_status};
 
 use crate::config::Settings;
-use crate::store::jobs::{self, Job};
+use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus};
 use crate::store::outbound::Kind;
+use crate::store::requests::{self, Request};
 use crate::store::volunteers::{self, Volunteer};
-use crate::store::{Conn, StoreError, offers, requests, timers};
+use crate::store::{Conn, StoreError, offers, timers};
 
 use super::offers as offering;
 use super::{Handover, Texts, hand_over, on_cancelled, send, tell_neighbour, tell_volunteer};
@@ -31,12 +32,6 @@ pub enum DeskError {
     Store(#[from] StoreError),
 }
 
-/// The volunteer holding a request, if one is working on it now.
-fn holder(job: &Job) -> Option<i64> {
-    job.volunteer_id
-        .filter(|_| matches!(job.status.as_str(), "claimed" | "picked_up"))
-}
-
 /// One dispatcher's changes to requests, inside one transaction.
 pub struct Desk<'a> {
     pub conn: &'a mut Conn,
@@ -48,17 +43,17 @@ pub struct Desk<'a> {
 
 impl Desk<'_> {
     /// The open request with this code, however it was typed.
-    pub async fn open(&mut self, code: &str) -> Result<Job, DeskError> {
+    pub async fn open(&mut self, code: &str) -> Result<Request, DeskError> {
         let code = code.trim().to_ascii_uppercase();
-        jobs::open_by_code(self.conn, &code)
+        requests::open_by_code(self.conn, &code)
             .await?
             .ok_or(DeskError::NotFound(code))
     }
 
     async fn event(
         &mut self,
-        job: &Job,
-        kind: &str,
+        job: &Request,
+        kind: EventKind,
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         requests::add_event(self.conn, job.id, self.actor, kind, detail, self.now).await
@@ -66,7 +61,7 @@ impl Desk<'_> {
 
     async fn tell_volunteer(
         &mut self,
-        job: &Job,
+        job: &Request,
         template: fn(&Texts) -> &String,
         extra: &[(&str, &str)],
     ) -> Result<(), StoreError> {
@@ -85,7 +80,7 @@ impl Desk<'_> {
 
     async fn tell_neighbour(
         &mut self,
-        job: &Job,
+        job: &Request,
         template: fn(&Texts) -> &String,
     ) -> Result<(), StoreError> {
         let now = self.now;
@@ -105,26 +100,26 @@ impl Desk<'_> {
     /// for `failed` and kept in the history for any status.
     pub async fn set_status(
         &mut self,
-        job: &Job,
-        to: Status,
+        job: &Request,
+        to: DispatcherStatus,
         reason: Option<&str>,
     ) -> Result<(), DeskError> {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let (now, actor) = (self.now, self.actor);
         match to {
-            Status::New => {
+            DispatcherStatus::New => {
                 self.release(job, reason.unwrap_or("back to the queue"))
                     .await?;
             }
-            Status::PickedUp | Status::Delivered => {
-                if holder(job).is_none() {
+            DispatcherStatus::PickedUp | DispatcherStatus::Delivered => {
+                if job.holder().is_none() {
                     return Err(DeskError::Conflict(format!(
                         "no volunteer is working on {}; assign it first",
                         job.code
                     )));
                 }
-                jobs::set_status(self.conn, job.id, to.as_str(), actor, reason, now).await?;
-                if to == Status::Delivered {
+                requests::set_status(self.conn, job.id, to.into(), actor, reason, now).await?;
+                if to == DispatcherStatus::Delivered {
                     timers::clear_for_request(self.conn, job.id).await?;
                     self.tell_volunteer(job, |t| &t.done, &[]).await?;
                     self.tell_neighbour(job, |t| &t.neighbour_delivered).await?;
@@ -132,19 +127,29 @@ impl Desk<'_> {
                     self.tell_volunteer(job, |t| &t.picked_up, &[]).await?;
                 }
             }
-            Status::Failed => {
+            DispatcherStatus::Failed => {
                 let reason = reason.ok_or_else(|| {
                     DeskError::Invalid("say why it failed: the reason is empty".into())
                 })?;
-                jobs::set_status(self.conn, job.id, "failed", actor, Some(reason), now).await?;
+                requests::set_status(
+                    self.conn,
+                    job.id,
+                    RequestStatus::Failed,
+                    actor,
+                    Some(reason),
+                    now,
+                )
+                .await?;
                 timers::clear_for_request(self.conn, job.id).await?;
-                if holder(job).is_some() {
+                if job.holder().is_some() {
                     self.tell_volunteer(job, |t| &t.failed, &[("reason", reason)])
                         .await?;
                 }
             }
-            Status::Confirmed | Status::Closed => self.close(job, to, reason).await?,
-            Status::Cancelled => self.cancel(job).await?,
+            DispatcherStatus::Confirmed | DispatcherStatus::Closed => {
+                self.close(job, to, reason).await?
+            }
+            DispatcherStatus::Cancelled => self.cancel(job).await?,
         }
         Ok(())
     }
@@ -152,14 +157,14 @@ impl Desk<'_> {
     /// Ends a request for good; a volunteer still working on it is told they need not.
     async fn close(
         &mut self,
-        job: &Job,
-        to: Status,
+        job: &Request,
+        to: DispatcherStatus,
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         let (now, actor) = (self.now, self.actor);
-        jobs::set_status(self.conn, job.id, to.as_str(), actor, detail, now).await?;
+        requests::set_status(self.conn, job.id, to.into(), actor, detail, now).await?;
         timers::clear_for_request(self.conn, job.id).await?;
-        if holder(job).is_some() {
+        if job.holder().is_some() {
             self.tell_volunteer(job, |t| &t.released, &[]).await?;
         }
         Ok(())
@@ -167,13 +172,25 @@ impl Desk<'_> {
 
     /// Back in the queue, as when the volunteer texts DROP: they are told, so is the neighbour,
     /// and a fresh wave goes to volunteers who have not been asked.
-    pub async fn release(&mut self, job: &Job, detail: &str) -> Result<Option<usize>, StoreError> {
+    pub async fn release(
+        &mut self,
+        job: &Request,
+        detail: &str,
+    ) -> Result<Option<usize>, StoreError> {
         let (now, actor) = (self.now, self.actor);
-        let held = holder(job);
+        let held = job.holder();
         if let Some(volunteer) = held {
             offers::answer(self.conn, job.id, volunteer, "released", now).await?;
         }
-        jobs::set_status(self.conn, job.id, "new", actor, Some(detail), now).await?;
+        requests::set_status(
+            self.conn,
+            job.id,
+            RequestStatus::New,
+            actor,
+            Some(detail),
+            now,
+        )
+        .await?;
         if held.is_some() {
             self.tell_volunteer(job, |t| &t.released, &[]).await?;
             self.tell_neighbour(job, |t| &t.neighbour_dropped).await?;
@@ -183,16 +200,16 @@ impl Desk<'_> {
 
     /// Offers a request again now: taken back first if someone holds it. Returns how many
     /// volunteers the new wave went to.
-    pub async fn reoffer(&mut self, job: &Job) -> Result<usize, DeskError> {
+    pub async fn reoffer(&mut self, job: &Request) -> Result<usize, DeskError> {
         if self.settings.dispatch.queue(&job.queue).is_none() {
             return Err(DeskError::Conflict(format!(
                 "the {} queue is not offered by text; assign {} to a volunteer instead",
                 job.queue, job.code
             )));
         }
-        let sent = if holder(job).is_some() {
+        let sent = if job.holder().is_some() {
             self.release(job, "taken back to offer again").await?
-        } else if matches!(job.status.as_str(), "new" | "offered") {
+        } else if job.status.is_claimable() {
             offering::start(self.conn, self.settings, job, self.now).await?
         } else {
             return Err(DeskError::Conflict(format!(
@@ -202,12 +219,16 @@ impl Desk<'_> {
         };
         let sent = sent.unwrap_or(0);
         let detail = format!("to {sent} more volunteer(s)");
-        self.event(job, "reoffered", Some(&detail)).await?;
+        self.event(job, EventKind::Reoffered, Some(&detail)).await?;
         Ok(sent)
     }
 
     /// Gives a request to an active volunteer, as if they had texted YES first.
-    pub async fn assign(&mut self, job: &Job, volunteer_id: i64) -> Result<Volunteer, DeskError> {
+    pub async fn assign(
+        &mut self,
+        job: &Request,
+        volunteer_id: i64,
+    ) -> Result<Volunteer, DeskError> {
         let volunteer = volunteers::by_id(self.conn, volunteer_id)
             .await?
             .filter(|v| v.status == "active")
@@ -226,8 +247,8 @@ impl Desk<'_> {
             return Ok(volunteer);
         }
         // Someone was first: say who, as the request is now.
-        let now_held = jobs::by_id(self.conn, job.id).await?;
-        let holder_name = match now_held.as_ref().and_then(holder) {
+        let now_held = requests::by_id(self.conn, job.id).await?;
+        let holder_name = match now_held.as_ref().and_then(Request::holder) {
             Some(id) => volunteers::by_id(self.conn, id)
                 .await?
                 .map(|v| v.name_to_use),
@@ -248,7 +269,7 @@ impl Desk<'_> {
 
     /// As if the neighbour had cancelled: offers stop, the volunteer is told, and the neighbour
     /// gets a short notice.
-    pub async fn cancel(&mut self, job: &Job) -> Result<(), DeskError> {
+    pub async fn cancel(&mut self, job: &Request) -> Result<(), DeskError> {
         requests::cancel(self.conn, job.id, self.actor, self.now).await?;
         on_cancelled(self.conn, self.settings, job.id, self.now).await?;
         self.tell_neighbour(job, |t| &t.neighbour_cancelled).await?;
@@ -257,7 +278,7 @@ impl Desk<'_> {
 
     /// Closes `job` as a duplicate of the open request `kept`; both histories say so. Returns the
     /// kept request.
-    pub async fn merge(&mut self, job: &Job, kept: &str) -> Result<Job, DeskError> {
+    pub async fn merge(&mut self, job: &Request, kept: &str) -> Result<Request, DeskError> {
         let kept = match self.open(kept).await {
             Err(DeskError::NotFound(code)) => {
                 return Err(DeskError::Invalid(format!(
@@ -272,26 +293,35 @@ impl Desk<'_> {
             ));
         }
         let closed = format!("a duplicate of {}", kept.code);
-        self.close(job, Status::Closed, Some(&closed)).await?;
+        self.close(job, DispatcherStatus::Closed, Some(&closed))
+            .await?;
         let merged = format!("{} was closed as a duplicate of this one", job.code);
-        self.event(&kept, "merged", Some(&merged)).await?;
+        self.event(&kept, EventKind::Merged, Some(&merged)).await?;
         Ok(kept)
     }
 
     /// Texts the neighbour from the request's line.
-    pub async fn text_neighbour(&mut self, job: &Job, message: &Message) -> Result<(), DeskError> {
+    pub async fn text_neighbour(
+        &mut self,
+        job: &Request,
+        message: &Message,
+    ) -> Result<(), DeskError> {
         self.text(
             job,
             (job.contact_id, &job.phone),
-            "texted_neighbour",
+            EventKind::TextedNeighbour,
             message,
         )
         .await
     }
 
     /// Texts the volunteer working on the request, from the request's line.
-    pub async fn text_volunteer(&mut self, job: &Job, message: &Message) -> Result<(), DeskError> {
-        let volunteer = match holder(job) {
+    pub async fn text_volunteer(
+        &mut self,
+        job: &Request,
+        message: &Message,
+    ) -> Result<(), DeskError> {
+        let volunteer = match job.holder() {
             Some(id) => volunteers::by_id(self.conn, id).await?,
             None => None,
         }
@@ -299,15 +329,16 @@ impl Desk<'_> {
             DeskError::Conflict(format!("no volunteer is working on {} to text", job.code))
         })?;
         let to = (volunteer.contact_id, volunteer.phone.as_str());
-        self.text(job, to, "texted_volunteer", message).await
+        self.text(job, to, EventKind::TextedVolunteer, message)
+            .await
     }
 
     /// Queues `message` from the request's line to one person on it, and records it as `kind`.
     async fn text(
         &mut self,
-        job: &Job,
+        job: &Request,
         (contact_id, phone): (i64, &str),
-        kind: &str,
+        kind: EventKind,
         message: &Message,
     ) -> Result<(), DeskError> {
         let body = message.as_str();
@@ -328,8 +359,8 @@ impl Desk<'_> {
     }
 
     /// The neighbour's full number, with a record that this actor saw it.
-    pub async fn reveal(&mut self, job: &Job) -> Result<String, DeskError> {
-        self.event(job, "revealed", None).await?;
+    pub async fn reveal(&mut self, job: &Request) -> Result<String, DeskError> {
+        self.event(job, EventKind::Revealed, None).await?;
         Ok(job.phone.clone())
     }
 }

@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use super::{ApiError, Bearer, JsonObject};
-use crate::dispatch::desk::Status;
+use crate::dispatch::desk::parse_status;
+use crate::lifecycle::{EventKind, RequestStatus};
 use crate::phone;
 use crate::store::history::{self, Event, Note};
 use crate::store::queue::{self, OpenItem};
@@ -109,7 +110,7 @@ impl From<Event> for NoteOut {
 pub struct EventOut {
     at: String,
     actor: String,
-    kind: String,
+    kind: EventKind,
     detail: Option<String>,
 }
 
@@ -128,7 +129,7 @@ impl From<Event> for EventOut {
 pub struct Detail {
     code: String,
     queue: String,
-    status: String,
+    status: RequestStatus,
     created_at: String,
     /// Masked, as on the request page.
     phone: String,
@@ -194,7 +195,7 @@ pub async fn add_note(
 #[derive(Serialize)]
 pub struct Changed {
     code: String,
-    status: String,
+    status: RequestStatus,
     closed: bool,
 }
 
@@ -206,9 +207,7 @@ pub async fn set_status(
     Path(code): Path<String>,
     body: JsonObject,
 ) -> Result<Json<Changed>, ApiError> {
-    let to: Status = body
-        .text("status")?
-        .parse()
+    let to = parse_status(body.text("status")?)
         .map_err(|e| ApiError::Invalid(format!("status: {e}")))?;
     let reason = body.optional_text("reason")?;
     let (code, ()) = within::<_, ApiError>(&state, &caller.actor(), &code, async |desk, job| {

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::CsrfOnly;
 use super::request::{Done, actor, render};
-use crate::dispatch::desk::{Desk, DeskError, Message, Status};
-use crate::store::jobs::Job;
+use crate::dispatch::desk::{Desk, DeskError, Message, parse_status};
+use crate::store::requests::Request;
 use crate::store::{StoreError, contacts, volunteers};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
@@ -23,7 +23,7 @@ pub(crate) async fn within<T, E: From<DeskError> + From<StoreError>>(
     state: &AppState,
     actor: &str,
     code: &str,
-    change: impl AsyncFnOnce(&mut Desk<'_>, &Job) -> Result<T, DeskError>,
+    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
 ) -> Result<(String, T), E> {
     let mut tx = state.db.begin().await?;
     let mut desk = Desk {
@@ -58,7 +58,7 @@ async fn act(
     signed_in: &SignedIn,
     code: &str,
     done: Done,
-    change: impl AsyncFnOnce(&mut Desk<'_>, &Job) -> Result<(), DeskError>,
+    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<(), DeskError>,
 ) -> Result<Response, WebError> {
     let (code, ()) = within::<_, WebError>(state, &actor(signed_in), code, change).await?;
     let to = format!("/requests/{code}?done={}", done.as_str());
@@ -132,10 +132,7 @@ pub async fn set_status(
     Form(form): Form<StatusForm>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
-    let to: Status = form
-        .status
-        .parse()
-        .map_err(|e| WebError::Invalid(format!("status: {e}")))?;
+    let to = parse_status(&form.status).map_err(|e| WebError::Invalid(format!("status: {e}")))?;
     let reason = Some(form.reason.as_str());
     act(
         &state,

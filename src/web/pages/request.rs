@@ -16,12 +16,13 @@ use serde::Deserialize;
 
 use super::queue::age;
 use super::{Who, page};
-use crate::dispatch::desk::{MAX_MESSAGE_CHARS, Status};
+use crate::dispatch::desk::MAX_MESSAGE_CHARS;
 use crate::dispatch::offers::candidates;
+use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus};
 use crate::phone;
 use crate::store::history::{self, Direction, Event, Message, Note, RequestDetail};
 use crate::store::volunteers::{self, Volunteer};
-use crate::store::{Conn, jobs};
+use crate::store::{Conn, requests};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
 
@@ -84,7 +85,7 @@ impl From<Message> for MessageRow {
 struct EventRow {
     time: String,
     actor: String,
-    kind: String,
+    kind: EventKind,
     detail: String,
 }
 
@@ -172,7 +173,7 @@ struct RequestPage {
     csrf: String,
     code: String,
     queue: String,
-    status: String,
+    status: RequestStatus,
     age: String,
     age_class: &'static str,
     holder: Option<String>,
@@ -183,7 +184,7 @@ struct RequestPage {
     assignable: bool,
     suggested: Vec<Choice>,
     others: Vec<Choice>,
-    statuses: [Status; 7],
+    statuses: [DispatcherStatus; 7],
     max_message: usize,
     notice: Option<&'static str>,
     phone: String,
@@ -231,7 +232,7 @@ async fn choices(
     state: &AppState,
     request_id: i64,
 ) -> Result<(Vec<Choice>, Vec<Choice>), WebError> {
-    let Some(job) = jobs::by_id(conn, request_id).await? else {
+    let Some(job) = requests::by_id(conn, request_id).await? else {
         return Ok((Vec::new(), Vec::new()));
     };
     let suggested = candidates(conn, &state.settings, &job).await?;
@@ -283,7 +284,7 @@ pub async fn render(
         assignable,
         suggested,
         others,
-        statuses: Status::ALL,
+        statuses: DispatcherStatus::ALL,
         max_message: MAX_MESSAGE_CHARS,
         notice,
         revealed: revealed.is_some(),

@@ -1,6 +1,6 @@
 //! What a dispatcher does to a request, straight through the desk that the pages and the API share.
 
-use aidline::dispatch::desk::{Desk, DeskError, Status};
+use aidline::dispatch::desk::{Desk, DeskError, parse_status};
 
 use super::*;
 use crate::on_both_databases;
@@ -16,7 +16,7 @@ async fn set_status(
     to: &str,
     reason: Option<&str>,
 ) -> Result<(), DeskError> {
-    let to: Status = to.parse().expect("a status a dispatcher can set");
+    let to = parse_status(to).expect("a status a dispatcher can set");
     let mut tx = app.db.begin().await.unwrap();
     let mut desk = Desk {
         conn: &mut tx,
