@@ -5,6 +5,7 @@
 
 use crate::accounts::{self, AccountError};
 use crate::flow::Flows;
+use crate::lifecycle::VolunteerStatus;
 use crate::phone::Region;
 use crate::roster::{self, RosterError, Rules, Written};
 use crate::store::{Db, StoreError, users, volunteers};
@@ -55,7 +56,7 @@ pub async fn prepare(
     if volunteer.is_none() {
         let volunteer = roster::check(&demo_volunteer(flows), &Rules::new(flows, region))
             .map_err(RosterError::Invalid)?;
-        roster::save(db, &[volunteer], "active", now).await?;
+        roster::save(db, &[volunteer], VolunteerStatus::Active, now).await?;
     }
     Ok(welcome)
 }

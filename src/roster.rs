@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::dispatch::SIGN_UP_QUEUE;
 use crate::dispatch::desk::Desk;
 use crate::flow::Flows;
-use crate::lifecycle::RequestStatus;
+use crate::lifecycle::{RequestStatus, VolunteerStatus};
 use crate::phone::{Phone, Region};
 use crate::store::{Db, StoreError, contacts, requests, volunteers};
 
@@ -283,7 +283,7 @@ pub struct Saved {
 pub async fn save(
     db: &Db,
     checked: &[Checked],
-    status: &str,
+    status: VolunteerStatus,
     now: i64,
 ) -> Result<Saved, RosterError> {
     let mut tx = db.begin().await?;
@@ -326,7 +326,7 @@ pub async fn set_status(
     db: &Db,
     settings: &Settings,
     raw_phone: &str,
-    status: &str,
+    status: VolunteerStatus,
     actor: &str,
     now: i64,
 ) -> Result<volunteers::Volunteer, RosterError> {
@@ -337,7 +337,7 @@ pub async fn set_status(
         .await?
         .ok_or_else(|| RosterError::NotFound(phone.redacted().to_string()))?;
     volunteers::set_status(&mut tx, phone.as_str(), status, now).await?;
-    let settled = if status == "active" {
+    let settled = if status == VolunteerStatus::Active {
         "volunteer approved"
     } else {
         "volunteer removed"
@@ -355,7 +355,7 @@ pub async fn set_status(
             .await?;
         }
     }
-    if status == "removed" {
+    if status == VolunteerStatus::Removed {
         // What they still hold goes back to the queue and out to others, rather than wait on
         // someone who is no longer on the roster.
         let mut desk = Desk {

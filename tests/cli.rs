@@ -355,7 +355,7 @@ fn an_organiser_approves_a_sign_up_and_later_removes_them() {
             capabilities: &[],
             availability: "",
             max_open_jobs: 2,
-            status: "pending",
+            status: aidline::lifecycle::VolunteerStatus::Pending,
         };
         volunteers::upsert(conn, &sign_up, 1).await.unwrap();
     });

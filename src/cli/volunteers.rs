@@ -7,6 +7,7 @@ use clap::Subcommand;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::load_dir;
+use crate::lifecycle::VolunteerStatus;
 use crate::phone::redact;
 use crate::roster::{self, RosterError, Rules, Written, counted};
 use crate::store::{Db, volunteers};
@@ -44,20 +45,32 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
         VolunteersCommand::Import { file } => {
             // The file is checked before the database is touched, so a bad one leaves no trace.
             let checked = roster::read_file(&file, &rules(settings)?)?;
-            roster::save(&open(settings).await?, &checked, "active", now).await?;
+            roster::save(
+                &open(settings).await?,
+                &checked,
+                VolunteerStatus::Active,
+                now,
+            )
+            .await?;
             println!("imported {}", counted(checked.len(), "volunteer"));
         }
         VolunteersCommand::Add(written) => {
             let checked =
                 roster::check(&written, &rules(settings)?).map_err(RosterError::Invalid)?;
             let db = open(settings).await?;
-            roster::save(&db, std::slice::from_ref(&checked), "active", now).await?;
+            roster::save(
+                &db,
+                std::slice::from_ref(&checked),
+                VolunteerStatus::Active,
+                now,
+            )
+            .await?;
             println!("saved {} ({})", checked.name, checked.phone.redacted());
         }
         VolunteersCommand::List { json, pending } => {
             let db = open(settings).await?;
             let mut list = volunteers::all(&mut *db.acquire().await?).await?;
-            list.retain(|v| !pending || v.status == "pending");
+            list.retain(|v| !pending || v.status == VolunteerStatus::Pending);
             for v in &mut list {
                 v.phone = redact(&v.phone);
             }
@@ -68,10 +81,10 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
             }
         }
         VolunteersCommand::Approve { phone } => {
-            set_status(settings, &phone, "active", "approved", now).await?;
+            set_status(settings, &phone, VolunteerStatus::Active, "approved", now).await?;
         }
         VolunteersCommand::Remove { phone } => {
-            set_status(settings, &phone, "removed", "removed", now).await?;
+            set_status(settings, &phone, VolunteerStatus::Removed, "removed", now).await?;
         }
     }
     Ok(())
@@ -81,7 +94,7 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
 async fn set_status(
     settings: &Settings,
     phone: &str,
-    status: &str,
+    status: VolunteerStatus,
     done: &str,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -111,7 +124,7 @@ fn print_table(list: &[volunteers::Volunteer]) {
         let status = if v.paused {
             format!("{}, paused", v.status)
         } else {
-            v.status.clone()
+            v.status.to_string()
         };
         println!(
             "{:<20} {:<14} {:<20} {:<9} {:<16} {:<15} {} of {}",

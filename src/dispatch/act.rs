@@ -7,6 +7,7 @@
 //! so neither side ever sees the other's number.
 
 use crate::config::Settings;
+use crate::lifecycle::OfferAnswer;
 use crate::lifecycle::RequestStatus::{Confirmed, Delivered, Failed, New, PickedUp};
 use crate::store::outbound::Kind;
 use crate::store::requests::{self, Request};
@@ -121,7 +122,14 @@ impl VolunteerText<'_> {
             Some(Command::Decline(code)) => {
                 // Only an offer they hold is marked; the answer is the same either way.
                 if let Some(job) = self.offered(&code).await? {
-                    offers::answer(self.conn, job.id, self.volunteer.id, "declined", now).await?;
+                    offers::answer(
+                        self.conn,
+                        job.id,
+                        self.volunteer.id,
+                        OfferAnswer::Declined,
+                        now,
+                    )
+                    .await?;
                 }
                 let body = self.texts().declined.replace("{code}", &code.0);
                 self.reply(&body).await
@@ -168,7 +176,14 @@ impl VolunteerText<'_> {
             Some(Command::Drop(code)) => match mine(&code) {
                 None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => {
-                    offers::answer(self.conn, job.id, self.volunteer.id, "dropped", now).await?;
+                    offers::answer(
+                        self.conn,
+                        job.id,
+                        self.volunteer.id,
+                        OfferAnswer::Dropped,
+                        now,
+                    )
+                    .await?;
                     requests::set_status(
                         self.conn,
                         job.id,
@@ -267,7 +282,7 @@ impl VolunteerText<'_> {
             inbound_id: self.origin.inbound_id,
         };
         if !hand_over(self.conn, self.settings, &job, self.volunteer, how, now).await? {
-            offers::answer(self.conn, job.id, self.volunteer.id, "late", now).await?;
+            offers::answer(self.conn, job.id, self.volunteer.id, OfferAnswer::Late, now).await?;
             let body = self.texts().taken.replace("{code}", &code.0);
             return self.reply(&body).await;
         }

@@ -18,7 +18,7 @@ mod settings;
 pub use settings::{DispatchSettings, Mode, Queue, Texts};
 
 use crate::config::Settings;
-use crate::lifecycle::{EventKind, RequestStatus};
+use crate::lifecycle::{EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
 use crate::store::outbound::{self, Kind, NewOutbound};
 use crate::store::volunteers::{self, NewVolunteer};
 use crate::store::{Conn, StoreError, requests, timers};
@@ -133,7 +133,7 @@ pub async fn hand_over(
         ),
     };
     requests::add_event(conn, job.id, &actor, event, detail, now).await?;
-    crate::store::offers::answer(conn, job.id, volunteer.id, "claimed", now).await?;
+    crate::store::offers::answer(conn, job.id, volunteer.id, OfferAnswer::Claimed, now).await?;
     timers::clear_for_request(conn, job.id).await?;
     let texts = settings
         .dispatch
@@ -233,7 +233,7 @@ pub async fn on_new_request(
         capabilities: &capabilities,
         availability: field("availability"),
         max_open_jobs: 2,
-        status: "pending",
+        status: VolunteerStatus::Pending,
     };
     volunteers::upsert(conn, &sign_up, now).await?;
     requests::add_event(

@@ -2,15 +2,17 @@
 //! offered the same request twice or one they turned down.
 
 use super::{Conn, StoreError};
+use crate::lifecycle::OfferAnswer;
 
-/// A query that finds the offer of request `request` open to volunteer `volunteer` (placeholders
-/// or columns): texted in a wave, and not declined, dropped or already taken up. A volunteer who
-/// answered YES too late keeps theirs, so they can try again if the request comes back. Wave 0
-/// rows only record an answer from someone never offered the request.
-pub(super) fn open_offer(request: &str, volunteer: &str) -> String {
+/// A query that finds the offer of request `request` open to volunteer `volunteer`, where `late`
+/// is bound to [`OfferAnswer::Late`] (all three placeholders): texted in a wave, and not
+/// declined, dropped or already taken up. A volunteer who answered YES too late keeps theirs, so
+/// they can try again if the request comes back. Wave 0 rows only record an answer from someone
+/// never offered the request.
+pub(super) fn open_offer(request: &str, volunteer: &str, late: &str) -> String {
     format!(
         "SELECT 1 FROM offers o WHERE o.request_id = {request} AND o.volunteer_id = {volunteer} \
-         AND o.wave > 0 AND (o.answer IS NULL OR o.answer = 'late')"
+         AND o.wave > 0 AND (o.answer IS NULL OR o.answer = {late})"
     )
 }
 
@@ -22,11 +24,12 @@ pub async fn is_open(
 ) -> Result<bool, StoreError> {
     let sql = format!(
         "SELECT COUNT(*) FROM ({}) AS open_offer",
-        open_offer("$1", "$2")
+        open_offer("$1", "$2", "$3")
     );
     let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(request_id)
         .bind(volunteer_id)
+        .bind(OfferAnswer::Late)
         .fetch_one(conn)
         .await?;
     Ok(found > 0)
@@ -74,12 +77,12 @@ pub async fn waves(conn: &mut Conn, request_id: i64) -> Result<i64, StoreError> 
     Ok(wave.unwrap_or(0))
 }
 
-/// Records a volunteer's answer (`claimed`, `late`, `declined`, `dropped`), offered or not.
+/// Records a volunteer's answer, offered or not.
 pub async fn answer(
     conn: &mut Conn,
     request_id: i64,
     volunteer_id: i64,
-    answer: &str,
+    answer: OfferAnswer,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(

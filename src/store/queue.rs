@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Conn, StoreError};
+use crate::lifecycle::RequestStatus;
 
 /// Requests a flow handed to a person land on this queue; they get a lane of their own.
 pub const HANDOFF: &str = "handoff";
@@ -16,7 +17,7 @@ pub const HANDOFF: &str = "handoff";
 pub struct OpenItem {
     pub code: String,
     pub queue: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub zone: Option<String>,
     /// The name the neighbour asked to be called.
     pub name_to_use: Option<String>,
@@ -58,7 +59,7 @@ pub struct Queue {
 
 /// Every open request, oldest first.
 pub async fn open(conn: &mut Conn) -> Result<Vec<OpenItem>, StoreError> {
-    let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(String, String, RequestStatus, String, i64, i64)> = sqlx::query_as(
         "SELECT code, queue, status, fields, priority, created_at FROM requests \
          WHERE closed_at IS NULL ORDER BY created_at, id",
     )
@@ -86,7 +87,7 @@ pub fn arrange(items: Vec<OpenItem>, filter: &Filter, sort: Sort, now: i64) -> Q
     let mut queue = Queue::default();
     for item in items {
         queue.queues.insert(item.queue.clone());
-        queue.statuses.insert(item.status.clone());
+        queue.statuses.insert(item.status.to_string());
         queue.zones.extend(item.zone.clone());
         let handoff = item.queue == HANDOFF;
         let shown = filter
@@ -100,8 +101,12 @@ pub fn arrange(items: Vec<OpenItem>, filter: &Filter, sort: Sort, now: i64) -> Q
         if !shown {
             continue;
         }
-        *queue.counts.entry(item.status.clone()).or_default() += 1;
-        if filter.status.as_ref().is_some_and(|s| &item.status != s) {
+        *queue.counts.entry(item.status.to_string()).or_default() += 1;
+        if filter
+            .status
+            .as_ref()
+            .is_some_and(|s| item.status.as_str() != s)
+        {
             continue;
         }
         if handoff {
@@ -140,7 +145,7 @@ mod tests {
         OpenItem {
             code: code.into(),
             queue: queue.into(),
-            status: status.into(),
+            status: status.parse().unwrap(),
             zone: Some(zone.into()),
             name_to_use: None,
             priority,

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Conn, StoreError};
+use crate::lifecycle::{EventKind, RequestStatus};
 
 pub const HOUR_MS: i64 = 60 * 60 * 1000;
 pub const DAY_MS: i64 = 24 * HOUR_MS;
@@ -48,18 +49,20 @@ pub async fn made_since(
     .await?;
     // A request's events come after it was made, so these are all the window's requests need.
     // A dispatcher's assignment puts it in a volunteer's hands as a claim by text does.
-    let events: Vec<(i64, String, i64)> = sqlx::query_as(
+    let delivered = EventKind::Status(RequestStatus::Delivered);
+    let events: Vec<(i64, EventKind, i64)> = sqlx::query_as(
         "SELECT request_id, kind, at FROM request_events \
-         WHERE at >= $1 AND kind IN ('claimed', 'assigned', 'delivered')",
+         WHERE at >= $1 AND kind IN ($2, $3, $4)",
     )
     .bind(since)
+    .bind(EventKind::Status(RequestStatus::Claimed))
+    .bind(EventKind::Assigned)
+    .bind(delivered)
     .fetch_all(&mut *conn)
     .await?;
     let mut firsts: HashMap<(i64, bool), i64> = HashMap::new();
     for (request_id, kind, at) in events {
-        let first = firsts
-            .entry((request_id, kind != "delivered"))
-            .or_insert(at);
+        let first = firsts.entry((request_id, kind != delivered)).or_insert(at);
         *first = (*first).min(at);
     }
     Ok(requests
@@ -77,8 +80,9 @@ pub async fn made_since(
 pub async fn waiting(conn: &mut Conn, except: &str) -> Result<Vec<i64>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT created_at FROM requests \
-         WHERE closed_at IS NULL AND status <> 'delivered' AND queue <> $1",
+         WHERE closed_at IS NULL AND status <> $1 AND queue <> $2",
     )
+    .bind(RequestStatus::Delivered)
     .bind(except)
     .fetch_all(conn)
     .await?)

@@ -4,7 +4,11 @@
 
 use serde::Serialize;
 
-use super::{Conn, StoreError};
+use sqlx::Arguments;
+use sqlx::any::AnyArguments;
+
+use super::{Conn, StoreError, value_list};
+use crate::lifecycle::{RequestStatus, VolunteerStatus};
 
 /// A volunteer as written by a dispatcher, an import or a sign-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +20,8 @@ pub struct NewVolunteer<'a> {
     pub capabilities: &'a [String],
     pub availability: &'a str,
     pub max_open_jobs: i64,
-    /// `active`, or `pending` for a sign-up a dispatcher has yet to approve.
-    pub status: &'a str,
+    /// Active, or pending for a sign-up a dispatcher has yet to approve.
+    pub status: VolunteerStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +35,7 @@ pub struct Volunteer {
     pub capabilities: Vec<String>,
     pub availability: String,
     pub max_open_jobs: i64,
-    pub status: String,
+    pub status: VolunteerStatus,
     pub paused: bool,
     /// Requests they hold that are not finished.
     pub open_jobs: i64,
@@ -72,11 +76,43 @@ pub async fn upsert(conn: &mut Conn, v: &NewVolunteer<'_>, now: i64) -> Result<i
     .await?)
 }
 
-const SELECT: &str = "SELECT v.id, v.contact_id, c.phone, v.name_to_use, v.zones, v.languages, \
-     v.capabilities, v.availability, v.max_open_jobs, v.status, v.paused_at, \
-     (SELECT COUNT(*) FROM requests r WHERE r.volunteer_id = v.id AND r.closed_at IS NULL \
-         AND r.status IN ('claimed', 'picked_up')) \
-     FROM volunteers v JOIN contacts c ON c.id = v.contact_id";
+/// Every volunteer read goes through here: `condition` may use placeholders from `$1`; the
+/// statuses counted as open jobs are bound after its own `values`.
+fn select(condition: &str, values: usize) -> String {
+    format!(
+        "SELECT v.id, v.contact_id, c.phone, v.name_to_use, v.zones, v.languages, \
+         v.capabilities, v.availability, v.max_open_jobs, v.status, v.paused_at, \
+         (SELECT COUNT(*) FROM requests r WHERE r.volunteer_id = v.id AND r.closed_at IS NULL \
+             AND r.status IN ({held})) \
+         FROM volunteers v JOIN contacts c ON c.id = v.contact_id WHERE {condition}",
+        held = value_list(values + 1, RequestStatus::HELD.len()),
+    )
+}
+
+/// Runs [`select`] with `args` (already holding the condition's values).
+async fn fetch(
+    conn: &mut Conn,
+    condition: &str,
+    mut args: AnyArguments,
+) -> Result<Vec<Volunteer>, StoreError> {
+    let sql = select(condition, args.len());
+    for status in RequestStatus::HELD {
+        args.add(status).map_err(sqlx::Error::Encode)?;
+    }
+    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// `values` as the arguments of a query, in order.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {{
+        let mut args = AnyArguments::default();
+        $(args.add($value).map_err(sqlx::Error::Encode)?;)*
+        args
+    }};
+}
 
 type Row = (
     i64,
@@ -88,7 +124,7 @@ type Row = (
     String,
     String,
     i64,
-    String,
+    VolunteerStatus,
     Option<i64>,
     i64,
 );
@@ -126,42 +162,32 @@ fn from_row(row: Row) -> Volunteer {
 
 /// Every volunteer not removed, by name.
 pub async fn all(conn: &mut Conn) -> Result<Vec<Volunteer>, StoreError> {
-    let sql = format!("{SELECT} WHERE v.status <> 'removed' ORDER BY v.name_to_use, v.id");
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    let condition = "v.status <> $1 ORDER BY v.name_to_use, v.id";
+    fetch(conn, condition, args![VolunteerStatus::Removed]).await
 }
 
 /// The volunteer a contact is, if any (removed ones are not).
 pub async fn by_contact(conn: &mut Conn, contact_id: i64) -> Result<Option<Volunteer>, StoreError> {
-    let sql = format!("{SELECT} WHERE v.contact_id = $1 AND v.status <> 'removed'");
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(contact_id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(from_row))
+    let args = args![contact_id, VolunteerStatus::Removed];
+    Ok(fetch(conn, "v.contact_id = $1 AND v.status <> $2", args)
+        .await?
+        .pop())
 }
 
 /// The volunteer with this number, if any (removed ones are not).
 pub async fn by_phone(conn: &mut Conn, phone: &str) -> Result<Option<Volunteer>, StoreError> {
-    let sql = format!("{SELECT} WHERE c.phone = $1 AND v.status <> 'removed'");
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(phone)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(from_row))
+    let args = args![phone.to_string(), VolunteerStatus::Removed];
+    Ok(fetch(conn, "c.phone = $1 AND v.status <> $2", args)
+        .await?
+        .pop())
 }
 
 /// Active, unpaused volunteers with room for another job: the ones an offer can go to.
 pub async fn available(conn: &mut Conn) -> Result<Vec<Volunteer>, StoreError> {
-    let sql = format!("{SELECT} WHERE v.status = 'active' AND v.paused_at IS NULL ORDER BY v.id");
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
+    let condition = "v.status = $1 AND v.paused_at IS NULL ORDER BY v.id";
+    let active = fetch(conn, condition, args![VolunteerStatus::Active]).await?;
+    Ok(active
         .into_iter()
-        .map(from_row)
         .filter(|v| v.open_jobs < v.max_open_jobs)
         .collect())
 }
@@ -181,11 +207,11 @@ pub async fn set_paused(
     Ok(())
 }
 
-/// Sets `status` (`active`, `removed`) on the volunteer with this phone; false if there is none.
+/// Sets `status` on the volunteer with this phone; false if there is none.
 pub async fn set_status(
     conn: &mut Conn,
     phone: &str,
-    status: &str,
+    status: VolunteerStatus,
     now: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
@@ -201,12 +227,7 @@ pub async fn set_status(
 }
 
 pub async fn by_id(conn: &mut Conn, id: i64) -> Result<Option<Volunteer>, StoreError> {
-    let sql = format!("{SELECT} WHERE v.id = $1");
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(from_row))
+    Ok(fetch(conn, "v.id = $1", args![id]).await?.pop())
 }
 
 /// The active volunteers among these contacts (paused ones included: they can still work the
@@ -215,13 +236,10 @@ pub async fn active_among(
     conn: &mut Conn,
     contact_ids: &[i64],
 ) -> Result<Vec<Volunteer>, StoreError> {
-    let mut args = sqlx::any::AnyArguments::default();
-    let sql = format!(
-        "{SELECT} WHERE v.status = 'active' AND v.contact_id IN ({})",
+    let mut args = args![VolunteerStatus::Active];
+    let condition = format!(
+        "v.status = $1 AND v.contact_id IN ({})",
         super::in_list(&mut args, contact_ids)?
     );
-    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    fetch(conn, &condition, args).await
 }

@@ -9,7 +9,7 @@ mod input;
 pub use input::{MAX_MESSAGE_CHARS, Message, UnknownStatus, parse_status};
 
 use crate::config::Settings;
-use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus};
+use crate::lifecycle::{DispatcherStatus, EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
 use crate::store::outbound::Kind;
 use crate::store::requests::{self, Request};
 use crate::store::volunteers::{self, Volunteer};
@@ -180,7 +180,7 @@ impl Desk<'_> {
         let (now, actor) = (self.now, self.actor);
         let held = job.holder();
         if let Some(volunteer) = held {
-            offers::answer(self.conn, job.id, volunteer, "released", now).await?;
+            offers::answer(self.conn, job.id, volunteer, OfferAnswer::Released, now).await?;
         }
         requests::set_status(
             self.conn,
@@ -231,7 +231,7 @@ impl Desk<'_> {
     ) -> Result<Volunteer, DeskError> {
         let volunteer = volunteers::by_id(self.conn, volunteer_id)
             .await?
-            .filter(|v| v.status == "active")
+            .filter(|v| v.status == VolunteerStatus::Active)
             .ok_or_else(|| {
                 DeskError::Invalid(format!(
                     "volunteer: no active volunteer has the id {volunteer_id}"

@@ -5,6 +5,7 @@
 use sqlx::Connection;
 
 use super::{Conn, EventKind, RequestStatus, StoreError, add_event, codes};
+use crate::lifecycle::OfferAnswer;
 use crate::store::{offers, value_list};
 
 pub struct NewRequest<'a> {
@@ -96,7 +97,7 @@ pub async fn claim(
     // The offer check sits in the same UPDATE as the status check, so no path that forgets to
     // ask first can hand a request to a volunteer it was never offered to.
     let offered = match rule {
-        ClaimRule::OfferHeld => format!(" AND EXISTS ({})", offers::open_offer("$3", "$1")),
+        ClaimRule::OfferHeld => format!(" AND EXISTS ({})", offers::open_offer("$3", "$1", "$7")),
         ClaimRule::Assigned => String::new(),
     };
     let sql = format!(
@@ -111,6 +112,7 @@ pub async fn claim(
         .bind(RequestStatus::Claimed)
         .bind(from_new)
         .bind(from_offered)
+        .bind(OfferAnswer::Late)
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() == 1)

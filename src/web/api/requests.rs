@@ -34,7 +34,7 @@ fn not_found(code: &str) -> ApiError {
 pub struct Item {
     code: String,
     queue: String,
-    status: String,
+    status: RequestStatus,
     zone: Option<String>,
     name_to_use: Option<String>,
     priority: i64,

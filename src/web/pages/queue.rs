@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{Who, page};
 use crate::dispatch::misses;
+use crate::lifecycle::RequestStatus;
 use crate::store::queue::{self, Filter, OpenItem, Sort};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
@@ -90,7 +91,7 @@ pub(super) fn age(ms: i64) -> (String, &'static str) {
 struct Row {
     code: String,
     queue: String,
-    status: String,
+    status: RequestStatus,
     zone: String,
     age: String,
     age_class: &'static str,

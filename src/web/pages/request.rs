@@ -18,7 +18,7 @@ use super::queue::age;
 use super::{Who, page};
 use crate::dispatch::desk::MAX_MESSAGE_CHARS;
 use crate::dispatch::offers::candidates;
-use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus};
+use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus, VolunteerStatus};
 use crate::phone;
 use crate::store::history::{self, Direction, Event, Message, Note, RequestDetail};
 use crate::store::volunteers::{self, Volunteer};
@@ -239,7 +239,7 @@ async fn choices(
     let others = volunteers::all(conn)
         .await?
         .into_iter()
-        .filter(|v| v.status == "active" && v.contact_id != job.contact_id)
+        .filter(|v| v.status == VolunteerStatus::Active && v.contact_id != job.contact_id)
         .filter(|v| suggested.iter().all(|s| s.id != v.id))
         .map(Choice::from)
         .collect();

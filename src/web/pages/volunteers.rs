@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::queue::Choice;
 use super::request::actor;
 use super::{CsrfOnly, Who, page};
+use crate::lifecycle::VolunteerStatus;
 use crate::phone::{Phone, redact};
 use crate::roster::{self, RosterError, Rules, Written};
 use crate::store::volunteers::{self, Volunteer};
@@ -26,8 +27,8 @@ use crate::web::{AppState, WebError};
 const STATES: [&str; 3] = ["active", "paused", "pending"];
 
 fn state_of(v: &Volunteer) -> &'static str {
-    match (v.status.as_str(), v.paused) {
-        ("pending", _) => "pending",
+    match (v.status, v.paused) {
+        (VolunteerStatus::Pending, _) => "pending",
         (_, true) => "paused",
         _ => "active",
     }
@@ -146,7 +147,10 @@ async fn list_page(
     let mut conn = state.db.acquire().await?;
     let all = volunteers::all(&mut conn).await?;
     let zones = rules(state).zones;
-    let pending = all.iter().filter(|v| v.status == "pending").map(Row::from);
+    let pending = all
+        .iter()
+        .filter(|v| v.status == VolunteerStatus::Pending)
+        .map(Row::from);
     let rows = all.iter().filter(|v| params.keeps(v)).map(Row::from);
     let states = STATES.map(str::to_string);
     let choices = vec![
@@ -199,7 +203,7 @@ pub async fn add(
     signed_in.check_csrf(&form.csrf)?;
     let checked = roster::check(&form.written, &rules(&state)).map_err(RosterError::Invalid)?;
     let now = state.intake.now_ms();
-    roster::save(&state.db, &[checked], "active", now).await?;
+    roster::save(&state.db, &[checked], VolunteerStatus::Active, now).await?;
     Ok(back_to_list())
 }
 
@@ -208,7 +212,7 @@ async fn on_roster(state: &AppState, id: i64) -> Result<Volunteer, WebError> {
     let mut conn = state.db.acquire().await?;
     volunteers::by_id(&mut conn, id)
         .await?
-        .filter(|v| v.status != "removed")
+        .filter(|v| v.status != VolunteerStatus::Removed)
         .ok_or_else(|| WebError::NotFound(format!("volunteer {id} is not on the roster")))
 }
 
@@ -251,7 +255,7 @@ pub async fn update(
     let checked = roster::check_details(&form.written, phone, &rules(&state))
         .map_err(RosterError::Invalid)?;
     let now = state.intake.now_ms();
-    roster::save(&state.db, &[checked], &v.status, now).await?;
+    roster::save(&state.db, &[checked], v.status, now).await?;
     Ok(back_to_list())
 }
 
@@ -282,10 +286,26 @@ pub async fn act(
     let settings = &state.settings;
     match action {
         Action::Approve => {
-            roster::set_status(&state.db, settings, &v.phone, "active", &by, now).await?;
+            roster::set_status(
+                &state.db,
+                settings,
+                &v.phone,
+                VolunteerStatus::Active,
+                &by,
+                now,
+            )
+            .await?;
         }
         Action::Remove => {
-            roster::set_status(&state.db, settings, &v.phone, "removed", &by, now).await?;
+            roster::set_status(
+                &state.db,
+                settings,
+                &v.phone,
+                VolunteerStatus::Removed,
+                &by,
+                now,
+            )
+            .await?;
             // Jobs they held went back out: the texts saying so go now.
             state.intake.texts_queued();
         }
@@ -313,7 +333,7 @@ mod tests {
             capabilities: vec![],
             availability: String::new(),
             max_open_jobs: 2,
-            status: status.into(),
+            status: status.parse().unwrap(),
             paused,
             open_jobs: 0,
         }

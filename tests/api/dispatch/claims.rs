@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use aidline::lifecycle::VolunteerStatus;
 use aidline::store::volunteers::{self, NewVolunteer};
 
 use super::*;
@@ -54,7 +55,7 @@ async fn ben_has_a_car(app: &TestApp) {
         capabilities: &["car".to_string()],
         availability: "",
         max_open_jobs: 2,
-        status: "active",
+        status: VolunteerStatus::Active,
     };
     volunteers::upsert(&mut conn, &ben, now).await.unwrap();
 }

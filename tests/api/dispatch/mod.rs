@@ -6,6 +6,7 @@ mod desk;
 mod race;
 mod stories;
 
+use aidline::lifecycle::VolunteerStatus;
 use aidline::store::volunteers::{self, NewVolunteer};
 use aidline::store::{contacts, requests};
 
@@ -40,7 +41,7 @@ pub async fn volunteer(app: &TestApp, phone: &str, name: &str, zones: &[&str]) -
         capabilities: &[],
         availability: "",
         max_open_jobs: 2,
-        status: "active",
+        status: VolunteerStatus::Active,
     };
     volunteers::upsert(&mut conn, &v, now).await.unwrap()
 }

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{Params, Report, list_page, rules};
+use crate::lifecycle::VolunteerStatus;
 use crate::roster::{self, RosterError, Saved, counted};
 use crate::web::session::Admin;
 use crate::web::{AppState, WebError};
@@ -78,7 +79,7 @@ pub async fn import(
     let report = match roster::read(upload.file.as_slice(), &rules(&state)) {
         Ok(checked) => {
             let now = state.intake.now_ms();
-            imported(roster::save(&state.db, &checked, "active", now).await?)
+            imported(roster::save(&state.db, &checked, VolunteerStatus::Active, now).await?)
         }
         Err(RosterError::BadRows { rows, total }) => refused(
             format!("{} of {total}", counted(rows.len(), "bad row")),
