@@ -12,7 +12,8 @@ use std::time::Instant;
 use aidline::app::App;
 use aidline::clock::Clock;
 use aidline::config::Settings;
-use aidline::store::outbound::{self, Kind, NewOutbound};
+use aidline::lifecycle::OutboundKind;
+use aidline::store::outbound::{self, NewOutbound};
 use aidline::store::{Db, contacts};
 
 mod support;
@@ -38,7 +39,7 @@ async fn queue(db: &Db, texts: u64, contacts_count: u64, now: i64) {
                 line: LINE,
                 to: phone,
                 body: BODY,
-                kind: Kind::Reply,
+                kind: OutboundKind::Reply,
                 inbound_id: None,
             }
         })

@@ -198,8 +198,9 @@ fn chat_writes_nothing_to_the_configured_database_unless_asked() {
 
 #[test]
 fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
+    use aidline::lifecycle::OutboundKind;
     use aidline::store::contacts;
-    use aidline::store::outbound::{self, Kind, NewOutbound};
+    use aidline::store::outbound::{self, NewOutbound};
 
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_in(&dir);
@@ -211,7 +212,7 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
             line: "+15550100100",
             to,
             body: "the body stays private",
-            kind: Kind::Reply,
+            kind: OutboundKind::Reply,
             inbound_id: None,
         };
         outbound::enqueue_many(conn, &[text], 1).await.unwrap();
@@ -219,9 +220,16 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
             .fetch_one(&mut *conn)
             .await
             .unwrap();
-        outbound::finish_unsent(conn, id, "failed", Some("21211"), "invalid number", 2)
-            .await
-            .unwrap();
+        outbound::finish_unsent(
+            conn,
+            id,
+            aidline::lifecycle::DeliveryState::Failed,
+            Some("21211"),
+            "invalid number",
+            2,
+        )
+        .await
+        .unwrap();
     });
     let shown = printed(aidline_on(&url, &["texts", "failed"]));
     assert!(shown.contains("21211: invalid number"), "{shown}");

@@ -8,8 +8,8 @@
 
 use crate::config::Settings;
 use crate::lifecycle::OfferAnswer;
+use crate::lifecycle::OutboundKind;
 use crate::lifecycle::RequestStatus::{Confirmed, Delivered, Failed, New, PickedUp};
-use crate::store::outbound::Kind;
 use crate::store::requests::{self, Request};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers};
@@ -87,7 +87,7 @@ impl VolunteerText<'_> {
             o.line,
             &v.phone,
             body,
-            Kind::Reply,
+            OutboundKind::Reply,
             Some(o.inbound_id),
             o.now,
         )
@@ -150,7 +150,7 @@ impl VolunteerText<'_> {
                         .await?;
                     let body = render_job(&self.texts().done, &job, &[]);
                     self.reply(&body).await?;
-                    self.tell_neighbour(&job, |t| &t.neighbour_delivered, Kind::Notice, &[])
+                    self.tell_neighbour(&job, |t| &t.neighbour_delivered, OutboundKind::Notice, &[])
                         .await
                 }
             },
@@ -195,7 +195,7 @@ impl VolunteerText<'_> {
                     .await?;
                     let body = render_job(&self.texts().dropped, &job, &[]);
                     self.reply(&body).await?;
-                    self.tell_neighbour(&job, |t| &t.neighbour_dropped, Kind::Notice, &[])
+                    self.tell_neighbour(&job, |t| &t.neighbour_dropped, OutboundKind::Notice, &[])
                         .await?;
                     offering::start(self.conn, self.settings, &job, now)
                         .await
@@ -292,7 +292,7 @@ impl VolunteerText<'_> {
     async fn relay_to_neighbour(&mut self, job: &Request, message: &str) -> Result<(), StoreError> {
         let name = self.volunteer.name_to_use.clone();
         let extra = [("volunteer", name.as_str()), ("message", message)];
-        self.tell_neighbour(job, |t| &t.to_neighbour, Kind::Relay, &extra)
+        self.tell_neighbour(job, |t| &t.to_neighbour, OutboundKind::Relay, &extra)
             .await
     }
 
@@ -300,7 +300,7 @@ impl VolunteerText<'_> {
         &mut self,
         job: &Request,
         template: fn(&crate::dispatch::Texts) -> &String,
-        kind: Kind,
+        kind: OutboundKind,
         extra: &[(&str, &str)],
     ) -> Result<(), StoreError> {
         let now = self.origin.now;
@@ -316,7 +316,7 @@ async fn relay_to_volunteer(
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
     let extra = [("message", text.trim())];
-    let how = (Kind::Relay, Some(origin.inbound_id));
+    let how = (OutboundKind::Relay, Some(origin.inbound_id));
     super::tell_volunteer(
         conn,
         settings,
@@ -351,7 +351,7 @@ async fn received(
         origin.line,
         &job.phone,
         &body,
-        Kind::Reply,
+        OutboundKind::Reply,
         Some(origin.inbound_id),
         origin.now,
     )

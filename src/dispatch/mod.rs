@@ -18,8 +18,9 @@ mod settings;
 pub use settings::{DispatchSettings, Mode, Queue, Texts};
 
 use crate::config::Settings;
+use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
-use crate::store::outbound::{self, Kind, NewOutbound};
+use crate::store::outbound::{self, NewOutbound};
 use crate::store::volunteers::{self, NewVolunteer};
 use crate::store::{Conn, StoreError, requests, timers};
 
@@ -34,7 +35,7 @@ async fn send(
     line: &str,
     to: &str,
     body: &str,
-    kind: Kind,
+    kind: OutboundKind,
     inbound_id: Option<i64>,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -66,7 +67,7 @@ pub async fn on_cancelled(
         &job,
         |t| &t.cancelled,
         &[],
-        (Kind::Notice, None),
+        (OutboundKind::Notice, None),
         now,
     )
     .await
@@ -78,7 +79,7 @@ async fn tell_neighbour(
     settings: &Settings,
     job: &requests::Request,
     template: fn(&Texts) -> &String,
-    kind: Kind,
+    kind: OutboundKind,
     extra: &[(&str, &str)],
     now: i64,
 ) -> Result<(), StoreError> {
@@ -122,14 +123,14 @@ pub async fn hand_over(
             EventKind::Status(RequestStatus::Claimed),
             None,
             line,
-            (Kind::Reply, Some(inbound_id)),
+            (OutboundKind::Reply, Some(inbound_id)),
         ),
         Handover::Assigned { actor } => (
             actor.to_string(),
             EventKind::Assigned,
             Some(volunteer.name_to_use.as_str()),
             job.line.as_str(),
-            (Kind::Notice, None),
+            (OutboundKind::Notice, None),
         ),
     };
     requests::add_event(conn, job.id, &actor, event, detail, now).await?;
@@ -157,7 +158,7 @@ pub async fn hand_over(
         settings,
         job,
         |t| &t.neighbour_claimed,
-        Kind::Notice,
+        OutboundKind::Notice,
         &name,
         now,
     )
@@ -172,7 +173,7 @@ async fn tell_volunteer(
     job: &requests::Request,
     template: fn(&Texts) -> &String,
     extra: &[(&str, &str)],
-    (kind, inbound_id): (Kind, Option<i64>),
+    (kind, inbound_id): (OutboundKind, Option<i64>),
     now: i64,
 ) -> Result<(), StoreError> {
     let Some(id) = job.volunteer_id else {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::config::Settings;
 use crate::flow::text::render;
+use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, RequestStatus};
-use crate::store::outbound::Kind;
 use crate::store::requests::Request;
 use crate::store::timers::{self, RequestTimer};
 use crate::store::volunteers::{self, Volunteer};
@@ -100,7 +100,7 @@ async fn offer_wave(
             &job.line,
             &v.phone,
             &body,
-            Kind::Offer,
+            OutboundKind::Offer,
             None,
             now,
         )
@@ -204,7 +204,7 @@ pub async fn alert(
             &job.line,
             phone,
             &body,
-            Kind::Alert,
+            OutboundKind::Alert,
             None,
             now,
         )

@@ -11,8 +11,9 @@ use crate::dispatch::{
 use crate::flow::Flows;
 use crate::flow::Session;
 use crate::lifecycle::EventKind;
+use crate::lifecycle::OutboundKind;
 use crate::store::contacts::{self, Contact, OptChange};
-use crate::store::outbound::{self, Kind, NewOutbound};
+use crate::store::outbound::{self, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest, Request};
 use crate::store::sessions::{self, Active};
 use crate::store::timers;
@@ -32,7 +33,7 @@ struct PlannedReply {
     contact_id: i64,
     line: String,
     body: String,
-    kind: Kind,
+    kind: OutboundKind,
     inbound_id: i64,
     /// The request this contact's conversation created last, whose code fills `{request.code}`.
     request: Option<usize>,
@@ -226,7 +227,14 @@ impl Plan {
         }
     }
 
-    pub fn reply(&mut self, contact_id: i64, line: &str, inbound_id: i64, body: &str, kind: Kind) {
+    pub fn reply(
+        &mut self,
+        contact_id: i64,
+        line: &str,
+        inbound_id: i64,
+        body: &str,
+        kind: OutboundKind,
+    ) {
         let request = self
             .requests
             .iter()

@@ -8,11 +8,11 @@ use crate::config::{Line, OptOutReplies, Settings};
 use crate::dispatch::act::Action;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
+use crate::lifecycle::OutboundKind;
 use crate::lifecycle::RequestStatus;
 use crate::phone::Phone;
 use crate::store::contacts::OptChange;
 use crate::store::inbound::InboundRow;
-use crate::store::outbound::Kind;
 use crate::store::requests::OpenRequest;
 
 /// Routes one text; returns the outcome label stored on the inbound row (it says what happened
@@ -49,7 +49,7 @@ pub(super) fn route(
                 line.number.as_str(),
                 text.id,
                 body,
-                Kind::Reply,
+                OutboundKind::Reply,
             );
         }
         if text.body.trim().is_empty() {
@@ -168,7 +168,7 @@ fn keyword_outcome(
             line_number,
             text.id,
             body,
-            Kind::OptOutConfirmation,
+            OutboundKind::OptOutConfirmation,
         );
     }
     label
@@ -198,7 +198,7 @@ fn global_keyword(
                 "request.status" => request.map(|r| r.status.as_str()),
                 _ => None,
             });
-            plan.reply(contact_id, line_number, text.id, &body, Kind::Reply);
+            plan.reply(contact_id, line_number, text.id, &body, OutboundKind::Reply);
         }
     };
     match keyword {
@@ -264,7 +264,9 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
     let session = plan.save_session(contact_id, line_number, step.session, ended);
     for effect in step.effects {
         match effect {
-            Effect::Reply(body) => plan.reply(contact_id, line_number, text.id, &body, Kind::Reply),
+            Effect::Reply(body) => {
+                plan.reply(contact_id, line_number, text.id, &body, OutboundKind::Reply)
+            }
             Effect::SetLanguage(language) => plan.set_language(contact_id, &language),
             Effect::SetName(name) => plan.set_name(contact_id, &name),
             Effect::CreateRequest {

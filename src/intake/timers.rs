@@ -9,7 +9,8 @@ use super::{Intake, IntakeError};
 use crate::dispatch::offers;
 use crate::flow::CONTACT_NAME;
 use crate::flow::text::render;
-use crate::store::outbound::{self, Kind, NewOutbound};
+use crate::lifecycle::OutboundKind;
+use crate::store::outbound::{self, NewOutbound};
 use crate::store::timers::{self, Due, TimerKind};
 use crate::store::{StoreError, contacts, sessions};
 
@@ -103,7 +104,7 @@ impl Intake {
                     line: &session.line,
                     to: &contact.phone,
                     body: &body,
-                    kind: Kind::Reminder,
+                    kind: OutboundKind::Reminder,
                     inbound_id: None,
                 };
                 outbound::enqueue_many(&mut tx, &[reply], now).await?;

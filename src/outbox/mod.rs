@@ -29,9 +29,10 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::{Line, Settings};
 use crate::gateway::{Outgoing, SendError};
+use crate::lifecycle::{DeliveryState, OutboundKind};
 use crate::phone::redact_numbers;
 use crate::store::contacts::{self, OptChange};
-use crate::store::outbound::{self, Claim, Claimed, Kind};
+use crate::store::outbound::{self, Claim, Claimed};
 use crate::store::{Conn, Db, StoreError, pacing};
 
 /// How many due texts one pass claims.
@@ -218,7 +219,7 @@ impl Outbox {
     /// Tries one text; touches no database, so a whole batch can be recorded at once.
     async fn attempt(&self, line: &Line, msg: &Claimed) -> Result<Option<String>, Unsent> {
         // The last line of defence for opted-out numbers, whatever queued the text.
-        if msg.opted_out && msg.kind != Kind::OptOutConfirmation {
+        if msg.opted_out && msg.kind != OutboundKind::OptOutConfirmation {
             return Err(Unsent::Suppressed);
         }
         let callback = format!(
@@ -249,8 +250,15 @@ impl Outbox {
         let id = msg.id;
         match unsent {
             Unsent::Suppressed => {
-                outbound::finish_unsent(tx, id, "suppressed", None, "recipient opted out", now)
-                    .await?;
+                outbound::finish_unsent(
+                    tx,
+                    id,
+                    DeliveryState::Suppressed,
+                    None,
+                    "recipient opted out",
+                    now,
+                )
+                .await?;
             }
             Unsent::Failed(SendError::Retryable {
                 status,
@@ -260,8 +268,15 @@ impl Outbox {
             }) => {
                 let detail = redact_numbers(&detail);
                 if msg.attempts >= self.settings.outbox.max_attempts {
-                    outbound::finish_unsent(tx, id, "failed", code.as_deref(), &detail, now)
-                        .await?;
+                    outbound::finish_unsent(
+                        tx,
+                        id,
+                        DeliveryState::Failed,
+                        code.as_deref(),
+                        &detail,
+                        now,
+                    )
+                    .await?;
                     tracing::warn!(
                         outbound_id = id,
                         attempts = msg.attempts,
@@ -288,12 +303,21 @@ impl Outbox {
                 detail,
             }) => {
                 let detail = redact_numbers(&detail);
-                outbound::finish_unsent(tx, id, "failed", code.as_deref(), &detail, now).await?;
+                outbound::finish_unsent(
+                    tx,
+                    id,
+                    DeliveryState::Failed,
+                    code.as_deref(),
+                    &detail,
+                    now,
+                )
+                .await?;
                 tracing::warn!(outbound_id = id, status, code, "text failed permanently");
             }
             Unsent::Failed(SendError::RecipientOptedOut { code }) => {
                 let detail = "recipient opted out at the gateway";
-                outbound::finish_unsent(tx, id, "failed", Some(&code), detail, now).await?;
+                outbound::finish_unsent(tx, id, DeliveryState::Failed, Some(&code), detail, now)
+                    .await?;
                 let source = format!("gateway:{code}");
                 contacts::record_opt_change(
                     tx,

@@ -3,67 +3,14 @@
 
 use super::{Backend, Conn, StoreError, padded, pow2_chunks, value_list, value_rows};
 use crate::flow::segments;
-
-/// Why we are sending a text; compliance confirmations are the one kind an opted-out number gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// An answer to a text that just came in.
-    Reply,
-    OptOutConfirmation,
-    /// Sent on our own initiative: a reminder to a quiet conversation, or its end.
-    Reminder,
-    /// A request offered to a volunteer.
-    Offer,
-    /// News of a request for the neighbour who asked (claimed, delivered).
-    Notice,
-    /// A message passed between a volunteer and a neighbour.
-    Relay,
-    /// A request that needs a person, to the group's dispatchers.
-    Alert,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Reply => "reply",
-            Kind::OptOutConfirmation => "opt_out_confirmation",
-            Kind::Reminder => "reminder",
-            Kind::Offer => "offer",
-            Kind::Notice => "notice",
-            Kind::Relay => "relay",
-            Kind::Alert => "alert",
-        }
-    }
-
-    fn parse(s: &str) -> Kind {
-        match s {
-            "opt_out_confirmation" => Kind::OptOutConfirmation,
-            "reminder" => Kind::Reminder,
-            "offer" => Kind::Offer,
-            "notice" => Kind::Notice,
-            "relay" => Kind::Relay,
-            "alert" => Kind::Alert,
-            _ => Kind::Reply,
-        }
-    }
-
-    /// Someone is waiting for it (a reply to their text, a message from the other side of a
-    /// job, an alert to a dispatcher): it goes first and is never held back by quiet hours.
-    /// Offers, reminders and news can wait.
-    pub fn is_urgent(self) -> bool {
-        matches!(
-            self,
-            Kind::Reply | Kind::OptOutConfirmation | Kind::Relay | Kind::Alert
-        )
-    }
-}
+use crate::lifecycle::{DeliveryState, OutboundKind};
 
 pub struct NewOutbound<'a> {
     pub contact_id: i64,
     pub line: &'a str,
     pub to: &'a str,
     pub body: &'a str,
-    pub kind: Kind,
+    pub kind: OutboundKind,
     pub inbound_id: Option<i64>,
 }
 
@@ -75,7 +22,7 @@ pub async fn enqueue_many(
 ) -> Result<(), StoreError> {
     for chunk in pow2_chunks(msgs) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({}, 'queued', $1, $1, $1)", value_list(2 + r * 8, 8)))
+            .map(|r| format!("({}, $2, $1, $1, $1)", value_list(3 + r * 8, 8)))
             .collect();
         // Rows are numbered in the order given, which is the order the worker sends them in.
         let sql = format!(
@@ -83,14 +30,16 @@ pub async fn enqueue_many(
              priority, segments, state, next_attempt_at, created_at, updated_at) VALUES {}",
             rows.join(", ")
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(DeliveryState::Queued);
         for m in chunk {
             query = query
                 .bind(m.contact_id)
                 .bind(m.line)
                 .bind(m.to)
                 .bind(m.body)
-                .bind(m.kind.as_str())
+                .bind(m.kind)
                 .bind(m.inbound_id)
                 .bind(if m.kind.is_urgent() { 0i64 } else { 1 })
                 .bind(segments::count(m.body).count.max(1) as i64);
@@ -108,7 +57,7 @@ pub struct Claimed {
     pub line: String,
     pub to: String,
     pub body: String,
-    pub kind: Kind,
+    pub kind: OutboundKind,
     pub segments: u32,
     /// Counting this one.
     pub attempts: u32,
@@ -142,7 +91,7 @@ pub async fn claim_due(
     let sql = format!(
         "UPDATE outbound_messages SET locked_until = $1, attempts = attempts + 1, updated_at = $2 \
          WHERE id IN (SELECT id FROM outbound_messages \
-             WHERE state = 'queued' AND line = $3 AND priority <= $4 AND next_attempt_at <= $2 \
+             WHERE state = $6 AND line = $3 AND priority <= $4 AND next_attempt_at <= $2 \
              AND (locked_until IS NULL OR locked_until <= $2) \
              ORDER BY priority, next_attempt_at, id LIMIT $5 {skip_locked}) \
          RETURNING id, contact_id, line, to_phone, body, kind, segments, attempts, \
@@ -154,7 +103,7 @@ pub async fn claim_due(
         String,
         String,
         String,
-        String,
+        OutboundKind,
         i64,
         i64,
         Option<i64>,
@@ -165,6 +114,7 @@ pub async fn claim_due(
         .bind(claim.line)
         .bind(if claim.urgent_only { 0i64 } else { 1 })
         .bind(claim.limit)
+        .bind(DeliveryState::Queued)
         .fetch_all(conn)
         .await?;
     let mut claimed: Vec<Claimed> = rows
@@ -176,7 +126,7 @@ pub async fn claim_due(
                 line,
                 to,
                 body,
-                kind: Kind::parse(&kind),
+                kind,
                 segments: segments as u32,
                 attempts: attempts as u32,
                 opted_out: opted_out_at.is_some(),
@@ -191,11 +141,14 @@ pub async fn claim_due(
 /// Ends queued texts whose line is no longer configured: nothing could ever send them.
 pub async fn fail_orphaned(conn: &mut Conn, lines: &[&str], now: i64) -> Result<u64, StoreError> {
     let sql = format!(
-        "UPDATE outbound_messages SET state = 'failed', error_detail = 'line no longer configured', \
-         locked_until = NULL, updated_at = $1 WHERE state = 'queued' AND line NOT IN ({})",
-        value_list(2, lines.len())
+        "UPDATE outbound_messages SET state = $2, error_detail = 'line no longer configured', \
+         locked_until = NULL, updated_at = $1 WHERE state = $3 AND line NOT IN ({})",
+        value_list(4, lines.len())
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(DeliveryState::Failed)
+        .bind(DeliveryState::Queued);
     for line in lines {
         query = query.bind(*line);
     }
@@ -211,12 +164,14 @@ pub async fn mark_sent_many(
 ) -> Result<(), StoreError> {
     for chunk in sent.chunks(64) {
         let sql = format!(
-            "UPDATE outbound_messages SET state = 'sent', gateway_id = v.column2, \
+            "UPDATE outbound_messages SET state = $2, gateway_id = v.column2, \
              locked_until = NULL, error_code = NULL, error_detail = NULL, updated_at = $1 \
              FROM (VALUES {}) AS v WHERE outbound_messages.id = v.column1",
-            value_rows(2, chunk.len().next_power_of_two(), 2)
+            value_rows(3, chunk.len().next_power_of_two(), 2)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(DeliveryState::Sent);
         // A repeated row records the same send twice: harmless padding.
         for (id, gateway_id) in padded(chunk) {
             query = query.bind(id).bind(gateway_id);
@@ -247,11 +202,11 @@ pub async fn reschedule(
     Ok(())
 }
 
-/// A final state reached without sending: `failed` or `suppressed`.
+/// A final state reached without sending: failed or suppressed.
 pub async fn finish_unsent(
     conn: &mut Conn,
     id: i64,
-    state: &str,
+    state: DeliveryState,
     error_code: Option<&str>,
     detail: &str,
     now: i64,
@@ -270,42 +225,50 @@ pub async fn finish_unsent(
     Ok(())
 }
 
-/// Delivery states in the order they can happen; a callback never moves a text backwards.
-pub fn delivery_rank(state: &str) -> Option<i64> {
-    match state {
-        "queued" => Some(0),
-        "sent" => Some(1),
-        "delivered" | "undelivered" | "failed" => Some(2),
-        _ => None,
-    }
+/// How far along the row's stored state is (see [`DeliveryState::step`]), in SQL, with the
+/// states bound from `$first` on; returns the SQL and the states to bind, in order.
+fn step_sql(first: usize) -> (String, Vec<DeliveryState>) {
+    let stepped: Vec<(DeliveryState, i64)> = DeliveryState::ALL
+        .iter()
+        .filter_map(|s| s.step().map(|step| (*s, step)))
+        .collect();
+    let whens: Vec<String> = stepped
+        .iter()
+        .enumerate()
+        .map(|(i, (_, step))| format!("WHEN ${} THEN {step}", first + i))
+        .collect();
+    // A state no report moves (suppressed) counts as an end.
+    let sql = format!("CASE state {} ELSE 2 END", whens.join(" "));
+    (sql, stepped.into_iter().map(|(s, _)| s).collect())
 }
-
-const RANK_SQL: &str = "CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END";
 
 /// Applies a delivery report. Returns the contact the text went to when the row moved forward,
 /// `None` when it was unknown, a duplicate, or older than what we already have.
 pub async fn apply_delivery(
     conn: &mut Conn,
     gateway_id: &str,
-    state: &str,
+    state: DeliveryState,
     error_code: Option<&str>,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let Some(rank) = delivery_rank(state) else {
+    let Some(step) = state.step() else {
         return Ok(None);
     };
+    let (stored_step, states) = step_sql(6);
     let sql = format!(
         "UPDATE outbound_messages SET state = $1, error_code = COALESCE($2, error_code), \
-         updated_at = $3 WHERE gateway_id = $4 AND {RANK_SQL} < $5 RETURNING contact_id"
+         updated_at = $3 WHERE gateway_id = $4 AND {stored_step} < $5 RETURNING contact_id"
     );
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(state)
         .bind(error_code)
         .bind(now)
         .bind(gateway_id)
-        .bind(rank)
-        .fetch_optional(conn)
-        .await?)
+        .bind(step);
+    for s in states {
+        query = query.bind(s);
+    }
+    Ok(query.fetch_optional(conn).await?)
 }
 
 /// The texts written in answer to one inbound text, in order.
@@ -318,7 +281,7 @@ pub async fn replies_to(conn: &mut Conn, inbound_id: i64) -> Result<Vec<String>,
     )
 }
 
-pub async fn count_by_state(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
+pub async fn count_by_state(conn: &mut Conn) -> Result<Vec<(DeliveryState, i64)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT state, COUNT(*) FROM outbound_messages GROUP BY state ORDER BY state",
     )
@@ -332,9 +295,10 @@ pub struct Unsent {
     pub id: i64,
     pub line: String,
     pub to_phone: String,
-    pub kind: String,
-    /// `failed` (the provider refused it, or it ran out of attempts) or `suppressed` (opted out).
-    pub state: String,
+    pub kind: OutboundKind,
+    /// Failed (the provider refused it, or it ran out of attempts), undelivered, or suppressed
+    /// (opted out).
+    pub state: DeliveryState,
     pub attempts: i64,
     pub error_code: Option<String>,
     pub error_detail: Option<String>,
@@ -345,10 +309,13 @@ pub struct Unsent {
 pub async fn unsent(conn: &mut Conn, limit: i64) -> Result<Vec<Unsent>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, line, to_phone, kind, state, attempts, error_code, error_detail, updated_at \
-         FROM outbound_messages WHERE state IN ('failed', 'undelivered', 'suppressed') \
+         FROM outbound_messages WHERE state IN ($2, $3, $4) \
          ORDER BY updated_at DESC, id DESC LIMIT $1",
     )
     .bind(limit)
+    .bind(DeliveryState::UNSENT[0])
+    .bind(DeliveryState::UNSENT[1])
+    .bind(DeliveryState::UNSENT[2])
     .fetch_all(conn)
     .await?)
 }

@@ -78,7 +78,11 @@ pub async fn metrics(
         "outbound_messages",
         "Texts in the outbox, by delivery state",
         "state",
-        outbound::count_by_state(&mut conn).await?,
+        outbound::count_by_state(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(state, count)| (state.to_string(), count))
+            .collect(),
     );
     family(
         &mut registry,

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use aidline::store::outbound::{self, Kind, NewOutbound};
+use aidline::lifecycle::OutboundKind;
+use aidline::store::outbound::{self, NewOutbound};
 use aidline::store::{Db, contacts};
 
 use crate::helpers::*;
@@ -19,7 +20,7 @@ async fn queue_reminder(db: &Db, to: &str, body: &str, now: i64) {
         line: LINE,
         to,
         body,
-        kind: Kind::Reminder,
+        kind: OutboundKind::Reminder,
         inbound_id: None,
     };
     outbound::enqueue_many(&mut conn, &[reminder], now)

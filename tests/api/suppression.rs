@@ -1,8 +1,9 @@
 //! Our own suppression list is the last word: a text to a number that opted out never reaches a
 //! provider, on any line, whichever part of the service queued it.
 
+use aidline::lifecycle::OutboundKind;
 use aidline::store::contacts::{self, OptChange};
-use aidline::store::outbound::{self, Kind, NewOutbound};
+use aidline::store::outbound::{self, NewOutbound};
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -45,7 +46,7 @@ on_both_databases! {
             .unwrap();
         // Whatever asked: an answer a conversation wrote, a reminder a timer wrote.
         for line in lines {
-            for kind in [Kind::Reply, Kind::Reminder] {
+            for kind in [OutboundKind::Reply, OutboundKind::Reminder] {
                 let text = NewOutbound { contact_id: contact, line, to: neighbour, body: "hello", kind, inbound_id: None };
                 outbound::enqueue_many(&mut conn, &[text], now).await.unwrap();
             }

@@ -9,8 +9,8 @@ mod input;
 pub use input::{MAX_MESSAGE_CHARS, Message, UnknownStatus, parse_status};
 
 use crate::config::Settings;
+use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{DispatcherStatus, EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
-use crate::store::outbound::Kind;
 use crate::store::requests::{self, Request};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers, timers};
@@ -65,7 +65,7 @@ impl Desk<'_> {
         template: fn(&Texts) -> &String,
         extra: &[(&str, &str)],
     ) -> Result<(), StoreError> {
-        let how = (Kind::Notice, None);
+        let how = (OutboundKind::Notice, None);
         tell_volunteer(
             self.conn,
             self.settings,
@@ -89,7 +89,7 @@ impl Desk<'_> {
             self.settings,
             job,
             template,
-            Kind::Notice,
+            OutboundKind::Notice,
             &[],
             now,
         )
@@ -349,7 +349,7 @@ impl Desk<'_> {
             &job.line,
             phone,
             body,
-            Kind::Relay,
+            OutboundKind::Relay,
             None,
             now,
         )
