@@ -9,6 +9,7 @@ use super::Session;
 use super::check::{CONTACT_NAME, REQUEST_CODE};
 use super::model::{Flow, GiveUp, Input, State, Texts};
 use super::text::{ascii_digit, fold, render};
+use crate::lifecycle::SessionEnd;
 use crate::phone::Phone;
 
 /// Something the caller must do because of a step, in order.
@@ -37,12 +38,12 @@ pub enum Ended {
     GaveUp,
 }
 
-impl Ended {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ended::Completed => "completed",
-            Ended::HandedOff => "handed_off",
-            Ended::GaveUp => "gave_up",
+impl From<Ended> for SessionEnd {
+    fn from(ended: Ended) -> SessionEnd {
+        match ended {
+            Ended::Completed => SessionEnd::Completed,
+            Ended::HandedOff => SessionEnd::HandedOff,
+            Ended::GaveUp => SessionEnd::GaveUp,
         }
     }
 }

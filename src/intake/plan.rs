@@ -10,8 +10,8 @@ use crate::dispatch::{
 };
 use crate::flow::Flows;
 use crate::flow::Session;
-use crate::lifecycle::EventKind;
 use crate::lifecycle::OutboundKind;
+use crate::lifecycle::{EventKind, SessionEnd};
 use crate::store::contacts::{self, Contact, OptChange};
 use crate::store::outbound::{self, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest, Request};
@@ -26,7 +26,7 @@ struct Tracked {
     contact_id: i64,
     line: String,
     session: Session,
-    ended: Option<&'static str>,
+    ended: Option<SessionEnd>,
 }
 
 struct PlannedReply {
@@ -191,7 +191,7 @@ impl Plan {
         contact_id: i64,
         line: &str,
         session: Session,
-        ended: Option<&'static str>,
+        ended: Option<SessionEnd>,
     ) -> usize {
         let current = self.contacts.get(&contact_id).and_then(|(_, s)| *s);
         let index = match current {
@@ -219,7 +219,7 @@ impl Plan {
     }
 
     /// Ends the contact's conversation in progress, if any.
-    pub fn end_session(&mut self, contact_id: i64, reason: &'static str) {
+    pub fn end_session(&mut self, contact_id: i64, reason: SessionEnd) {
         if let Some(entry) = self.contacts.get_mut(&contact_id)
             && let Some(index) = entry.1.take()
         {
@@ -309,7 +309,7 @@ impl Plan {
         }
         // Stored sessions first: one that ended here must be closed before its successor is
         // inserted, since a contact has one active session at most.
-        let stored: Vec<(i64, &Session, Option<&str>)> = self
+        let stored: Vec<(i64, &Session, Option<SessionEnd>)> = self
             .sessions
             .iter()
             .filter_map(|t| t.stored_id.map(|id| (id, &t.session, t.ended)))

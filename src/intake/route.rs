@@ -9,10 +9,11 @@ use crate::dispatch::act::Action;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
 use crate::lifecycle::OutboundKind;
-use crate::lifecycle::RequestStatus;
+use crate::lifecycle::{RequestStatus, SessionEnd};
 use crate::phone::Phone;
 use crate::store::contacts::OptChange;
 use crate::store::inbound::InboundRow;
+use crate::store::queue::HANDOFF;
 use crate::store::requests::OpenRequest;
 
 /// Routes one text; returns the outcome label stored on the inbound row (it says what happened
@@ -93,7 +94,7 @@ pub(super) fn route(
         None => {
             // No conversation, or its flow was removed from the files: a trigger word starts its
             // flow, anything else the line's.
-            plan.end_session(text.contact_id, "flow_removed");
+            plan.end_session(text.contact_id, SessionEnd::FlowRemoved);
             let (label, flow) = match flows.triggered_by(&fold(&text.body)) {
                 Some(flow) => ("flow_triggered", Some(flow)),
                 None => ("flow_started", flows.get(&line.flow)),
@@ -146,7 +147,7 @@ fn keyword_outcome(
             if !opted_out {
                 plan.set_opted_out(contact_id, OptChange::OptOut, line_number, now);
             }
-            plan.end_session(contact_id, "opted_out");
+            plan.end_session(contact_id, SessionEnd::OptedOut);
             "opt_out"
         }
         Keyword::OptIn => {
@@ -213,7 +214,7 @@ fn global_keyword(
             "status"
         }
         flow::Keyword::Cancel => {
-            plan.end_session(contact_id, "cancelled");
+            plan.end_session(contact_id, SessionEnd::Cancelled);
             match plan.cancel_request(contact_id) {
                 Some(request) => say(plan, "cancelled", Some(&request)),
                 None => say(plan, "cancel_none", None),
@@ -228,10 +229,15 @@ fn global_keyword(
             fields.insert("handoff_reason".into(), "asked for a person".into());
             // The conversation so far goes to the person with the request.
             if let Some(session) = plan.active_session(contact_id).cloned() {
-                let index = plan.save_session(contact_id, line_number, session, Some("handed_off"));
-                plan.request(contact_id, line_number, index, "handoff".into(), fields, 0);
+                let index = plan.save_session(
+                    contact_id,
+                    line_number,
+                    session,
+                    Some(SessionEnd::HandedOff),
+                );
+                plan.request(contact_id, line_number, index, HANDOFF.into(), fields, 0);
             } else {
-                plan.request_without_session(contact_id, line_number, "handoff".into(), fields);
+                plan.request_without_session(contact_id, line_number, HANDOFF.into(), fields);
             }
             say(plan, "person", None);
             "person"
@@ -239,7 +245,7 @@ fn global_keyword(
         flow::Keyword::Restart => {
             // The flow they are in starts again (sign-up stays sign-up), in its language.
             let current = plan.active_session(contact_id).map(|s| s.flow.clone());
-            plan.end_session(contact_id, "restarted");
+            plan.end_session(contact_id, SessionEnd::Restarted);
             let Some(flow) = current
                 .and_then(|id| flows.get(&id))
                 .or_else(|| flows.get(&line.flow))
@@ -260,7 +266,7 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
     let contact_id = text.contact_id;
     let line_number = line.number.as_str();
     let answers = step.session.answers.clone();
-    let ended = step.ended.map(|e| e.as_str());
+    let ended = step.ended.map(SessionEnd::from);
     let session = plan.save_session(contact_id, line_number, step.session, ended);
     for effect in step.effects {
         match effect {
@@ -277,14 +283,7 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
             Effect::Handoff { reason } => {
                 let mut fields = answers.clone();
                 fields.insert("handoff_reason".into(), reason);
-                plan.request(
-                    contact_id,
-                    line_number,
-                    session,
-                    "handoff".into(),
-                    fields,
-                    0,
-                );
+                plan.request(contact_id, line_number, session, HANDOFF.into(), fields, 0);
             }
         }
     }

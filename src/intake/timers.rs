@@ -9,7 +9,7 @@ use super::{Intake, IntakeError};
 use crate::dispatch::offers;
 use crate::flow::CONTACT_NAME;
 use crate::flow::text::render;
-use crate::lifecycle::OutboundKind;
+use crate::lifecycle::{OutboundKind, SessionEnd};
 use crate::store::outbound::{self, NewOutbound};
 use crate::store::timers::{self, Due, TimerKind};
 use crate::store::{StoreError, contacts, sessions};
@@ -85,7 +85,7 @@ impl Intake {
                 &flow.idle.remind
             }
             TimerKind::Expire => {
-                let ended = [(session.id, &session.session, Some("expired"))];
+                let ended = [(session.id, &session.session, Some(SessionEnd::Expired))];
                 sessions::save_many(&mut tx, &ended, now).await?;
                 &flow.idle.expired
             }

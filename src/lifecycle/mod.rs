@@ -1,5 +1,6 @@
 //! The words a request's life is told in, as types: a request's status, the events in its
-//! history, where the volunteers who carry it stand, and the texts it causes. Each is stored as the same TEXT it always was (so no migration), bound as a value
+//! history, where the volunteers who carry it stand, the texts it causes, and why a conversation
+//! with the line ended. Each is stored as the same TEXT it always was (so no migration), bound as a value
 //! rather than spelled in SQL, and read back strictly: a word the code does not know is an error,
 //! never quietly taken for something else.
 
@@ -7,12 +8,14 @@ mod event;
 mod offer;
 mod outbound;
 mod request;
+mod session;
 mod volunteer;
 
 pub use event::EventKind;
 pub use offer::OfferAnswer;
 pub use outbound::{DeliveryState, OutboundKind};
 pub use request::{DispatcherStatus, RequestStatus};
+pub use session::SessionEnd;
 pub use volunteer::VolunteerStatus;
 
 /// A stored word that names none of a type's values.

@@ -6,6 +6,7 @@ use sqlx::any::AnyArguments;
 
 use super::{Conn, StoreError, in_list, padded, value_rows};
 use crate::flow::Session;
+use crate::lifecycle::SessionEnd;
 
 #[derive(Debug, sqlx::FromRow)]
 struct SessionRow {
@@ -69,7 +70,7 @@ pub async fn insert(
     contact_id: i64,
     line: &str,
     session: &Session,
-    ended: Option<&str>,
+    ended: Option<SessionEnd>,
     now: i64,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
@@ -94,7 +95,7 @@ pub async fn insert(
 /// Saves where existing sessions stand, ending those with an end reason, in one statement.
 pub async fn save_many(
     conn: &mut Conn,
-    sessions: &[(i64, &Session, Option<&str>)],
+    sessions: &[(i64, &Session, Option<SessionEnd>)],
     now: i64,
 ) -> Result<(), StoreError> {
     if sessions.is_empty() {
