@@ -1,5 +1,5 @@
-//! Wiring: checks flows and lines, opens the database, and runs the web server and the outbox
-//! worker side by side until shutdown.
+//! Wiring: checks flows and lines, opens the database, and runs the web server, the outbox worker
+//! and the timer and recovery passes side by side until shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -47,6 +48,10 @@ pub struct App {
     pub state: AppState,
     /// Run by [`App::serve`] alongside the server; a test may take it to drive sends itself.
     pub outbox: Option<Outbox>,
+    /// Whether [`App::serve`] fires due timers and recovers unhandled texts on its own, every few
+    /// seconds. A test may turn this off and call [`Intake::fire_due_timers`] and
+    /// [`Intake::recover`] itself, so that nothing happens behind its back.
+    pub timed_passes: bool,
     /// When running the demo: how to sign in to it.
     pub demo: Option<Welcome>,
 }
@@ -88,6 +93,7 @@ impl App {
                 stopping: CancellationToken::new(),
             },
             outbox: Some(outbox),
+            timed_passes: true,
             demo,
         })
     }
@@ -104,17 +110,7 @@ impl App {
         let worker = self
             .outbox
             .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));
-        // Texts stored but not handled (after a database hiccup), and quiet conversations.
-        let (recovering, firing) = (intake.clone(), intake.clone());
-        let (stop_recovery, stop_timers) = (shutdown.child_token(), shutdown.child_token());
-        let recovery = tokio::spawn(async move {
-            let pass = || recovering.recover();
-            every(RECOVERY_INTERVAL, stop_recovery, "recovery pass", pass).await
-        });
-        let timers = tokio::spawn(async move {
-            let pass = || firing.fire_due_timers();
-            every(TIMER_INTERVAL, stop_timers, "timer pass", pass).await
-        });
+        let passes = self.timed_passes.then(|| timed_passes(&intake, &shutdown));
         #[cfg(unix)]
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
@@ -126,8 +122,9 @@ impl App {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
-        let _ = recovery.await;
-        let _ = timers.await;
+        for pass in passes.into_iter().flatten() {
+            let _ = pass.await;
+        }
         db.close().await;
         Ok(())
     }
@@ -148,6 +145,22 @@ impl App {
         tracing::info!(%addr, "aidline is listening");
         self.serve(listener, shutdown).await
     }
+}
+
+/// Starts the passes that look, on an interval, for texts stored but not handled (after a database
+/// hiccup) and for quiet conversations.
+fn timed_passes(intake: &Intake, shutdown: &CancellationToken) -> [JoinHandle<()>; 2] {
+    let (recovering, firing) = (intake.clone(), intake.clone());
+    let (stop_recovery, stop_timers) = (shutdown.child_token(), shutdown.child_token());
+    let recovery = tokio::spawn(async move {
+        let pass = || recovering.recover();
+        every(RECOVERY_INTERVAL, stop_recovery, "recovery pass", pass).await
+    });
+    let timers = tokio::spawn(async move {
+        let pass = || firing.fire_due_timers();
+        every(TIMER_INTERVAL, stop_timers, "timer pass", pass).await
+    });
+    [recovery, timers]
 }
 
 /// Runs `pass` every `interval` until shutdown; a failed pass is logged and tried again next time.
@@ -203,4 +216,49 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     let _ = ctrl_c.await;
     tracing::info!("shutting down: finishing what is in flight");
     token.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// On paused time: the clock jumps to each timer as soon as nothing else can run, so the
+    /// passes are counted exactly and nothing waits for real.
+    #[tokio::test(start_paused = true)]
+    async fn a_pass_runs_every_interval_runs_again_after_failing_and_stops_at_shutdown() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counting = runs.clone();
+        let pass = move || {
+            let run = counting.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                if run == 2 {
+                    Err("the database hiccuped")
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        let shutdown = CancellationToken::new();
+        let looping = every(TIMER_INTERVAL, shutdown.clone(), "test pass", pass);
+        let looping = tokio::spawn(looping);
+        let half = TIMER_INTERVAL / 2;
+
+        tokio::time::sleep(half).await;
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            0,
+            "nothing before the first interval"
+        );
+        for expected in 1..=3 {
+            tokio::time::sleep(TIMER_INTERVAL).await;
+            assert_eq!(runs.load(Ordering::SeqCst), expected);
+        }
+        shutdown.cancel();
+        looping.await.unwrap();
+        tokio::time::sleep(TIMER_INTERVAL * 10).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "no pass after shutdown");
+    }
 }

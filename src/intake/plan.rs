@@ -1,5 +1,7 @@
 //! What handling a batch of texts will write, built up in memory as each text is routed, then
-//! written in a handful of statements inside the batch's transaction.
+//! written inside the batch's transaction: outcomes, replies, stored conversations and timers in
+//! multi-row statements; opt-outs, names, new conversations, requests and dispatch one at a time
+//! (new rows' ids are needed by what follows, and dispatch acts on the state before it).
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,6 +1,6 @@
-//! Deciding what one text means, in the order DESIGN.md fixes: compliance words first, then the
-//! contact's conversation, else a new conversation on the line's flow. Routing only adds to the
-//! batch's [`Plan`]; nothing here touches the database.
+//! Deciding what one text means, in the order docs/ARCHITECTURE.md lists under the intake:
+//! compliance words first, then the contact's conversation, else a new conversation on the line's
+//! flow. Routing only adds to the batch's [`Plan`]; nothing here touches the database.
 
 use super::plan::Plan;
 use crate::compliance::Keyword;

@@ -14,7 +14,8 @@ pub struct NewOutbound<'a> {
     pub inbound_id: Option<i64>,
 }
 
-/// Queues texts; rows go in by the hundred so a large batch stays within parameter limits.
+/// Queues texts; rows go in at most 64 at a time, in the power-of-two chunks of [`pow2_chunks`], so
+/// a large batch stays within parameter limits and reuses a few prepared statements.
 pub async fn enqueue_many(
     conn: &mut Conn,
     msgs: &[NewOutbound<'_>],

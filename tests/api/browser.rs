@@ -2,6 +2,7 @@
 //! and `chromium-driver`). Without them a developer's run skips these tests and says so; CI
 //! installs them, and there a missing browser fails the run.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -24,6 +25,21 @@ const NEIGHBOUR: &str = "+15557658001";
 const ANA: &str = "+15557658101";
 /// Where the screenshots the README shows are written.
 const SCREENSHOTS: &str = "docs/screenshots";
+
+/// Resolves once the driver says it is listening. What it writes is read to the end, so that it
+/// never writes to a closed pipe.
+fn listening(driver: &mut Child) -> tokio::sync::oneshot::Receiver<()> {
+    let (said, listening) = tokio::sync::oneshot::channel();
+    let output = driver.stdout.take().expect("the driver's output is piped");
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(output).lines().map_while(Result::ok);
+        if lines.any(|line| line.contains("started successfully")) {
+            let _ = said.send(());
+        }
+        lines.for_each(drop);
+    });
+    listening
+}
 
 /// A headless Chromium with a profile of its own, and the driver that runs it.
 struct Chromium {
@@ -49,12 +65,13 @@ impl Chromium {
             .local_addr()
             .unwrap()
             .port();
-        let driver = Command::new(CHROMEDRIVER)
+        let mut driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
+        let listening = listening(&mut driver);
         let profile = tempfile::tempdir().unwrap();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -69,27 +86,22 @@ impl Chromium {
                 ],
             }),
         );
-        let url = format!("http://127.0.0.1:{port}");
-        // The driver takes a moment to listen; nothing else is waited for by time.
-        let mut last_error = None;
-        for _ in 0..100 {
-            let connecting = ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-            match connecting {
-                Ok(client) => {
-                    return Some(Chromium {
-                        client,
-                        driver,
-                        _profile: profile,
-                    });
-                }
-                Err(e) => last_error = Some(e),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver did not answer: {last_error:?}");
+        // A guard against hanging, not a measurement.
+        let said = tokio::time::timeout(Duration::from_secs(60), listening).await;
+        assert!(
+            matches!(said, Ok(Ok(()))),
+            "chromedriver did not say it listens"
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("chromedriver answers");
+        Some(Chromium {
+            client,
+            driver,
+            _profile: profile,
+        })
     }
 
     /// The path of the page the browser is on.

@@ -69,6 +69,9 @@ pub struct Options {
     /// When false the test sends due texts itself with [`TestApp::send_due`], so nothing happens
     /// behind its back.
     pub background_worker: bool,
+    /// When false the test fires due timers and recovers unhandled texts itself
+    /// (`app.intake.fire_due_timers()`, `app.intake.recover()`), as it sends due texts.
+    pub timed_passes: bool,
     /// Whether the service has the built-in console line besides the Twilio one, open to texts.
     pub console_line: bool,
     /// Runs as the demo does when started with no settings file.
@@ -87,6 +90,7 @@ impl Default for Options {
             extra_settings: String::new(),
             top_settings: String::new(),
             background_worker: false,
+            timed_passes: false,
             console_line: true,
             demo: false,
             behind_proxy: false,
@@ -262,8 +266,10 @@ impl TestApp {
         let mut settings = Settings::from_toml(&config).unwrap();
         settings.demo = options.demo;
         settings.behind_proxy = options.behind_proxy;
-        let clock = Clock::default();
+        // Time moves only when the test moves it: nothing comes due because the machine was slow.
+        let clock = Clock::manual();
         let mut app = App::build(settings.clone(), clock.clone()).await.unwrap();
+        app.timed_passes = options.timed_passes;
         let outbox = if options.background_worker {
             None
         } else {

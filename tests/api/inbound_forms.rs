@@ -1,6 +1,8 @@
 //! Texts that are not plain words from a provider with ids: pictures, and repeats from a line
 //! whose texts carry no id.
 
+use std::time::Duration;
+
 use crate::helpers::*;
 use crate::on_both_databases;
 
@@ -64,7 +66,10 @@ on_both_databases! {
         let neighbour = "+15557655003";
         // Opted out, so the line answers nothing and a repeat stays a repeat.
         console(&app, neighbour, "STOP").await;
+        // The time moves on past the STOP's answer, as a person's next text always comes later.
+        app.clock.advance(Duration::from_secs(1));
         console(&app, neighbour, "hello?").await;
+        app.clock.advance(Duration::from_secs(1));
         console(&app, neighbour, "hello?").await;
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages WHERE body = 'hello?'").await, 1);
     }

@@ -124,14 +124,31 @@ on_both_databases! {
         let mut handling = app.db.begin().await.unwrap();
         contacts::lock_many(&mut handling, Backend::Postgres, &[neighbour]).await.unwrap();
         requests::set_status(&mut handling, request, RequestStatus::Cancelled, "neighbour", None, 0).await.unwrap();
+        let intake: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *handling)
+            .await
+            .unwrap();
 
         let form = [("csrf", page.csrf()), ("status", "picked_up".into()), ("reason", String::new())];
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let action = format!("{}/status", desk.path());
         let post = desk.dana.post(&action, &form);
         tokio::pin!(post);
-        let waited = tokio::time::timeout(Duration::from_millis(300), &mut post).await;
-        assert!(waited.is_err(), "the change went ahead while the neighbour was held");
+        // Proof that the change waits: the database names the intake's transaction as its blocker.
+        let held_back_by_the_intake = async {
+            let sql = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+                       WHERE $1 = ANY (pg_blocking_pids(pid)))";
+            let waiting = || sqlx::query_scalar::<_, bool>(sql).bind(intake).fetch_one(app.db.pool());
+            while !waiting().await.unwrap() {}
+        };
+        // A guard against hanging, not a measurement.
+        let waited = tokio::time::timeout(Duration::from_secs(20), async {
+            tokio::select! {
+                page = &mut post => panic!("the change went ahead while the neighbour was held: {}", page.status),
+                () = held_back_by_the_intake => {}
+            }
+        });
+        waited.await.expect("the change neither waited for the neighbour nor went ahead");
 
         handling.commit().await.unwrap();
         let page = post.await;

@@ -1,0 +1,78 @@
+//! `[keywords]`: words that mean the same in every flow, and the replies they give.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use toml::Spanned;
+
+use super::{Checker, DEFAULT_SEGMENT_BUDGET};
+use crate::compliance;
+use crate::flow::load::FileCtx;
+use crate::flow::model::{Keyword, Keywords, Texts, Zones};
+use crate::flow::raw;
+use crate::flow::text::fold;
+
+/// The replies a keywords table may give.
+const KEYWORD_REPLIES: &[&str] = &[
+    "status",
+    "status_none",
+    "cancelled",
+    "cancel_none",
+    "person",
+    "pictures",
+];
+
+/// Checks the `[keywords]` table: no carrier words, no word with two meanings, replies known
+/// and translated.
+pub(in crate::flow) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeywords>) -> Keywords {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let mut words: Vec<(String, Keyword)> = Vec::new();
+    let lists = [
+        (&raw.status, Keyword::Status),
+        (&raw.cancel, Keyword::Cancel),
+        (&raw.person, Keyword::Person),
+        (&raw.restart, Keyword::Restart),
+    ];
+    for (list, keyword) in lists {
+        for word in list {
+            let folded = fold(word);
+            if compliance::is_carrier_word(&folded) {
+                ctx.error(&span, format!("the keyword `{word}` is a carrier word (STOP, CANCEL, END, QUIT, HELP and the like): carriers act on it before we see it; use two words, such as \"cancel request\""));
+            } else if words.iter().any(|(w, _)| w == &folded) {
+                ctx.error(&span, format!("the keyword `{word}` is listed twice"));
+            }
+            words.push((folded, keyword));
+        }
+    }
+    let known = BTreeSet::from(["request.status".to_string()]);
+    let (no_states, no_words) = (BTreeMap::new(), BTreeMap::new());
+    let replies = Checker {
+        languages: &raw.languages,
+        own_words: &no_words,
+        known: &known,
+        states: &no_states,
+        zones: &Zones::default(),
+        budget: DEFAULT_SEGMENT_BUDGET,
+    };
+    let mut say = BTreeMap::new();
+    for (name, texts) in raw.say {
+        if !KEYWORD_REPLIES.contains(&name.as_str()) {
+            ctx.error(
+                &span,
+                format!(
+                    "[keywords.say] has `{name}`, which is not a reply; use {}",
+                    KEYWORD_REPLIES.join(", ")
+                ),
+            );
+        }
+        // Replies get the checks prompts get: translations, placeholders, carrier words, SMS cost.
+        let what = format!("the keyword reply `{name}`");
+        replies.texts(ctx, &texts, &span, &what);
+        say.insert(name, Texts(texts));
+    }
+    Keywords {
+        words,
+        languages: raw.languages,
+        say,
+    }
+}
