@@ -100,7 +100,11 @@ fn the_service_refuses_to_start_with_a_broken_flow() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("intake.toml:10:8"), "{stderr}");
-    assert_eq!(stderr.matches("intake.toml:10:8").count(), 1, "said once: {stderr}");
+    assert_eq!(
+        stderr.matches("intake.toml:10:8").count(),
+        1,
+        "said once: {stderr}"
+    );
 }
 
 #[test]
