@@ -162,8 +162,8 @@ on_both_databases! {
         let reply = sent["text"].take();
         assert!(reply.as_str().unwrap().contains("Reply 1 for English"), "{reply}");
         assert_eq!(sent, serde_json::json!({
-            "src": "15550007002",
-            "dst": "15557657201",
+            "src": PLIVO_LINE,
+            "dst": "+15557657201",
             "text": null,
             "url": app.url("/webhooks/plivo/status"),
             "method": "POST",

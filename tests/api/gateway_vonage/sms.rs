@@ -103,9 +103,10 @@ on_both_databases! {
         assert_eq!(sent.len(), 1);
         let (id, body, gateway_id) = replies(&app).await.remove(0);
         assert_eq!(body, FIRST_QUESTION);
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode("vonage-key:vonage-secret");
+        assert_eq!(sent[0].headers["authorization"], format!("Basic {basic}").as_str());
         let expected: BTreeMap<String, String> = fields(&[
-            ("api_key", "vonage-key"),
-            ("api_secret", "vonage-secret"),
             ("from", "15550007401"),
             ("to", "15557657001"),
             ("text", FIRST_QUESTION),
