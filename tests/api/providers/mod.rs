@@ -16,16 +16,6 @@ mod twilio;
 mod vonage_messages;
 mod vonage_sms;
 
-pub use android::Android;
-pub use bandwidth::Bandwidth;
-pub use httpsms::HttpSms;
-pub use plivo::Plivo;
-pub use signalwire::SignalWire;
-pub use telnyx::Telnyx;
-pub use twilio::Twilio;
-pub use vonage_messages::VonageMessages;
-pub use vonage_sms::VonageSms;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -45,7 +35,8 @@ pub const STOPPED: &str =
     "You will get no more texts from this line. Reply START to receive texts again.";
 
 /// Writes each scenario as a module holding one test per provider and database; the providers
-/// that can say a recipient opted out take part in the scenarios about that as well.
+/// that can say a recipient opted out take part in the scenarios about that as well. Each provider
+/// is named as its fixture's module, then the fixture.
 macro_rules! table {
     (
         opting out: $opting_out:tt,
@@ -60,13 +51,23 @@ macro_rules! table {
         $(mod $opt_out_scenario {
             table!(@providers $opt_out_scenario $opting_out);
         })*
+        table!(@every_line $opting_out $others);
     };
     (@providers $scenario:ident [$($provider:ident: $fixture:ident),*]) => {
         $crate::on_both_databases! {$(
             async fn $provider(db) {
-                $crate::providers::scenarios::$scenario::<$crate::providers::$fixture>(db).await
+                use $crate::providers::{$provider::$fixture, scenarios};
+                scenarios::$scenario::<$fixture>(db).await
             }
         )*}
+    };
+    (@every_line [$($a:ident: $A:ident),*] [$($b:ident: $B:ident),*]) => {
+        /// Every provider's line, for tests that want them all, as `Options::extra_lines`, and
+        /// their numbers.
+        pub fn every_line() -> (String, Vec<&'static str>) {
+            let lines = [$($a::$A::lines(),)* $($b::$B::lines(),)*];
+            (lines.concat(), vec![$($a::$A::LINE,)* $($b::$B::LINE,)*])
+        }
     };
 }
 
@@ -346,31 +347,4 @@ pub async fn outbound(app: &TestApp) -> Outbound {
     .fetch_one(app.db.pool())
     .await
     .unwrap()
-}
-
-/// Every provider's line, for tests that want them all, as `Options::extra_lines`, and their
-/// numbers.
-pub fn every_line() -> (String, Vec<&'static str>) {
-    let lines = [
-        SignalWire::lines(),
-        Telnyx::lines(),
-        Plivo::lines(),
-        Bandwidth::lines(),
-        VonageSms::lines(),
-        VonageMessages::lines(),
-        HttpSms::lines(),
-        Android::lines(),
-    ];
-    let numbers = vec![
-        Twilio::LINE,
-        SignalWire::LINE,
-        Telnyx::LINE,
-        Plivo::LINE,
-        Bandwidth::LINE,
-        VonageSms::LINE,
-        VonageMessages::LINE,
-        HttpSms::LINE,
-        Android::LINE,
-    ];
-    (lines.concat(), numbers)
 }

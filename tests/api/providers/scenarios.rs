@@ -84,6 +84,8 @@ pub async fn a_delivery_report_moves_the_text_on_and_a_late_one_does_not_move_it
         assert_eq!(status, 200, "{said:?}");
         assert_eq!(outbound(&app).await.state, state, "{said:?}");
     }
+    let opted_out = "SELECT COUNT(*) FROM contacts WHERE opted_out_at IS NOT NULL";
+    assert_eq!(app.count(opted_out).await, 0);
     // A report on a text we never sent is taken and changes nothing.
     let unknown = new_id();
     let status = report::<F>(&app, &unknown, neighbour, Report::Delivered, Signer::Line).await;
