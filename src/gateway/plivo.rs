@@ -5,7 +5,8 @@
 //! `To=4759440448&From=4795961111&Text=Msg&Type=sms&MessageUUID=7a24…`. Numbers are international
 //! but written without the `+`. Each is signed with Plivo's V3 scheme: base64(HMAC-SHA256(auth
 //! token, URL and sorted fields + "." + nonce)), nonce in `X-Plivo-Signature-V3-Nonce`. Sends are
-//! JSON to the Message API with Basic auth.
+//! JSON to the Message API with Basic auth, numbers in E.164 with their `+`, as Plivo's own
+//! libraries pass them on.
 
 use std::sync::Arc;
 
@@ -115,8 +116,8 @@ impl Gateway for Plivo {
             .post(url)
             .basic_auth(&self.auth_id, Some(self.auth_token.expose()))
             .json(&serde_json::json!({
-                "src": msg.from.trim_start_matches('+'),
-                "dst": msg.to.trim_start_matches('+'),
+                "src": msg.from,
+                "dst": msg.to,
                 "text": msg.body,
                 "url": msg.status_callback,
                 "method": "POST",

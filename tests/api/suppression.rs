@@ -7,36 +7,12 @@ use aidline::store::outbound::{self, NewOutbound};
 
 use crate::helpers::*;
 use crate::on_both_databases;
-use crate::{
-    gateway_android as android, gateway_bandwidth as bandwidth, gateway_httpsms as httpsms,
-    gateway_plivo as plivo, gateway_signalwire as signalwire, gateway_telnyx as telnyx,
-    gateway_vonage as vonage,
-};
+use crate::providers::every_line;
 
 on_both_databases! {
     async fn a_text_to_an_opted_out_number_never_reaches_any_provider_whatever_queued_it(db) {
-        let extra_lines = [
-            signalwire::lines(),
-            plivo::lines(),
-            telnyx::lines(),
-            bandwidth::lines(),
-            httpsms::lines(),
-            android::lines(&android::closed_port().await),
-            vonage::lines(),
-        ]
-        .concat();
+        let (extra_lines, lines) = every_line();
         let app = TestApp::spawn_with(db, Options { extra_lines, ..Options::default() }).await;
-        let lines = [
-            LINE,
-            signalwire::SW_LINE,
-            plivo::PLIVO_LINE,
-            telnyx::TELNYX_LINE,
-            bandwidth::BANDWIDTH_LINE,
-            httpsms::PHONE,
-            android::CLOUD_LINE,
-            vonage::SMS_LINE,
-            vonage::MESSAGES_LINE,
-        ];
         let neighbour = "+15557659001";
         let now = app.clock.now_ms();
         let mut conn = app.db.acquire().await.unwrap();
@@ -45,7 +21,7 @@ on_both_databases! {
             .await
             .unwrap();
         // Whatever asked: an answer a conversation wrote, a reminder a timer wrote.
-        for line in lines {
+        for &line in &lines {
             for kind in [OutboundKind::Reply, OutboundKind::Reminder] {
                 let text = NewOutbound { contact_id: contact, line, to: neighbour, body: "hello", kind, inbound_id: None };
                 outbound::enqueue_many(&mut conn, &[text], now).await.unwrap();

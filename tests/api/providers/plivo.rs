@@ -1,0 +1,205 @@
+//! Plivo: forms signed with Plivo's V3 scheme under a nonce, numbers written without their `+`;
+//! replies out as JSON to the Message API, numbers kept in E.164.
+
+use aidline::gateway::plivo::signature;
+use serde_json::{Value, json};
+use wiremock::{Request, ResponseTemplate};
+
+use super::*;
+use crate::on_both_databases;
+
+pub struct Plivo;
+
+const AUTH_ID: &str = "MAPLIVOTESTAUTHID001";
+const AUTH_TOKEN: &str = "plivo-test-auth-token";
+
+/// `body`, posted to `url` (or, for a GET, in it), signed with `token` under `nonce`.
+fn signed(url: &str, body: Option<&str>, token: &str, nonce: &str) -> Vec<(&'static str, String)> {
+    let posted = body.map(form_pairs);
+    vec![
+        (
+            "X-Plivo-Signature-V3",
+            signature(token, nonce, url, posted.as_deref()),
+        ),
+        ("X-Plivo-Signature-V3-Nonce", nonce.to_string()),
+    ]
+}
+
+fn digits(number: &str) -> &str {
+    number.trim_start_matches('+')
+}
+
+impl Provider for Plivo {
+    const GATEWAY: &'static str = "plivo";
+    const LINE: &'static str = "+15550007002";
+    const TEXTS: &'static str = "/webhooks/plivo/sms";
+    const REPORTS: &'static str = "/webhooks/plivo/status";
+    const POSTS: &'static str = "application/x-www-form-urlencoded";
+    const SEND_PATH: &'static str = "/v1/Account/MAPLIVOTESTAUTHID001/Message/";
+    const CONFIRMS_STOP: bool = true;
+    /// "Destination number invalid".
+    const FAILURE_CODE: &'static str = "50";
+
+    fn settings() -> String {
+        format!("auth_id = \"{AUTH_ID}\"\nauth_token = \"{AUTH_TOKEN}\"\napi_base = \"{{api}}\"")
+    }
+
+    fn inbound(from: &str, text: &str, id: &str) -> String {
+        form(&[
+            ("To", digits(Self::LINE)),
+            ("From", digits(from)),
+            ("TotalRate", "0"),
+            ("Units", "1"),
+            ("Text", text),
+            ("TotalAmount", "0"),
+            ("Type", "sms"),
+            ("MessageUUID", id),
+            ("MessageIntent", ""),
+        ])
+    }
+
+    fn report(id: &str, to: &str, report: Report) -> String {
+        let (status, code) = match report {
+            Report::Sent => ("sent", ""),
+            Report::Delivered => ("delivered", ""),
+            Report::Failed(code) => ("failed", code),
+        };
+        form(&[
+            ("Status", status),
+            ("From", digits(Self::LINE)),
+            ("To", digits(to)),
+            ("MessageUUID", id),
+            ("ParentMessageUUID", id),
+            ("PartInfo", "1 of 1"),
+            ("ErrorCode", code),
+            ("Units", "1"),
+        ])
+    }
+
+    fn sign(app: &TestApp, path: &str, body: &str, signer: Signer) -> Signed {
+        let token = match signer {
+            Signer::Line => AUTH_TOKEN,
+            Signer::Stranger => "someone-elses-token",
+        };
+        let nonce = format!("{:020}", rand::random::<u64>());
+        Signed {
+            headers: signed(&app.url(path), Some(body), token, &nonce),
+            body: body.to_string(),
+        }
+    }
+
+    fn message_id(_: &Request, n: u64) -> String {
+        format!("db3ce55a-7f1d-11e1-8ea7-{n:012x}")
+    }
+
+    fn accepted(request: &Request, id: &str) -> ResponseTemplate {
+        // Plivo takes numbers either way; this one holds us to E.164, as its libraries send them.
+        let sent: Value = serde_json::from_slice(&request.body).unwrap();
+        for field in ["src", "dst"] {
+            if !sent[field].as_str().unwrap().starts_with('+') {
+                let error = format!("{field} is not in E.164");
+                return ResponseTemplate::new(400).set_body_json(json!({"error": error}));
+            }
+        }
+        ResponseTemplate::new(202).set_body_json(json!({
+            "message": "message(s) queued",
+            "message_uuid": [id],
+            "api_id": "db342550-7f1d-11e1-8ea7-1231380bc196"
+        }))
+    }
+
+    fn assert_authenticated(request: &Request) {
+        assert_eq!(
+            request.headers["authorization"],
+            basic(AUTH_ID, AUTH_TOKEN).as_str()
+        );
+    }
+
+    fn expected_send(app: &TestApp, to: &str, text: &str, _: i64) -> Value {
+        json!({
+            "src": Self::LINE,
+            "dst": to,
+            "text": text,
+            "url": app.url(Self::REPORTS),
+            "method": "POST",
+        })
+    }
+
+    fn outages() -> Vec<Outage> {
+        vec![Outage {
+            status: 503,
+            retry_after: Some(30),
+            body: json!({"api_id": "c3b4", "error": "service unavailable"}),
+        }]
+    }
+
+    fn malformed() -> Vec<(&'static str, String)> {
+        let text = Self::inbound("+15557657206", "hi", &new_id());
+        let mut malformed: Vec<_> = ["From", "To", "MessageUUID"]
+            .into_iter()
+            .map(|field| (field, form_without(&text, field)))
+            .collect();
+        // Digits no number can be.
+        malformed.push(("From", Self::inbound("+12345", "hi", &new_id())));
+        malformed
+    }
+
+    fn forgeries(app: &TestApp, body: &str) -> Vec<(&'static str, Signed)> {
+        let url = app.url(Self::TEXTS);
+        let nonce = "98765432109876543210";
+        let mut other_nonce = signed(&url, Some(body), AUTH_TOKEN, nonce);
+        other_nonce[1].1 = "98765432109876543211".into();
+        let mut garbled = signed(&url, Some(body), AUTH_TOKEN, nonce);
+        garbled[0].1 = "c2lnbmVkIGJ5IG5vYm9keQ==".into();
+        [
+            ("under another nonce", other_nonce),
+            ("not a signature", garbled),
+        ]
+        .into_iter()
+        .map(|(forgery, headers)| {
+            (
+                forgery,
+                Signed {
+                    headers,
+                    body: body.to_string(),
+                },
+            )
+        })
+        .collect()
+    }
+}
+
+impl OptsOut for Plivo {
+    /// Plivo blocked the text because the recipient had texted STOP.
+    const OPT_OUT_CODE: &'static str = "200";
+}
+
+on_both_databases! {
+    async fn a_signed_plivo_text_sent_by_get_is_taken_in_too(db) {
+        let app = spawn::<Plivo>(db).await;
+        let query = Plivo::inbound("+15557657202", "hi", &new_id());
+        let url = app.url(&format!("{}?{query}", Plivo::TEXTS));
+        let mut request = app.http.get(&url);
+        for (name, value) in signed(&url, None, AUTH_TOKEN, "12345678901234567890") {
+            request = request.header(name, value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 200);
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages WHERE gateway = 'plivo'").await, 1);
+    }
+
+    async fn a_plivo_report_on_a_later_part_of_a_long_text_moves_the_text_it_belongs_to(db) {
+        let app = spawn::<Plivo>(db).await;
+        text::<Plivo>(&app, "+15557657203", "hi").await;
+        app.send_due().await;
+        let uuid = outbound(&app).await.gateway_id.unwrap();
+        // Each part is reported on its own, naming the first part, whose id our send kept.
+        let report = form(&[
+            ("Status", "delivered"), ("From", "15550007002"), ("To", "15557657203"),
+            ("MessageUUID", "0f1e2d3c-0000-4000-8000-000000000002"), ("ParentMessageUUID", &uuid),
+            ("PartInfo", "2 of 2"), ("ErrorCode", ""), ("Units", "1"),
+        ]);
+        let signed = Plivo::sign(&app, Plivo::REPORTS, &report, Signer::Line);
+        assert_eq!(post(&app, Plivo::REPORTS, Plivo::POSTS, signed).await.status(), 200);
+        assert_eq!(outbound(&app).await.state, "delivered");
+    }
+}

@@ -1,0 +1,59 @@
+//! SignalWire: the Twilio dialect, signed with the project's signing key and sent through the
+//! space's own Messages API.
+
+use super::twilio::{Dialect, SpeaksTwilio};
+use super::*;
+use crate::on_both_databases;
+
+pub struct SignalWire;
+
+const PROJECT: &str = "b3877c40-da60-4998-90ad-b792e98472af";
+const API_TOKEN: &str = "PTsignalwire-api-token";
+
+impl SpeaksTwilio for SignalWire {
+    const DIALECT: Dialect = Dialect {
+        gateway: "signalwire",
+        line: "+15550007001",
+        texts: "/webhooks/signalwire/sms",
+        reports: "/webhooks/signalwire/status",
+        account: PROJECT,
+        api_password: API_TOKEN,
+        send_path: "/api/laml/2010-04-01/Accounts/b3877c40-da60-4998-90ad-b792e98472af/Messages",
+        signing_key: "PSK_signalwire-signing-key",
+        header: "X-SignalWire-Signature",
+        message_id: |n| format!("5c7a0000-0000-4000-8000-{n:012x}"),
+    };
+
+    fn settings() -> String {
+        format!(
+            "space = \"example\"\nproject_id = \"{PROJECT}\"\napi_token = \"{API_TOKEN}\"\n\
+             signing_key = \"{}\"\napi_base = \"{{api}}\"",
+            Self::DIALECT.signing_key
+        )
+    }
+
+    fn forgeries(app: &TestApp, body: &str) -> Vec<(&'static str, Signed)> {
+        let not_a_signature = Signed {
+            headers: vec![(Self::DIALECT.header, "c2lnbmVkIGJ5IG5vYm9keQ==".into())],
+            body: body.to_string(),
+        };
+        // The token sends texts; only the signing key signs webhooks.
+        let with_token = Self::DIALECT.sign_with(app, Self::DIALECT.texts, body, API_TOKEN);
+        vec![
+            ("not a signature", not_a_signature),
+            ("signed with the API token", with_token),
+        ]
+    }
+}
+
+on_both_databases! {
+    async fn a_text_signed_under_the_legacy_twilio_header_name_is_taken_in_too(db) {
+        let app = spawn::<SignalWire>(db).await;
+        let legacy = Dialect { header: "X-Twilio-Signature", ..SignalWire::DIALECT };
+        let body = SignalWire::inbound("+15557657102", "hi", &new_id());
+        let signed = legacy.sign_with(&app, SignalWire::TEXTS, &body, legacy.signing_key);
+        let response = post(&app, SignalWire::TEXTS, SignalWire::POSTS, signed).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages WHERE gateway = 'signalwire'").await, 1);
+    }
+}

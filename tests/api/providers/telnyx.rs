@@ -1,0 +1,197 @@
+//! Telnyx: JSON events signed with the account's Ed25519 key, replies out through the Messages
+//! API under a bearer key.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::{Signer as _, SigningKey};
+use serde_json::{Value, json};
+use wiremock::{Request, ResponseTemplate};
+
+use super::*;
+use crate::on_both_databases;
+
+pub struct Telnyx;
+
+const API_KEY: &str = "KEY01TESTTELNYX";
+
+/// The account's key pair: the RFC 8032 test key, so the public half is a known value.
+fn account_key() -> SigningKey {
+    let seed = hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+    SigningKey::from_bytes(&seed.unwrap().try_into().unwrap())
+}
+
+/// `body` signed by `key` as of `timestamp`, in Telnyx's headers.
+fn signed_at(key: &SigningKey, timestamp: i64, body: &str) -> Signed {
+    let signature = key.sign(format!("{timestamp}|{body}").as_bytes());
+    Signed {
+        headers: vec![
+            ("telnyx-timestamp", timestamp.to_string()),
+            (
+                "telnyx-signature-ed25519",
+                BASE64.encode(signature.to_bytes()),
+            ),
+        ],
+        body: body.to_string(),
+    }
+}
+
+fn event(kind: &str, payload: Value) -> String {
+    json!({
+        "data": {"record_type": "event", "id": new_id(), "event_type": kind, "payload": payload},
+        "meta": {"attempt": 1, "delivered_to": "https://aid.example.org/webhooks/telnyx"}
+    })
+    .to_string()
+}
+
+impl Provider for Telnyx {
+    const GATEWAY: &'static str = "telnyx";
+    const LINE: &'static str = "+15550007101";
+    const TEXTS: &'static str = "/webhooks/telnyx";
+    // Per-text updates come to the webhook_url we give with each text, not the portal's address.
+    const REPORTS: &'static str = "/webhooks/telnyx/status";
+    const POSTS: &'static str = "application/json";
+    const SEND_PATH: &'static str = "/v2/messages";
+    const CONFIRMS_STOP: bool = true;
+    /// "Not routable".
+    const FAILURE_CODE: &'static str = "40001";
+
+    fn settings() -> String {
+        let public_key = BASE64.encode(account_key().verifying_key().to_bytes());
+        format!("api_key = \"{API_KEY}\"\npublic_key = \"{public_key}\"\napi_base = \"{{api}}\"")
+    }
+
+    fn inbound(from: &str, text: &str, id: &str) -> String {
+        let payload = json!({
+            "record_type": "message", "direction": "inbound", "id": id, "type": "SMS",
+            "from": {"phone_number": from, "carrier": "T-MOBILE USA, INC.", "line_type": "Wireless"},
+            "to": [{"phone_number": Self::LINE, "status": "webhook_delivered"}],
+            "text": text, "media": [], "cost": {"amount": "0.0040", "currency": "USD"}
+        });
+        event("message.received", payload)
+    }
+
+    fn report(id: &str, to: &str, report: Report) -> String {
+        let (kind, status, code) = match report {
+            Report::Sent => ("message.sent", "sent", None),
+            Report::Delivered => ("message.finalized", "delivered", None),
+            Report::Failed(code) => ("message.finalized", "delivery_failed", Some(code)),
+        };
+        let errors: Vec<Value> = code
+            .map(|code| json!({"code": code, "title": "…"}))
+            .into_iter()
+            .collect();
+        let payload = json!({
+            "record_type": "message", "direction": "outbound", "id": id,
+            "from": {"phone_number": Self::LINE},
+            "to": [{"phone_number": to, "status": status}],
+            "cost": {"amount": 0.004, "currency": "USD"}, "errors": errors
+        });
+        event(kind, payload)
+    }
+
+    fn sign(app: &TestApp, _: &str, body: &str, signer: Signer) -> Signed {
+        let key = match signer {
+            Signer::Line => account_key(),
+            Signer::Stranger => SigningKey::from_bytes(&[7; 32]),
+        };
+        signed_at(&key, now_s(app), body)
+    }
+
+    fn message_id(_: &Request, n: u64) -> String {
+        format!("40385f64-0000-4000-8000-{n:012x}")
+    }
+
+    fn accepted(_: &Request, id: &str) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(json!({"data": {
+            "record_type": "message", "direction": "outbound", "id": id,
+            "to": [{"status": "queued"}], "cost": {"amount": "0.0040", "currency": "USD"}
+        }}))
+    }
+
+    fn assert_authenticated(request: &Request) {
+        assert_eq!(
+            request.headers["authorization"],
+            format!("Bearer {API_KEY}").as_str()
+        );
+    }
+
+    fn expected_send(app: &TestApp, to: &str, text: &str, _: i64) -> Value {
+        json!({
+            "from": Self::LINE,
+            "to": to,
+            "text": text,
+            "webhook_url": app.url(Self::REPORTS),
+        })
+    }
+
+    fn outages() -> Vec<Outage> {
+        vec![
+            Outage {
+                status: 503,
+                retry_after: None,
+                body: json!({"errors": [{"code": "10007", "title": "Unexpected error"}]}),
+            },
+            Outage {
+                status: 429,
+                retry_after: Some(30),
+                body: json!({"errors": [{"code": "10011", "title": "Too many requests"}]}),
+            },
+        ]
+    }
+
+    fn malformed() -> Vec<(&'static str, String)> {
+        let good = Self::inbound("+15557657106", "hi", "84cca175-9755-4859-b67f-4730d7f58aa5");
+        vec![
+            (
+                "data.payload.from.phone_number",
+                good.replace("\"+15557657106\"", "null"),
+            ),
+            (
+                "data.payload.from.phone_number",
+                good.replace("\"+15557657106\"", "\"not a number\""),
+            ),
+            (
+                "data.payload.id",
+                good.replace("84cca175-9755-4859-b67f-4730d7f58aa5", ""),
+            ),
+            ("body", "{\"data\": [".to_string()),
+        ]
+    }
+
+    fn forgeries(app: &TestApp, body: &str) -> Vec<(&'static str, Signed)> {
+        let now = now_s(app);
+        let mut moved = signed_at(&account_key(), now, body);
+        moved.headers[0].1 = (now + 1).to_string();
+        let mut garbled = signed_at(&account_key(), now, body);
+        garbled.headers[1].1 = "bm90IGEgc2lnbmF0dXJl".into();
+        vec![
+            ("timestamp changed after signing", moved),
+            ("not a signature", garbled),
+        ]
+    }
+}
+
+impl OptsOut for Telnyx {
+    /// "Blocked due to STOP message".
+    const OPT_OUT_CODE: &'static str = "40300";
+
+    fn opted_out_refusal() -> Option<(u16, Value)> {
+        let body = json!({"errors": [{
+            "code": "40300",
+            "title": "Blocked due to STOP message",
+            "detail": "Messages cannot be sent from '+15550007101' to '+15557657103' due to an existing block rule."
+        }]});
+        Some((409, body))
+    }
+}
+
+on_both_databases! {
+    async fn a_telnyx_webhook_signed_six_minutes_ago_is_refused_and_nothing_is_stored(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let body = Telnyx::inbound("+15557657105", "hi", &new_id());
+        let stale = signed_at(&account_key(), now_s(&app) - 360, &body);
+        let response = post(&app, Telnyx::TEXTS, Telnyx::POSTS, stale).await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
+    }
+}
