@@ -10,6 +10,7 @@
 //!
 //! A phone SIM has no opt-out layer: STOP reaches us like any text, and our reply is the only one.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
@@ -200,7 +201,7 @@ impl Android {
 }
 
 /// A status event about a text we sent; `payload.messageId` is the id we gave it.
-fn delivery(envelope: &Envelope, state: &'static str) -> Result<Event, PayloadError> {
+fn delivery(envelope: &Envelope, state: DeliveryState) -> Result<Event, PayloadError> {
     let payload = envelope
         .payload
         .as_ref()
@@ -278,10 +279,10 @@ impl Gateway for Android {
         let envelope = read_envelope(hook.body)?;
         let event = match required("event", envelope.event.as_deref())? {
             "sms:received" => self.received(&envelope, region)?,
-            "sms:sent" => delivery(&envelope, "sent")?,
+            "sms:sent" => delivery(&envelope, DeliveryState::Sent)?,
             // Sent once per part of a long text; repeats change nothing.
-            "sms:delivered" => delivery(&envelope, "delivered")?,
-            "sms:failed" => delivery(&envelope, "failed")?,
+            "sms:delivered" => delivery(&envelope, DeliveryState::Delivered)?,
+            "sms:failed" => delivery(&envelope, DeliveryState::Failed)?,
             // Pings, app starts, data SMS, and MMS notices, which carry no address for the
             // pictures, only word that some arrived.
             _ => Event::Ignored,

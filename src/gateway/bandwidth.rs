@@ -9,6 +9,7 @@
 //! Bandwidth answers STOP itself only on toll-free numbers, so on other lines the confirmation is
 //! ours to send: the default opt-out replies stand.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -188,8 +189,8 @@ fn read_callback(callback: Callback, region: Region) -> Result<Event, PayloadErr
         "message-received" if !outgoing => {
             return read_text(callback.to, message, region).map(Event::Text);
         }
-        "message-delivered" => "delivered",
-        "message-failed" => "failed",
+        "message-delivered" => DeliveryState::Delivered,
+        "message-failed" => DeliveryState::Failed,
         // `message-sending` (picture messages, when asked for) says nothing the send's answer did not.
         _ => return Ok(Event::Ignored),
     };

@@ -11,6 +11,7 @@
 //!
 //! A phone SIM has no opt-out layer: STOP reaches us like any text, and our reply is the only one.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
 use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, url_setting};
@@ -92,7 +93,7 @@ impl Data {
 
     fn report(
         &self,
-        state: Option<&'static str>,
+        state: Option<DeliveryState>,
         error: Option<&str>,
     ) -> Result<Event, PayloadError> {
         Ok(Event::Delivery(DeliveryReport {
@@ -112,16 +113,16 @@ fn read_event(body: &[u8], region: Region) -> Result<Event, PayloadError> {
     let data = || event.data.as_ref().ok_or(PayloadError::Missing("data"));
     match kind {
         "message.phone.received" => received(data()?, region),
-        "message.phone.sent" => data()?.report(Some("sent"), None),
-        "message.phone.delivered" => data()?.report(Some("delivered"), None),
+        "message.phone.sent" => data()?.report(Some(DeliveryState::Sent), None),
+        "message.phone.delivered" => data()?.report(Some(DeliveryState::Delivered), None),
         "message.send.failed" => {
             let data = data()?;
-            data.report(Some("failed"), data.error_message.as_deref())
+            data.report(Some(DeliveryState::Failed), data.error_message.as_deref())
         }
         "message.send.expired" => {
             let data = data()?;
             // Not final: httpSMS will hand the text to the phone again, so nothing is settled.
-            let state = (data.is_final != Some(false)).then_some("failed");
+            let state = (data.is_final != Some(false)).then_some(DeliveryState::Failed);
             data.report(state, Some("expired"))
         }
         // Heartbeats, missed calls and the rest are about the phone, not a text.

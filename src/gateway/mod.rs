@@ -20,6 +20,7 @@ pub mod telnyx;
 pub mod twilio;
 pub mod vonage;
 
+use crate::lifecycle::DeliveryState;
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
@@ -197,8 +198,8 @@ pub struct InboundPart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
     pub gateway_id: String,
-    /// `sent`, `delivered`, `undelivered` or `failed`; `None` for provider states we do not track.
-    pub state: Option<&'static str>,
+    /// Sent, delivered, undelivered or failed; `None` for provider states we do not track.
+    pub state: Option<DeliveryState>,
     pub error_code: Option<String>,
     /// The provider says the recipient opted out (they must get nothing more).
     pub recipient_opted_out: bool,

@@ -8,6 +8,7 @@
 //! JSON to the Message API with Basic auth, numbers in E.164 with their `+`, as Plivo's own
 //! libraries pass them on.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -255,10 +256,10 @@ fn parse_status(params: &Params) -> Result<DeliveryReport, PayloadError> {
         .unwrap_or(message_uuid);
     // `queued` tells us nothing we act on; `read` is WhatsApp's step past delivered.
     let state = match params.required("Status")? {
-        "sent" => Some("sent"),
-        "delivered" | "read" => Some("delivered"),
-        "undelivered" => Some("undelivered"),
-        "failed" | "rejected" => Some("failed"),
+        "sent" => Some(DeliveryState::Sent),
+        "delivered" | "read" => Some(DeliveryState::Delivered),
+        "undelivered" => Some(DeliveryState::Undelivered),
+        "failed" | "rejected" => Some(DeliveryState::Failed),
         _ => None,
     };
     let error_code = params.non_empty("ErrorCode").map(str::to_string);

@@ -125,6 +125,7 @@ impl Gateway for SignalWire {
 
 #[cfg(test)]
 mod tests {
+    use crate::lifecycle::DeliveryState;
     use axum::http::{HeaderMap, HeaderValue};
 
     use super::*;
@@ -241,7 +242,7 @@ mod tests {
         let [Event::Delivery(report)] = events.as_slice() else {
             panic!("{events:?}")
         };
-        assert_eq!(report.state, Some("undelivered"));
+        assert_eq!(report.state, Some(DeliveryState::Undelivered));
         assert_eq!(report.error_code.as_deref(), Some("30003"));
 
         let without_sid = INBOUND.replace("MessageSid=", "Sid=");

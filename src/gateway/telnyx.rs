@@ -6,6 +6,7 @@
 //! `telnyx-timestamp + "|" + raw body` by the account's key pair; the portal shows the public half.
 //! Sends go to `POST /v2/messages` with the API key as a bearer token.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -260,12 +261,12 @@ fn read_event(envelope: Envelope, region: Region) -> Result<Event, PayloadError>
 }
 
 /// Our state for a recipient's status; `queued` and `sending` tell us nothing new.
-fn delivery_state(status: &str) -> Option<&'static str> {
+fn delivery_state(status: &str) -> Option<DeliveryState> {
     match status {
         // The carrier took the text but never confirmed it arrived: it stays sent.
-        "sent" | "delivery_unconfirmed" => Some("sent"),
-        "delivered" => Some("delivered"),
-        "sending_failed" | "delivery_failed" => Some("failed"),
+        "sent" | "delivery_unconfirmed" => Some(DeliveryState::Sent),
+        "delivered" => Some(DeliveryState::Delivered),
+        "sending_failed" | "delivery_failed" => Some(DeliveryState::Failed),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@
 //! never a known subset. Sends go to the Messages API with Basic auth. SignalWire speaks the same
 //! dialect, so its module uses the functions here.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -240,10 +241,10 @@ fn parse_status(params: &Params) -> Result<DeliveryReport, PayloadError> {
     let status = params.required("MessageStatus")?;
     // Earlier states (queued, accepted, sending…) tell us nothing we act on.
     let state = match status {
-        "sent" => Some("sent"),
-        "delivered" | "read" => Some("delivered"),
-        "undelivered" => Some("undelivered"),
-        "failed" => Some("failed"),
+        "sent" => Some(DeliveryState::Sent),
+        "delivered" | "read" => Some(DeliveryState::Delivered),
+        "undelivered" => Some(DeliveryState::Undelivered),
+        "failed" => Some(DeliveryState::Failed),
         _ => None,
     };
     let error_code = params.non_empty("ErrorCode").map(str::to_string);
@@ -515,12 +516,12 @@ pub(crate) mod tests {
     #[test]
     fn status_reports_map_to_our_states() {
         let report = parse_status(&form("MessageSid=SMe287&MessageStatus=delivered")).unwrap();
-        assert_eq!(report.state, Some("delivered"));
+        assert_eq!(report.state, Some(DeliveryState::Delivered));
         let report = parse_status(&form(
             "ErrorCode=21610&MessageSid=SMe287&MessageStatus=failed&To=%2B12028831111",
         ))
         .unwrap();
-        assert_eq!(report.state, Some("failed"));
+        assert_eq!(report.state, Some(DeliveryState::Failed));
         assert!(report.recipient_opted_out);
         let report = parse_status(&form("MessageSid=SMe287&MessageStatus=accepted")).unwrap();
         assert_eq!(report.state, None);

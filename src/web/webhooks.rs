@@ -16,7 +16,6 @@ use crate::gateway::{
     self, Acknowledgement, DeliveryReport, Event, Gateway, Hook, Inbound, Params, Webhook,
 };
 use crate::intake::Received;
-use crate::lifecycle::{DeliveryState, UnknownWord};
 use crate::store::contacts::{self, OptChange};
 use crate::store::{outbound, parts};
 
@@ -149,9 +148,6 @@ async fn record_delivery(state: &AppState, report: &DeliveryReport) -> Result<()
     let Some(new_state) = report.state else {
         return Ok(());
     };
-    let new_state: DeliveryState = new_state
-        .parse()
-        .map_err(|e: UnknownWord| WebError::Internal(e.to_string()))?;
     let now = state.intake.now_ms();
     let mut tx = state.db.begin().await?;
     let contact_id = outbound::apply_delivery(

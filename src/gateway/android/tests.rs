@@ -124,11 +124,11 @@ fn status_events_become_reports_on_the_id_we_sent_with() {
         panic!("not a report");
     };
     assert_eq!(report.gateway_id, "msg-000");
-    assert_eq!(report.state, Some("failed"));
+    assert_eq!(report.state, Some(DeliveryState::Failed));
     assert_eq!(report.error_code.as_deref(), Some("Network error"));
     let delivered = FAILED.replace("sms:failed", "sms:delivered");
     assert!(
-        matches!(&events(&delivered).unwrap()[0], Event::Delivery(r) if r.state == Some("delivered"))
+        matches!(&events(&delivered).unwrap()[0], Event::Delivery(r) if r.state == Some(DeliveryState::Delivered))
     );
     let ping = r#"{"deviceId":"d","event":"system:ping","id":"x","payload":{},"webhookId":"w"}"#;
     assert_eq!(events(ping).unwrap(), vec![Event::Ignored]);

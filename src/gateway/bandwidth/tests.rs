@@ -188,16 +188,16 @@ fn one_callback_may_carry_several_events() {
 fn delivery_events_map_to_our_states() {
     let ok = report(&delivered());
     assert_eq!(ok.gateway_id, "14762070468292kw2fuqty55yp2b2");
-    assert_eq!(ok.state, Some("delivered"));
+    assert_eq!(ok.state, Some(DeliveryState::Delivered));
     assert_eq!(ok.error_code, None);
 
     let forbidden = report(FAILED);
-    assert_eq!(forbidden.state, Some("failed"));
+    assert_eq!(forbidden.state, Some(DeliveryState::Failed));
     assert_eq!(forbidden.error_code.as_deref(), Some("4432"));
     assert!(!forbidden.recipient_opted_out);
 
     let opted_out = report(&FAILED.replace("4432", "4775"));
-    assert_eq!(opted_out.state, Some("failed"));
+    assert_eq!(opted_out.state, Some(DeliveryState::Failed));
     assert!(opted_out.recipient_opted_out);
 }
 

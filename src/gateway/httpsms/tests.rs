@@ -138,23 +138,23 @@ fn status_events_become_reports_on_the_id_the_send_returned() {
     };
     let sent = report(status("message.phone.sent", ""));
     assert_eq!(sent.gateway_id, "5e3c1bb4-0a5b-4d1a-9c43-3f1a2b0c9d11");
-    assert_eq!(sent.state, Some("sent"));
+    assert_eq!(sent.state, Some(DeliveryState::Sent));
     assert_eq!(
         report(status("message.phone.delivered", "")).state,
-        Some("delivered")
+        Some(DeliveryState::Delivered)
     );
     let failed = report(status(
         "message.send.failed",
         r#","error_message":"RESULT_ERROR_GENERIC_FAILURE""#,
     ));
-    assert_eq!(failed.state, Some("failed"));
+    assert_eq!(failed.state, Some(DeliveryState::Failed));
     assert_eq!(
         failed.error_code.as_deref(),
         Some("RESULT_ERROR_GENERIC_FAILURE")
     );
     let expired =
         status("message.send.expired", "").replace(r#""id":"5e3c"#, r#""message_id":"5e3c"#);
-    assert_eq!(report(expired.clone()).state, Some("failed"));
+    assert_eq!(report(expired.clone()).state, Some(DeliveryState::Failed));
     let retrying = expired.replace(r#""content":"hi""#, r#""content":"hi","is_final":false"#);
     assert_eq!(report(retrying).state, None);
 }

@@ -300,7 +300,7 @@ fn delivery_reports_map_to_our_states_and_parts_report_under_the_first() {
     let recorded = "Status=delivered&From=13342031111&ParentMessageUUID=83876bdb-2033-4876-bfaf-0ff8693705af&TotalRate=0.0025&MCC=405&PartInfo=1+of+1&ErrorCode=&To=918553651111&Units=1&TotalAmount=0.0025&MNC=803&MessageUUID=83876bdb-2033-4876-bfaf-0ff8693705af";
     let report = parse_status(&form(recorded)).unwrap();
     assert_eq!(report.gateway_id, "83876bdb-2033-4876-bfaf-0ff8693705af");
-    assert_eq!(report.state, Some("delivered"));
+    assert_eq!(report.state, Some(DeliveryState::Delivered));
     assert_eq!(report.error_code, None);
     assert!(!report.recipient_opted_out);
 
@@ -311,12 +311,12 @@ fn delivery_reports_map_to_our_states_and_parts_report_under_the_first() {
 
     for (status, state) in [
         ("queued", None),
-        ("sent", Some("sent")),
-        ("delivered", Some("delivered")),
-        ("read", Some("delivered")),
-        ("undelivered", Some("undelivered")),
-        ("failed", Some("failed")),
-        ("rejected", Some("failed")),
+        ("sent", Some(DeliveryState::Sent)),
+        ("delivered", Some(DeliveryState::Delivered)),
+        ("read", Some(DeliveryState::Delivered)),
+        ("undelivered", Some(DeliveryState::Undelivered)),
+        ("failed", Some(DeliveryState::Failed)),
+        ("rejected", Some(DeliveryState::Failed)),
     ] {
         let report = parse_status(&form(&format!("MessageUUID=1111&Status={status}"))).unwrap();
         assert_eq!(report.state, state, "{status}");

@@ -263,11 +263,11 @@ fn recipient_statuses_map_to_our_states() {
     for (status, state) in [
         ("queued", None),
         ("sending", None),
-        ("sent", Some("sent")),
-        ("delivered", Some("delivered")),
-        ("sending_failed", Some("failed")),
-        ("delivery_failed", Some("failed")),
-        ("delivery_unconfirmed", Some("sent")),
+        ("sent", Some(DeliveryState::Sent)),
+        ("delivered", Some(DeliveryState::Delivered)),
+        ("sending_failed", Some(DeliveryState::Failed)),
+        ("delivery_failed", Some(DeliveryState::Failed)),
+        ("delivery_unconfirmed", Some(DeliveryState::Sent)),
     ] {
         let finalized = SENT
             .replace("message.sent", "message.finalized")
@@ -286,7 +286,7 @@ fn a_failure_for_a_stop_block_says_the_recipient_opted_out() {
             )
     };
     let blocked = report(&failed(r#""40300""#));
-    assert_eq!(blocked.state, Some("failed"));
+    assert_eq!(blocked.state, Some(DeliveryState::Failed));
     assert_eq!(blocked.error_code.as_deref(), Some("40300"));
     assert!(blocked.recipient_opted_out);
     let unreachable = report(&failed("40006"));

@@ -7,6 +7,7 @@
 //! whose `payload_hash` claim is the hex SHA-256 of the body. Long texts arrive whole. Sends go to
 //! `/v1/messages` with a JWT the application's private key signs (RS256), or with Basic auth.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -192,11 +193,11 @@ fn read_inbound(payload: &Map<String, Value>, region: Region) -> Result<Event, P
 fn read_status(payload: &Map<String, Value>) -> Result<DeliveryReport, PayloadError> {
     let gateway_id = json::required("message_uuid", member(payload, "message_uuid"))?.to_string();
     let state = match json::required("status", member(payload, "status"))? {
-        "submitted" => Some("sent"),
-        "delivered" | "read" => Some("delivered"),
+        "submitted" => Some(DeliveryState::Sent),
+        "delivered" | "read" => Some(DeliveryState::Delivered),
         // Refused by Vonage or the carrier, expired, or no carrier could be reached: it never
         // reached the phone.
-        "rejected" | "undeliverable" => Some("failed"),
+        "rejected" | "undeliverable" => Some(DeliveryState::Failed),
         _ => None,
     };
     // The Messages API has no error documented as the recipient's opt-out, so none is read as one.

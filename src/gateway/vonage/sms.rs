@@ -10,6 +10,7 @@
 //! posts to `/sms/json` under Basic auth (the API key and secret), answered 200 whatever happened:
 //! the outcome is in `messages[].status`.
 
+use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -281,11 +282,11 @@ fn read_receipt(fields: &Params) -> Result<DeliveryReport, PayloadError> {
     let gateway_id = fields.required("messageId")?.to_string();
     let state = match fields.required("status")? {
         // Intermediate receipts: the carrier has it and is still trying.
-        "accepted" | "buffered" => Some("sent"),
-        "delivered" => Some("delivered"),
+        "accepted" | "buffered" => Some(DeliveryState::Sent),
+        "delivered" => Some(DeliveryState::Delivered),
         // The carrier tried and gave up (or the 72-hour validity ran out).
-        "failed" | "expired" => Some("undelivered"),
-        "rejected" => Some("failed"),
+        "failed" | "expired" => Some(DeliveryState::Undelivered),
+        "rejected" => Some(DeliveryState::Failed),
         _ => None,
     };
     let error_code = fields

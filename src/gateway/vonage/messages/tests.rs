@@ -195,21 +195,21 @@ fn status_reports_map_to_our_states() {
     );
     let report = read_status(&submitted).unwrap();
     assert_eq!(report.gateway_id, "aaaaaaaa-bbbb-cccc-dddd-0123456789ab");
-    assert_eq!(report.state, Some("sent"));
+    assert_eq!(report.state, Some(DeliveryState::Sent));
     assert_eq!(report.error_code, None);
 
     let rejected = object(
         r#"{"message_uuid":"u1","status":"rejected","channel":"sms","error":{"type":"https://developer.nexmo.com/api-errors/messages-olympus#1000","title":1000,"detail":"Throttled - You have exceeded the submission capacity allowed on this account.","instance":"bf0ca0bf927b3b52e3cb03217e1a1ddf"}}"#,
     );
     let report = read_status(&rejected).unwrap();
-    assert_eq!(report.state, Some("failed"));
+    assert_eq!(report.state, Some(DeliveryState::Failed));
     assert_eq!(report.error_code.as_deref(), Some("1000"));
     assert!(!report.recipient_opted_out);
 
     for (status, state) in [
-        ("delivered", Some("delivered")),
-        ("undeliverable", Some("failed")),
-        ("read", Some("delivered")),
+        ("delivered", Some(DeliveryState::Delivered)),
+        ("undeliverable", Some(DeliveryState::Failed)),
+        ("read", Some(DeliveryState::Delivered)),
         ("clicked", None),
     ] {
         let report = read_status(&object(&format!(

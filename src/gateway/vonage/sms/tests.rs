@@ -296,7 +296,7 @@ fn delivery_receipts_map_to_our_states() {
     );
     let report = read_receipt(&delivered).unwrap();
     assert_eq!(report.gateway_id, "0B00000127FDBC63");
-    assert_eq!(report.state, Some("delivered"));
+    assert_eq!(report.state, Some(DeliveryState::Delivered));
     assert_eq!(report.error_code, None);
     assert!(!report.recipient_opted_out);
 
@@ -304,15 +304,15 @@ fn delivery_receipts_map_to_our_states() {
         "to=2020&messageId=external1&status=failed&err-code=6",
     ))
     .unwrap();
-    assert_eq!(spam.state, Some("undelivered"));
+    assert_eq!(spam.state, Some(DeliveryState::Undelivered));
     assert_eq!(spam.error_code.as_deref(), Some("6"));
     assert!(!spam.recipient_opted_out);
 
     let states = [
-        ("accepted", Some("sent")),
-        ("buffered", Some("sent")),
-        ("expired", Some("undelivered")),
-        ("rejected", Some("failed")),
+        ("accepted", Some(DeliveryState::Sent)),
+        ("buffered", Some(DeliveryState::Sent)),
+        ("expired", Some(DeliveryState::Undelivered)),
+        ("rejected", Some(DeliveryState::Failed)),
         ("unknown", None),
     ];
     for (status, state) in states {
