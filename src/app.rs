@@ -84,11 +84,12 @@ impl App {
             flows,
             wake.clone(),
         );
-        let outbox = Outbox::new(db.clone(), clock, settings.clone(), wake);
+        let outbox = Outbox::new(db.clone(), clock.clone(), settings.clone(), wake);
         Ok(App {
             state: AppState {
                 settings,
                 db,
+                clock,
                 intake,
                 stopping: CancellationToken::new(),
             },

@@ -185,9 +185,4 @@ impl Intake {
     pub fn texts_queued(&self) {
         self.core.outbox_wake.notify_one();
     }
-
-    /// "Now" on the service's clock.
-    pub fn now_ms(&self) -> i64 {
-        self.core.clock.now_ms()
-    }
 }

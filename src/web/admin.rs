@@ -1,13 +1,11 @@
 //! Reloading the flow files while the service runs.
 
-use axum::Form;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::bearer::carries;
-use super::pages::CsrfOnly;
-use super::session::Admin;
+use super::session::{Admin, Button, Posted};
 use super::{AppState, WebError};
 
 /// Who may reload: a program sending `reload_secret` as its bearer token, or an admin posting a
@@ -28,17 +26,13 @@ impl FromRequest<AppState> for MayReload {
                     .into(),
             )
         };
-        let (mut parts, body) = request.into_parts();
-        let Admin(admin) = match Admin::from_request_parts(&mut parts, state).await {
-            Ok(admin) => admin,
-            Err(WebError::SignInFirst | WebError::Forbidden(_)) => return Err(refused()),
-            Err(other) => return Err(other),
-        };
-        let Form(form) = Form::<CsrfOnly>::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|_| refused())?;
-        admin.check_csrf(&form.csrf)?;
-        Ok(MayReload)
+        match Posted::<Button, Admin>::from_request(request, state).await {
+            Ok(_) => Ok(MayReload),
+            Err(WebError::SignInFirst | WebError::Forbidden(_) | WebError::Invalid(_)) => {
+                Err(refused())
+            }
+            Err(other) => Err(other),
+        }
     }
 }
 

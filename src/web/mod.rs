@@ -22,9 +22,12 @@ use tower_http::trace::TraceLayer;
 pub use error::WebError;
 pub use session::random_token;
 
+use crate::clock::Clock;
 use crate::config::Settings;
+use crate::dispatch::desk::{self, Desk, DeskError};
 use crate::intake::Intake;
 use crate::store::Db;
+use crate::store::requests::Request;
 use tokio_util::sync::CancellationToken;
 
 /// Shared by every handler.
@@ -32,10 +35,29 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    /// "Now" for every handler: the service's clock, which tests move by hand.
+    pub clock: Clock,
     pub intake: Intake,
     /// Cancelled when the server begins to shut down: long-lived responses (the queue's event
     /// stream) end then, so that shutting down does not wait on an open page.
     pub stopping: CancellationToken,
+}
+
+impl AppState {
+    /// A dispatcher's change to the open request `code`, by `actor`, kept to the desk's rule
+    /// ([`desk::work_on`]); then the outbox is woken for the texts it queued. The pages and the
+    /// JSON API both act through here.
+    pub(crate) async fn work_on<T>(
+        &self,
+        actor: &str,
+        code: &str,
+        change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
+    ) -> Result<(String, T), DeskError> {
+        let now = self.clock.now_ms();
+        let done = desk::work_on(&self.db, &self.settings, actor, now, code, change).await?;
+        self.intake.texts_queued();
+        Ok(done)
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -2,9 +2,12 @@
 //! `aidline_session` cookie; the database holds only its SHA-256, with the session's CSRF token,
 //! which every form must send back.
 
-use axum::extract::FromRequestParts;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::{AppState, WebError};
@@ -80,7 +83,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let token = jar.get(SESSION_COOKIE).ok_or(WebError::SignInFirst)?;
         let session_id = session_id(token.value());
         let mut conn = state.db.acquire().await?;
-        let now = state.intake.now_ms();
+        let now = state.clock.now_ms();
         let (user, csrf) = users::by_session(&mut conn, &session_id, now)
             .await?
             .ok_or(WebError::SignInFirst)?;
@@ -95,6 +98,61 @@ impl FromRequestParts<AppState> for SignedIn {
 
 /// A signed-in admin; a dispatcher is refused with 403.
 pub struct Admin(pub SignedIn);
+
+impl AsRef<SignedIn> for SignedIn {
+    fn as_ref(&self) -> &SignedIn {
+        self
+    }
+}
+
+impl AsRef<SignedIn> for Admin {
+    fn as_ref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+/// A form posted from one of this session's pages, by `W` (a [`SignedIn`] person or an
+/// [`Admin`]). Its `csrf` field is checked before any handler sees the form, so no handler can
+/// forget to: a form without this session's token is refused (403) and changes nothing.
+pub struct Posted<T, W = SignedIn> {
+    pub by: W,
+    pub form: T,
+}
+
+/// What a form carries: the session's token, and the fields `T` reads.
+#[derive(Deserialize)]
+struct WithToken<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+/// A form with nothing in it but its token: a button.
+#[derive(Deserialize)]
+pub struct Button {}
+
+impl<T, W> FromRequest<AppState> for Posted<T, W>
+where
+    T: DeserializeOwned + Send,
+    W: FromRequestParts<AppState, Rejection = WebError> + AsRef<SignedIn> + Send,
+{
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
+        let (mut parts, body) = request.into_parts();
+        let by = W::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let Form(sent) = Form::<WithToken<T>>::from_request(request, state)
+            .await
+            .map_err(|e| WebError::Invalid(e.body_text()))?;
+        by.as_ref().check_csrf(&sent.csrf)?;
+        Ok(Posted {
+            by,
+            form: sent.form,
+        })
+    }
+}
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = WebError;

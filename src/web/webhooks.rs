@@ -57,7 +57,7 @@ pub async fn receive(
         headers: &headers,
         body: &body,
         hook,
-        now_s: state.intake.now_ms().div_euclid(1000),
+        now_s: state.clock.now_ms().div_euclid(1000),
     };
     let vouching = authenticate(&state, &provider, &webhook)?;
     let gateway = vouching[0].gateway.as_ref();
@@ -82,7 +82,7 @@ pub async fn receive(
         match event {
             Event::Text(text) => take_in(&state, gateway, text).await?,
             Event::Part(part) => {
-                let now = state.intake.now_ms();
+                let now = state.clock.now_ms();
                 if let Some(text) = parts::add(&state.db, &part, now).await? {
                     take_in(&state, gateway, text).await?;
                 }
@@ -148,7 +148,7 @@ async fn record_delivery(state: &AppState, report: &DeliveryReport) -> Result<()
     let Some(new_state) = report.state else {
         return Ok(());
     };
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let contact_id = outbound::apply_delivery(
         &mut tx,

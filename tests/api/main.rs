@@ -10,6 +10,7 @@ mod connections;
 mod delivery;
 mod dispatch;
 mod flows_reload;
+mod forms;
 mod idle;
 mod inbound_forms;
 mod intake;

@@ -1,12 +1,15 @@
 //! What a dispatcher does to a request, from the pages or the API: assign it, offer it again,
 //! move its status, merge a duplicate, cancel it, text either side. Each has the effects the same
 //! change by text would have (the volunteer and the neighbour are told, offers start or stop),
-//! is recorded on the request under the actor's name, and runs in the caller's transaction: the
-//! caller commits, then wakes the outbox.
+//! is recorded on the request under the actor's name, and runs in one transaction: [`work_on`]
+//! holds the people on the request first, as handling their texts does; the caller then wakes the
+//! outbox.
 
 mod input;
+mod turn;
 
 pub use input::{MAX_MESSAGE_CHARS, Message, UnknownStatus, parse_status};
+pub use turn::work_on;
 
 use crate::config::Settings;
 use crate::lifecycle::OutboundKind;

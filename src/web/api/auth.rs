@@ -27,7 +27,7 @@ impl FromRequestParts<AppState> for Bearer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers).ok_or(ApiError::NoToken)?;
         let mut conn = state.db.acquire().await?;
-        let now = state.intake.now_ms();
+        let now = state.clock.now_ms();
         let name = tokens::authenticate(&mut conn, token, now)
             .await?
             .ok_or(ApiError::BadToken)?;

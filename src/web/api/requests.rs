@@ -16,7 +16,6 @@ use crate::phone;
 use crate::store::history::{self, Event, Note};
 use crate::store::queue::{self, OpenItem};
 use crate::web::AppState;
-use crate::web::pages::actions::within;
 use crate::web::pages::queue::Params;
 
 /// Times as RFC 3339, in UTC.
@@ -77,7 +76,7 @@ pub async fn list(
                 .into(),
         )
     })?;
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let items = queue::open(&mut conn).await?;
     let view = queue::arrange(items, &params.filter(), params.sort(), now);
@@ -148,7 +147,7 @@ pub async fn get(
     caller: Bearer,
     Path(code): Path<String>,
 ) -> Result<Json<Detail>, ApiError> {
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let request = history::view(&mut conn, &code, &caller.actor(), now)
         .await?
@@ -176,7 +175,7 @@ pub async fn add_note(
     body: JsonObject,
 ) -> Result<(StatusCode, Json<NoteOut>), ApiError> {
     let note = Note::parse(body.text("note")?).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let request = history::open_request(&mut conn, &code)
         .await?
@@ -210,10 +209,11 @@ pub async fn set_status(
     let to = parse_status(body.text("status")?)
         .map_err(|e| ApiError::Invalid(format!("status: {e}")))?;
     let reason = body.optional_text("reason")?;
-    let (code, ()) = within::<_, ApiError>(&state, &caller.actor(), &code, async |desk, job| {
-        desk.set_status(job, to, reason).await
-    })
-    .await?;
+    let (code, ()) = state
+        .work_on(&caller.actor(), &code, async |desk, job| {
+            desk.set_status(job, to, reason).await
+        })
+        .await?;
     let mut conn = state.db.acquire().await?;
     let request = history::open_or_last(&mut conn, &code)
         .await?

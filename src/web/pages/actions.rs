@@ -1,58 +1,21 @@
 //! The forms on a request's page: assign, re-offer, set the status, merge a duplicate, cancel,
-//! text the neighbour or the volunteer, reveal the number. Each is one transaction through
-//! `dispatch::desk`, recorded on the request as `user:USERNAME`, and answered with a 303 back to
-//! the page (the reveal answers with the page itself, since only that answer shows the number).
+//! text the neighbour or the volunteer, reveal the number. Each form's CSRF token is checked by
+//! [`Posted`]; each change is one transaction through `dispatch::desk` ([`AppState::work_on`]),
+//! recorded on the request as `user:USERNAME`, and answered with a 303 back to the page (the
+//! reveal answers with the page itself, since only that answer shows the number).
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::CsrfOnly;
 use super::request::{Done, actor, render};
 use crate::dispatch::desk::{Desk, DeskError, Message, parse_status};
 use crate::store::requests::Request;
-use crate::store::{StoreError, contacts, volunteers};
-use crate::web::session::SignedIn;
+use crate::web::session::{Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
-/// Does `change` to the open request `code` in one transaction on behalf of `actor`, then wakes
-/// the outbox for any texts it queued. Returns the request's code as stored, and what `change`
-/// gave. The pages and the JSON API both act through here, each with its own error type.
-pub(crate) async fn within<T, E: From<DeskError> + From<StoreError>>(
-    state: &AppState,
-    actor: &str,
-    code: &str,
-    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
-) -> Result<(String, T), E> {
-    let mut tx = state.db.begin().await?;
-    let mut desk = Desk {
-        conn: &mut tx,
-        settings: &state.settings,
-        actor,
-        now: state.intake.now_ms(),
-    };
-    let found = desk.open(code).await?;
-    // Like a text being handled, the change holds the people on the request first, so it and
-    // their texts take turns rather than interleave (SQLite has one writer anyway).
-    let mut people = vec![found.contact_id];
-    if let Some(id) = found.volunteer_id {
-        people.extend(
-            volunteers::by_id(desk.conn, id)
-                .await?
-                .map(|v| v.contact_id),
-        );
-    }
-    contacts::lock_many(desk.conn, state.db.backend(), &people).await?;
-    // A text handled while we waited may have moved the request on.
-    let job = desk.open(code).await?;
-    let result = change(&mut desk, &job).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.intake.texts_queued();
-    Ok((job.code, result))
-}
-
-/// [`within`], then back to the request's page, saying what was `done`.
+/// A dispatcher's change (see [`AppState::work_on`]), then back to the request's page, saying
+/// what was `done`.
 async fn act(
     state: &AppState,
     signed_in: &SignedIn,
@@ -60,7 +23,7 @@ async fn act(
     done: Done,
     change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<(), DeskError>,
 ) -> Result<Response, WebError> {
-    let (code, ()) = within::<_, WebError>(state, &actor(signed_in), code, change).await?;
+    let (code, ()) = state.work_on(&actor(signed_in), code, change).await?;
     let to = format!("/requests/{code}?done={}", done.as_str());
     Ok(Redirect::to(&to).into_response())
 }
@@ -68,19 +31,18 @@ async fn act(
 #[derive(Deserialize)]
 pub struct AssignForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     volunteer: String,
 }
 
 /// `POST /requests/{code}/assign`.
 pub async fn assign(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<AssignForm>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<AssignForm>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let volunteer: i64 = form
         .volunteer
         .trim()
@@ -99,11 +61,9 @@ pub async fn assign(
 /// `POST /requests/{code}/reoffer`.
 pub async fn reoffer(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Posted { by: signed_in, .. }: Posted<Button>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     act(
         &state,
         &signed_in,
@@ -117,8 +77,6 @@ pub async fn reoffer(
 #[derive(Deserialize)]
 pub struct StatusForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     status: String,
     #[serde(default)]
     reason: String,
@@ -127,11 +85,12 @@ pub struct StatusForm {
 /// `POST /requests/{code}/status`.
 pub async fn set_status(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<StatusForm>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<StatusForm>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let to = parse_status(&form.status).map_err(|e| WebError::Invalid(format!("status: {e}")))?;
     let reason = Some(form.reason.as_str());
     act(
@@ -147,19 +106,18 @@ pub async fn set_status(
 #[derive(Deserialize)]
 pub struct MergeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     into: String,
 }
 
 /// `POST /requests/{code}/merge`: closes this request as a duplicate of `into`.
 pub async fn merge(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<MergeForm>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<MergeForm>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     if form.into.trim().is_empty() {
         return Err(WebError::Invalid(
             "duplicate of: give the code of the request to keep".into(),
@@ -178,11 +136,9 @@ pub async fn merge(
 /// `POST /requests/{code}/cancel`.
 pub async fn cancel(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Posted { by: signed_in, .. }: Posted<Button>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     act(
         &state,
         &signed_in,
@@ -204,19 +160,18 @@ pub enum Recipient {
 #[derive(Deserialize)]
 pub struct TextForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     message: String,
 }
 
 /// `POST /requests/{code}/text/{neighbour|volunteer}`.
 pub async fn text(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path((code, to)): Path<(String, Recipient)>,
-    Form(form): Form<TextForm>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<TextForm>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let message = Message::parse(&form.message)?;
     act(
         &state,
@@ -235,13 +190,11 @@ pub async fn text(
 /// is recorded.
 pub async fn reveal(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Posted { by: signed_in, .. }: Posted<Button>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
-    let (code, phone) =
-        within::<_, WebError>(&state, &actor(&signed_in), &code, async |desk, job| {
+    let (code, phone) = state
+        .work_on(&actor(&signed_in), &code, async |desk, job| {
             desk.reveal(job).await
         })
         .await?;

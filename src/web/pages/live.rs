@@ -75,7 +75,7 @@ async fn look(state: &AppState, session: &str) -> Option<Seen> {
     let Ok(mut conn) = state.db.acquire().await else {
         return Some(UNKNOWN);
     };
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     if let Ok(None) = users::by_session(&mut conn, session, now).await {
         return None;
     }

@@ -81,13 +81,6 @@ pub async fn asset(Path(name): Path<String>) -> Result<Response, WebError> {
         .into_response())
 }
 
-/// A form that carries nothing but its CSRF token: a button that does one thing.
-#[derive(serde::Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// The signed-in person, as the page header shows them.
 pub struct Who {
     pub name: String,

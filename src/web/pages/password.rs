@@ -3,7 +3,6 @@
 //! does not hand over the account; every other browser signed in to the account is signed out.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,7 +12,7 @@ use crate::accounts::{self, MIN_PASSWORD_CHARS, password_matches};
 use crate::store::users;
 use crate::web::attempts::Attempt;
 use crate::web::local::Peer;
-use crate::web::session::SignedIn;
+use crate::web::session::{Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
 #[derive(Template)]
@@ -44,8 +43,6 @@ pub async fn form(signed_in: SignedIn, Query(shown): Query<Shown>) -> Result<Res
 #[derive(Deserialize)]
 pub struct NewPassword {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current: String,
     #[serde(default)]
     new: String,
@@ -55,12 +52,13 @@ pub struct NewPassword {
 pub async fn change(
     State(state): State<AppState>,
     Peer(peer): Peer,
-    signed_in: SignedIn,
-    Form(form): Form<NewPassword>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<NewPassword>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let username = signed_in.user.username.clone();
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let attempt = Attempt::new(&username, peer, now);
     attempt.check(&state.db).await?;
     let hash = {

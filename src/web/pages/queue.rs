@@ -172,7 +172,7 @@ pub async fn show(
     signed_in: SignedIn,
     Query(params): Query<Params>,
 ) -> Result<Response, WebError> {
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let items = queue::open(&mut conn).await?;
     let guessers = misses::guessers(&mut conn, now)

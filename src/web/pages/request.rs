@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -23,7 +22,7 @@ use crate::phone;
 use crate::store::history::{self, Direction, Event, Message, Note, RequestDetail};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, requests};
-use crate::web::session::SignedIn;
+use crate::web::session::{Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
 /// The fields the intake asks for, in the order it asks, as the page names them.
@@ -255,7 +254,7 @@ pub async fn render(
     revealed: Option<String>,
     notice: Option<&'static str>,
 ) -> Result<Response, WebError> {
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let request = history::view(&mut conn, code, &actor(signed_in), now)
         .await?
@@ -299,21 +298,20 @@ pub async fn render(
 #[derive(Deserialize)]
 pub struct NoteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     note: String,
 }
 
 /// `POST /requests/{code}/notes`.
 pub async fn add_note(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(code): Path<String>,
-    Form(form): Form<NoteForm>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<NoteForm>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let note = Note::parse(&form.note).map_err(|e| WebError::Invalid(e.to_string()))?;
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let request = open_request(&mut conn, &code).await?;
     history::add_note(&mut conn, request.id, &actor(&signed_in), &note, now).await?;

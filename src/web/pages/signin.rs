@@ -14,13 +14,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use super::{CsrfOnly, Who, page};
+use super::{Who, page};
 use crate::accounts::{DECOY_HASH, password_matches};
 use crate::store::users::{self, NewSession};
 use crate::web::attempts::Attempt;
 use crate::web::local::Peer;
 use crate::web::session::{
-    SESSION_COOKIE, SESSION_MS, SignedIn, random_token, same_token, session_id, site_cookie,
+    Button, Posted, SESSION_COOKIE, SESSION_MS, random_token, same_token, session_id, site_cookie,
 };
 use crate::web::{AppState, WebError};
 
@@ -42,6 +42,7 @@ pub struct SignInForm {
     username: String,
     #[serde(default)]
     password: String,
+    /// The sign-in page's own token (the double-submit cookie's), not a session's.
     #[serde(default)]
     csrf: String,
 }
@@ -83,7 +84,7 @@ pub async fn sign_in(
     }
     // Phones capitalise the first letter of a field; usernames are lower-case only.
     let username = form.username.trim().to_lowercase();
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let attempt = Attempt::new(&username, peer, now);
     attempt.check(&state.db).await?;
     let account = {
@@ -128,11 +129,9 @@ pub async fn sign_in(
 /// `POST /signout`.
 pub async fn sign_out(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     jar: CookieJar,
-    Form(form): Form<CsrfOnly>,
+    Posted { by: signed_in, .. }: Posted<Button>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     signed_in.end(&state).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/signin")).into_response())

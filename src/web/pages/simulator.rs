@@ -4,7 +4,6 @@
 //! so offers and relays that arrive later appear too (live, or on reload).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,7 +14,7 @@ use crate::demo::{NEIGHBOUR_PHONE, VOLUNTEER_PHONE};
 use crate::gateway::Params;
 use crate::phone::{Phone, Region};
 use crate::store::{contacts, history};
-use crate::web::session::SignedIn;
+use crate::web::session::{Posted, SignedIn};
 use crate::web::webhooks::text_console_line;
 use crate::web::{AppState, WebError};
 
@@ -127,8 +126,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct Text {
-    #[serde(default)]
-    csrf: String,
     /// Which phone sends: `neighbour` or `volunteer`.
     #[serde(default)]
     from: String,
@@ -141,10 +138,8 @@ pub struct Text {
 /// `POST /simulator`: one phone texts the line; the page comes back showing both phones.
 pub async fn send(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    Form(text): Form<Text>,
+    Posted { form: text, .. }: Posted<Text>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&text.csrf)?;
     console_line(&state)?;
     let (neighbour, volunteer) = text.numbers.parse(state.settings.default_region)?;
     let sender = match text.from.as_str() {

@@ -124,7 +124,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     // Volunteers' sign-ups are not requests for help.
     let made = stats::made_since(&mut conn, stats::window_start(now, DAYS), SIGN_UP_QUEUE).await?;

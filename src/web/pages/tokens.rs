@@ -2,18 +2,16 @@
 //! on the page that answers the form that made it; after that only its name and use are shown.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::CsrfOnly;
 use super::request::time;
 use super::{Who, page};
 use crate::store::Conn;
 use crate::store::tokens::{self as stored, ApiToken};
 use crate::tokens::{self, TokenError};
-use crate::web::session::{Admin, SignedIn};
+use crate::web::session::{Admin, Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
 impl From<TokenError> for WebError {
@@ -90,21 +88,20 @@ pub async fn list(
 #[derive(Deserialize)]
 pub struct NewTokenForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
 }
 
 /// `POST /admin/tokens`: makes a token and shows it, this once.
 pub async fn create(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
-    Form(form): Form<NewTokenForm>,
+    Posted {
+        by: Admin(signed_in),
+        form,
+    }: Posted<NewTokenForm, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     // Phones capitalise the first letter of a field; names are lower-case only.
     let name = form.name.trim().to_lowercase();
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let token = tokens::add(&mut conn, &name, Some(signed_in.user.id), now).await?;
     tracing::info!(user = signed_in.user.id, token = %name, "api token made");
@@ -114,13 +111,14 @@ pub async fn create(
 /// `POST /admin/tokens/{name}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
     Path(name): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Posted {
+        by: Admin(signed_in),
+        ..
+    }: Posted<Button, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let mut conn = state.db.acquire().await?;
-    tokens::revoke(&mut conn, &name, state.intake.now_ms()).await?;
+    tokens::revoke(&mut conn, &name, state.clock.now_ms()).await?;
     tracing::info!(user = signed_in.user.id, token = %name, "api token revoked");
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -2,16 +2,14 @@
 //! them here. Password hashes never leave the database.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::CsrfOnly;
 use super::{Who, page};
 use crate::accounts::{self, MIN_PASSWORD_CHARS};
 use crate::store::users::{self, User};
-use crate::web::session::Admin;
+use crate::web::session::{Admin, Button, Posted};
 use crate::web::{AppState, WebError};
 
 #[derive(Template)]
@@ -43,8 +41,6 @@ pub async fn list(
 #[derive(Deserialize)]
 pub struct NewAccount {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
@@ -57,12 +53,13 @@ pub struct NewAccount {
 /// `POST /admin/users`: adds an account, held to the same rules as `aidline users add`.
 pub async fn add(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
-    Form(form): Form<NewAccount>,
+    Posted {
+        by: Admin(signed_in),
+        form,
+    }: Posted<NewAccount, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let username = form.username.trim();
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let role = form.role.trim();
     let user = accounts::add(
         &state.db,
@@ -89,18 +86,19 @@ pub enum Switch {
 /// `POST /admin/users/{username}/{disable|enable}`.
 pub async fn switch(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
     Path((username, switch)): Path<(String, Switch)>,
-    Form(form): Form<CsrfOnly>,
+    Posted {
+        by: Admin(signed_in),
+        ..
+    }: Posted<Button, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let disabled_at = match switch {
         Switch::Disable if username == signed_in.user.username => {
             return Err(WebError::Invalid(
                 "you cannot disable your own account; another admin can".into(),
             ));
         }
-        Switch::Disable => Some(state.intake.now_ms()),
+        Switch::Disable => Some(state.clock.now_ms()),
         Switch::Enable => None,
     };
     accounts::set_disabled(&state.db, &username, disabled_at).await?;

@@ -8,19 +8,18 @@ mod import;
 pub use import::import;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::queue::Choice;
 use super::request::actor;
-use super::{CsrfOnly, Who, page};
+use super::{Who, page};
 use crate::lifecycle::VolunteerStatus;
 use crate::phone::{Phone, redact};
 use crate::roster::{self, RosterError, Rules, Written};
 use crate::store::volunteers::{self, Volunteer};
-use crate::web::session::{Admin, SignedIn};
+use crate::web::session::{Admin, Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
 /// What the list can be narrowed to; `paused` is an active volunteer taking a break.
@@ -184,8 +183,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct VolunteerForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(flatten)]
     written: Written,
 }
@@ -197,12 +194,10 @@ fn back_to_list() -> Response {
 /// `POST /volunteers`: adds a volunteer, or updates the one with this number.
 pub async fn add(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
-    Form(form): Form<VolunteerForm>,
+    Posted { form, .. }: Posted<VolunteerForm, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let checked = roster::check(&form.written, &rules(&state)).map_err(RosterError::Invalid)?;
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     roster::save(&state.db, &[checked], VolunteerStatus::Active, now).await?;
     Ok(back_to_list())
 }
@@ -245,16 +240,14 @@ pub async fn edit(
 /// `POST /volunteers/{id}`: saves the edit form. The number and the status stay as they are.
 pub async fn update(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
     Path(id): Path<i64>,
-    Form(form): Form<VolunteerForm>,
+    Posted { form, .. }: Posted<VolunteerForm, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let v = on_roster(&state, id).await?;
     let phone = Phone::from_stored(v.phone.clone());
     let checked = roster::check_details(&form.written, phone, &rules(&state))
         .map_err(RosterError::Invalid)?;
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     roster::save(&state.db, &[checked], v.status, now).await?;
     Ok(back_to_list())
 }
@@ -275,13 +268,14 @@ pub enum Action {
 /// `POST /volunteers/{id}/{action}`.
 pub async fn act(
     State(state): State<AppState>,
-    Admin(signed_in): Admin,
     Path((id, action)): Path<(i64, Action)>,
-    Form(form): Form<CsrfOnly>,
+    Posted {
+        by: Admin(signed_in),
+        ..
+    }: Posted<Button, Admin>,
 ) -> Result<Response, WebError> {
-    signed_in.check_csrf(&form.csrf)?;
     let v = on_roster(&state, id).await?;
-    let now = state.intake.now_ms();
+    let now = state.clock.now_ms();
     let by = actor(&signed_in);
     let settings = &state.settings;
     match action {

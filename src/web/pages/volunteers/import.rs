@@ -78,7 +78,7 @@ pub async fn import(
     }
     let report = match roster::read(upload.file.as_slice(), &rules(&state)) {
         Ok(checked) => {
-            let now = state.intake.now_ms();
+            let now = state.clock.now_ms();
             imported(roster::save(&state.db, &checked, VolunteerStatus::Active, now).await?)
         }
         Err(RosterError::BadRows { rows, total }) => refused(

@@ -1,0 +1,46 @@
+//! The rule every dispatcher's change keeps, from the pages and the API alike: it takes its turn
+//! with the texts of the people on the request, and acts on the request as it is then.
+
+use super::{Desk, DeskError};
+use crate::config::Settings;
+use crate::store::requests::Request;
+use crate::store::{Db, StoreError, contacts, volunteers};
+
+/// Does `change` to the open request `code` in one transaction on behalf of `actor` and commits
+/// it. Returns the request's code as stored, and what `change` gave. The caller then wakes the
+/// outbox for any texts it queued.
+///
+/// Like a text being handled, the change first holds the people on the request (the neighbour
+/// and the volunteer), so it and their texts take turns rather than interleave; then it reads
+/// the request again, since a text handled while it waited may have moved it on. SQLite has one
+/// writer, so there the turn-taking is the database's own.
+pub async fn work_on<T>(
+    db: &Db,
+    settings: &Settings,
+    actor: &str,
+    now: i64,
+    code: &str,
+    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
+) -> Result<(String, T), DeskError> {
+    let mut tx = db.begin().await?;
+    let mut desk = Desk {
+        conn: &mut tx,
+        settings,
+        actor,
+        now,
+    };
+    let found = desk.open(code).await?;
+    let mut people = vec![found.contact_id];
+    if let Some(id) = found.volunteer_id {
+        people.extend(
+            volunteers::by_id(desk.conn, id)
+                .await?
+                .map(|v| v.contact_id),
+        );
+    }
+    contacts::lock_many(desk.conn, db.backend(), &people).await?;
+    let request = desk.open(code).await?;
+    let result = change(&mut desk, &request).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((request.code, result))
+}
