@@ -14,6 +14,7 @@
 //! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
 //! - [`compliance`]: STOP / START / HELP words (the carriers' and the group's own), handled first.
 //! - [`intake`]: an inbound text from storage to effects: dedupe, per-contact order, routing.
+//! - [`lifecycle`]: the states of requests, volunteers, offers, texts and conversations, as types.
 //! - [`dispatch`]: requests to volunteers: offers in waves, first claim wins, the relay.
 //! - [`gateway`]: one module per SMS provider behind one trait: authenticity, parsing, sending.
 //! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
