@@ -28,7 +28,7 @@ pub(crate) async fn within<T, E: From<DeskError> + From<StoreError>>(
     let mut tx = state.db.begin().await?;
     let mut desk = Desk {
         conn: &mut tx,
-        settings: &state.settings,
+        settings: &state.settings.dispatch,
         actor,
         now: state.intake.now_ms(),
     };

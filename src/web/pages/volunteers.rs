@@ -283,12 +283,12 @@ pub async fn act(
     let v = on_roster(&state, id).await?;
     let now = state.intake.now_ms();
     let by = actor(&signed_in);
-    let settings = &state.settings;
     match action {
         Action::Approve => {
             roster::set_status(
                 &state.db,
-                settings,
+                state.settings.default_region,
+                &state.settings.dispatch,
                 &v.phone,
                 VolunteerStatus::Active,
                 &by,
@@ -299,7 +299,8 @@ pub async fn act(
         Action::Remove => {
             roster::set_status(
                 &state.db,
-                settings,
+                state.settings.default_region,
+                &state.settings.dispatch,
                 &v.phone,
                 VolunteerStatus::Removed,
                 &by,
