@@ -84,7 +84,14 @@ impl App {
             flows,
             wake.clone(),
         );
-        let outbox = Outbox::new(db.clone(), clock.clone(), settings.clone(), wake);
+        let outbox = Outbox::new(
+            db.clone(),
+            clock.clone(),
+            settings.outbox.clone(),
+            &settings.lines,
+            settings.public_url.clone(),
+            wake,
+        );
         Ok(App {
             state: AppState {
                 settings,

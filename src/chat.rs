@@ -8,10 +8,11 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::app::App;
 use crate::clock::Clock;
-use crate::config::{Line, OptOutReplies, Settings};
-use crate::gateway::Inbound;
+use crate::config::Settings;
 use crate::gateway::console::Console;
+use crate::gateway::{Inbound, OptOutReplies};
 use crate::intake::Received;
+use crate::line::Line;
 use crate::phone::Phone;
 use crate::store::contacts;
 

@@ -134,22 +134,30 @@ pub const SOUNDS_HARMLESS: &[&str] = &["cancel", "end", "quit"];
 
 #[cfg(test)]
 mod tests {
+    use figment::Figment;
+    use figment::providers::{Format, Toml};
+
     use super::*;
+    use crate::setting_error::{SettingError, invalid};
+
+    /// The built-in defaults' `[compliance]` with `toml` layered over them, checked.
+    fn settings(toml: &str) -> Result<Compliance, SettingError> {
+        let layers = Figment::from(Toml::string(include_str!("defaults.toml")));
+        let compliance: Compliance = layers
+            .merge(Toml::string(toml))
+            .extract_inner("compliance")?;
+        compliance
+            .check()
+            .map_err(|(key, problem)| invalid(key, problem))
+    }
 
     fn classify(body: &str, opted_out: bool) -> Option<Keyword> {
-        crate::config::Settings::from_toml("")
-            .unwrap()
-            .compliance
-            .classify(body, opted_out)
+        settings("").unwrap().classify(body, opted_out)
     }
 
     #[test]
     fn the_groups_own_words_count_and_the_carriers_cannot_be_removed() {
-        let settings = crate::config::Settings::from_toml(
-            "[compliance]\nopt_out_words = [\"basta\"]\nhelp_words = []",
-        )
-        .unwrap();
-        let c = &settings.compliance;
+        let c = settings("[compliance]\nopt_out_words = [\"basta\"]\nhelp_words = []").unwrap();
         assert_eq!(c.classify("Basta!", false), Some(Keyword::OptOut));
         assert_eq!(c.classify("STOP", false), Some(Keyword::OptOut));
         assert_eq!(c.classify("ayuda", false), None);
@@ -158,8 +166,7 @@ mod tests {
 
     #[test]
     fn spanish_words_and_replies_come_with_the_defaults() {
-        let settings = crate::config::Settings::from_toml("").unwrap();
-        let c = &settings.compliance;
+        let c = settings("").unwrap();
         assert_eq!(c.classify("ayuda", false), Some(Keyword::Help));
         assert_eq!(c.classify("parar", false), Some(Keyword::OptOut));
         assert!(
@@ -175,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_phrase_is_refused_as_a_compliance_word() {
-        let err = crate::config::Settings::from_toml("[compliance]\nopt_out_words = [\"no more\"]")
+        let err = settings("[compliance]\nopt_out_words = [\"no more\"]")
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("compliance.opt_out_words"), "{err}");

@@ -1,25 +1,27 @@
 //! Settings: built-in defaults < `aidline.toml` (or `--config FILE`) < `AIDLINE_*` variables.
 //!
 //! Everything is checked here, before anything starts: an unknown key or a bad value stops start-up
-//! with the key named, and secrets never appear in `Debug` output.
+//! with the key named, and secrets never appear in `Debug` output. Each part's own settings are
+//! types of the module that uses them; this module reads the layers into them and checks how they
+//! fit together. Each line is built, gateway and all, by [`LineSettings::build`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use reqwest::Url;
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::compliance::Compliance;
 use crate::dispatch::DispatchSettings;
-use crate::gateway::{self, Gateway};
-use crate::outbox::QuietHours;
+use crate::line::{Line, LineSettings};
+use crate::outbox::OutboxSettings;
 use crate::phone::{Phone, Region};
+use crate::secret::Secret;
 use crate::server::ServerSettings;
+use crate::setting_error::{SettingError, invalid};
 
 const DEFAULTS: &str = include_str!("defaults.toml");
 /// A secret a program sends to be let in must not be guessable.
@@ -31,48 +33,6 @@ const ENV_KEYS: &[&str] = &[
     "flows_dir",
     "default_region",
 ];
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// Every problem the settings files and variables had, one per line.
-    #[error("{}", .0.join("\n"))]
-    Load(Vec<String>),
-    #[error("{key}: {problem}")]
-    Invalid { key: String, problem: String },
-}
-
-/// Turns figment's errors into one plain line each: the key, where it was set, what is wrong.
-fn describe(error: figment::Error) -> ConfigError {
-    ConfigError::Load(
-        error
-            .into_iter()
-            .map(|e| {
-                let key = e.path.join(".");
-                let problem = match &e.kind {
-                    figment::error::Kind::UnknownField(..) => {
-                        "is not a setting aidline knows".to_string()
-                    }
-                    other => other.to_string(),
-                };
-                let source = match e.metadata.as_ref() {
-                    Some(m) => match &m.source {
-                        Some(file) => format!(" (in {file})"),
-                        None => format!(" (from the {})", m.name),
-                    },
-                    None => String::new(),
-                };
-                format!("{key}{source}: {problem}")
-            })
-            .collect(),
-    )
-}
-
-pub fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.into(),
-        problem: problem.into(),
-    }
-}
 
 /// The settings as written, before they are checked.
 #[derive(Debug, Deserialize)]
@@ -92,35 +52,7 @@ struct RawSettings {
     outbox: OutboxSettings,
     compliance: Compliance,
     dispatch: figment::value::Value,
-    lines: Vec<RawLine>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawLine {
-    number: String,
-    gateway: String,
-    flow: String,
-    opt_out_replies: Option<OptOutReplies>,
-    segments_per_second: Option<RawRate>,
-    quiet_hours: Option<RawQuietHours>,
-    /// The provider's own table, `[lines.PROVIDER]`; anything else here is a mistake.
-    #[serde(flatten)]
-    rest: BTreeMap<String, figment::value::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawRate {
-    PerSecond(f64),
-    Word(String),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawQuietHours {
-    from: String,
-    to: String,
-    time_zone: String,
+    lines: Vec<LineSettings>,
 }
 
 /// Checked settings.
@@ -153,125 +85,9 @@ pub struct Settings {
     pub demo: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OutboxSettings {
-    pub poll_interval_ms: u64,
-    pub retry_base_ms: u64,
-    pub max_delay_ms: u64,
-    pub max_attempts: u32,
-    pub send_timeout_ms: u64,
-}
-
-/// One phone number the group is reached on.
-#[derive(Debug, Clone)]
-pub struct Line {
-    pub number: Phone,
-    pub gateway: Arc<dyn Gateway>,
-    /// The flow a new conversation on this line starts in.
-    pub flow: String,
-    pub opt_out_replies: OptOutReplies,
-    /// How fast the outbox may send on this line; `None` when we set no limit.
-    pub segments_per_second: Option<f64>,
-    /// When offers and reminders wait (replies to someone who just texted never do).
-    pub quiet_hours: Option<QuietHours>,
-}
-
-/// Who answers STOP, START and HELP with a confirmation text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptOutReplies {
-    /// The provider already replies on its own (Twilio does by default); we record and stay quiet.
-    Gateway,
-    /// We send the confirmation.
-    Ours,
-}
-
-/// A line's `[lines.PROVIDER]` table, handed to that provider to read.
-pub struct ProviderTable {
-    /// Where the table is, for error messages: `lines[0].twilio`.
-    pub key: String,
-    /// The line's own number, for a provider whose webhooks cannot be trusted to name it.
-    pub line: Phone,
-    provider: &'static str,
-    value: Option<figment::value::Value>,
-}
-
-impl ProviderTable {
-    /// Reads the table into the provider's settings; a missing table is an error naming it.
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
-        let Some(value) = &self.value else {
-            return Err(invalid(
-                &self.key,
-                format!(
-                    "a {0} line needs a [lines.{0}] table with its credentials",
-                    self.provider
-                ),
-            ));
-        };
-        value.deserialize().map_err(|e| {
-            let mut error = describe(e);
-            if let ConfigError::Load(problems) = &mut error {
-                for p in problems.iter_mut() {
-                    *p = format!("{}.{p}", self.key);
-                }
-            }
-            error
-        })
-    }
-
-    /// For a provider that takes no settings.
-    pub fn expect_none(&self) -> Result<(), ConfigError> {
-        match self.value {
-            None => Ok(()),
-            Some(_) => Err(invalid(&self.key, "this provider takes no settings")),
-        }
-    }
-}
-
-/// A secret setting: the value itself, or `{ env = "NAME" }` to keep it out of the file and read
-/// it from the environment. Never shown by `Debug`.
-#[derive(Clone)]
-pub struct Secret(SecretString);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[secret]")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Value(String),
-            FromEnv { env: String },
-        }
-        match Raw::deserialize(d)? {
-            Raw::Value(v) => Ok(Secret(v.into())),
-            Raw::FromEnv { env } => std::env::var(&env).map(|v| Secret(v.into())).map_err(|_| {
-                serde::de::Error::custom(format!("the environment variable {env} is not set"))
-            }),
-        }
-    }
-}
-
-/// Reads a provider's API address setting, or its default.
-pub fn url_setting(key: &str, value: Option<&str>, default: &str) -> Result<Url, ConfigError> {
-    Url::parse(value.unwrap_or(default).trim_end_matches('/'))
-        .map_err(|e| invalid(key, format!("not a URL ({e})")))
-}
-
 impl Settings {
     /// Loads the layers. `file` is `--config`; without it `aidline.toml` is read when present.
-    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingError> {
         let here = Path::new("aidline.toml");
         let file = match file {
             Some(path) if !path.exists() => {
@@ -297,12 +113,12 @@ impl Settings {
     }
 
     /// Loads settings from TOML text layered over the defaults (tests and tools use this).
-    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+    pub fn from_toml(text: &str) -> Result<Settings, SettingError> {
         Self::from_figment(Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(text)))
     }
 
-    fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
-        let raw: RawSettings = figment.extract().map_err(describe)?;
+    fn from_figment(figment: Figment) -> Result<Settings, SettingError> {
+        let raw: RawSettings = figment.extract()?;
         raw.check()
     }
 
@@ -332,7 +148,7 @@ impl Settings {
 }
 
 impl RawSettings {
-    fn check(self) -> Result<Settings, ConfigError> {
+    fn check(self) -> Result<Settings, SettingError> {
         let default_region: Region = self
             .default_region
             .parse()
@@ -357,9 +173,9 @@ impl RawSettings {
         self.server
             .check()
             .map_err(|(key, problem)| invalid(key, problem))?;
-        if self.outbox.max_attempts == 0 {
-            return Err(invalid("outbox.max_attempts", "must be at least 1"));
-        }
+        self.outbox
+            .check()
+            .map_err(|(key, problem)| invalid(key, problem))?;
         if self.lines.is_empty() {
             return Err(invalid("lines", "at least one line is needed"));
         }
@@ -380,7 +196,7 @@ impl RawSettings {
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, raw) in self.lines.into_iter().enumerate() {
-            let line = raw.check(i, default_region)?;
+            let line = raw.build(i, default_region)?;
             if !seen.insert(line.number.clone()) {
                 return Err(invalid(format!("lines[{i}].number"), "listed twice"));
             }
@@ -413,69 +229,6 @@ impl RawSettings {
                 .map_err(|(key, problem)| invalid(key, problem))?,
             lines,
             demo: false,
-        })
-    }
-}
-
-impl RawLine {
-    fn check(mut self, i: usize, region: Region) -> Result<Line, ConfigError> {
-        let key = |k: &str| format!("lines[{i}].{k}");
-        let number = Phone::parse(&self.number, region)
-            .map_err(|e| invalid(key("number"), format!("`{}` {e}", self.number)))?;
-        let Some(provider) = gateway::provider(&self.gateway) else {
-            let known: Vec<&str> = gateway::PROVIDERS.iter().map(|p| p.name).collect();
-            return Err(invalid(
-                key("gateway"),
-                format!(
-                    "unknown gateway `{}` (known: {})",
-                    self.gateway,
-                    known.join(", ")
-                ),
-            ));
-        };
-        let table = self.rest.remove(provider.name);
-        if let Some(other) = self.rest.keys().next() {
-            let problem = if gateway::provider(other).is_some() {
-                format!("only a {other} line takes these")
-            } else {
-                "is not a setting aidline knows".to_string()
-            };
-            return Err(invalid(key(other), problem));
-        }
-        let gateway = (provider.configure)(ProviderTable {
-            key: key(provider.name),
-            line: number.clone(),
-            provider: provider.name,
-            value: table,
-        })?;
-        let opt_out_replies = self
-            .opt_out_replies
-            .unwrap_or_else(|| gateway.default_opt_out_replies());
-        let segments_per_second = match self.segments_per_second {
-            None => gateway.default_segments_per_second(),
-            Some(RawRate::Word(w)) if w == "unlimited" => None,
-            Some(RawRate::PerSecond(n)) if n > 0.0 && n.is_finite() => Some(n),
-            Some(_) => {
-                return Err(invalid(
-                    key("segments_per_second"),
-                    "must be a number above 0, or \"unlimited\"",
-                ));
-            }
-        };
-        let quiet_hours = self
-            .quiet_hours
-            .map(|q| {
-                QuietHours::parse(&q.from, &q.to, &q.time_zone)
-                    .map_err(|problem| invalid(key("quiet_hours"), problem))
-            })
-            .transpose()?;
-        Ok(Line {
-            number,
-            gateway,
-            flow: self.flow,
-            opt_out_replies,
-            segments_per_second,
-            quiet_hours,
         })
     }
 }
@@ -554,7 +307,7 @@ mod tests {
         assert!(err.contains("AIDLINE_NO_SUCH_VARIABLE is not set"), "{err}");
     }
 
-    fn line(extra: &str) -> Result<Settings, ConfigError> {
+    fn line(extra: &str) -> Result<Settings, SettingError> {
         Settings::from_toml(&format!(
             "[[lines]]\nnumber = \"+15550100100\"\ngateway = \"twilio\"\nflow = \"intake\"\n{extra}"
         ))

@@ -2,11 +2,14 @@
 //!
 //! A neighbour texts the group's number; a conversation written in TOML takes in what they need; the
 //! finished request lands on a dispatch queue. `docs/ARCHITECTURE.md` follows one text through these
-//! modules:
+//! modules, and its "Layers" section says which may use which:
 //!
 //! - [`accounts`]: dispatcher and admin accounts: what an organiser may type, password hashes.
 //! - [`tokens`]: the JSON API's bearer tokens, made by admins and stored as digests.
-//! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), lines and their secrets.
+//! - [`config`]: layered settings (defaults < `aidline.toml` < `AIDLINE_*`), read into each part's
+//!   own settings types and checked together.
+//! - [`setting_error`]: a setting that cannot be used, named by its key.
+//! - [`secret`]: a secret setting, read from the file or the environment and never shown.
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
 //! - [`demo`]: the demo's own account and volunteer, made at start when no settings file is used.
 //! - [`clock`]: the one source of "now", which tests can move forward.
@@ -17,6 +20,7 @@
 //! - [`lifecycle`]: the states of requests, volunteers, offers, texts and conversations, as types.
 //! - [`dispatch`]: requests to volunteers: offers in waves, first claim wins, the relay.
 //! - [`gateway`]: one module per SMS provider behind one trait: authenticity, parsing, sending.
+//! - [`line`](mod@line): a number the group is reached on: its gateway, flow, pace and quiet hours.
 //! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
 //!   line's pace, replies first, outside quiet hours.
 //! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
@@ -40,10 +44,13 @@ pub mod flow;
 pub mod gateway;
 pub mod intake;
 pub mod lifecycle;
+pub mod line;
 pub mod outbox;
 pub mod phone;
 pub mod roster;
+pub mod secret;
 pub mod server;
+pub mod setting_error;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

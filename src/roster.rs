@@ -8,9 +8,8 @@ use std::path::PathBuf;
 
 pub use file::{read, read_file};
 
-use crate::config::Settings;
-use crate::dispatch::SIGN_UP_QUEUE;
 use crate::dispatch::desk::Desk;
+use crate::dispatch::{DispatchSettings, SIGN_UP_QUEUE};
 use crate::flow::Flows;
 use crate::lifecycle::{RequestStatus, VolunteerStatus};
 use crate::phone::{Phone, Region};
@@ -324,14 +323,15 @@ pub async fn save(
 /// so an approved or declined sign-up does not wait on the dispatchers' queue.
 pub async fn set_status(
     db: &Db,
-    settings: &Settings,
+    region: Region,
+    dispatch: &DispatchSettings,
     raw_phone: &str,
     status: VolunteerStatus,
     actor: &str,
     now: i64,
 ) -> Result<volunteers::Volunteer, RosterError> {
-    let phone = Phone::parse(raw_phone, settings.default_region)
-        .map_err(|_| RosterError::Invalid(not_a_phone_number()))?;
+    let phone =
+        Phone::parse(raw_phone, region).map_err(|_| RosterError::Invalid(not_a_phone_number()))?;
     let mut tx = db.begin().await?;
     let volunteer = volunteers::by_phone(&mut tx, phone.as_str())
         .await?
@@ -360,7 +360,7 @@ pub async fn set_status(
         // someone who is no longer on the roster.
         let mut desk = Desk {
             conn: &mut tx,
-            settings,
+            settings: dispatch,
             actor,
             now,
         };

@@ -99,7 +99,16 @@ async fn set_status(
     now: i64,
 ) -> anyhow::Result<()> {
     let db = open(settings).await?;
-    let v = roster::set_status(&db, settings, phone, status, CLI_ACTOR, now).await?;
+    let v = roster::set_status(
+        &db,
+        settings.default_region,
+        &settings.dispatch,
+        phone,
+        status,
+        CLI_ACTOR,
+        now,
+    )
+    .await?;
     println!("{done} {} ({})", v.name_to_use, redact(&v.phone));
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! go to that volunteer. Both come from the line's number, prefixed with a name and the code,
 //! so neither side ever sees the other's number.
 
-use crate::config::Settings;
+use crate::dispatch::DispatchSettings;
 use crate::lifecycle::OfferAnswer;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::RequestStatus::{Confirmed, Delivered, Failed, New, PickedUp};
@@ -40,7 +40,7 @@ pub struct Origin<'a> {
 
 pub async fn perform(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     action: &Action,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
@@ -63,7 +63,7 @@ pub async fn perform(
 /// A volunteer's text being acted on.
 struct VolunteerText<'a> {
     conn: &'a mut Conn,
-    settings: &'a Settings,
+    settings: &'a DispatchSettings,
     volunteer: &'a Volunteer,
     origin: Origin<'a>,
 }
@@ -71,7 +71,6 @@ struct VolunteerText<'a> {
 impl VolunteerText<'_> {
     fn texts(&self) -> &crate::dispatch::Texts {
         self.settings
-            .dispatch
             .texts(self.volunteer.languages.first().map(String::as_str))
     }
 
@@ -253,7 +252,7 @@ impl VolunteerText<'_> {
         let Some(job) = requests::open_by_code(self.conn, &code.0).await? else {
             return Ok(None);
         };
-        if self.settings.dispatch.queue(&job.queue).is_none()
+        if self.settings.queue(&job.queue).is_none()
             || !offers::is_open(self.conn, job.id, self.volunteer.id).await?
         {
             return Ok(None);
@@ -310,7 +309,7 @@ impl VolunteerText<'_> {
 
 async fn relay_to_volunteer(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &Request,
     text: &str,
     origin: Origin<'_>,
@@ -331,12 +330,12 @@ async fn relay_to_volunteer(
 
 async fn received(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &Request,
     yes: bool,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
-    let texts = settings.dispatch.texts(job.language.as_deref());
+    let texts = settings.texts(job.language.as_deref());
     let (status, reply) = if yes {
         (Confirmed, &texts.neighbour_confirmed)
     } else {

@@ -17,7 +17,6 @@ mod settings;
 
 pub use settings::{DispatchSettings, Mode, Queue, Texts};
 
-use crate::config::Settings;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
 use crate::store::outbound::{self, NewOutbound};
@@ -53,7 +52,7 @@ async fn send(
 /// A request the neighbour cancelled: no more offers, and its volunteer, if it had one, is told.
 pub async fn on_cancelled(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     request_id: i64,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -76,14 +75,14 @@ pub async fn on_cancelled(
 /// Texts the neighbour who asked for `job`, in their language, from the request's line.
 async fn tell_neighbour(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &requests::Request,
     template: fn(&Texts) -> &String,
     kind: OutboundKind,
     extra: &[(&str, &str)],
     now: i64,
 ) -> Result<(), StoreError> {
-    let texts = settings.dispatch.texts(job.language.as_deref());
+    let texts = settings.texts(job.language.as_deref());
     let body = offers::render_job(template(texts), job, extra);
     let to = (job.contact_id, job.phone.as_str());
     send(conn, to.0, &job.line, to.1, &body, kind, None, now).await
@@ -104,7 +103,7 @@ pub enum Handover<'a> {
 /// with nothing changed, when someone was first.
 pub async fn hand_over(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &requests::Request,
     volunteer: &volunteers::Volunteer,
     how: Handover<'_>,
@@ -136,9 +135,7 @@ pub async fn hand_over(
     requests::add_event(conn, job.id, &actor, event, detail, now).await?;
     crate::store::offers::answer(conn, job.id, volunteer.id, OfferAnswer::Claimed, now).await?;
     timers::clear_for_request(conn, job.id).await?;
-    let texts = settings
-        .dispatch
-        .texts(volunteer.languages.first().map(String::as_str));
+    let texts = settings.texts(volunteer.languages.first().map(String::as_str));
     let body = offers::render_job(&texts.yours, job, &[]);
     let (kind, inbound_id) = answers;
     send(
@@ -169,7 +166,7 @@ pub async fn hand_over(
 /// Texts the volunteer holding `job` (if one does), in their language.
 async fn tell_volunteer(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &requests::Request,
     template: fn(&Texts) -> &String,
     extra: &[(&str, &str)],
@@ -182,9 +179,7 @@ async fn tell_volunteer(
     let Some(v) = volunteers::by_id(conn, id).await? else {
         return Ok(());
     };
-    let texts = settings
-        .dispatch
-        .texts(v.languages.first().map(String::as_str));
+    let texts = settings.texts(v.languages.first().map(String::as_str));
     let body = offers::render_job(template(texts), job, extra);
     send(
         conn,
@@ -203,7 +198,7 @@ async fn tell_volunteer(
 /// anything else starts its offers.
 pub async fn on_new_request(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     request_id: i64,
     now: i64,
 ) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::Settings;
+use crate::dispatch::DispatchSettings;
 use crate::flow::text::render;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, RequestStatus};
@@ -49,12 +49,11 @@ fn suits(v: &Volunteer, job: &Request, needs: &[String]) -> bool {
 /// it, and not the neighbour themselves), those with the fewest open jobs first.
 pub async fn candidates(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &Request,
 ) -> Result<Vec<Volunteer>, StoreError> {
     // A queue left to dispatchers may still say what its volunteers need.
     let needs = settings
-        .dispatch
         .queues
         .get(&job.queue)
         .map_or(&[][..], |q| &q.needs[..]);
@@ -71,7 +70,7 @@ pub async fn candidates(
 /// fewest jobs first; returns how many it went to.
 async fn offer_wave(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &Request,
     size: usize,
     now: i64,
@@ -90,9 +89,7 @@ async fn offer_wave(
     let ids: Vec<i64> = chosen.iter().map(|v| v.id).collect();
     offers::record(conn, job.id, &ids, wave, now).await?;
     for v in &chosen {
-        let texts = settings
-            .dispatch
-            .texts(v.languages.first().map(String::as_str));
+        let texts = settings.texts(v.languages.first().map(String::as_str));
         let body = render_job(&texts.offer, job, &[]);
         send(
             conn,
@@ -125,11 +122,11 @@ async fn offer_wave(
 /// for a queue left to dispatchers.
 pub async fn start(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &Request,
     now: i64,
 ) -> Result<Option<usize>, StoreError> {
-    let Some(queue) = settings.dispatch.queue(&job.queue) else {
+    let Some(queue) = settings.queue(&job.queue) else {
         return Ok(None);
     };
     let sent = offer_wave(conn, settings, job, queue.first_wave, now).await?;
@@ -141,7 +138,7 @@ pub async fn start(
 /// A request's timer came due. Only a request nobody holds is escalated or alerted about.
 pub async fn on_timer(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     request_id: i64,
     kind: RequestTimer,
     now: i64,
@@ -152,7 +149,7 @@ pub async fn on_timer(
     if !job.status.is_claimable() {
         return Ok(());
     }
-    let Some(queue) = settings.dispatch.queue(&job.queue) else {
+    let Some(queue) = settings.queue(&job.queue) else {
         return Ok(());
     };
     match kind {
@@ -168,7 +165,7 @@ pub async fn on_timer(
 /// Tells the dispatchers a request needs a person, and records that it did.
 pub async fn alert(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     job: &Request,
     reason: &str,
     now: i64,
@@ -182,21 +179,12 @@ pub async fn alert(
         now,
     )
     .await?;
-    let phones: Vec<&str> = settings
-        .dispatch
-        .alert_to
-        .iter()
-        .map(|p| p.as_str())
-        .collect();
+    let phones: Vec<&str> = settings.alert_to.iter().map(|p| p.as_str()).collect();
     if phones.is_empty() {
         return Ok(());
     }
     let ids = contacts::upsert_many(conn, &phones, now).await?;
-    let body = render_job(
-        &settings.dispatch.texts(None).alert,
-        job,
-        &[("reason", reason)],
-    );
+    let body = render_job(&settings.texts(None).alert, job, &[("reason", reason)]);
     for (phone, contact_id) in &ids {
         send(
             conn,

@@ -16,8 +16,10 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, invalid, url_setting};
+use crate::gateway::settings::{OptOutReplies, ProviderTable, url_setting};
 use crate::phone::{Phone, Region};
+use crate::secret::Secret;
+use crate::setting_error::{SettingError, invalid};
 
 use super::json::required;
 use super::{
@@ -67,7 +69,7 @@ pub struct Android {
     sim_number: Option<u8>,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     let key = |k: &str| format!("{}.{k}", table.key);
     let (base, route) = match s.mode {

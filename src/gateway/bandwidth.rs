@@ -18,8 +18,10 @@ use hmac::{Hmac, Mac};
 use reqwest::Url;
 use sha2::Sha256;
 
-use crate::config::{ConfigError, ProviderTable, Secret, url_setting};
+use crate::gateway::settings::{ProviderTable, url_setting};
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::SettingError;
 
 use super::json::{self, Code};
 use super::{
@@ -61,7 +63,7 @@ pub struct Bandwidth {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     Ok(Arc::new(Bandwidth {
         api_base: url_setting(

@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::config::{ConfigError, Line, ProviderTable};
-use crate::phone::Region;
+use crate::gateway::settings::ProviderTable;
+use crate::phone::{Phone, Region};
+use crate::setting_error::SettingError;
 
 use super::{
     AuthError, Event, Gateway, Inbound, Outgoing, Params, PayloadError, Provider, SendFuture,
@@ -21,7 +22,7 @@ pub const PROVIDER: Provider = Provider {
 #[derive(Debug)]
 pub struct Console;
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     table.expect_none()?;
     Ok(Arc::new(Console))
 }
@@ -55,11 +56,11 @@ impl Gateway for Console {
 
 /// Reads the console form (`from`, `body`). The form carries no id, so a repeated post is told
 /// apart by its content.
-pub fn parse(line: &Line, params: &Params, region: Region) -> Result<Inbound, PayloadError> {
+pub fn parse(line: &Phone, params: &Params, region: Region) -> Result<Inbound, PayloadError> {
     Ok(super::clean::inbound(Inbound {
         gateway: PROVIDER.name,
         gateway_id: None,
-        line: line.number.clone(),
+        line: line.clone(),
         from: phone_field("from", params.required("from")?, region)?,
         body: params
             .get("body")

@@ -14,8 +14,10 @@
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, url_setting};
+use crate::gateway::settings::{OptOutReplies, ProviderTable, url_setting};
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::SettingError;
 
 use super::json::required;
 use super::jwt::{self, Expect};
@@ -47,7 +49,7 @@ pub struct HttpSms {
     send_url: String,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     let base = url_setting(
         &format!("{}.api_base", table.key),

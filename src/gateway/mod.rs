@@ -15,6 +15,7 @@ mod json;
 mod jwt;
 pub mod plivo;
 mod send;
+pub mod settings;
 pub mod signalwire;
 pub mod telnyx;
 pub mod twilio;
@@ -29,11 +30,12 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable};
 use crate::phone::{Phone, Region};
+use crate::setting_error::SettingError;
 
 pub use fields::Params;
 pub use send::{Answer, call, error_from_status, error_with_message};
+pub use settings::{OptOutReplies, ProviderTable};
 
 /// Every provider aidline can use, by the name a line's `gateway` setting gives.
 pub const PROVIDERS: &[Provider] = &[
@@ -66,7 +68,7 @@ pub fn read_events(
 /// `[lines.NAME]` table (absent when the line has none).
 pub struct Provider {
     pub name: &'static str,
-    pub configure: fn(ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError>,
+    pub configure: fn(ProviderTable) -> Result<Arc<dyn Gateway>, SettingError>,
 }
 
 pub fn provider(name: &str) -> Option<&'static Provider> {

@@ -17,8 +17,10 @@ use hmac::{Hmac, Mac};
 use reqwest::Url;
 use sha2::Sha256;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, url_setting};
+use crate::gateway::settings::{OptOutReplies, ProviderTable, url_setting};
 use crate::phone::{Phone, Region};
+use crate::secret::Secret;
+use crate::setting_error::SettingError;
 
 use super::{
     Acknowledgement, AuthError, DeliveryReport, Event, Gateway, Hook, Inbound, Media, Outgoing,
@@ -51,7 +53,7 @@ pub struct Plivo {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     Ok(Arc::new(Plivo {
         api_base: url_setting(

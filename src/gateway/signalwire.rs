@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use reqwest::Url;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, invalid, url_setting};
+use crate::gateway::settings::{OptOutReplies, ProviderTable, url_setting};
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::{SettingError, invalid};
 
 use super::twilio::{self, EMPTY_TWIML};
 use super::{
@@ -45,7 +47,7 @@ pub struct SignalWire {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     if s.space.trim().is_empty() {
         return Err(invalid(
@@ -129,7 +131,7 @@ mod tests {
     use axum::http::{HeaderMap, HeaderValue};
 
     use super::*;
-    use crate::config::Settings as Config;
+    use crate::gateway::settings::first_line;
     use crate::gateway::{Hook, Params};
 
     const URL: &str = "https://aid.example.org/webhooks/signalwire/sms";
@@ -140,17 +142,8 @@ mod tests {
     /// Worked out independently of this code, with the Twilio algorithm and `KEY`.
     const SIGNED: &str = "Og74BlI+vGdbf4NIrT0e8sN6KbQ=";
 
-    fn line(table: &str) -> Result<Arc<dyn Gateway>, ConfigError> {
-        let config = format!(
-            "[[lines]]\nnumber = \"+15550007001\"\ngateway = \"signalwire\"\nflow = \"intake\"\n\
-             [lines.signalwire]\n{table}"
-        );
-        Ok(Config::from_toml(&config)?
-            .lines_using("signalwire")
-            .next()
-            .expect("the line")
-            .gateway
-            .clone())
+    fn line(table: &str) -> Result<Arc<dyn Gateway>, SettingError> {
+        first_line("signalwire", "+15550007001", table)
     }
 
     fn gateway(signing_key: &str) -> Arc<dyn Gateway> {

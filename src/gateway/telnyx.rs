@@ -14,8 +14,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signature, VerifyingKey};
 use reqwest::Url;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, invalid, url_setting};
+use crate::gateway::settings::{OptOutReplies, ProviderTable, url_setting};
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::{SettingError, invalid};
 
 use super::json::{self, Code};
 use super::{
@@ -55,7 +57,7 @@ pub struct Telnyx {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     Ok(Arc::new(Telnyx {
         public_key: public_key(&format!("{}.public_key", table.key), &s.public_key)?,
@@ -71,7 +73,7 @@ fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
 
 /// Reads the portal's public key now, so a pasting mistake stops the service at start-up instead
 /// of refusing every webhook later.
-fn public_key(key: &str, value: &str) -> Result<VerifyingKey, ConfigError> {
+fn public_key(key: &str, value: &str) -> Result<VerifyingKey, SettingError> {
     const WHERE: &str = "copy it from the Telnyx portal, Keys & Credentials → Public Key";
     let bytes = BASE64
         .decode(value.trim())

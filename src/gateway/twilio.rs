@@ -16,8 +16,10 @@ use hmac::{Hmac, Mac};
 use reqwest::Url;
 use sha1::Sha1;
 
-use crate::config::{ConfigError, OptOutReplies, ProviderTable, Secret, url_setting};
+use crate::gateway::settings::{OptOutReplies, ProviderTable, url_setting};
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::SettingError;
 
 use super::{
     AuthError, DeliveryReport, Event, Gateway, Hook, Inbound, Media, Outgoing, Params,
@@ -53,7 +55,7 @@ pub struct Twilio {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     Ok(Arc::new(Twilio {
         api_base: url_setting(

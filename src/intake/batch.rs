@@ -220,7 +220,9 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
         plan.handled(text.id, outcome);
         tracing::debug!(inbound_id = text.id, outcome, "text handled");
     }
-    let queued = plan.apply(&mut tx, &core.settings, &flows, now).await?;
+    let queued = plan
+        .apply(&mut tx, &core.settings.dispatch, &flows, now)
+        .await?;
     tx.commit().await?;
     if queued {
         core.outbox_wake.notify_one();

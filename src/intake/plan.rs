@@ -5,9 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::Settings;
 use crate::dispatch::{
-    self,
+    self, DispatchSettings,
     act::{self, Action, Origin},
 };
 use crate::flow::Flows;
@@ -296,7 +295,7 @@ impl Plan {
     pub async fn apply(
         self,
         conn: &mut Conn,
-        settings: &Settings,
+        settings: &DispatchSettings,
         flows: &Flows,
         now: i64,
     ) -> Result<bool, StoreError> {
@@ -396,7 +395,7 @@ impl Plan {
 /// see, and its code is the one they are told.
 async fn file_request(
     conn: &mut Conn,
-    settings: &Settings,
+    settings: &DispatchSettings,
     new: &NewRequest<'_>,
     now: i64,
 ) -> Result<String, StoreError> {

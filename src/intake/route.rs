@@ -4,12 +4,14 @@
 
 use super::plan::Plan;
 use crate::compliance::Keyword;
-use crate::config::{Line, OptOutReplies, Settings};
+use crate::config::Settings;
 use crate::dispatch::act::Action;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
+use crate::gateway::OptOutReplies;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{RequestStatus, SessionEnd};
+use crate::line::Line;
 use crate::phone::Phone;
 use crate::store::contacts::OptChange;
 use crate::store::inbound::InboundRow;

@@ -46,7 +46,7 @@ impl Intake {
         for (timer_id, request_id, kind) in due {
             let mut tx = core.db.begin().await?;
             if timers::take(&mut tx, timer_id, now).await? {
-                offers::on_timer(&mut tx, &core.settings, request_id, kind, now).await?;
+                offers::on_timer(&mut tx, &core.settings.dispatch, request_id, kind, now).await?;
                 fired += 1;
             }
             tx.commit().await?;

@@ -12,24 +12,25 @@
 //! delays (never sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the
 //! recipient opted out" also opts the contact out.
 
-mod quiet;
 mod retry;
+mod settings;
 
-pub use quiet::QuietHours;
+pub use settings::OutboxSettings;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::Url;
 use sqlx::Connection;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::config::{Line, Settings};
 use crate::gateway::{Outgoing, SendError};
 use crate::lifecycle::{DeliveryState, OutboundKind};
+use crate::line::Line;
 use crate::phone::redact_numbers;
 use crate::store::contacts::{self, OptChange};
 use crate::store::outbound::{self, Claim, Claimed};
@@ -46,21 +47,34 @@ const BURST_US: i64 = 1_000_000;
 pub struct Outbox {
     db: Db,
     clock: Clock,
-    settings: Arc<Settings>,
+    settings: OutboxSettings,
+    lines: Arc<[Line]>,
+    /// Our address, which delivery reports are posted back to.
+    public_url: Url,
     http: reqwest::Client,
     wake: Arc<Notify>,
 }
 
 impl Outbox {
-    pub fn new(db: Db, clock: Clock, settings: Arc<Settings>, wake: Arc<Notify>) -> Outbox {
+    /// A worker for `lines`, woken by `wake`.
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        settings: OutboxSettings,
+        lines: &[Line],
+        public_url: Url,
+        wake: Arc<Notify>,
+    ) -> Outbox {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.outbox.send_timeout_ms))
+            .timeout(Duration::from_millis(settings.send_timeout_ms))
             .build()
             .expect("the HTTP client has no unusual settings");
         Outbox {
             db,
             clock,
             settings,
+            lines: lines.into(),
+            public_url,
             http,
             wake,
         }
@@ -69,7 +83,7 @@ impl Outbox {
     /// Runs until `shutdown`: sends whatever is due, then waits to be woken, for a rate-limited
     /// line's next slot, or for the next poll.
     pub async fn run(self, shutdown: CancellationToken) {
-        let poll = Duration::from_millis(self.settings.outbox.poll_interval_ms);
+        let poll = Duration::from_millis(self.settings.poll_interval_ms);
         loop {
             let wait = match self.drain().await {
                 Ok(drained) => drained
@@ -95,12 +109,7 @@ impl Outbox {
         let mut drained = Drained::default();
         {
             let mut conn = self.db.acquire().await?;
-            let lines: Vec<&str> = self
-                .settings
-                .lines
-                .iter()
-                .map(|l| l.number.as_str())
-                .collect();
+            let lines: Vec<&str> = self.lines.iter().map(|l| l.number.as_str()).collect();
             let orphans = outbound::fail_orphaned(&mut conn, &lines, self.clock.now_ms()).await?;
             if orphans > 0 {
                 tracing::warn!(
@@ -109,7 +118,7 @@ impl Outbox {
                 );
             }
         }
-        for line in &self.settings.lines {
+        for line in self.lines.iter() {
             loop {
                 let (claimed, next_slot) = self.claim(line).await?;
                 if let Some(at) = next_slot {
@@ -224,7 +233,7 @@ impl Outbox {
         }
         let callback = format!(
             "{}/webhooks/{}/status",
-            self.settings.public_url.as_str().trim_end_matches('/'),
+            self.public_url.as_str().trim_end_matches('/'),
             line.gateway.name()
         );
         let outgoing = Outgoing {
@@ -267,7 +276,7 @@ impl Outbox {
                 retry_after,
             }) => {
                 let detail = redact_numbers(&detail);
-                if msg.attempts >= self.settings.outbox.max_attempts {
+                if msg.attempts >= self.settings.max_attempts {
                     outbound::finish_unsent(
                         tx,
                         id,
@@ -285,7 +294,7 @@ impl Outbox {
                         "text failed: out of attempts"
                     );
                 } else {
-                    let delay = retry::delay(&self.settings.outbox, msg.attempts, retry_after);
+                    let delay = retry::delay(&self.settings, msg.attempts, retry_after);
                     let retry_at = now + delay.as_millis() as i64;
                     outbound::reschedule(tx, id, retry_at, &detail, now).await?;
                     tracing::warn!(

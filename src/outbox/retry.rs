@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::config::OutboxSettings;
+use super::OutboxSettings;
 
 /// Doubling from `retry_base_ms` per attempt, capped at `max_delay_ms`, spread by ±20% so that
 /// texts that failed together do not all retry together; never sooner than the gateway's

@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use crate::accounts::token_digest;
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::web::session::same_token;
 
 /// The token of an `Authorization: Bearer TOKEN` header; the scheme's case does not matter.

@@ -54,7 +54,8 @@ impl AppState {
         change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
     ) -> Result<(String, T), DeskError> {
         let now = self.clock.now_ms();
-        let done = desk::work_on(&self.db, &self.settings, actor, now, code, change).await?;
+        let done =
+            desk::work_on(&self.db, &self.settings.dispatch, actor, now, code, change).await?;
         self.intake.texts_queued();
         Ok(done)
     }

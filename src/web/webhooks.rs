@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use super::local::FromThisMachine;
 use super::{AppState, WebError};
 
-use crate::config::Line;
 use crate::gateway::{
     self, Acknowledgement, DeliveryReport, Event, Gateway, Hook, Inbound, Params, Webhook,
 };
 use crate::intake::Received;
+use crate::line::Line;
 use crate::store::contacts::{self, OptChange};
 use crate::store::{outbound, parts};
 
@@ -195,7 +195,7 @@ pub async fn text_console_line(state: &AppState, params: &Params) -> Result<Vec<
             None => WebError::NotFound("no console line is configured".into()),
         });
     };
-    let msg = gateway::console::parse(line, params, state.settings.default_region)?;
+    let msg = gateway::console::parse(&line.number, params, state.settings.default_region)?;
     Ok(match state.intake.receive(msg).await? {
         Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
         Received::Duplicate => Vec::new(),

@@ -11,7 +11,7 @@ mod turn;
 pub use input::{MAX_MESSAGE_CHARS, Message, UnknownStatus, parse_status};
 pub use turn::work_on;
 
-use crate::config::Settings;
+use crate::dispatch::DispatchSettings;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{DispatcherStatus, EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
 use crate::store::requests::{self, Request};
@@ -38,7 +38,7 @@ pub enum DeskError {
 /// One dispatcher's changes to requests, inside one transaction.
 pub struct Desk<'a> {
     pub conn: &'a mut Conn,
-    pub settings: &'a Settings,
+    pub settings: &'a DispatchSettings,
     /// Who acts, as the history names them: `user:NAME` on the pages, `token:NAME` in the API.
     pub actor: &'a str,
     pub now: i64,
@@ -204,7 +204,7 @@ impl Desk<'_> {
     /// Offers a request again now: taken back first if someone holds it. Returns how many
     /// volunteers the new wave went to.
     pub async fn reoffer(&mut self, job: &Request) -> Result<usize, DeskError> {
-        if self.settings.dispatch.queue(&job.queue).is_none() {
+        if self.settings.queue(&job.queue).is_none() {
             return Err(DeskError::Conflict(format!(
                 "the {} queue is not offered by text; assign {} to a volunteer instead",
                 job.queue, job.code

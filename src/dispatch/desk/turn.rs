@@ -2,7 +2,7 @@
 //! with the texts of the people on the request, and acts on the request as it is then.
 
 use super::{Desk, DeskError};
-use crate::config::Settings;
+use crate::dispatch::DispatchSettings;
 use crate::store::requests::Request;
 use crate::store::{Db, StoreError, contacts, volunteers};
 
@@ -16,7 +16,7 @@ use crate::store::{Db, StoreError, contacts, volunteers};
 /// writer, so there the turn-taking is the database's own.
 pub async fn work_on<T>(
     db: &Db,
-    settings: &Settings,
+    settings: &DispatchSettings,
     actor: &str,
     now: i64,
     code: &str,

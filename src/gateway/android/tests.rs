@@ -1,4 +1,5 @@
 use super::*;
+use crate::gateway::settings::first_line;
 
 // A vector made for these tests (the vendor publishes none): a key, an X-Timestamp, and the
 // app's documented example body.
@@ -158,14 +159,12 @@ fn a_malformed_webhook_names_the_field() {
 
 #[test]
 fn a_local_mode_line_needs_the_phones_address() {
-    let line = "[[lines]]\nnumber = \"+15550007301\"\ngateway = \"android\"\nflow = \"intake\"\n\
-                [lines.android]\nmode = \"local\"\nusername = \"sms\"\npassword = \"p\"\nsigning_key = \"k\"";
-    let err = crate::config::Settings::from_toml(line)
-        .unwrap_err()
-        .to_string();
+    let line = |table: &str| first_line("android", "+15550007301", table);
+    let table = "mode = \"local\"\nusername = \"sms\"\npassword = \"p\"\nsigning_key = \"k\"";
+    let err = line(table).unwrap_err().to_string();
     assert!(err.starts_with("lines[0].android.api_base:"), "{err}");
-    let with_address = format!("{line}\napi_base = \"http://192.168.1.20:8080\"");
-    assert!(crate::config::Settings::from_toml(&with_address).is_ok());
+    let with_address = format!("{table}\napi_base = \"http://192.168.1.20:8080\"");
+    assert!(line(&with_address).is_ok());
 }
 
 #[test]

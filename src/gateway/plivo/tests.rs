@@ -1,7 +1,7 @@
 use axum::http::{HeaderMap, HeaderValue};
 
 use super::*;
-use crate::config::Settings as Config;
+use crate::gateway::settings::first_line;
 
 const TOKEN: &str = "MzRmNDk0ZDQ3YTFmYzQ0ZTJiNjJmMmQ2MjRhZjZk";
 const NONCE: &str = "05429567804466091622";
@@ -19,17 +19,8 @@ fn form(body: &str) -> Params {
     Params::from_form(body.as_bytes())
 }
 
-fn line(table: &str) -> Result<Arc<dyn Gateway>, ConfigError> {
-    let config = format!(
-        "[[lines]]\nnumber = \"+15550007002\"\ngateway = \"plivo\"\nflow = \"intake\"\n\
-         [lines.plivo]\n{table}"
-    );
-    Ok(Config::from_toml(&config)?
-        .lines_using("plivo")
-        .next()
-        .expect("the line")
-        .gateway
-        .clone())
+fn line(table: &str) -> Result<Arc<dyn Gateway>, SettingError> {
+    first_line("plivo", "+15550007002", table)
 }
 
 fn gateway(token: &str) -> Arc<dyn Gateway> {

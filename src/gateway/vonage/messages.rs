@@ -16,12 +16,14 @@ use reqwest::Url;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::config::{ConfigError, ProviderTable, Secret, invalid, url_setting};
+use crate::gateway::settings::{ProviderTable, url_setting};
 use crate::gateway::{
     Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError, Provider,
     SendError, SendFuture, Webhook, call, error_from_status, json, jwt,
 };
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::{SettingError, invalid};
 
 use super::{digits, is_status, number};
 
@@ -65,7 +67,7 @@ pub struct VonageMessages {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     let auth = match (s.application_id, s.private_key, s.api_key, s.api_secret) {
         (Some(application_id), Some(pem), None, None) => Auth::Application {

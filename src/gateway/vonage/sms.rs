@@ -22,13 +22,15 @@ use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
-use crate::config::{ConfigError, ProviderTable, Secret, url_setting};
 use crate::flow::segments::{self, Encoding};
+use crate::gateway::settings::{ProviderTable, url_setting};
 use crate::gateway::{
     AuthError, DeliveryReport, Event, Gateway, Inbound, InboundPart, Outgoing, Params,
     PayloadError, Provider, SendError, SendFuture, Webhook, call, error_from_status,
 };
 use crate::phone::Region;
+use crate::secret::Secret;
+use crate::setting_error::SettingError;
 
 use super::{digits, is_status, number};
 
@@ -81,7 +83,7 @@ pub struct VonageSms {
     api_base: Url,
 }
 
-fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, ConfigError> {
+fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
     let s: Settings = table.parse()?;
     Ok(Arc::new(VonageSms {
         api_base: url_setting(

@@ -234,7 +234,7 @@ async fn choices(
     let Some(job) = requests::by_id(conn, request_id).await? else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let suggested = candidates(conn, &state.settings, &job).await?;
+    let suggested = candidates(conn, &state.settings.dispatch, &job).await?;
     let others = volunteers::all(conn)
         .await?
         .into_iter()

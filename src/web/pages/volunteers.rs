@@ -277,12 +277,12 @@ pub async fn act(
     let v = on_roster(&state, id).await?;
     let now = state.clock.now_ms();
     let by = actor(&signed_in);
-    let settings = &state.settings;
     match action {
         Action::Approve => {
             roster::set_status(
                 &state.db,
-                settings,
+                state.settings.default_region,
+                &state.settings.dispatch,
                 &v.phone,
                 VolunteerStatus::Active,
                 &by,
@@ -293,7 +293,8 @@ pub async fn act(
         Action::Remove => {
             roster::set_status(
                 &state.db,
-                settings,
+                state.settings.default_region,
+                &state.settings.dispatch,
                 &v.phone,
                 VolunteerStatus::Removed,
                 &by,

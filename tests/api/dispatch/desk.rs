@@ -20,7 +20,7 @@ async fn set_status(
     let mut tx = app.db.begin().await.unwrap();
     let mut desk = Desk {
         conn: &mut tx,
-        settings: &app.settings,
+        settings: &app.settings.dispatch,
         actor: "token:ops",
         now: app.clock.now_ms(),
     };

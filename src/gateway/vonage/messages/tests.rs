@@ -2,8 +2,8 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{DecodingKey, Validation, decode};
 
 use super::*;
-use crate::config::Settings;
 use crate::gateway::jwt::LEEWAY_S;
+use crate::gateway::settings::first_line;
 
 /// When the tokens below were issued.
 const ISSUED: i64 = 1738584865;
@@ -310,11 +310,9 @@ fn a_send_token_is_rs256_for_the_application_and_short_lived() {
     assert_ne!(token, again, "each token has its own jti");
 }
 
-fn configured(table: &str) -> Result<Settings, ConfigError> {
-    Settings::from_toml(&format!(
-        "[[lines]]\nnumber = \"+15550100177\"\ngateway = \"vonage_messages\"\nflow = \"intake\"\n\
-         [lines.vonage_messages]\nsignature_secret = \"s\"\n{table}"
-    ))
+fn configured(table: &str) -> Result<Arc<dyn Gateway>, SettingError> {
+    let table = format!("signature_secret = \"s\"\n{table}");
+    first_line("vonage_messages", "+15550100177", &table)
 }
 
 #[test]
@@ -343,7 +341,7 @@ fn a_line_sends_as_an_application_or_with_the_api_key_but_not_both() {
 #[test]
 fn the_private_key_never_shows_in_debug_output() {
     let application = format!("application_id = \"app-1\"\nprivate_key = \"\"\"{TEST_KEY}\"\"\"\n");
-    let settings = configured(&application).unwrap();
-    let debug = format!("{settings:?}");
+    let gateway = configured(&application).unwrap();
+    let debug = format!("{gateway:?}");
     assert!(!debug.contains("MIIE"), "{debug}");
 }
