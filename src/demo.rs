@@ -3,13 +3,12 @@
 //! password is shown once, on the terminal) and a volunteer who covers every zone and language
 //! the flows know, and the phone simulator texts the line as a neighbour and as that volunteer.
 
-use crate::accounts::{self, AccountError};
+use crate::accounts::{self, AccountError, random_token};
 use crate::flow::Flows;
 use crate::lifecycle::VolunteerStatus;
 use crate::phone::Region;
 use crate::roster::{self, RosterError, Rules, Written};
 use crate::store::{Db, StoreError, users, volunteers};
-use crate::web::random_token;
 
 /// The demo's admin account.
 pub const ADMIN: &str = "demo";

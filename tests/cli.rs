@@ -220,16 +220,9 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
             .fetch_one(&mut *conn)
             .await
             .unwrap();
-        outbound::finish_unsent(
-            conn,
-            id,
-            aidline::lifecycle::DeliveryState::Failed,
-            Some("21211"),
-            "invalid number",
-            2,
-        )
-        .await
-        .unwrap();
+        outbound::fail(conn, id, Some("21211"), "invalid number", 2)
+            .await
+            .unwrap();
     });
     let shown = printed(aidline_on(&url, &["texts", "failed"]));
     assert!(shown.contains("21211: invalid number"), "{shown}");

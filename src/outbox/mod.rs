@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::gateway::{Outgoing, SendError};
-use crate::lifecycle::{DeliveryState, OutboundKind};
+use crate::lifecycle::OutboundKind;
 use crate::line::Line;
 use crate::phone::redact_numbers;
 use crate::store::contacts::{self, OptChange};
@@ -259,15 +259,7 @@ impl Outbox {
         let id = msg.id;
         match unsent {
             Unsent::Suppressed => {
-                outbound::finish_unsent(
-                    tx,
-                    id,
-                    DeliveryState::Suppressed,
-                    None,
-                    "recipient opted out",
-                    now,
-                )
-                .await?;
+                outbound::suppress(tx, id, now).await?;
             }
             Unsent::Failed(SendError::Retryable {
                 status,
@@ -277,15 +269,7 @@ impl Outbox {
             }) => {
                 let detail = redact_numbers(&detail);
                 if msg.attempts >= self.settings.max_attempts {
-                    outbound::finish_unsent(
-                        tx,
-                        id,
-                        DeliveryState::Failed,
-                        code.as_deref(),
-                        &detail,
-                        now,
-                    )
-                    .await?;
+                    outbound::fail(tx, id, code.as_deref(), &detail, now).await?;
                     tracing::warn!(
                         outbound_id = id,
                         attempts = msg.attempts,
@@ -312,21 +296,12 @@ impl Outbox {
                 detail,
             }) => {
                 let detail = redact_numbers(&detail);
-                outbound::finish_unsent(
-                    tx,
-                    id,
-                    DeliveryState::Failed,
-                    code.as_deref(),
-                    &detail,
-                    now,
-                )
-                .await?;
+                outbound::fail(tx, id, code.as_deref(), &detail, now).await?;
                 tracing::warn!(outbound_id = id, status, code, "text failed permanently");
             }
             Unsent::Failed(SendError::RecipientOptedOut { code }) => {
                 let detail = "recipient opted out at the gateway";
-                outbound::finish_unsent(tx, id, DeliveryState::Failed, Some(&code), detail, now)
-                    .await?;
+                outbound::fail(tx, id, Some(&code), detail, now).await?;
                 let source = format!("gateway:{code}");
                 contacts::record_opt_change(
                     tx,

@@ -203,8 +203,25 @@ pub async fn reschedule(
     Ok(())
 }
 
-/// A final state reached without sending: failed or suppressed.
-pub async fn finish_unsent(
+/// A text that will not be sent: the provider refused it, or it ran out of attempts.
+pub async fn fail(
+    conn: &mut Conn,
+    id: i64,
+    error_code: Option<&str>,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    finish_unsent(conn, id, DeliveryState::Failed, error_code, detail, now).await
+}
+
+/// A text not sent because its recipient opted out.
+pub async fn suppress(conn: &mut Conn, id: i64, now: i64) -> Result<(), StoreError> {
+    let detail = "recipient opted out";
+    finish_unsent(conn, id, DeliveryState::Suppressed, None, detail, now).await
+}
+
+/// A final state reached without sending.
+async fn finish_unsent(
     conn: &mut Conn,
     id: i64,
     state: DeliveryState,

@@ -20,7 +20,6 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
-pub use session::random_token;
 
 use crate::clock::Clock;
 use crate::config::Settings;
