@@ -166,13 +166,11 @@ fn keyword_outcome(
         let body = settings
             .compliance
             .confirmation(keyword, language.as_deref());
-        plan.reply(
-            contact_id,
-            line_number,
-            text.id,
-            body,
-            OutboundKind::OptOutConfirmation,
-        );
+        let kind = match keyword {
+            Keyword::Help => OutboundKind::Help,
+            Keyword::OptOut | Keyword::OptIn => OutboundKind::OptOutConfirmation,
+        };
+        plan.reply(contact_id, line_number, text.id, body, kind);
     }
     label
 }

@@ -7,7 +7,10 @@ use super::stored_as_text;
 pub enum OutboundKind {
     /// An answer to a text that just came in.
     Reply,
+    /// The confirmation a STOP or START gets.
     OptOutConfirmation,
+    /// The answer to HELP.
+    Help,
     /// Sent on our own initiative: a reminder to a quiet conversation, or its end.
     Reminder,
     /// A request offered to a volunteer.
@@ -23,6 +26,7 @@ pub enum OutboundKind {
 stored_as_text!(OutboundKind, "outbound kind", {
     Reply => "reply",
     OptOutConfirmation => "opt_out_confirmation",
+    Help => "help",
     Reminder => "reminder",
     Offer => "offer",
     Notice => "notice",
@@ -39,6 +43,7 @@ impl OutboundKind {
             self,
             OutboundKind::Reply
                 | OutboundKind::OptOutConfirmation
+                | OutboundKind::Help
                 | OutboundKind::Relay
                 | OutboundKind::Alert
         )

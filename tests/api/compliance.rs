@@ -74,5 +74,8 @@ on_both_databases! {
         let replies = app.sent_to(neighbour).await;
         assert!(replies[1].starts_with("This is a mutual-aid line"));
         assert!(replies[2].starts_with("What do you need?"));
+        let help: String = sqlx::query_scalar("SELECT kind FROM outbound_messages WHERE body LIKE 'This is a mutual-aid line%'")
+            .fetch_one(app.db.pool()).await.unwrap();
+        assert_eq!(help, "help", "labelled as the answer to HELP in the conversation");
     }
 }

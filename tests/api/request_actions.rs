@@ -239,6 +239,31 @@ on_both_databases! {
         assert!(desk.last_text_to(dee).await.contains(&format!("Reply YES {code}")));
     }
 
+    async fn a_status_form_sent_as_shown_changes_nothing_and_texts_nobody(db) {
+        let desk = Desk::new(db).await;
+        let code = desk.code.clone();
+        desk.app.text(ANA, &format!("YES {code}")).await;
+        desk.app.send_due().await;
+        let texts = desk.app.sent().await.len();
+
+        let page = desk.page().await;
+        assert!(page.body.contains(r#"<option value="" selected>Keep it claimed</option>"#), "{}", page.body);
+        for untouched in ["", "picked_up"] {
+            if untouched == "picked_up" {
+                desk.post("status", &[("status", "picked_up"), ("reason", "")]).await;
+                desk.app.send_due().await;
+            }
+            let before = desk.app.sent().await.len();
+            let page = desk.post("status", &[("status", untouched), ("reason", "")]).await;
+            assert!(page.body.contains("Nothing changed"), "{}", page.body);
+            desk.app.send_due().await;
+            assert_eq!(desk.app.sent().await.len(), before, "nobody is texted");
+        }
+        assert_eq!(status_of(&desk.app, &code).await, "picked_up");
+        assert_eq!(desk.events(&code, "new").await, [], "the volunteer kept the job");
+        assert_eq!(desk.app.sent().await.len(), texts + 1, "only the one change texted Ana");
+    }
+
     async fn setting_the_status_does_what_the_volunteers_text_would_and_a_bad_one_is_named(db) {
         let desk = Desk::new(db).await;
         let code = desk.code.clone();

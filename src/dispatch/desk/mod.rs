@@ -100,13 +100,17 @@ impl Desk<'_> {
     }
 
     /// Moves a request to `to`, with what that means for the people on it. `reason` is needed
-    /// for `failed` and kept in the history for any status.
+    /// for `failed` and kept in the history for any status. A request already there is left as
+    /// it is and nobody is texted: false.
     pub async fn set_status(
         &mut self,
         job: &Request,
         to: DispatcherStatus,
         reason: Option<&str>,
-    ) -> Result<(), DeskError> {
+    ) -> Result<bool, DeskError> {
+        if RequestStatus::from(to) == job.status {
+            return Ok(false);
+        }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let (now, actor) = (self.now, self.actor);
         match to {
@@ -154,7 +158,7 @@ impl Desk<'_> {
             }
             DispatcherStatus::Cancelled => self.cancel(job).await?,
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Ends a request for good; a volunteer still working on it is told they need not.

@@ -211,7 +211,7 @@ pub async fn set_status(
     let reason = body.optional_text("reason")?;
     let (code, ()) = state
         .work_on(&caller.actor(), &code, async |desk, job| {
-            desk.set_status(job, to, reason).await
+            desk.set_status(job, to, reason).await.map(drop)
         })
         .await?;
     let mut conn = state.db.acquire().await?;

@@ -20,12 +20,16 @@ async fn act(
     state: &AppState,
     signed_in: &SignedIn,
     code: &str,
-    done: Done,
-    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<(), DeskError>,
+    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<Done, DeskError>,
 ) -> Result<Response, WebError> {
-    let (code, ()) = state.work_on(&actor(signed_in), code, change).await?;
+    let (code, done) = state.work_on(&actor(signed_in), code, change).await?;
+    Ok(back_to(&code, done))
+}
+
+/// The request's page, with a line saying what was `done`.
+fn back_to(code: &str, done: Done) -> Response {
     let to = format!("/requests/{code}?done={}", done.as_str());
-    Ok(Redirect::to(&to).into_response())
+    Redirect::to(&to).into_response()
 }
 
 #[derive(Deserialize)]
@@ -48,13 +52,9 @@ pub async fn assign(
         .trim()
         .parse()
         .map_err(|_| WebError::Invalid("volunteer: choose a volunteer from the list".into()))?;
-    act(
-        &state,
-        &signed_in,
-        &code,
-        Done::Assigned,
-        async |desk, job| desk.assign(job, volunteer).await.map(drop),
-    )
+    act(&state, &signed_in, &code, async |desk, job| {
+        desk.assign(job, volunteer).await.map(|_| Done::Assigned)
+    })
     .await
 }
 
@@ -64,13 +64,9 @@ pub async fn reoffer(
     Path(code): Path<String>,
     Posted { by: signed_in, .. }: Posted<Button>,
 ) -> Result<Response, WebError> {
-    act(
-        &state,
-        &signed_in,
-        &code,
-        Done::Reoffered,
-        async |desk, job| desk.reoffer(job).await.map(drop),
-    )
+    act(&state, &signed_in, &code, async |desk, job| {
+        desk.reoffer(job).await.map(|_| Done::Reoffered)
+    })
     .await
 }
 
@@ -91,15 +87,18 @@ pub async fn set_status(
         form,
     }: Posted<StatusForm>,
 ) -> Result<Response, WebError> {
+    // The form starts on "keep it as it is": sent untouched, it changes nothing.
+    if form.status.trim().is_empty() {
+        return Ok(back_to(&code, Done::Unchanged));
+    }
     let to = parse_status(&form.status).map_err(|e| WebError::Invalid(format!("status: {e}")))?;
     let reason = Some(form.reason.as_str());
-    act(
-        &state,
-        &signed_in,
-        &code,
-        Done::Status,
-        async |desk, job| desk.set_status(job, to, reason).await,
-    )
+    act(&state, &signed_in, &code, async |desk, job| {
+        match desk.set_status(job, to, reason).await? {
+            true => Ok(Done::Status),
+            false => Ok(Done::Unchanged),
+        }
+    })
     .await
 }
 
@@ -123,13 +122,9 @@ pub async fn merge(
             "duplicate of: give the code of the request to keep".into(),
         ));
     }
-    act(
-        &state,
-        &signed_in,
-        &code,
-        Done::Merged,
-        async |desk, job| desk.merge(job, &form.into).await.map(drop),
-    )
+    act(&state, &signed_in, &code, async |desk, job| {
+        desk.merge(job, &form.into).await.map(|_| Done::Merged)
+    })
     .await
 }
 
@@ -139,13 +134,9 @@ pub async fn cancel(
     Path(code): Path<String>,
     Posted { by: signed_in, .. }: Posted<Button>,
 ) -> Result<Response, WebError> {
-    act(
-        &state,
-        &signed_in,
-        &code,
-        Done::Cancelled,
-        async |desk, job| desk.cancel(job).await,
-    )
+    act(&state, &signed_in, &code, async |desk, job| {
+        desk.cancel(job).await.map(|()| Done::Cancelled)
+    })
     .await
 }
 
@@ -173,16 +164,13 @@ pub async fn text(
     }: Posted<TextForm>,
 ) -> Result<Response, WebError> {
     let message = Message::parse(&form.message)?;
-    act(
-        &state,
-        &signed_in,
-        &code,
-        Done::Texted,
-        async |desk, job| match to {
+    act(&state, &signed_in, &code, async |desk, job| {
+        match to {
             Recipient::Neighbour => desk.text_neighbour(job, &message).await,
             Recipient::Volunteer => desk.text_volunteer(job, &message).await,
-        },
-    )
+        }
+        .map(|()| Done::Texted)
+    })
     .await
 }
 

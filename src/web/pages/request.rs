@@ -129,6 +129,8 @@ pub enum Done {
     Assigned,
     Reoffered,
     Status,
+    /// The status form was sent as it was shown, or with the status the request already had.
+    Unchanged,
     Merged,
     Cancelled,
     Texted,
@@ -140,6 +142,7 @@ impl Done {
             Done::Assigned => "assigned",
             Done::Reoffered => "reoffered",
             Done::Status => "status",
+            Done::Unchanged => "unchanged",
             Done::Merged => "merged",
             Done::Cancelled => "cancelled",
             Done::Texted => "texted",
@@ -153,6 +156,7 @@ impl Done {
             }
             Done::Reoffered => "Offered again.",
             Done::Status => "Status changed.",
+            Done::Unchanged => "Nothing changed: the status is as it was, and nobody was texted.",
             Done::Merged => "Closed as a duplicate.",
             Done::Cancelled => "Cancelled: the neighbour and any volunteer on it were told.",
             Done::Texted => "Text queued; it shows below once sent.",
