@@ -337,3 +337,22 @@ pub async fn unsent(conn: &mut Conn, limit: i64) -> Result<Vec<Unsent>, StoreErr
     .fetch_all(conn)
     .await?)
 }
+
+/// The newest row's id (0 for none): texts queued later have higher ids.
+pub async fn last_id(conn: &mut Conn) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbound_messages")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Texts queued after row `id`, in order: (contact, body).
+pub async fn queued_after(conn: &mut Conn, id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT contact_id, body FROM outbound_messages WHERE id > $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(conn)
+            .await?,
+    )
+}

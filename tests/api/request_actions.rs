@@ -16,6 +16,9 @@ const ANA: &str = "+15557662101";
 const BEN: &str = "+15557662102";
 const CAL: &str = "+15557662103";
 
+/// What only a confirmation page carries: its yes.
+const CONFIRMATION: &str = r#"name="confirmed" value="yes""#;
+
 /// A dispatcher `dana`, signed in, on the page of a request Maria texted in, which was offered
 /// to Ana and Ben (both cover Northside).
 struct Desk {
@@ -51,8 +54,23 @@ impl Desk {
         self.dana.get(&self.path()).await
     }
 
-    /// Posts the page's form `action` (`assign`, `text/neighbour`...) with the page's token.
+    /// Posts the page's form `action` (`assign`, `text/neighbour`...) with the page's token, and
+    /// says yes on the confirmation page when one comes, as a dispatcher would.
     async fn post(&self, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.ask(action, fields).await;
+        if !page.body.contains(CONFIRMATION) {
+            return page;
+        }
+        let mut form = vec![("csrf", page.csrf()), ("confirmed", "yes".into())];
+        form.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.dana
+            .post(&format!("{}/{action}", self.path()), &form)
+            .await
+    }
+
+    /// Posts the page's form `action` and stops at whatever answers it.
+    async fn ask(&self, action: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = self.page().await.csrf();
         let mut form = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
@@ -239,6 +257,27 @@ on_both_databases! {
         assert!(desk.last_text_to(dee).await.contains(&format!("Reply YES {code}")));
     }
 
+    async fn cancelling_first_shows_who_will_be_texted_and_what_and_changes_nothing_until_yes(db) {
+        let desk = Desk::new(db).await;
+        let code = desk.code.clone();
+        desk.app.text(ANA, &format!("YES {code}")).await;
+        desk.app.send_due().await;
+        let before = desk.app.sent().await.len();
+
+        let asked = desk.ask("cancel", &[]).await;
+        assert!(asked.body.contains(CONFIRMATION), "{}", asked.body);
+        assert!(asked.body.contains("The neighbour (Maria)") && asked.body.contains(&format!("Your request {code} was cancelled")), "{}", asked.body);
+        assert!(asked.body.contains("Ana (volunteer)") && asked.body.contains(&format!("{code} was cancelled by the neighbour")), "{}", asked.body);
+        assert!(!asked.body.contains(NEIGHBOUR) && !asked.body.contains(ANA), "no numbers on the page");
+        desk.app.send_due().await;
+        assert_eq!(desk.app.sent().await.len(), before, "nothing sent before the yes");
+        assert_eq!(status_of(&desk.app, &code).await, "claimed");
+
+        let done = desk.post("cancel", &[]).await;
+        assert!(done.body.contains("Cancelled"), "{}", done.body);
+        assert_eq!(status_of(&desk.app, &code).await, "cancelled");
+    }
+
     async fn a_status_form_sent_as_shown_changes_nothing_and_texts_nobody(db) {
         let desk = Desk::new(db).await;
         let code = desk.code.clone();
@@ -308,7 +347,11 @@ on_both_databases! {
             assert!(page.body.contains(why), "{}", page.body);
         }
         let lower = kept.to_lowercase();
-        let page = desk.dana.post(&format!("{path}/merge"), &[("csrf", &csrf), ("into", &lower)]).await;
+        let asked = desk.dana.post(&format!("{path}/merge"), &[("csrf", &csrf), ("into", &lower)]).await;
+        assert!(asked.body.contains(CONFIRMATION), "{}", asked.body);
+        assert_eq!(status_of(&desk.app, &duplicate).await, "new", "nothing until the yes");
+        let yes = [("csrf", csrf.as_str()), ("into", &lower), ("confirmed", "yes")];
+        let page = desk.dana.post(&format!("{path}/merge"), &yes).await;
         assert_eq!((page.status, page.path.as_str()), (StatusCode::OK, path.as_str()));
         assert!(page.body.contains("Closed as a duplicate.") && page.body.contains("This request is closed (closed)"));
         assert!(!page.body.contains("Act on it"), "a closed request has no actions");

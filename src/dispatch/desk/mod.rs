@@ -9,7 +9,7 @@ mod input;
 mod turn;
 
 pub use input::{MAX_MESSAGE_CHARS, Message, UnknownStatus, parse_status};
-pub use turn::work_on;
+pub use turn::{preview, work_on};
 
 use crate::dispatch::DispatchSettings;
 use crate::lifecycle::OutboundKind;

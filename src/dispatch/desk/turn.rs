@@ -4,7 +4,7 @@
 use super::{Desk, DeskError};
 use crate::dispatch::DispatchSettings;
 use crate::store::requests::Request;
-use crate::store::{Db, StoreError, contacts, volunteers};
+use crate::store::{Db, StoreError, contacts, outbound, volunteers};
 
 /// Does `change` to the open request `code` in one transaction on behalf of `actor` and commits
 /// it. Returns the request's code as stored, and what `change` gave. The caller then wakes the
@@ -29,6 +29,40 @@ pub async fn work_on<T>(
         actor,
         now,
     };
+    let request = take_turn(&mut desk, db, code).await?;
+    let result = change(&mut desk, &request).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((request.code, result))
+}
+
+/// What `change` would text, and to whom (contact, body), without doing it: the change runs as
+/// [`work_on`] runs it, then the transaction is rolled back. The texts shown are the very ones the
+/// change would queue, so a confirmation never says something the change would not do.
+pub async fn preview<T>(
+    db: &Db,
+    settings: &DispatchSettings,
+    actor: &str,
+    now: i64,
+    code: &str,
+    change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
+) -> Result<(Request, Vec<(i64, String)>), DeskError> {
+    let mut tx = db.begin().await?;
+    let mut desk = Desk {
+        conn: &mut tx,
+        settings,
+        actor,
+        now,
+    };
+    let request = take_turn(&mut desk, db, code).await?;
+    let before = outbound::last_id(desk.conn).await?;
+    change(&mut desk, &request).await?;
+    let texts = outbound::queued_after(desk.conn, before).await?;
+    tx.rollback().await.map_err(StoreError::from)?;
+    Ok((request, texts))
+}
+
+/// Holds the people on the open request `code` and reads it again once they are held.
+async fn take_turn(desk: &mut Desk<'_>, db: &Db, code: &str) -> Result<Request, DeskError> {
     let found = desk.open(code).await?;
     let mut people = vec![found.contact_id];
     if let Some(id) = found.volunteer_id {
@@ -39,8 +73,5 @@ pub async fn work_on<T>(
         );
     }
     contacts::lock_many(desk.conn, db.backend(), &people).await?;
-    let request = desk.open(code).await?;
-    let result = change(&mut desk, &request).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok((request.code, result))
+    desk.open(code).await
 }

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::confirm::{Ask, confirm};
 use super::request::{Done, actor, render};
 use crate::dispatch::desk::{Desk, DeskError, Message, parse_status};
 use crate::store::requests::Request;
@@ -58,12 +59,44 @@ pub async fn assign(
     .await
 }
 
+/// A form whose change waits for a yes on the confirmation page.
+#[derive(Deserialize)]
+pub struct Confirmable<T> {
+    /// `yes` once the confirmation page has been seen.
+    #[serde(default)]
+    confirmed: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T> Confirmable<T> {
+    fn confirmed(&self) -> bool {
+        self.confirmed == "yes"
+    }
+}
+
 /// `POST /requests/{code}/reoffer`.
 pub async fn reoffer(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    Posted { by: signed_in, .. }: Posted<Button>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<Confirmable<Button>>,
 ) -> Result<Response, WebError> {
+    if !form.confirmed() {
+        let ask = Ask {
+            action: "reoffer",
+            question: format!("Offer {} again?", code.to_ascii_uppercase()),
+            button: "Offer it again",
+            fields: Vec::new(),
+            signed_in: &signed_in,
+        };
+        return confirm(&state, &code, ask, async |desk, job| {
+            desk.reoffer(job).await.map(drop)
+        })
+        .await;
+    }
     act(&state, &signed_in, &code, async |desk, job| {
         desk.reoffer(job).await.map(|_| Done::Reoffered)
     })
@@ -85,14 +118,31 @@ pub async fn set_status(
     Posted {
         by: signed_in,
         form,
-    }: Posted<StatusForm>,
+    }: Posted<Confirmable<StatusForm>>,
 ) -> Result<Response, WebError> {
+    let (confirmed, form) = (form.confirmed(), form.form);
     // The form starts on "keep it as it is": sent untouched, it changes nothing.
     if form.status.trim().is_empty() {
         return Ok(back_to(&code, Done::Unchanged));
     }
     let to = parse_status(&form.status).map_err(|e| WebError::Invalid(format!("status: {e}")))?;
     let reason = Some(form.reason.as_str());
+    if !confirmed {
+        let ask = Ask {
+            action: "status",
+            question: format!("Set {} to {to}?", code.to_ascii_uppercase()),
+            button: "Set the status",
+            fields: vec![
+                ("status", form.status.clone()),
+                ("reason", form.reason.clone()),
+            ],
+            signed_in: &signed_in,
+        };
+        return confirm(&state, &code, ask, async |desk, job| {
+            desk.set_status(job, to, reason).await.map(drop)
+        })
+        .await;
+    }
     act(&state, &signed_in, &code, async |desk, job| {
         match desk.set_status(job, to, reason).await? {
             true => Ok(Done::Status),
@@ -115,12 +165,30 @@ pub async fn merge(
     Posted {
         by: signed_in,
         form,
-    }: Posted<MergeForm>,
+    }: Posted<Confirmable<MergeForm>>,
 ) -> Result<Response, WebError> {
+    let (confirmed, form) = (form.confirmed(), form.form);
     if form.into.trim().is_empty() {
         return Err(WebError::Invalid(
             "duplicate of: give the code of the request to keep".into(),
         ));
+    }
+    if !confirmed {
+        let ask = Ask {
+            action: "merge",
+            question: format!(
+                "Close {} as a duplicate of {}?",
+                code.to_ascii_uppercase(),
+                form.into.trim().to_ascii_uppercase()
+            ),
+            button: "Close it as a duplicate",
+            fields: vec![("into", form.into.clone())],
+            signed_in: &signed_in,
+        };
+        return confirm(&state, &code, ask, async |desk, job| {
+            desk.merge(job, &form.into).await.map(drop)
+        })
+        .await;
     }
     act(&state, &signed_in, &code, async |desk, job| {
         desk.merge(job, &form.into).await.map(|_| Done::Merged)
@@ -132,8 +200,21 @@ pub async fn merge(
 pub async fn cancel(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    Posted { by: signed_in, .. }: Posted<Button>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<Confirmable<Button>>,
 ) -> Result<Response, WebError> {
+    if !form.confirmed() {
+        let ask = Ask {
+            action: "cancel",
+            question: format!("Cancel {}?", code.to_ascii_uppercase()),
+            button: "Cancel the request",
+            fields: Vec::new(),
+            signed_in: &signed_in,
+        };
+        return confirm(&state, &code, ask, async |desk, job| desk.cancel(job).await).await;
+    }
     act(&state, &signed_in, &code, async |desk, job| {
         desk.cancel(job).await.map(|()| Done::Cancelled)
     })

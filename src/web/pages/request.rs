@@ -265,8 +265,8 @@ pub async fn render(
         .ok_or_else(|| WebError::NotFound(format!("no request has the code {code}")))?;
     let messages = history::conversation(&mut conn, request.contact_id).await?;
     let (notes, events) = history::notes_and_events(&mut conn, request.id).await?;
-    let assignable = !request.closed && matches!(request.status.as_str(), "new" | "offered");
-    let held = !request.closed && matches!(request.status.as_str(), "claimed" | "picked_up");
+    let assignable = !request.closed && request.status.is_claimable();
+    let held = !request.closed && request.status.is_held();
     let (suggested, others) = if assignable {
         choices(&mut conn, state, request.id).await?
     } else {
