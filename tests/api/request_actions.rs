@@ -267,7 +267,7 @@ on_both_databases! {
         let asked = desk.ask("cancel", &[]).await;
         assert!(asked.body.contains(CONFIRMATION), "{}", asked.body);
         assert!(asked.body.contains("The neighbour (Maria)") && asked.body.contains(&format!("Your request {code} was cancelled")), "{}", asked.body);
-        assert!(asked.body.contains("Ana (volunteer)") && asked.body.contains(&format!("{code} was cancelled by the neighbour")), "{}", asked.body);
+        assert!(asked.body.contains("Ana (volunteer)") && asked.body.contains(&format!("{code} was taken back by the dispatchers")), "{}", asked.body);
         assert!(!asked.body.contains(NEIGHBOUR) && !asked.body.contains(ANA), "no numbers on the page");
         desk.app.send_due().await;
         assert_eq!(desk.app.sent().await.len(), before, "nothing sent before the yes");
@@ -375,7 +375,7 @@ on_both_databases! {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("This request is closed (cancelled)"));
         assert_eq!(status_of(&desk.app, &code).await, "cancelled");
-        assert_eq!(desk.last_text_to(ANA).await, format!("{code} was cancelled by the neighbour. Thank you all the same!"));
+        assert_eq!(desk.last_text_to(ANA).await, format!("{code} was taken back by the dispatchers, so you do not need to do it. Thank you!"));
         assert_eq!(
             desk.last_text_to(NEIGHBOUR).await,
             format!("Your request {code} was cancelled. Text us any time you need something.")

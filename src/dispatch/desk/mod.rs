@@ -19,7 +19,7 @@ use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers, timers};
 
 use super::offers as offering;
-use super::{Handover, Texts, hand_over, on_cancelled, send, tell_neighbour, tell_volunteer};
+use super::{Handover, Texts, hand_over, send, tell_neighbour, tell_volunteer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -278,7 +278,12 @@ impl Desk<'_> {
     /// gets a short notice.
     pub async fn cancel(&mut self, job: &Request) -> Result<(), DeskError> {
         requests::cancel(self.conn, job.id, self.actor, self.now).await?;
-        on_cancelled(self.conn, self.settings, job.id, self.now).await?;
+        timers::clear_for_request(self.conn, job.id).await?;
+        // The dispatchers took it back: the neighbour's own cancel text would tell the volunteer
+        // something untrue.
+        if job.volunteer_id.is_some() {
+            self.tell_volunteer(job, |t| &t.released, &[]).await?;
+        }
         self.tell_neighbour(job, |t| &t.neighbour_cancelled).await?;
         Ok(())
     }
