@@ -151,6 +151,9 @@ on_both_databases! {
         let cell = format!("//*[@data-label='Code'][normalize-space()='{second}']");
         b.wait().at_most(Duration::from_secs(15)).for_element(Locator::XPath(&cell)).await.unwrap();
         assert_eq!(browser.path().await, "/");
+        // The counts came with the rows: both requests are counted as offered.
+        let counts = b.find(Locator::Css("ul.counts")).await.unwrap().text().await.unwrap();
+        assert!(counts.contains("2 offered"), "{counts}");
 
         let screenshots = app.test_db.url.starts_with("sqlite");
         if screenshots {
