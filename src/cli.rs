@@ -120,10 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let shutdown = CancellationToken::new();
             tokio::spawn(app::cancel_on_signal(shutdown.clone()));
-            App::build(settings, Clock::default())
-                .await?
-                .run(shutdown)
-                .await?;
+            App::run(settings, Clock::default(), shutdown).await?;
         }
         Command::Migrate => {
             Db::connect(&settings.database_url).await?.migrate().await?;
