@@ -192,6 +192,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A moment as a table shows it, to the minute in UTC; `-` for one that has not happened.
+fn when(ms: Option<i64>) -> String {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
 /// What `flows check` shows: each prompt's SMS cost, then any warnings.
 fn print_flow_check(dir: &std::path::Path, flows: &crate::flow::Flows) {
     let ids = flows.ids();

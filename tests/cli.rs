@@ -444,6 +444,37 @@ fn an_organiser_adds_the_first_admin_who_can_then_sign_in_and_later_disables_the
 }
 
 #[test]
+fn users_list_shows_each_account_its_role_and_whether_it_is_disabled_but_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    let rosa = ["rosa", "--name", "Rosa M", "--role", "admin"];
+    printed(add_user(&url, &rosa, "a long password with spaces"));
+    let dana = ["dana", "--name", "Dana", "--role", "dispatcher"];
+    printed(add_user(&url, &dana, "another long password"));
+    printed(aidline_on(&url, &["users", "disable", "dana"]));
+
+    let listed = printed(aidline_on(&url, &["users", "list"]));
+    let row = |username: &str| {
+        let line = listed.lines().find(|l| l.starts_with(username));
+        line.expect(&listed).split_whitespace().collect::<Vec<_>>()
+    };
+    assert_eq!(row("rosa"), ["rosa", "Rosa", "M", "admin", "-"]);
+    let dana = row("dana");
+    assert_eq!(dana[..3], ["dana", "Dana", "dispatcher"], "{listed}");
+    assert_ne!(dana[3], "-", "disabled, with when: {listed}");
+    assert!(listed.ends_with("2 accounts\n"), "{listed}");
+    assert_eq!(
+        listed.lines().count(),
+        4,
+        "a header, two accounts, the count: {listed}"
+    );
+    assert!(
+        !listed.contains("password") && !listed.contains("$argon2"),
+        "{listed}"
+    );
+}
+
+#[test]
 fn an_organiser_makes_lists_and_revokes_an_api_token_on_the_command_line() {
     use aidline::store::tokens;
 
