@@ -295,20 +295,21 @@ fn importing_a_roster_file_adds_its_volunteers_with_numbers_masked() {
 }
 
 #[test]
-fn a_roster_file_with_one_bad_row_imports_nothing_and_names_the_row() {
+fn a_roster_file_with_one_bad_row_imports_nothing_and_names_each_value_refused_in_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_in(&dir);
     let file = roster_file(
         &dir,
         "phone,name,zones\n\
          415-555-0100,Ana,northside\n\
-         415-555-0101,Bo,westside\n\
+         12345,Bo,westside\n\
          415-555-0102,Cy,downtown\n",
     );
     let said = refused(aidline_on(&url, &["volunteers", "import", &file]));
     assert!(
         said.contains(
-            "row 3: zones: `westside` is not a zone (downtown, northside, southside)\n\
+            "row 3: phone: `12345` is not a phone number; \
+             zones: `westside` is not a zone (downtown, northside, southside)\n\
              nothing was imported (1 bad row of 3)"
         ),
         "{said}"
