@@ -137,21 +137,26 @@ impl App {
         Ok(())
     }
 
-    /// Binds the configured address and serves (what `aidline serve` does).
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartError> {
-        let addr = self.state.settings.bind;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
-        if let Some(welcome) = &self.demo {
+    /// Takes the configured address, then builds the service and serves (what `aidline serve`
+    /// does). The port comes first: a port in use then stops start-up before the demo makes an
+    /// account whose one-time password would never be shown.
+    pub async fn run(
+        settings: Settings,
+        clock: Clock,
+        shutdown: CancellationToken,
+    ) -> Result<(), StartError> {
+        let addr = settings.bind;
+        let cannot_listen = |source| StartError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).await.map_err(cannot_listen)?;
+        // With port 0 the system picks one; only the listener knows which.
+        let bound = listener.local_addr().map_err(cannot_listen)?;
+        let app = App::build(settings, clock).await?;
+        if let Some(welcome) = &app.demo {
             // The terminal of the person running the demo, never the log: it holds a password.
-            println!(
-                "{}",
-                demo::greeting(welcome, self.state.settings.public_url.as_str())
-            );
+            println!("{}", demo::greeting(welcome, &demo::address_to_open(bound)));
         }
-        tracing::info!(%addr, "aidline is listening");
-        self.serve(listener, shutdown).await
+        tracing::info!(addr = %bound, "aidline is listening");
+        app.serve(listener, shutdown).await
     }
 }
 

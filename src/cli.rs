@@ -120,10 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let shutdown = CancellationToken::new();
             tokio::spawn(app::cancel_on_signal(shutdown.clone()));
-            App::build(settings, Clock::default())
-                .await?
-                .run(shutdown)
-                .await?;
+            App::run(settings, Clock::default(), shutdown).await?;
         }
         Command::Migrate => {
             Db::connect(&settings.database_url).await?.migrate().await?;
@@ -193,6 +190,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tokens { command } => tokens::run(command, &settings).await?,
     }
     Ok(())
+}
+
+/// A moment as a table shows it, to the minute in UTC; `-` for one that has not happened.
+fn when(ms: Option<i64>) -> String {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// What `flows check` shows: each prompt's SMS cost, then any warnings.

@@ -3,6 +3,8 @@
 //! password is shown once, on the terminal) and a volunteer who covers every zone and language
 //! the flows know, and the phone simulator texts the line as a neighbour and as that volunteer.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
 use crate::accounts::{self, AccountError, random_token};
 use crate::flow::Flows;
 use crate::lifecycle::VolunteerStatus;
@@ -43,6 +45,13 @@ pub async fn prepare(
     region: Region,
     now: i64,
 ) -> Result<Welcome, DemoError> {
+    // The volunteer first: should it fail, no account is left whose password was never shown.
+    let volunteer = volunteers::by_phone(&mut *db.acquire().await?, VOLUNTEER_PHONE).await?;
+    if volunteer.is_none() {
+        let volunteer = roster::check(&demo_volunteer(flows), &Rules::new(flows, region))
+            .map_err(RosterError::Invalid)?;
+        roster::save(db, &[volunteer], VolunteerStatus::Active, now).await?;
+    }
     let accounts = users::count(&mut *db.acquire().await?).await?;
     let welcome = if accounts == 0 {
         let password = random_token();
@@ -51,12 +60,6 @@ pub async fn prepare(
     } else {
         Welcome::Existing
     };
-    let volunteer = volunteers::by_phone(&mut *db.acquire().await?, VOLUNTEER_PHONE).await?;
-    if volunteer.is_none() {
-        let volunteer = roster::check(&demo_volunteer(flows), &Rules::new(flows, region))
-            .map_err(RosterError::Invalid)?;
-        roster::save(db, &[volunteer], VolunteerStatus::Active, now).await?;
-    }
     Ok(welcome)
 }
 
@@ -81,6 +84,17 @@ fn demo_volunteer(flows: &Flows) -> Written {
     }
 }
 
+/// The address a browser on this machine opens to reach a service listening on `bound`: a
+/// service listening on every interface is reached on the loopback one.
+pub fn address_to_open(bound: SocketAddr) -> String {
+    let ip = match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, bound.port()))
+}
+
 /// What the terminal shows at start: where to go, and how to sign in.
 pub fn greeting(welcome: &Welcome, address: &str) -> String {
     let address = address.trim_end_matches('/');
@@ -99,4 +113,17 @@ pub fn greeting(welcome: &Welcome, address: &str) -> String {
          The phone simulator, {address}/simulator, texts the line as a neighbour or a volunteer.\n\
          Add accounts on the Accounts page or with `aidline users add USERNAME --name \"Name\" --role admin`.\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_on_every_interface_is_opened_on_this_machine_at_its_port() {
+        let open = |bound: &str| address_to_open(bound.parse().unwrap());
+        assert_eq!(open("0.0.0.0:8080"), "http://127.0.0.1:8080");
+        assert_eq!(open("[::]:8080"), "http://[::1]:8080");
+        assert_eq!(open("192.168.1.5:41234"), "http://192.168.1.5:41234");
+    }
 }

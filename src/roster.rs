@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use check::{check, check_details};
 pub use file::{read, read_file};
 
 use crate::dispatch::desk::Desk;
@@ -14,9 +15,6 @@ use crate::flow::Flows;
 use crate::lifecycle::{RequestStatus, VolunteerStatus};
 use crate::phone::{Phone, Region};
 use crate::store::{Db, StoreError, contacts, requests, volunteers};
-
-/// What a volunteer can offer beyond their time.
-const CAPABILITIES: [&str; 3] = ["car", "money", "heavy"];
 
 /// The CSV columns, in the order `Written` lists them.
 const COLUMNS: [&str; 7] = [
@@ -28,9 +26,6 @@ const COLUMNS: [&str; 7] = [
     "availability",
     "max_open_jobs",
 ];
-
-/// Names go into texts, where every character costs; the sign-up flow allows as many.
-const MAX_NAME_CHARS: usize = 60;
 
 /// A volunteer's details as an organiser wrote them, before any check: on the command line, or
 /// in the volunteers page's form (where a field left out is empty).
@@ -117,17 +112,41 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A problem and the row it is on, numbered as a spreadsheet shows it (the header is row 1).
+/// Every problem with one volunteer's details, column by column, so that one look at a row (or at
+/// the form) is enough to put all of it right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl From<Problem> for Problems {
+    fn from(problem: Problem) -> Problems {
+        Problems(vec![problem])
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A row's problems and the row they are on, numbered as a spreadsheet shows it (the header is
+/// row 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
     pub row: usize,
-    pub problem: Problem,
+    pub problems: Problems,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RosterError {
     #[error("{0}")]
-    Invalid(Problem),
+    Invalid(Problems),
     #[error("{}", report(.rows, *.total))]
     BadRows { rows: Vec<BadRow>, total: usize },
     #[error("cannot open {}", .path.display())]
@@ -153,7 +172,7 @@ pub enum RosterError {
 
 impl fmt::Display for BadRow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "row {}: {}", self.row, self.problem)
+        write!(f, "row {}: {}", self.row, self.problems)
     }
 }
 
@@ -171,103 +190,6 @@ fn report(rows: &[BadRow], total: usize) -> String {
 pub fn counted(count: usize, noun: &str) -> String {
     let s = if count == 1 { "" } else { "s" };
     format!("{count} {noun}{s}")
-}
-
-/// The words of a list cell: split on `;` or `,`, trimmed, each kept once.
-fn words(cell: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for word in cell.split([';', ',']).map(str::trim) {
-        if !word.is_empty() && !out.iter().any(|w| w.eq_ignore_ascii_case(word)) {
-            out.push(word);
-        }
-    }
-    out
-}
-
-// The number itself never goes into a message: the row number is enough to find it.
-fn not_a_phone_number() -> Problem {
-    Problem::in_column("phone", "is not a phone number".into())
-}
-
-/// Checks one volunteer's details; the first problem found is the one reported.
-pub fn check(written: &Written, rules: &Rules) -> Result<Checked, Problem> {
-    let phone = match written.phone.trim() {
-        "" => return Err(Problem::in_column("phone", "is empty".into())),
-        raw => Phone::parse(raw, rules.region)
-            .ok()
-            .filter(Phone::is_valid)
-            .ok_or_else(not_a_phone_number)?,
-    };
-    check_details(written, phone, rules)
-}
-
-/// Checks everything but the number, for a volunteer already on the roster: theirs is kept as it
-/// is (a sign-up's came from a gateway, and need not pass [`check`]'s rules).
-pub fn check_details(written: &Written, phone: Phone, rules: &Rules) -> Result<Checked, Problem> {
-    let cell = |value: &Option<String>| value.as_deref().unwrap_or("").trim().to_string();
-    let name = written.name.trim().to_string();
-    if name.is_empty() {
-        let message = "is empty; give the name neighbours will see".into();
-        return Err(Problem::in_column("name", message));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        let message = format!("is longer than {MAX_NAME_CHARS} characters");
-        return Err(Problem::in_column("name", message));
-    }
-    let zones = words(&cell(&written.zones))
-        .into_iter()
-        .map(|zone| {
-            let known = rules.zones.iter().find(|z| z.eq_ignore_ascii_case(zone));
-            known.cloned().ok_or_else(|| {
-                let listed = if rules.zones.is_empty() {
-                    "the flows define none".to_string()
-                } else {
-                    rules.zones.join(", ")
-                };
-                Problem::in_column("zones", format!("`{zone}` is not a zone ({listed})"))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut languages = words(&cell(&written.languages))
-        .into_iter()
-        .map(|code| {
-            let is_code =
-                (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphabetic());
-            is_code.then(|| code.to_ascii_lowercase()).ok_or_else(|| {
-                let message = format!("`{code}` is not a language code such as en or es");
-                Problem::in_column("languages", message)
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if languages.is_empty() {
-        languages.push("en".into());
-    }
-    let capabilities = words(&cell(&written.capabilities))
-        .into_iter()
-        .map(|word| {
-            let known = CAPABILITIES.iter().find(|c| c.eq_ignore_ascii_case(word));
-            known.map(|c| c.to_string()).ok_or_else(|| {
-                let message = format!("`{word}` is not one of {}", CAPABILITIES.join(", "));
-                Problem::in_column("capabilities", message)
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let max_open_jobs = match cell(&written.max_open_jobs).as_str() {
-        "" => 2,
-        raw => raw.parse::<u16>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            let message = format!("`{raw}` is not a whole number of 1 or more");
-            Problem::in_column("max_open_jobs", message)
-        })?,
-    };
-    Ok(Checked {
-        phone,
-        name,
-        zones,
-        languages,
-        capabilities,
-        availability: cell(&written.availability),
-        max_open_jobs: i64::from(max_open_jobs),
-    })
 }
 
 /// How many of the volunteers saved were new to the roster, and how many were on it already.
@@ -330,8 +252,8 @@ pub async fn set_status(
     actor: &str,
     now: i64,
 ) -> Result<volunteers::Volunteer, RosterError> {
-    let phone =
-        Phone::parse(raw_phone, region).map_err(|_| RosterError::Invalid(not_a_phone_number()))?;
+    let phone = Phone::parse(raw_phone, region)
+        .map_err(|_| RosterError::Invalid(check::not_a_phone_number(raw_phone).into()))?;
     let mut tx = db.begin().await?;
     let volunteer = volunteers::by_phone(&mut tx, phone.as_str())
         .await?
@@ -372,6 +294,7 @@ pub async fn set_status(
     Ok(volunteer)
 }
 
+mod check;
 mod file;
 #[cfg(test)]
 mod tests;

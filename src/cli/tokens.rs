@@ -3,6 +3,7 @@
 
 use clap::Subcommand;
 
+use super::when;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::{Db, tokens as stored};
@@ -16,12 +17,6 @@ pub enum TokensCommand {
     List,
     /// Revoke a token: programs using it are refused from now on.
     Revoke { name: String },
-}
-
-fn when(ms: Option<i64>) -> String {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "-".into())
 }
 
 pub async fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<()> {

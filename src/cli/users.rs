@@ -1,18 +1,21 @@
-//! `aidline users`: accounts for the dispatcher pages. The password comes from standard input, so
-//! it never lands in shell history or a process listing.
+//! `aidline users`: accounts for the dispatcher pages. The password is typed at a prompt that does
+//! not show it, or comes from standard input when that is not a terminal, so it never lands in
+//! shell history, a process listing or the screen.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 use clap::{Subcommand, ValueEnum};
 
+use super::when;
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::store::Db;
+use crate::store::{Db, users};
 
 #[derive(Subcommand, Debug)]
 pub enum UsersCommand {
-    /// Add an account; its password is the first line of standard input.
+    /// Add an account; its password is typed at a prompt that does not show it, or is the first
+    /// line of standard input when that is not a terminal.
     Add {
         username: String,
         /// The name shown on the pages.
@@ -21,6 +24,8 @@ pub enum UsersCommand {
         #[arg(long, value_enum)]
         role: Role,
     },
+    /// List the accounts: username, name, role, and when one was disabled.
+    List,
     /// Disable an account: it is signed out everywhere, cannot sign in, and the API tokens it
     /// made are revoked.
     Disable { username: String },
@@ -50,11 +55,20 @@ pub async fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<(
             name,
             role,
         } => {
-            let password = first_line(std::io::stdin().lock())?;
+            let stdin = std::io::stdin();
+            let password = if stdin.is_terminal() {
+                typed_twice(&username)?
+            } else {
+                first_line(stdin.lock())?
+            };
             let db = connect(settings).await?;
             let now = Clock::default().now_ms();
             let user = accounts::add(&db, &username, &name, role.as_str(), &password, now).await?;
             println!("added {} {}", user.role, user.username);
+        }
+        UsersCommand::List => {
+            let db = connect(settings).await?;
+            print_accounts(&users::all(&mut *db.acquire().await?).await?);
         }
         UsersCommand::Disable { username } => {
             let now = Clock::default().now_ms();
@@ -73,6 +87,35 @@ async fn connect(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// The password typed at the terminal, not shown; asked twice, since a typing mistake nobody saw
+/// would lock the account's owner out.
+fn typed_twice(username: &str) -> anyhow::Result<String> {
+    let password = rpassword::prompt_password(format!("password for {username}: "))?;
+    let again = rpassword::prompt_password("the same password again: ")?;
+    anyhow::ensure!(
+        password == again,
+        "the two passwords differ; nothing was added"
+    );
+    Ok(password)
+}
+
+fn print_accounts(list: &[users::User]) {
+    println!(
+        "{:<24} {:<24} {:<11} disabled (UTC)",
+        "username", "name", "role"
+    );
+    for user in list {
+        println!(
+            "{:<24} {:<24} {:<11} {}",
+            user.username,
+            user.display_name,
+            user.role,
+            when(user.disabled_at)
+        );
+    }
+    println!("{}", crate::roster::counted(list.len(), "account"));
 }
 
 /// The first line without its line ending; spaces inside a password are the password's own.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::path::Path;
 
-use super::{BadRow, COLUMNS, Checked, Problem, RosterError, Rules, Written, check};
+use super::{BadRow, COLUMNS, Checked, Problem, Problems, RosterError, Rules, Written, check};
 use crate::phone::Phone;
 
 /// Reads and checks every row of the CSV file at `path`.
@@ -35,20 +35,22 @@ pub fn read(input: impl std::io::Read, rules: &Rules) -> Result<Vec<Checked>, Ro
         }
         total += 1;
         let row = i + 2;
-        let checked = written(&record, &columns).and_then(|w| check(&w, rules));
+        let checked = written(&record, &columns)
+            .map_err(Problems::from)
+            .and_then(|w| check(&w, rules));
         match checked {
             Ok(v) => match row_of.entry(v.phone.clone()) {
                 Entry::Occupied(first) => {
                     let message = format!("the same number is already on row {}", first.get());
-                    let problem = Problem::in_column("phone", message);
-                    bad.push(BadRow { row, problem });
+                    let problems = Problem::in_column("phone", message).into();
+                    bad.push(BadRow { row, problems });
                 }
                 Entry::Vacant(slot) => {
                     slot.insert(row);
                     good.push(v);
                 }
             },
-            Err(problem) => bad.push(BadRow { row, problem }),
+            Err(problems) => bad.push(BadRow { row, problems }),
         }
     }
     match (bad.is_empty(), total) {

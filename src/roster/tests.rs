@@ -53,22 +53,42 @@ fn left_out_details_take_their_defaults() {
 }
 
 #[test]
-fn a_bad_phone_is_named_without_repeating_it() {
-    let written = Written {
-        phone: "call me".into(),
-        ..ana()
+fn a_bad_phone_is_shown_only_when_too_short_to_be_anyones() {
+    let refused = |phone: &str| {
+        problem(Written {
+            phone: phone.into(),
+            ..ana()
+        })
     };
-    assert_eq!(problem(written), "phone: is not a phone number");
+    assert_eq!(refused("call me"), "phone: `call me` is not a phone number");
+    assert_eq!(refused("12345"), "phone: `12345` is not a phone number");
+    assert_eq!(
+        refused("415-555-01009"),
+        "phone: the number ending 1009 is not a phone number"
+    );
+    assert_eq!(refused(" "), "phone: is empty");
+}
+
+#[test]
+fn every_problem_of_a_volunteer_is_named_with_the_values_refused() {
     let written = Written {
-        phone: "555".into(),
-        ..ana()
+        phone: "12345".into(),
+        name: " ".into(),
+        zones: Some("northside;uptown;westside".into()),
+        languages: Some("en;English".into()),
+        capabilities: Some("car;bike".into()),
+        max_open_jobs: Some("lots".into()),
+        ..Written::default()
     };
-    assert_eq!(problem(written), "phone: is not a phone number");
-    let written = Written {
-        phone: " ".into(),
-        ..ana()
-    };
-    assert_eq!(problem(written), "phone: is empty");
+    assert_eq!(
+        problem(written),
+        "phone: `12345` is not a phone number; \
+         name: is empty; give the name neighbours will see; \
+         zones: `uptown`, `westside` are not zones (downtown, northside, southside); \
+         languages: `English` is not a language code such as en or es; \
+         capabilities: `bike` is not one of car, money, heavy; \
+         max_open_jobs: `lots` is not a whole number of 1 or more"
+    );
 }
 
 #[test]
@@ -157,14 +177,17 @@ fn every_bad_row_is_reported_with_its_spreadsheet_row_number() {
                415-555-0101,,,\n\
                ,,,\n\
                415-555-0102,Cy,boat,\n\
-               415-555-0103,Di,,0\n";
+               415-555-0103,Di,,0\n\
+               12345,Ed,boat;car;bike,\n";
     let err = import(csv).unwrap_err();
     assert_eq!(
         err.to_string(),
         "row 3: name: is empty; give the name neighbours will see\n\
          row 5: capabilities: `boat` is not one of car, money, heavy\n\
          row 6: max_open_jobs: `0` is not a whole number of 1 or more\n\
-         nothing was imported (3 bad rows of 4)"
+         row 7: phone: `12345` is not a phone number; \
+         capabilities: `boat`, `bike` are not any of car, money, heavy\n\
+         nothing was imported (4 bad rows of 5)"
     );
 }
 

@@ -166,11 +166,12 @@ on_both_databases! {
         let app = TestApp::spawn(db).await;
         let ada = ada(&app).await;
         let csrf = csrf(&ada).await;
-        let csv = "phone,name,zones\n415-555-0102,Ben,northside\n415-555-0103,Cal,uptown\n";
+        let csv = "phone,name,zones\n415-555-0102,Ben,northside\n12345,Cal,uptown\n";
 
         let page = import(&ada, Some(&csrf), csv).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST);
-        for said in ["Nothing was imported: 1 bad row of 2", "<li>row 3: zones: ", "uptown"] {
+        let each_problem = ["<li>row 3: phone: ", "12345", "; zones: ", "uptown"];
+        for said in ["Nothing was imported: 1 bad row of 2"].into_iter().chain(each_problem) {
             assert!(page.body.contains(said), "{said}: {}", page.body);
         }
         assert_eq!(volunteers(&app).await, 0);
