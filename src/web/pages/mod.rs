@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod chart;
+pub mod error_page;
 pub mod live;
 pub mod password;
 pub mod queue;
