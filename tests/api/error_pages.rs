@@ -1,27 +1,24 @@
 //! Every error a person meets in the pages is a page: what went wrong in words, the sentence
-//! that says why, the navigation, and a way back. Programs keep their plain answers.
+//! that says why, the navigation, and a way back. Programs keep their plain answers. (A request
+//! someone else changed first is in `request_actions`.)
 
 use reqwest::StatusCode;
 
-use crate::dispatch::{neighbour_asks, volunteer};
 use crate::helpers::*;
 use crate::on_both_databases;
-use crate::pages::{Browser, NEIGHBOUR, PASSWORD, Page, account};
-
-const ANA: &str = "+15557663101";
-const BEN: &str = "+15557663102";
+use crate::pages::{Browser, PASSWORD, Page, account};
 
 /// A page, not a line of text, headed by the status in words.
-fn is_error_page(page: &Page, heading: &str) -> bool {
+pub fn is_error_page(page: &Page, heading: &str) -> bool {
     page.body.starts_with("<!doctype html>") && page.body.contains(&format!("<h1>{heading}</h1>"))
 }
 
 /// The site's navigation, as every page shows it to someone signed in.
-fn has_navigation(page: &Page) -> bool {
+pub fn has_navigation(page: &Page) -> bool {
     page.body.contains("<nav aria-label=\"Pages\">") && page.body.contains(">Sign out</button>")
 }
 
-const BACK_TO_THE_QUEUE: &str = "<a href=\"/\">Back to the queue</a>";
+pub const BACK_TO_THE_QUEUE: &str = "<a href=\"/\">Back to the queue</a>";
 
 on_both_databases! {
     async fn a_dispatcher_opening_a_request_that_does_not_exist_gets_a_not_found_page(db) {
@@ -70,31 +67,6 @@ on_both_databases! {
         assert!(!page.body.contains("href=\"/admin/users\""), "the admin pages stay out of her navigation");
         assert!(page.body.contains(BACK_TO_THE_QUEUE), "{}", page.body);
         assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
-    }
-
-    async fn assigning_a_request_someone_already_holds_gets_an_already_changed_page_back_to_it(db) {
-        let app = TestApp::spawn(db).await;
-        account(&app, "dana", "dispatcher").await;
-        let ana = volunteer(&app, ANA, "Ana", &["northside"]).await;
-        volunteer(&app, BEN, "Ben", &["northside"]).await;
-        let code = neighbour_asks(&app, NEIGHBOUR).await;
-        app.send_due().await;
-        let dana = Browser::new(&app);
-        dana.sign_in("dana", PASSWORD).await;
-        let csrf = dana.get(&format!("/requests/{code}")).await.csrf();
-        app.text(BEN, &format!("YES {code}")).await;
-
-        let ana = ana.to_string();
-        let page = dana
-            .post(&format!("/requests/{code}/assign"), &[("csrf", &csrf), ("volunteer", &ana)])
-            .await;
-        assert_eq!(page.status, StatusCode::CONFLICT);
-        assert!(is_error_page(&page, "Already changed"), "{}", page.body);
-        assert!(page.body.contains(&format!("{code} is already held by Ben")), "{}", page.body);
-        assert!(has_navigation(&page), "{}", page.body);
-        let back = format!("<a href=\"/requests/{code}\">Back to request {code}</a>");
-        assert!(page.body.contains(&back), "{}", page.body);
-        assert!(page.body.contains(BACK_TO_THE_QUEUE), "{}", page.body);
     }
 
     async fn a_webhook_error_stays_plain_text_even_for_a_client_that_asks_for_html(db) {
