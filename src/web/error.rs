@@ -44,6 +44,15 @@ pub enum WebError {
     Internal(String),
 }
 
+/// What a failed response says to a person, in a sentence: left on every [`WebError`] response
+/// so that the page routes can show it as a page of their own
+/// ([`super::pages::error_page::as_page`]), while programs get the same sentence as plain text.
+#[derive(Clone, Debug)]
+pub struct Sentence(pub String);
+
+/// What a 500 tells a person: the cause may name tables or queries, so it stays in the log.
+pub const SOMETHING_WENT_WRONG: &str = "The service could not finish this. Try again in a moment, and tell an admin if it keeps happening.";
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = match &self {
@@ -59,10 +68,17 @@ impl IntoResponse for WebError {
             WebError::Store(_) | WebError::Intake(_) | WebError::Internal(_) => {
                 // Opaque to the caller (a gateway retries a 5xx); the cause goes to the log.
                 tracing::error!(error = %self, "request failed");
-                return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
+                let mut response =
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
+                response
+                    .extensions_mut()
+                    .insert(Sentence(SOMETHING_WENT_WRONG.into()));
+                return response;
             }
         };
-        (status, format!("{self}\n")).into_response()
+        let mut response = (status, format!("{self}\n")).into_response();
+        response.extensions_mut().insert(Sentence(self.to_string()));
+        response
     }
 }
 

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
@@ -62,13 +63,8 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
-    Router::new()
-        // The console line's own route wins over the provider routes: a literal beats a capture.
-        .route("/webhooks/console/sms", post(webhooks::console_sms))
-        // Some providers can be set to call by GET (Vonage's SMS API, Twilio, Plivo).
-        .route("/webhooks/{provider}", get(webhooks::receive).post(webhooks::receive))
-        .route("/webhooks/{provider}/{hook}", get(webhooks::receive).post(webhooks::receive))
-        .route("/admin/flows/reload", post(admin::reload_flows))
+    // What people open in a browser: their errors are pages (see `pages::error_page`).
+    let pages = Router::new()
         .route("/", get(pages::queue::show))
         .route("/requests/{code}", get(pages::request::show))
         .route("/requests/{code}/notes", post(pages::request::add_note))
@@ -80,19 +76,58 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{code}/text/{to}", post(pages::actions::text))
         .route("/requests/{code}/reveal", post(pages::actions::reveal))
         .route("/stats", get(pages::stats::show))
-        .route("/signin", get(pages::signin::form).post(pages::signin::sign_in))
+        .route(
+            "/signin",
+            get(pages::signin::form).post(pages::signin::sign_in),
+        )
         .route("/signout", post(pages::signin::sign_out))
-        .route("/volunteers", get(pages::volunteers::show).post(pages::volunteers::add))
+        .route(
+            "/volunteers",
+            get(pages::volunteers::show).post(pages::volunteers::add),
+        )
         .route("/volunteers/import", post(pages::volunteers::import))
-        .route("/volunteers/{id}", get(pages::volunteers::edit).post(pages::volunteers::update))
+        .route(
+            "/volunteers/{id}",
+            get(pages::volunteers::edit).post(pages::volunteers::update),
+        )
         .route("/volunteers/{id}/{action}", post(pages::volunteers::act))
-        .route("/admin/tokens", get(pages::tokens::list).post(pages::tokens::create))
+        .route(
+            "/admin/tokens",
+            get(pages::tokens::list).post(pages::tokens::create),
+        )
         .route("/admin/tokens/{name}/revoke", post(pages::tokens::revoke))
+        .route(
+            "/admin/users",
+            get(pages::users::list).post(pages::users::add),
+        )
+        .route(
+            "/admin/users/{username}/{switch}",
+            post(pages::users::switch),
+        )
+        .route(
+            "/account/password",
+            get(pages::password::form).post(pages::password::change),
+        )
+        .route(
+            "/simulator",
+            get(pages::simulator::show).post(pages::simulator::send),
+        )
+        // A mistyped address is most often a person's, so it too is answered as a page.
+        .fallback(pages::error_page::no_such_page)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_page::as_page,
+        ));
+    Router::new()
+        // The console line's own route wins over the provider routes: a literal beats a capture.
+        .route("/webhooks/console/sms", post(webhooks::console_sms))
+        // Some providers can be set to call by GET (Vonage's SMS API, Twilio, Plivo).
+        .route("/webhooks/{provider}", get(webhooks::receive).post(webhooks::receive))
+        .route("/webhooks/{provider}/{hook}", get(webhooks::receive).post(webhooks::receive))
+        // Called by programs with the reload secret as often as from an admin's form.
+        .route("/admin/flows/reload", post(admin::reload_flows))
+        .merge(pages)
         .nest("/api/v1", api::router())
-        .route("/admin/users", get(pages::users::list).post(pages::users::add))
-        .route("/admin/users/{username}/{switch}", post(pages::users::switch))
-        .route("/account/password", get(pages::password::form).post(pages::password::change))
-        .route("/simulator", get(pages::simulator::show).post(pages::simulator::send))
         .route("/assets/{name}", get(pages::asset))
         .route("/events", get(pages::live::events))
         .route("/healthz", get(health::healthz))

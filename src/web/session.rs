@@ -4,6 +4,7 @@
 
 use axum::Form;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
@@ -79,7 +80,14 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        let jar = CookieJar::from_headers(&parts.headers);
+        SignedIn::from_headers(&parts.headers, state).await
+    }
+}
+
+impl SignedIn {
+    /// The session the request's cookie names, if it is still open.
+    pub async fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Self, WebError> {
+        let jar = CookieJar::from_headers(headers);
         let token = jar.get(SESSION_COOKIE).ok_or(WebError::SignInFirst)?;
         let session_id = session_id(token.value());
         let mut conn = state.db.acquire().await?;

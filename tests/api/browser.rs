@@ -189,6 +189,13 @@ on_both_databases! {
         // A dispatcher may not open the admin pages.
         b.goto(&app.url("/admin/users")).await.unwrap();
         assert!(b.source().await.unwrap().contains("this page is for admins"));
+
+        // A request that is not there is a page with the way back to the queue.
+        b.goto(&app.url("/requests/ZZ9")).await.unwrap();
+        b.wait().for_element(Locator::LinkText("Back to the queue")).await.unwrap();
+        if screenshots {
+            browser.screenshot("not-found-phone", 390).await;
+        }
         b.goto(&app.url("/")).await.unwrap();
 
         // The stats page, one click away, with two weeks of history behind it.

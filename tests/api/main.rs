@@ -9,6 +9,7 @@ mod concurrency;
 mod connections;
 mod delivery;
 mod dispatch;
+mod error_pages;
 mod flows_reload;
 mod forms;
 mod idle;

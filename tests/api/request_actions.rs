@@ -8,6 +8,7 @@ use aidline::store::{Backend, contacts, requests};
 use reqwest::StatusCode;
 
 use crate::dispatch::{CORNER, NOTES, inbox, neighbour_asks, status_of, volunteer};
+use crate::error_pages::{BACK_TO_THE_QUEUE, has_navigation, is_error_page};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::pages::{Browser, NEIGHBOUR, PASSWORD, Page, account, filed};
@@ -220,7 +221,11 @@ on_both_databases! {
             .post(&format!("{}/assign", desk.path()), &[("csrf", &csrf), ("volunteer", &ana)])
             .await;
         assert_eq!(page.status, StatusCode::CONFLICT);
+        assert!(is_error_page(&page, "Already changed"), "{}", page.body);
         assert!(page.body.contains(&format!("{code} is already held by Ben")), "{}", page.body);
+        assert!(has_navigation(&page), "{}", page.body);
+        let back = format!("<a href=\"/requests/{code}\">Back to request {code}</a>");
+        assert!(page.body.contains(&back) && page.body.contains(BACK_TO_THE_QUEUE), "{}", page.body);
         assert_eq!(status_of(&desk.app, &code).await, "claimed");
         assert!(desk.page().await.body.contains("<dt>Held by</dt><dd>Ben</dd>"));
         assert_eq!(desk.texts_to(ANA).await.len(), before, "Ana is told nothing");

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod chart;
 pub mod confirm;
+pub mod error_page;
 pub mod live;
 pub mod password;
 pub mod queue;
