@@ -242,6 +242,8 @@ on_both_databases! {
         desk.app.text(ANA, &format!("YES {code}")).await;
         volunteer(&desk.app, CAL, "Cal", &[]).await;
 
+        let asked = desk.ask("reoffer", &[]).await;
+        assert!(asked.body.contains(CONFIRMATION) && asked.body.contains("Ana (volunteer)"), "{}", asked.body);
         let page = desk.post("reoffer", &[]).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Offered again."));
@@ -258,7 +260,8 @@ on_both_databases! {
         // Nobody holds it now: offering again reaches whoever has not been asked yet.
         let dee = "+15557662104";
         volunteer(&desk.app, dee, "Dee", &["northside"]).await;
-        desk.post("reoffer", &[]).await;
+        let page = desk.ask("reoffer", &[]).await;
+        assert!(!page.body.contains(CONFIRMATION), "nobody loses a job: no confirmation");
         assert!(desk.last_text_to(dee).await.contains(&format!("Reply YES {code}")));
     }
 

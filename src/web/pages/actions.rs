@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::confirm::{Ask, confirm};
 use super::request::{Done, actor, render};
 use crate::dispatch::desk::{Desk, DeskError, Message, parse_status};
-use crate::store::requests::Request;
+use crate::store::requests::{self, Request};
 use crate::web::session::{Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
@@ -75,6 +75,15 @@ impl<T> Confirmable<T> {
     }
 }
 
+/// Whether a volunteer holds the open request `code`: offering it again then takes it from them,
+/// which waits for a yes; an unheld one just goes out to more volunteers.
+async fn held(state: &AppState, code: &str) -> Result<bool, WebError> {
+    let mut conn = state.db.acquire().await?;
+    let code = code.trim().to_ascii_uppercase();
+    let request = requests::open_by_code(&mut conn, &code).await?;
+    Ok(request.is_some_and(|r| r.holder().is_some()))
+}
+
 /// `POST /requests/{code}/reoffer`.
 pub async fn reoffer(
     State(state): State<AppState>,
@@ -84,7 +93,7 @@ pub async fn reoffer(
         form,
     }: Posted<Confirmable<Button>>,
 ) -> Result<Response, WebError> {
-    if !form.confirmed() {
+    if !form.confirmed() && held(&state, &code).await? {
         let ask = Ask {
             action: "reoffer",
             question: format!("Offer {} again?", code.to_ascii_uppercase()),
