@@ -347,12 +347,22 @@ pub async fn last_id(conn: &mut Conn) -> Result<i64, StoreError> {
     )
 }
 
-/// Texts queued after row `id`, in order: (contact, body).
-pub async fn queued_after(conn: &mut Conn, id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT contact_id, body FROM outbound_messages WHERE id > $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(conn)
-            .await?,
-    )
+/// Texts this transaction queued after row `id`, in order: (contact, body). On PostgreSQL other
+/// copies may commit texts meanwhile, so only rows this transaction wrote count; on SQLite the
+/// transaction holds the one writer, so nobody else's rows can appear.
+pub async fn queued_here_after(
+    conn: &mut Conn,
+    backend: Backend,
+    id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let ours = match backend {
+        Backend::Postgres => "AND xmin = pg_current_xact_id()::xid",
+        Backend::Sqlite => "",
+    };
+    let sql =
+        format!("SELECT contact_id, body FROM outbound_messages WHERE id > $1 {ours} ORDER BY id");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(conn)
+        .await?)
 }

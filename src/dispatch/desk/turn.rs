@@ -22,16 +22,13 @@ pub async fn work_on<T>(
     code: &str,
     change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
 ) -> Result<(String, T), DeskError> {
-    let mut tx = db.begin().await?;
-    let mut desk = Desk {
-        conn: &mut tx,
+    let turn = Turn {
+        db,
         settings,
         actor,
         now,
     };
-    let request = take_turn(&mut desk, db, code).await?;
-    let result = change(&mut desk, &request).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (request, result) = turn.take(code, Finish::Commit, change).await?;
     Ok((request.code, result))
 }
 
@@ -46,19 +43,60 @@ pub async fn preview<T>(
     code: &str,
     change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
 ) -> Result<(Request, Vec<(i64, String)>), DeskError> {
-    let mut tx = db.begin().await?;
-    let mut desk = Desk {
-        conn: &mut tx,
+    let turn = Turn {
+        db,
         settings,
         actor,
         now,
     };
-    let request = take_turn(&mut desk, db, code).await?;
-    let before = outbound::last_id(desk.conn).await?;
-    change(&mut desk, &request).await?;
-    let texts = outbound::queued_after(desk.conn, before).await?;
-    tx.rollback().await.map_err(StoreError::from)?;
-    Ok((request, texts))
+    turn.take(code, Finish::RollBack, async |desk, request| {
+        let before = outbound::last_id(desk.conn).await?;
+        change(desk, request).await?;
+        Ok(outbound::queued_here_after(desk.conn, db.backend(), before).await?)
+    })
+    .await
+}
+
+/// Whether a turn's changes are kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
+/// One dispatcher's turn at the desk.
+struct Turn<'a> {
+    db: &'a Db,
+    settings: &'a DispatchSettings,
+    actor: &'a str,
+    now: i64,
+}
+
+impl Turn<'_> {
+    /// Runs `change` on the open request `code` in one transaction, once its people are held,
+    /// and keeps or undoes what it did.
+    async fn take<T>(
+        &self,
+        code: &str,
+        finish: Finish,
+        change: impl AsyncFnOnce(&mut Desk<'_>, &Request) -> Result<T, DeskError>,
+    ) -> Result<(Request, T), DeskError> {
+        let mut tx = self.db.begin().await?;
+        let mut desk = Desk {
+            conn: &mut tx,
+            settings: self.settings,
+            actor: self.actor,
+            now: self.now,
+        };
+        let request = take_turn(&mut desk, self.db, code).await?;
+        let result = change(&mut desk, &request).await?;
+        match finish {
+            Finish::Commit => tx.commit().await,
+            Finish::RollBack => tx.rollback().await,
+        }
+        .map_err(StoreError::from)?;
+        Ok((request, result))
+    }
 }
 
 /// Holds the people on the open request `code` and reads it again once they are held.
