@@ -150,6 +150,8 @@ impl App {
         let listener = TcpListener::bind(addr).await.map_err(cannot_listen)?;
         // With port 0 the system picks one; only the listener knows which.
         let bound = listener.local_addr().map_err(cannot_listen)?;
+        let mut settings = settings;
+        settings.follow_demo_address(bound);
         let app = App::build(settings, clock).await?;
         if let Some(welcome) = &app.demo {
             // The terminal of the person running the demo, never the log: it holds a password.

@@ -14,6 +14,7 @@ use crate::chat;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::{as_sent, load_dir, segments};
+use crate::local_time::LocalTime;
 use crate::phone::redact;
 use crate::store::{Db, outbound, requests};
 
@@ -161,7 +162,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
-                print_unsent(&list);
+                print_unsent(&list, &settings.time_zone);
             }
         }
         Command::Requests {
@@ -192,11 +193,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A moment as a table shows it, to the minute in UTC; `-` for one that has not happened.
-fn when(ms: Option<i64>) -> String {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "-".into())
+/// A moment as a table shows it, to the minute in the group's time zone; `-` for one that has not
+/// happened.
+fn when(zone: &LocalTime, ms: Option<i64>) -> String {
+    ms.map_or_else(|| "-".into(), |ms| zone.minute(ms))
 }
 
 /// What `flows check` shows: each prompt's SMS cost, then any warnings.
@@ -260,15 +260,13 @@ fn print_table(list: &[requests::RequestSummary]) {
     println!("{} request(s)", list.len());
 }
 
-fn print_unsent(list: &[outbound::Unsent]) {
+fn print_unsent(list: &[outbound::Unsent], zone: &LocalTime) {
     println!(
-        "{:<8} {:<20} {:<14} {:<22} {:<11} {:>8}  why",
-        "id", "when (UTC)", "to", "kind", "state", "attempts"
+        "{:<8} {:<24} {:<14} {:<22} {:<11} {:>8}  why",
+        "id", "when", "to", "kind", "state", "attempts"
     );
     for t in list {
-        let when = jiff::Timestamp::from_millisecond(t.updated_at)
-            .map(|w| w.strftime("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default();
+        let when = zone.format(t.updated_at, "%Y-%m-%d %H:%M:%S %Z");
         let why = match (&t.error_code, &t.error_detail) {
             (Some(code), Some(detail)) => format!("{code}: {detail}"),
             (Some(code), None) => code.clone(),
@@ -276,7 +274,7 @@ fn print_unsent(list: &[outbound::Unsent]) {
             (None, None) => String::new(),
         };
         println!(
-            "{:<8} {:<20} {:<14} {:<22} {:<11} {:>8}  {why}",
+            "{:<8} {:<24} {:<14} {:<22} {:<11} {:>8}  {why}",
             t.id, when, t.to_phone, t.kind, t.state, t.attempts
         );
     }

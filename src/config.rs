@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::compliance::Compliance;
 use crate::dispatch::DispatchSettings;
 use crate::line::{Line, LineSettings};
+use crate::local_time::LocalTime;
 use crate::outbox::OutboxSettings;
 use crate::phone::{Phone, Region};
 use crate::secret::Secret;
@@ -32,6 +33,7 @@ const ENV_KEYS: &[&str] = &[
     "public_url",
     "flows_dir",
     "default_region",
+    "time_zone",
 ];
 
 /// The settings as written, before they are checked.
@@ -43,6 +45,7 @@ struct RawSettings {
     public_url: String,
     flows_dir: PathBuf,
     default_region: String,
+    time_zone: String,
     max_body_bytes: usize,
     behind_proxy: bool,
     server: ServerSettings,
@@ -63,6 +66,8 @@ pub struct Settings {
     pub public_url: Url,
     pub flows_dir: PathBuf,
     pub default_region: Region,
+    /// The group's own time zone: every time and day on the pages is read in it.
+    pub time_zone: LocalTime,
     pub max_body_bytes: usize,
     /// Requests arrive through a reverse proxy, which names the client in X-Forwarded-For.
     pub behind_proxy: bool,
@@ -120,6 +125,22 @@ impl Settings {
     fn from_figment(figment: Figment) -> Result<Settings, SettingError> {
         let raw: RawSettings = figment.extract()?;
         raw.check()
+    }
+
+    /// The demo's address is wherever it could listen (`AIDLINE_BIND=127.0.0.1:0` picks any free
+    /// port). Its `public_url` names this machine, and the addresses it hands out must reach the
+    /// copy that is running, so it takes the port actually bound. Outside the demo the
+    /// `public_url` is what providers call, often a proxy's, and is left as written.
+    pub fn follow_demo_address(&mut self, bound: SocketAddr) {
+        let host = self.public_url.host_str().unwrap_or_default();
+        let local = host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if self.demo && local {
+            let _ = self.public_url.set_port(Some(bound.port()));
+        }
     }
 
     pub fn line_by_number(&self, number: &Phone) -> Option<&Line> {
@@ -214,6 +235,7 @@ impl RawSettings {
             public_url,
             flows_dir: self.flows_dir,
             default_region,
+            time_zone: LocalTime::parse(&self.time_zone).map_err(|e| invalid("time_zone", e))?,
             max_body_bytes: self.max_body_bytes,
             behind_proxy: self.behind_proxy,
             server: self.server,
@@ -243,6 +265,31 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.is_sqlite());
         assert!(s.console_line().is_some());
+    }
+
+    #[test]
+    fn the_groups_time_zone_is_checked_at_start_up() {
+        let s = Settings::from_toml("time_zone = \"America/Chicago\"").unwrap();
+        assert_eq!(s.time_zone.format(0, "%Z"), "CST");
+        let err = Settings::from_toml("time_zone = \"Central\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("time_zone") && err.contains("Central"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_demos_public_url_follows_the_port_it_bound_and_a_real_one_stays() {
+        let mut demo = Settings::from_toml("").unwrap();
+        demo.demo = true;
+        demo.follow_demo_address("127.0.0.1:40123".parse().unwrap());
+        assert_eq!(demo.public_url.as_str(), "http://127.0.0.1:40123/");
+        let mut real = Settings::from_toml("public_url = \"https://aid.example.org\"").unwrap();
+        real.demo = true;
+        real.follow_demo_address("127.0.0.1:40123".parse().unwrap());
+        assert_eq!(real.public_url.as_str(), "https://aid.example.org/");
     }
 
     #[test]

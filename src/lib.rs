@@ -13,6 +13,7 @@
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
 //! - [`demo`]: the demo's own account and volunteer, made at start when no settings file is used.
 //! - [`clock`]: the one source of "now", which tests can move forward.
+//! - [`local_time`]: the group's time zone, in which people read times and days.
 //! - [`store`]: the database (SQLite or PostgreSQL behind one pool), migrations and queries.
 //! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
 //! - [`compliance`]: STOP / START / HELP words (the carriers' and the group's own), handled first.
@@ -45,6 +46,7 @@ pub mod gateway;
 pub mod intake;
 pub mod lifecycle;
 pub mod line;
+pub mod local_time;
 pub mod outbox;
 pub mod phone;
 pub mod roster;

@@ -20,6 +20,7 @@ pub enum TokensCommand {
 }
 
 pub async fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<()> {
+    let zone = &settings.time_zone;
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     let mut conn = db.acquire().await?;
@@ -32,17 +33,17 @@ pub async fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<
         }
         TokensCommand::List => {
             println!(
-                "{:<24} {:<20} {:<17} {:<17} revoked (UTC)",
+                "{:<24} {:<20} {:<21} {:<21} revoked",
                 "name", "made by", "made (UTC)", "last used (UTC)"
             );
             for t in stored::all(&mut conn).await? {
                 println!(
-                    "{:<24} {:<20} {:<17} {:<17} {}",
+                    "{:<24} {:<20} {:<21} {:<21} {}",
                     t.name,
                     t.created_by.as_deref().unwrap_or("command line"),
-                    when(Some(t.created_at)),
-                    when(t.last_used_at),
-                    when(t.revoked_at)
+                    when(zone, Some(t.created_at)),
+                    when(zone, t.last_used_at),
+                    when(zone, t.revoked_at)
                 );
             }
         }

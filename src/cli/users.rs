@@ -10,6 +10,7 @@ use super::when;
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::local_time::LocalTime;
 use crate::store::{Db, users};
 
 #[derive(Subcommand, Debug)]
@@ -68,7 +69,8 @@ pub async fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<(
         }
         UsersCommand::List => {
             let db = connect(settings).await?;
-            print_accounts(&users::all(&mut *db.acquire().await?).await?);
+            let list = users::all(&mut *db.acquire().await?).await?;
+            print_accounts(&list, &settings.time_zone);
         }
         UsersCommand::Disable { username } => {
             let now = Clock::default().now_ms();
@@ -101,18 +103,15 @@ fn typed_twice(username: &str) -> anyhow::Result<String> {
     Ok(password)
 }
 
-fn print_accounts(list: &[users::User]) {
-    println!(
-        "{:<24} {:<24} {:<11} disabled (UTC)",
-        "username", "name", "role"
-    );
+fn print_accounts(list: &[users::User], zone: &LocalTime) {
+    println!("{:<24} {:<24} {:<11} disabled", "username", "name", "role");
     for user in list {
         println!(
             "{:<24} {:<24} {:<11} {}",
             user.username,
             user.display_name,
             user.role,
-            when(user.disabled_at)
+            when(zone, user.disabled_at)
         );
     }
     println!("{}", crate::roster::counted(list.len(), "account"));

@@ -88,12 +88,6 @@ pub async fn waiting(conn: &mut Conn, except: &str) -> Result<Vec<i64>, StoreErr
     .await?)
 }
 
-/// The first millisecond of the UTC day `days - 1` days before the one `now` falls in: the
-/// window of the last `days` days, today included.
-pub fn window_start(now: i64, days: i64) -> i64 {
-    (now.div_euclid(DAY_MS) - (days - 1)) * DAY_MS
-}
-
 /// The middle value, or the mean of the two middle ones; none of nothing.
 pub fn median(mut values: Vec<i64>) -> Option<i64> {
     values.sort_unstable();
@@ -136,7 +130,7 @@ fn timing<'a>(queue: Option<String>, made: impl Iterator<Item = &'a Made> + Clon
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stats {
-    /// The window's UTC days, oldest first, as the millisecond each begins.
+    /// The window's days in the group's time zone, oldest first, as the millisecond each begins.
     pub days: Vec<i64>,
     /// Queues with a request in the window, in name order.
     pub queues: Vec<String>,
@@ -148,18 +142,23 @@ pub struct Stats {
     pub backlog: [u64; AGE_GROUPS.len()],
 }
 
-/// Sums up `made` (requests made since [`window_start`]`(now, days)`) and `waiting` (when each
-/// open request was made).
-pub fn summarise(made: &[Made], waiting: &[i64], now: i64, days: i64) -> Stats {
-    let start = window_start(now, days);
-    let day_of = |at: i64| (at - start).div_euclid(DAY_MS);
-    let made: Vec<&Made> = made
+/// Sums up `made` (requests made since the window began) and `waiting` (when each open request
+/// was made). `bounds` are the window's days: where each begins, then where the last one ends
+/// (see [`LocalTime::last_days`](crate::local_time::LocalTime::last_days)).
+pub fn summarise(made: &[Made], waiting: &[i64], now: i64, bounds: &[i64]) -> Stats {
+    let days = bounds.len().saturating_sub(1);
+    // Days are told apart by their bounds: around a change of clocks one is 23 or 25 hours long.
+    let day_of = |at: i64| {
+        let after = bounds.partition_point(|&b| b <= at);
+        (1..=days).contains(&after).then(|| after - 1)
+    };
+    let made: Vec<(&Made, usize)> = made
         .iter()
-        .filter(|m| (0..days).contains(&day_of(m.created_at)))
+        .filter_map(|m| Some((m, day_of(m.created_at)?)))
         .collect();
     let queues: Vec<String> = made
         .iter()
-        .map(|m| m.queue.clone())
+        .map(|(m, _)| m.queue.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -168,10 +167,11 @@ pub fn summarise(made: &[Made], waiting: &[i64], now: i64, days: i64) -> Stats {
         .enumerate()
         .map(|(i, q)| (q.as_str(), i))
         .collect();
-    let mut per_day = vec![vec![0u64; queues.len()]; days as usize];
-    for m in &made {
-        per_day[day_of(m.created_at) as usize][column[m.queue.as_str()]] += 1;
+    let mut per_day = vec![vec![0u64; queues.len()]; days];
+    for (m, day) in &made {
+        per_day[*day][column[m.queue.as_str()]] += 1;
     }
+    let made: Vec<&Made> = made.into_iter().map(|(m, _)| m).collect();
     let mut timings: Vec<Timing> = queues
         .iter()
         .map(|q| {
@@ -190,7 +190,7 @@ pub fn summarise(made: &[Made], waiting: &[i64], now: i64, days: i64) -> Stats {
         backlog[group] += 1;
     }
     Stats {
-        days: (0..days).map(|d| start + d * DAY_MS).collect(),
+        days: bounds[..days].to_vec(),
         queues,
         per_day,
         timings,
@@ -201,6 +201,7 @@ pub fn summarise(made: &[Made], waiting: &[i64], now: i64, days: i64) -> Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::local_time::LocalTime;
 
     const MIN: i64 = 60 * 1000;
 
@@ -231,11 +232,32 @@ mod tests {
         );
     }
 
+    fn utc_days(now: i64, days: i64) -> Vec<i64> {
+        LocalTime::utc().last_days(now, days)
+    }
+
     #[test]
-    fn the_window_is_whole_utc_days_ending_today() {
+    fn the_window_is_whole_days_ending_today() {
         let now = 20 * DAY_MS + 5 * HOUR_MS;
-        assert_eq!(window_start(now, 14), 7 * DAY_MS);
-        assert_eq!(window_start(20 * DAY_MS, 1), 20 * DAY_MS);
+        let days = utc_days(now, 14);
+        assert_eq!((days[0], days[14]), (7 * DAY_MS, 21 * DAY_MS));
+        assert_eq!(utc_days(20 * DAY_MS, 1), [20 * DAY_MS, 21 * DAY_MS]);
+    }
+
+    #[test]
+    fn a_request_counts_on_the_day_it_was_made_where_the_group_lives() {
+        // 2026-12-05 03:00 UTC is still the evening of 4 December in Chicago.
+        let chicago = LocalTime::parse("America/Chicago").unwrap();
+        let late_evening = 1_796_439_600_000;
+        let now = late_evening + 12 * HOUR_MS;
+        let stats = summarise(
+            &[made("groceries", late_evening, None, None)],
+            &[],
+            now,
+            &chicago.last_days(now, 2),
+        );
+        assert_eq!(stats.per_day, [[1], [0]]);
+        assert_eq!(chicago.format(stats.days[0], "%-d %b"), "4 Dec");
     }
 
     #[test]
@@ -250,7 +272,7 @@ mod tests {
             // Before the window: left out.
             made("other", 7 * DAY_MS - 1, Some(1), Some(1)),
         ];
-        let stats = summarise(&rows, &[], now, 14);
+        let stats = summarise(&rows, &[], now, &utc_days(now, 14));
         assert_eq!(stats.days.len(), 14);
         assert_eq!((stats.days[0], stats.days[13]), (7 * DAY_MS, today));
         assert_eq!(stats.queues, ["groceries", "prescription"]);
@@ -279,7 +301,7 @@ mod tests {
 
     #[test]
     fn nothing_made_leaves_empty_days_and_an_overall_row_without_medians() {
-        let stats = summarise(&[], &[], 3 * DAY_MS, 14);
+        let stats = summarise(&[], &[], 3 * DAY_MS, &utc_days(3 * DAY_MS, 14));
         assert!(stats.queues.is_empty());
         assert!(stats.per_day.iter().all(|day| day.is_empty()));
         assert_eq!(stats.timings.len(), 1);
@@ -302,7 +324,7 @@ mod tests {
             9 * DAY_MS,
         ];
         let waiting: Vec<i64> = ages.iter().map(|age| now - age).collect();
-        let stats = summarise(&[], &waiting, now, 14);
+        let stats = summarise(&[], &waiting, now, &utc_days(now, 14));
         assert_eq!(stats.backlog, [2, 1, 1, 1, 2]);
     }
 }

@@ -94,3 +94,22 @@ on_both_databases! {
         assert!(events(&app, "viewed").await.is_empty());
     }
 }
+
+on_both_databases! {
+    async fn times_on_the_request_page_read_in_the_groups_own_time_zone(db) {
+        let options = Options {
+            top_settings: "time_zone = \"America/Chicago\"".into(),
+            ..Options::default()
+        };
+        let app = TestApp::spawn_with(db, options).await;
+        let (dana, code) = dana_and_a_request(&app).await;
+        let expected = aidline::local_time::LocalTime::parse("America/Chicago")
+            .unwrap()
+            .minute(app.clock.now_ms());
+        assert!(expected.ends_with("CST") || expected.ends_with("CDT"), "{expected}");
+
+        let page = dana.get(&format!("/requests/{code}")).await;
+        assert!(page.body.contains(&expected), "{expected}: {}", page.body);
+        assert!(!page.body.contains(" UTC<"), "no time is left in UTC");
+    }
+}

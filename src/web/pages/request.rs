@@ -18,6 +18,7 @@ use super::{Who, page};
 use crate::dispatch::desk::MAX_MESSAGE_CHARS;
 use crate::dispatch::offers::candidates;
 use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus, VolunteerStatus};
+use crate::local_time::LocalTime;
 use crate::phone;
 use crate::store::history::{self, Direction, Event, Message, Note, RequestDetail};
 use crate::store::volunteers::{self, Volunteer};
@@ -38,13 +39,6 @@ const FIELDS: &[(&str, &str)] = &[
     ("name_to_use", "Name to use"),
 ];
 
-/// Times read the same for every dispatcher, wherever their browser is.
-pub(super) fn time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 pub(super) struct MessageRow {
     pub time: String,
     /// `In` or `Out`.
@@ -55,8 +49,9 @@ pub(super) struct MessageRow {
     pub failed: bool,
 }
 
-impl From<Message> for MessageRow {
-    fn from(m: Message) -> Self {
+impl MessageRow {
+    /// Times read the same for every dispatcher, in the group's zone, wherever their browser is.
+    pub(super) fn new(m: Message, zone: &LocalTime) -> Self {
         let (direction, status, failed) = match m.direction {
             Direction::In => ("In", String::new(), false),
             Direction::Out {
@@ -72,7 +67,7 @@ impl From<Message> for MessageRow {
             }
         };
         MessageRow {
-            time: time(m.at),
+            time: zone.minute(m.at),
             direction,
             body: m.body,
             status,
@@ -88,10 +83,10 @@ struct EventRow {
     detail: String,
 }
 
-impl From<Event> for EventRow {
-    fn from(e: Event) -> Self {
+impl EventRow {
+    fn new(e: Event, zone: &LocalTime) -> Self {
         EventRow {
-            time: time(e.at),
+            time: zone.minute(e.at),
             actor: e.actor,
             kind: e.kind,
             detail: e.detail.unwrap_or_default(),
@@ -259,6 +254,7 @@ pub async fn render(
     notice: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let now = state.clock.now_ms();
+    let zone = &state.settings.time_zone;
     let mut conn = state.db.acquire().await?;
     let request = history::view(&mut conn, code, &actor(signed_in), now)
         .await?
@@ -293,9 +289,12 @@ pub async fn render(
         revealed: revealed.is_some(),
         phone: revealed.unwrap_or_else(|| phone::redact(&request.phone)),
         fields: field_rows(request.fields),
-        messages: messages.into_iter().map(MessageRow::from).collect(),
-        events: events.into_iter().map(EventRow::from).collect(),
-        notes: notes.into_iter().map(EventRow::from).collect(),
+        messages: messages
+            .into_iter()
+            .map(|m| MessageRow::new(m, zone))
+            .collect(),
+        events: events.into_iter().map(|e| EventRow::new(e, zone)).collect(),
+        notes: notes.into_iter().map(|e| EventRow::new(e, zone)).collect(),
     })
 }
 

@@ -113,7 +113,10 @@ pub async fn show(
             number: number.as_str().to_string(),
             other_role,
             other_number: other.as_str().to_string(),
-            messages: messages.into_iter().map(MessageRow::from).collect(),
+            messages: messages
+                .into_iter()
+                .map(|m| MessageRow::new(m, &state.settings.time_zone))
+                .collect(),
         });
     }
     page(&SimulatorPage {

@@ -10,19 +10,13 @@ use super::chart::{self, Chart, Column};
 use super::queue::age;
 use super::{Who, page};
 use crate::dispatch::SIGN_UP_QUEUE;
+use crate::local_time::LocalTime;
 use crate::store::stats::{self, AGE_GROUPS, Stats, Timing};
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
 
-/// The window, in UTC days, today included.
+/// The window, in the group's days, today included.
 const DAYS: i64 = 14;
-
-/// A UTC day (its first millisecond) in a strftime `format`.
-fn day(ms: i64, format: &str) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime(format).to_string())
-        .unwrap_or_default()
-}
 
 /// How a day is named in tooltips and tables: `Tue 24 Nov`.
 const DAY_NAME: &str = "%a %-d %b";
@@ -36,7 +30,8 @@ fn took(ms: Option<i64>) -> String {
     }
 }
 
-fn per_day_chart(stats: &Stats) -> Chart {
+fn per_day_chart(stats: &Stats, zone: &LocalTime) -> Chart {
+    let day = |ms, format| zone.format(ms, format);
     let columns: Vec<Column> = stats
         .days
         .iter()
@@ -108,6 +103,8 @@ impl From<&Timing> for TimingRow {
 #[template(path = "stats.html")]
 struct StatsPage {
     who: Option<Who>,
+    /// The time zone the days are counted in.
+    zone: String,
     first_day: String,
     last_day: String,
     queues: Vec<String>,
@@ -125,11 +122,14 @@ pub async fn show(
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
     let now = state.clock.now_ms();
+    let zone = &state.settings.time_zone;
+    let day = |ms, format| zone.format(ms, format);
+    let bounds = zone.last_days(now, DAYS);
     let mut conn = state.db.acquire().await?;
     // Volunteers' sign-ups are not requests for help.
-    let made = stats::made_since(&mut conn, stats::window_start(now, DAYS), SIGN_UP_QUEUE).await?;
+    let made = stats::made_since(&mut conn, bounds[0], SIGN_UP_QUEUE).await?;
     let waiting = stats::waiting(&mut conn, SIGN_UP_QUEUE).await?;
-    let stats = stats::summarise(&made, &waiting, now, DAYS);
+    let stats = stats::summarise(&made, &waiting, now, &bounds);
     let days = stats
         .days
         .iter()
@@ -142,9 +142,10 @@ pub async fn show(
         .collect();
     page(&StatsPage {
         who: Some(Who::from(&signed_in)),
+        zone: zone.name().to_string(),
         first_day: day(stats.days[0], DAY_NAME),
         last_day: day(stats.days[stats.days.len() - 1], DAY_NAME),
-        per_day: per_day_chart(&stats),
+        per_day: per_day_chart(&stats, zone),
         backlog: backlog_chart(&stats),
         days,
         timings: stats.timings.iter().map(TimingRow::from).collect(),
@@ -181,8 +182,9 @@ mod tests {
             claimed_at: None,
             delivered_at: None,
         }];
-        let stats = stats::summarise(&made, &[now - 2 * HOUR_MS], now, DAYS);
-        let chart = per_day_chart(&stats);
+        let zone = LocalTime::utc();
+        let stats = stats::summarise(&made, &[now - 2 * HOUR_MS], now, &zone.last_days(now, DAYS));
+        let chart = per_day_chart(&stats, &zone);
         let labels: Vec<(&str, &str)> = chart
             .bars
             .iter()

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::request::time;
 use super::{Who, page};
+use crate::local_time::LocalTime;
 use crate::store::Conn;
 use crate::store::tokens::{self as stored, ApiToken};
 use crate::tokens::{self, TokenError};
@@ -32,8 +32,9 @@ struct Row {
     revoked: Option<String>,
 }
 
-impl From<ApiToken> for Row {
-    fn from(t: ApiToken) -> Self {
+impl Row {
+    fn new(t: ApiToken, zone: &LocalTime) -> Self {
+        let time = |ms| zone.minute(ms);
         Row {
             name: t.name,
             created_by: t.created_by.unwrap_or_else(|| "the command line".into()),
@@ -61,6 +62,7 @@ struct TokensPage {
 
 async fn render(
     conn: &mut Conn,
+    zone: &LocalTime,
     signed_in: &SignedIn,
     made: Option<Made>,
 ) -> Result<Response, WebError> {
@@ -71,7 +73,7 @@ async fn render(
         tokens: stored::all(conn)
             .await?
             .into_iter()
-            .map(Row::from)
+            .map(|t| Row::new(t, zone))
             .collect(),
     })
 }
@@ -82,7 +84,7 @@ pub async fn list(
     Admin(signed_in): Admin,
 ) -> Result<Response, WebError> {
     let mut conn = state.db.acquire().await?;
-    render(&mut conn, &signed_in, None).await
+    render(&mut conn, &state.settings.time_zone, &signed_in, None).await
 }
 
 #[derive(Deserialize)]
@@ -105,7 +107,13 @@ pub async fn create(
     let mut conn = state.db.acquire().await?;
     let token = tokens::add(&mut conn, &name, Some(signed_in.user.id), now).await?;
     tracing::info!(user = signed_in.user.id, token = %name, "api token made");
-    render(&mut conn, &signed_in, Some(Made { name, token })).await
+    render(
+        &mut conn,
+        &state.settings.time_zone,
+        &signed_in,
+        Some(Made { name, token }),
+    )
+    .await
 }
 
 /// `POST /admin/tokens/{name}/revoke`.
