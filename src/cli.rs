@@ -14,6 +14,7 @@ use crate::chat;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::{as_sent, load_dir, segments};
+use crate::flow_tests;
 use crate::local_time::LocalTime;
 use crate::phone::redact;
 use crate::store::{Db, outbound, requests};
@@ -98,6 +99,12 @@ pub enum FlowsCommand {
         /// Directory of flows (default: flows_dir from the settings).
         dir: Option<PathBuf>,
     },
+    /// Run the conversation tests in the flows directory's `tests/` folder, each on a throwaway
+    /// line; prints a diff for every conversation that went otherwise, and fails.
+    Test {
+        /// Directory of flows (default: flows_dir from the settings).
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,6 +122,20 @@ pub enum RequestsCommand {
 }
 
 /// Runs the parsed command; the error is what to tell the user.
+impl Cli {
+    /// Commands whose output is a conversation or a report for the person at the terminal: the
+    /// service's own log lines would bury it, so only warnings are logged.
+    pub fn talks_to_a_person(&self) -> bool {
+        matches!(
+            self.command,
+            Some(Command::Chat { .. })
+                | Some(Command::Flows {
+                    command: FlowsCommand::Test { .. }
+                })
+        )
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -133,6 +154,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = dir.unwrap_or(settings.flows_dir);
             let flows = load_dir(&dir, settings.default_region)?;
             print_flow_check(&dir, &flows);
+        }
+        Command::Flows {
+            command: FlowsCommand::Test { dir },
+        } => {
+            let mut settings = settings;
+            if let Some(dir) = dir {
+                settings.flows_dir = dir;
+            }
+            let files = flow_tests::load_dir(&settings.flows_dir.join("tests"))?;
+            let report = flow_tests::run(&settings, &files).await?;
+            println!("{report}");
+            if !report.passed() {
+                anyhow::bail!("some conversations went otherwise than written");
+            }
         }
         Command::Chat { flow, lang, save } => {
             let options = chat::Options {

@@ -16,6 +16,7 @@
 //! - [`local_time`]: the group's time zone, in which people read times and days.
 //! - [`store`]: the database (SQLite or PostgreSQL behind one pool), migrations and queries.
 //! - [`flow`]: flow files: the TOML model, validation, and the pure conversation engine.
+//! - [`flow_tests`]: organisers' conversation tests beside their flows, run through the intake.
 //! - [`compliance`]: STOP / START / HELP words (the carriers' and the group's own), handled first.
 //! - [`intake`]: an inbound text from storage to effects: dedupe, per-contact order, routing.
 //! - [`lifecycle`]: the states of requests, volunteers, offers, texts and conversations, as types.
@@ -42,6 +43,7 @@ pub mod config;
 pub mod demo;
 pub mod dispatch;
 pub mod flow;
+pub mod flow_tests;
 pub mod gateway;
 pub mod intake;
 pub mod lifecycle;

@@ -22,6 +22,23 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem at byte range `span` of `source`, the text of `file`, placed as an editor shows
+    /// it: lines and columns from 1, columns counting characters, not bytes.
+    pub fn at(file: &Path, source: &str, span: &Range<usize>, message: String) -> Problem {
+        let before = &source[..span.start.min(source.len())];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Problem {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self.file.display();
@@ -101,17 +118,7 @@ pub(super) struct FileCtx<'a> {
 
 impl FileCtx<'_> {
     fn problem(&self, span: &Range<usize>, message: String) -> Problem {
-        let before = &self.source[..span.start.min(self.source.len())];
-        let line = before.matches('\n').count() + 1;
-        // Columns count characters, as an editor shows them, not bytes.
-        let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
-        let column = before[line_start..].chars().count() + 1;
-        Problem {
-            file: self.path.to_path_buf(),
-            line,
-            column,
-            message,
-        }
+        Problem::at(self.path, self.source, span, message)
     }
 
     pub fn error(&mut self, span: &Range<usize>, message: String) {
