@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::dispatch::DispatchSettings;
+use crate::dispatch::settings::MAIN_LANGUAGE;
 use crate::flow::text::render;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, RequestStatus};
@@ -31,18 +32,25 @@ fn millis(d: Duration) -> i64 {
     d.as_millis() as i64
 }
 
-/// Whether a volunteer suits a request: they cover its zone, speak the neighbour's language and
-/// have what its queue `needs`. An empty list of zones or languages means "any".
-fn suits(v: &Volunteer, job: &Request, needs: &[String]) -> bool {
+/// Whether a volunteer could do a request, language aside: they cover its zone (an empty list of
+/// zones means "anywhere") and have what its queue `needs`.
+fn in_reach(v: &Volunteer, job: &Request, needs: &[String]) -> bool {
     let zone_ok = match job.fields.get("zone") {
         Some(zone) => v.zones.is_empty() || v.zones.contains(zone),
         None => true,
     };
-    let language_ok = match &job.language {
-        Some(language) => v.languages.is_empty() || v.languages.contains(language),
+    zone_ok && needs.iter().all(|n| v.capabilities.contains(n))
+}
+
+/// Whether a volunteer can talk with the neighbour. A volunteer who listed no languages is taken
+/// to speak the group's main one, never any: offering a Spanish speaker's request to someone who
+/// may not speak Spanish is a guess the neighbour pays for.
+fn speaks_with(v: &Volunteer, job: &Request) -> bool {
+    match &job.language {
+        Some(language) if v.languages.is_empty() => language == MAIN_LANGUAGE,
+        Some(language) => v.languages.contains(language),
         None => true,
-    };
-    zone_ok && language_ok && needs.iter().all(|n| v.capabilities.contains(n))
+    }
 }
 
 /// The volunteers who could take a request now (active, not paused, under their cap, suited to
@@ -57,13 +65,26 @@ pub async fn candidates(
         .queues
         .get(&job.queue)
         .map_or(&[][..], |q| &q.needs[..]);
-    let mut suited: Vec<Volunteer> = volunteers::available(conn)
+    let mut suited: Vec<Volunteer> = in_reach_of(conn, job, needs)
         .await?
         .into_iter()
-        .filter(|v| v.contact_id != job.contact_id && suits(v, job, needs))
+        .filter(|v| speaks_with(v, job))
         .collect();
     suited.sort_by_key(|v| (v.open_jobs, v.id));
     Ok(suited)
+}
+
+/// The volunteers available now who could do `job` if language were no matter.
+async fn in_reach_of(
+    conn: &mut Conn,
+    job: &Request,
+    needs: &[String],
+) -> Result<Vec<Volunteer>, StoreError> {
+    Ok(volunteers::available(conn)
+        .await?
+        .into_iter()
+        .filter(|v| v.contact_id != job.contact_id && in_reach(v, job, needs))
+        .collect())
 }
 
 /// Offers a request to up to `size` suitable volunteers it has not gone to yet, those with the
@@ -130,6 +151,15 @@ pub async fn start(
         return Ok(None);
     };
     let sent = offer_wave(conn, settings, job, queue.first_wave, now).await?;
+    if sent == 0
+        && let Some(language) = &job.language
+        && !in_reach_of(conn, job, &queue.needs).await?.is_empty()
+    {
+        // Volunteers could go, but none speaks with the neighbour: a person decides, now rather
+        // than when the waves run out.
+        let reason = format!("nobody free to take it speaks {language}");
+        alert(conn, settings, job, &reason, now).await?;
+    }
     let at = now + millis(queue.escalate_after);
     timers::set_for_request(conn, job.id, RequestTimer::Escalate, at).await?;
     Ok(Some(sent))

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::phone::{Phone, Region};
 use crate::store::queue::HANDOFF;
 
-/// The language dispatch texts fall back to.
-const FALLBACK: &str = "en";
+/// The group's main language: dispatch texts fall back to it, and a volunteer who listed no
+/// languages is taken to speak it.
+pub const MAIN_LANGUAGE: &str = "en";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,7 +145,7 @@ impl DispatchSettings {
             }
             queues.insert(name, queue);
         }
-        if !raw.texts.contains_key(FALLBACK) {
+        if !raw.texts.contains_key(MAIN_LANGUAGE) {
             return Err((
                 "dispatch.texts".into(),
                 "needs an `en` table, the fallback for other languages".into(),
@@ -161,7 +162,7 @@ impl DispatchSettings {
     pub fn texts(&self, language: Option<&str>) -> &Texts {
         language
             .and_then(|l| self.texts.get(l))
-            .or_else(|| self.texts.get(FALLBACK))
+            .or_else(|| self.texts.get(MAIN_LANGUAGE))
             .expect("checked: the fallback language is present")
     }
 

@@ -175,10 +175,9 @@ impl Flow {
             (Input::Choice(choices), Some(index)) => {
                 let choice = &choices[index];
                 for (key, value) in &choice.set {
-                    if key == "lang"
-                        && self.languages.contains(value)
-                        && value != &step.session.language
-                    {
+                    // Chosen, it is remembered even when it is the flow's default already: the
+                    // contact's language decides who their request is offered to.
+                    if key == "lang" && self.languages.contains(value) {
                         step.session.language = value.clone();
                         step.effects.push(Effect::SetLanguage(value.clone()));
                     }

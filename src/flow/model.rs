@@ -235,6 +235,8 @@ pub enum Keyword {
     Person,
     /// Start the conversation again.
     Restart,
+    /// Thanks, outside a conversation: answered briefly, never taken for a new request.
+    Thanks,
 }
 
 /// Global keywords, folded, and their replies.

@@ -31,8 +31,10 @@ pub struct RawKeywords {
     pub person: Vec<String>,
     #[serde(default)]
     pub restart: Vec<String>,
-    /// Replies by name (`status`, `status_none`, `cancelled`, `cancel_none`, `person`), each a
-    /// text per language.
+    #[serde(default)]
+    pub thanks: Vec<String>,
+    /// Replies by name (`status`, `status_none`, `cancelled`, `cancel_none`, `person`, `thanks`,
+    /// `pictures`), each a text per language.
     #[serde(default)]
     pub say: BTreeMap<String, BTreeMap<String, String>>,
 }

@@ -201,17 +201,18 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     }
     let active = sessions::active_for(&mut tx, contact_ids).await?;
     let flows = core.flows.current();
-    let mut plan = Plan::new(locked, active).with_dispatch(
-        volunteers::active_among(&mut tx, contact_ids).await?,
-        requests::in_hand_for(&mut tx, contact_ids).await?,
-    );
-    // Only STATUS and cancelling need the open requests: fetch them only then.
+    // The open requests are needed for STATUS and cancelling, and for a text from someone in no
+    // conversation, who may be waiting on a hand-off: fetch them only then.
     let asks_about_requests = texts.iter().any(|t| {
         matches!(
             flows.keywords().classify(&fold(&t.body)),
             Some(Keyword::Status | Keyword::Cancel)
-        )
+        ) || !active.iter().any(|a| a.contact_id == t.contact_id)
     });
+    let mut plan = Plan::new(locked, active).with_dispatch(
+        volunteers::active_among(&mut tx, contact_ids).await?,
+        requests::in_hand_for(&mut tx, contact_ids).await?,
+    );
     if asks_about_requests {
         plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
     }

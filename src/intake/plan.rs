@@ -12,7 +12,7 @@ use crate::dispatch::{
 use crate::flow::Flows;
 use crate::flow::Session;
 use crate::lifecycle::OutboundKind;
-use crate::lifecycle::{EventKind, SessionEnd};
+use crate::lifecycle::SessionEnd;
 use crate::store::contacts::{self, Contact, OptChange};
 use crate::store::outbound::{self, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest, Request};
@@ -66,6 +66,8 @@ pub(super) struct Plan {
     /// Each contact's newest open request, when the batch needs them (STATUS, cancelling).
     open_requests: HashMap<i64, OpenRequest>,
     cancels: Vec<i64>,
+    /// Hand-offs the neighbour texted again while waiting for a person.
+    joined: Vec<i64>,
     sessions: Vec<Tracked>,
     opt_changes: Vec<(i64, OptChange, String)>,
     languages: Vec<(i64, String)>,
@@ -85,6 +87,7 @@ impl Plan {
             dispatch: Vec::new(),
             open_requests: HashMap::new(),
             cancels: Vec::new(),
+            joined: Vec::new(),
             sessions: Vec::new(),
             opt_changes: Vec::new(),
             languages: Vec::new(),
@@ -148,6 +151,11 @@ impl Plan {
         let request = self.open_requests.remove(&contact_id)?;
         self.cancels.push(request.id);
         Some(request)
+    }
+
+    /// The text joins the hand-off `request_id`: a person will read it there.
+    pub fn join_handoff(&mut self, request_id: i64) {
+        self.joined.push(request_id);
     }
 
     pub fn contact(&self, id: i64) -> Option<&Contact> {
@@ -326,6 +334,10 @@ impl Plan {
             };
             ids.push(id);
         }
+        for id in &self.joined {
+            let detail = "texted again while waiting for a person";
+            requests::attach(conn, *id, "neighbour", detail, now).await?;
+        }
         for id in &self.cancels {
             requests::cancel(conn, *id, "neighbour", now).await?;
             dispatch::on_cancelled(conn, settings, *id, now).await?;
@@ -407,15 +419,7 @@ async fn file_request(
             .find(|r| r.queue != dispatch::SIGN_UP_QUEUE)
         {
             let detail = serde_json::to_string(new.fields).expect("a string map always serialises");
-            requests::add_event(
-                conn,
-                existing.id,
-                new.actor,
-                EventKind::Attached,
-                Some(&detail),
-                now,
-            )
-            .await?;
+            requests::attach(conn, existing.id, new.actor, &detail, now).await?;
             tracing::info!(
                 request_id = existing.id,
                 "a second request attached to an open one"

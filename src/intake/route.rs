@@ -67,7 +67,9 @@ pub(super) fn route(
         plan.dispatch(action, line.number.as_str(), text.id);
         return "volunteer";
     }
-    if let Some(keyword) = flows.keywords().classify(&fold(&text.body)) {
+    if let Some(keyword) = flows.keywords().classify(&fold(&text.body))
+        && (keyword != flow::Keyword::Thanks || is_thanks_to_the_line(plan, text.contact_id))
+    {
         return global_keyword(flows, plan, line, text, keyword);
     }
     if let Some(job) = plan.job(text.contact_id).cloned() {
@@ -83,6 +85,16 @@ pub(super) fn route(
             plan.dispatch(Action::Received { job, yes }, line.number.as_str(), text.id);
             return "delivery_answer";
         }
+    }
+    if plan.active_session(text.contact_id).is_none()
+        && let Some(handoff) = plan
+            .open_request(text.contact_id)
+            .filter(|r| r.queue == HANDOFF)
+    {
+        // They are waiting for a person, who reads this with the rest; asking the intake's
+        // questions again would only repeat what the hand-off already holds.
+        plan.join_handoff(handoff.id);
+        return "joined_handoff";
     }
     let continued = plan
         .active_session(text.contact_id)
@@ -110,6 +122,16 @@ pub(super) fn route(
     };
     apply_step(plan, line, text, step);
     label
+}
+
+/// Whether a thanks is for the line: not an answer to a question in a conversation, nor a word
+/// for the volunteer holding their request (the relay takes that). A thanks after a delivery or
+/// for nothing in particular gets a short reply, never the intake's first question.
+fn is_thanks_to_the_line(plan: &Plan, contact_id: i64) -> bool {
+    plan.active_session(contact_id).is_none()
+        && plan
+            .job(contact_id)
+            .is_none_or(|job| job.status == RequestStatus::Delivered)
 }
 
 /// The neighbour's answer to "Did you get it? Reply 1 yes, 2 no", if this text is one.
@@ -242,6 +264,10 @@ fn global_keyword(
             say(plan, "person", None);
             "person"
         }
+        flow::Keyword::Thanks => {
+            say(plan, "thanks", None);
+            "thanks"
+        }
         flow::Keyword::Restart => {
             // The flow they are in starts again (sign-up stays sign-up), in its language.
             let current = plan.active_session(contact_id).map(|s| s.flow.clone());
@@ -267,6 +293,19 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
     let line_number = line.number.as_str();
     let answers = step.session.answers.clone();
     let ended = step.ended.map(SessionEnd::from);
+    // Someone who answered in the flow's default language without choosing one speaks it as far
+    // as anyone knows; their request is offered to volunteers who do.
+    let files_request = step
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::CreateRequest { .. } | Effect::Handoff { .. }));
+    if files_request
+        && plan
+            .contact(contact_id)
+            .is_some_and(|c| c.language.is_none())
+    {
+        plan.set_language(contact_id, &step.session.language);
+    }
     let session = plan.save_session(contact_id, line_number, step.session, ended);
     for effect in step.effects {
         match effect {

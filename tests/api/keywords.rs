@@ -1,5 +1,7 @@
 //! STATUS, cancelling a request, asking for a person and RESTART, at any point of a conversation.
 
+use aidline::store::requests;
+
 use crate::helpers::*;
 use crate::on_both_databases;
 
@@ -64,6 +66,64 @@ on_both_databases! {
         assert_eq!(requests[0].fields["need"], "groceries");
         assert_eq!(requests[0].fields["handoff_reason"], "asked for a person");
         assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").await, 0);
+    }
+
+    async fn texts_after_asking_for_a_person_join_the_hand_off_instead_of_starting_over(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557658005";
+        for text in ["hola", "2", "persona", "mi mamá está enferma y no tenemos comida", "por favor"] {
+            app.text(neighbour, text).await;
+        }
+        let replies = replies(&app, neighbour).await;
+        assert_eq!(replies.len(), 3, "no intake questions again: {replies:#?}");
+        assert_eq!(replies[2], "Una persona del grupo le escribirá pronto.");
+        let requests = app.requests().await;
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].queue, "handoff");
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").await, 0);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM request_events WHERE kind = 'attached' AND actor = 'neighbour'").await,
+            2,
+            "each text is marked on the hand-off for the person who picks it up"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM inbound_messages WHERE outcome = 'joined_handoff'").await,
+            2
+        );
+    }
+
+    async fn thanks_after_a_delivery_gets_a_short_reply_in_their_language_not_a_new_intake(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557658006";
+        for text in ["hola", "2", "1", "arroz", "saltar", "saltar", "saltar", "saltar", "saltar", "Rosa"] {
+            app.text(neighbour, text).await;
+        }
+        let code = app.requests().await[0].code.clone();
+        let mut conn = app.db.acquire().await.unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT id FROM requests WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let now = app.clock.now_ms();
+        requests::cancel(&mut conn, id, "test", now).await.unwrap();
+        drop(conn);
+        app.text(neighbour, "¡Muchas gracias!").await;
+        app.text(neighbour, "thank you").await;
+        let replies = replies(&app, neighbour).await;
+        assert_eq!(&replies[10..], ["¡De nada! Escríbanos cuando necesite ayuda."; 2]);
+        assert_eq!(app.requests().await.len(), 1, "no new request");
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").await, 0);
+    }
+
+    async fn thanks_in_the_middle_of_a_conversation_is_an_answer_like_any_other(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557658007";
+        for text in ["hi", "1", "1", "thanks"] {
+            app.text(neighbour, text).await;
+        }
+        let replies = replies(&app, neighbour).await;
+        assert!(replies[3].starts_with("How many people"), "{replies:#?}");
     }
 
     async fn restart_begins_the_conversation_again(db) {

@@ -19,6 +19,7 @@ const KEYWORD_REPLIES: &[&str] = &[
     "cancel_none",
     "person",
     "pictures",
+    "thanks",
 ];
 
 /// Checks the `[keywords]` table: no carrier words, no word with two meanings, replies known
@@ -32,6 +33,7 @@ pub(in crate::flow) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeyw
         (&raw.cancel, Keyword::Cancel),
         (&raw.person, Keyword::Person),
         (&raw.restart, Keyword::Restart),
+        (&raw.thanks, Keyword::Thanks),
     ];
     for (list, keyword) in lists {
         for word in list {

@@ -160,3 +160,20 @@ pub async fn set_status(
 pub async fn cancel(conn: &mut Conn, id: i64, actor: &str, now: i64) -> Result<(), StoreError> {
     set_status(conn, id, RequestStatus::Cancelled, actor, None, now).await
 }
+
+/// Records that the neighbour added to an open request (`detail` says what), and marks the request
+/// changed so that open queue pages show it.
+pub async fn attach(
+    conn: &mut Conn,
+    id: i64,
+    actor: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE requests SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    add_event(conn, id, actor, EventKind::Attached, Some(detail), now).await
+}

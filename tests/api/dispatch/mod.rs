@@ -3,6 +3,7 @@
 
 mod claims;
 mod desk;
+mod languages;
 mod race;
 mod stories;
 
@@ -26,6 +27,18 @@ pub async fn spawn(db: TestDb) -> TestApp {
 
 /// Adds an active volunteer who covers `zones` (none: everywhere) and speaks English.
 pub async fn volunteer(app: &TestApp, phone: &str, name: &str, zones: &[&str]) -> i64 {
+    volunteer_speaking(app, phone, name, zones, &["en"]).await
+}
+
+/// Adds an active volunteer who covers `zones` and speaks `languages` (none listed: the group's
+/// main language).
+pub async fn volunteer_speaking(
+    app: &TestApp,
+    phone: &str,
+    name: &str,
+    zones: &[&str],
+    languages: &[&str],
+) -> i64 {
     let mut conn = app.db.acquire().await.unwrap();
     let now = app.clock.now_ms();
     let contact = contacts::upsert_many(&mut conn, &[phone], now)
@@ -37,7 +50,7 @@ pub async fn volunteer(app: &TestApp, phone: &str, name: &str, zones: &[&str]) -
         contact_id: contact,
         name_to_use: name,
         zones: &zones,
-        languages: &["en".to_string()],
+        languages: &languages.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
         capabilities: &[],
         availability: "",
         max_open_jobs: 2,
