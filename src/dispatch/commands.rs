@@ -1,5 +1,9 @@
 //! What a volunteer's text asks for. Volunteers type on small keyboards in a hurry, so case,
-//! punctuation and word order are forgiving: `YES A7`, `y a7`, `A7 yes` and `Yes, A7!` all claim A7.
+//! accents, punctuation and word order are forgiving: `YES A7`, `y a7`, `A7 yes` and `Yes, A7!`
+//! all claim A7. Every command has its Spanish words too (`SI A7`, `LISTO A7`, `MIS`), which the
+//! Spanish texts name.
+
+use crate::flow::text::fold;
 
 /// A request's code as typed: a letter and digits, upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,20 +47,20 @@ pub enum Command {
 /// Reads a volunteer's text; `None` when it is no command (it may still be a message for the
 /// neighbour of their one open job).
 pub fn parse(text: &str) -> Option<Command> {
+    // Folded: lower case, no accents, no punctuation (`Sí,` reads as `si`).
     let words: Vec<String> = text
         .split(|c: char| c.is_whitespace() || c == ',')
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_uppercase()
-        })
+        .map(fold)
         .filter(|w| !w.is_empty())
         .collect();
     let word = |i: usize| words.get(i).map(String::as_str);
     let code = |i: usize| word(i).and_then(as_code);
-    match (word(0)?, words.len()) {
-        ("MY" | "MINE" | "JOBS", 1) => return Some(Command::Mine),
-        ("PAUSE", 1) => return Some(Command::Pause),
-        ("RESUME", 1) => return Some(Command::Resume),
+    match (word(0)?, word(1), words.len()) {
+        ("my" | "mine" | "jobs" | "mis" | "pedidos", _, 1) | ("mis", Some("pedidos"), 2) => {
+            return Some(Command::Mine);
+        }
+        ("pause" | "pausa", _, 1) => return Some(Command::Pause),
+        ("resume" | "seguir", _, 1) => return Some(Command::Resume),
         _ => {}
     }
     if words.len() == 2 {
@@ -68,22 +72,24 @@ pub fn parse(text: &str) -> Option<Command> {
         };
         if let Some((verb, c)) = pair {
             match verb {
-                "YES" | "Y" | "SI" | "SÍ" | "TAKE" => return Some(Command::Claim(c)),
-                "NO" | "N" | "PASS" => return Some(Command::Decline(c)),
-                "GOT" | "PICKED" => return Some(Command::PickedUp(c)),
-                "DONE" | "HECHO" | "LISTO" => return Some(Command::Done(c)),
-                "DROP" => return Some(Command::Drop(c)),
+                "yes" | "y" | "si" | "take" | "tomo" => return Some(Command::Claim(c)),
+                "no" | "n" | "pass" | "paso" => return Some(Command::Decline(c)),
+                "got" | "picked" | "recogi" | "recogido" => return Some(Command::PickedUp(c)),
+                "done" | "hecho" | "listo" | "entregado" => return Some(Command::Done(c)),
+                "drop" | "dejo" => return Some(Command::Drop(c)),
                 _ => {}
             }
         }
     }
-    if word(0) == Some("FAIL") {
+    if matches!(word(0), Some("fail" | "falla")) {
         let c = code(1)?;
         let reason: Vec<&str> = text.split_whitespace().skip(2).collect();
         let reason = reason.join(" ");
-        let failure = match reason.to_lowercase().as_str() {
-            "" | "not home" | "nobody home" | "no answer" => Failure::NotHome,
-            "wrong place" | "wrong address" => Failure::WrongPlace,
+        let failure = match fold(&reason).as_str() {
+            "" | "not home" | "nobody home" | "no answer" | "no estaba" | "nadie" => {
+                Failure::NotHome
+            }
+            "wrong place" | "wrong address" | "direccion equivocada" => Failure::WrongPlace,
             _ => Failure::Other(reason),
         };
         return Some(Command::Fail(c, failure));
@@ -95,7 +101,7 @@ pub fn parse(text: &str) -> Option<Command> {
     (!message.trim().is_empty()).then(|| Command::Relay(c, message.trim().to_string()))
 }
 
-/// A word shaped like a request code: one letter, then one to four digits.
+/// A word shaped like a request code: one letter, then one to four digits; codes are upper case.
 fn as_code(word: &str) -> Option<Code> {
     let mut chars = word.chars();
     let letter = chars.next()?;
@@ -103,7 +109,7 @@ fn as_code(word: &str) -> Option<Code> {
     (letter.is_ascii_alphabetic()
         && (1..=4).contains(&digits.len())
         && digits.chars().all(|c| c.is_ascii_digit()))
-    .then(|| Code(word.to_string()))
+    .then(|| Code(word.to_uppercase()))
 }
 
 #[cfg(test)]
@@ -144,6 +150,23 @@ mod tests {
                 Failure::Other("the store was closed".into())
             ))
         );
+    }
+
+    #[test]
+    fn every_command_has_its_spanish_words() {
+        assert_eq!(parse("Sí, A7"), Some(Command::Claim(code("A7"))));
+        assert_eq!(parse("listo a7"), Some(Command::Done(code("A7"))));
+        assert_eq!(parse("recogí A7"), Some(Command::PickedUp(code("A7"))));
+        assert_eq!(parse("dejo A7"), Some(Command::Drop(code("A7"))));
+        assert_eq!(parse("paso A7"), Some(Command::Decline(code("A7"))));
+        assert_eq!(
+            parse("falla A7 no estaba"),
+            Some(Command::Fail(code("A7"), Failure::NotHome))
+        );
+        assert_eq!(parse("mis pedidos"), Some(Command::Mine));
+        assert_eq!(parse("MIS"), Some(Command::Mine));
+        assert_eq!(parse("pausa"), Some(Command::Pause));
+        assert_eq!(parse("seguir"), Some(Command::Resume));
     }
 
     #[test]
