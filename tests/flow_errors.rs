@@ -41,6 +41,7 @@ const FIXTURES: &[&str] = &[
     "start_undefined.toml",
     "on_give_up_bad.toml",
     "trigger_carrier_word.toml",
+    "trigger_unknown_language.toml",
     "words_unlisted_language.toml",
     "give_up_missing_translation.toml",
     // Where states lead.

@@ -96,11 +96,13 @@ impl Flows {
         &self.warnings
     }
 
-    /// The flow a trigger word starts, if `folded` is one.
-    pub fn triggered_by(&self, folded: &str) -> Option<&Flow> {
-        self.flows
-            .values()
-            .find(|f| f.triggers.iter().any(|t| t == folded))
+    /// The flow a trigger word starts, if `folded` is one, and the language the word belongs to,
+    /// if it belongs to one.
+    pub fn triggered_by(&self, folded: &str) -> Option<(&Flow, Option<&str>)> {
+        self.flows.values().find_map(|f| {
+            let (_, language) = f.triggers.iter().find(|(word, _)| word == folded)?;
+            Some((f, language.as_deref()))
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -214,8 +216,11 @@ pub fn parse_files(files: &[(PathBuf, String)], region: Region) -> Result<Flows,
         let Some((flow, id_span)) = check::flow(&mut ctx, file, &zones, region) else {
             continue;
         };
-        for trigger in &flow.triggers {
-            if let Some(other) = flows.values().find(|f| f.triggers.contains(trigger)) {
+        for (trigger, _) in &flow.triggers {
+            if let Some(other) = flows
+                .values()
+                .find(|f| f.triggers.iter().any(|(word, _)| word == trigger))
+            {
                 let message = format!(
                     "the trigger `{trigger}` also starts the flow `{}`",
                     other.id

@@ -38,8 +38,9 @@ pub struct Flow {
     pub states: HashMap<String, State>,
     /// Said when someone runs out of attempts.
     pub give_up: Texts,
-    /// Folded words that start this flow when no conversation is going on.
-    pub triggers: Vec<String>,
+    /// Folded words that start this flow when no conversation is going on, each with the
+    /// language it starts in, if it is a word of one.
+    pub triggers: Vec<(String, Option<String>)>,
     pub words: Arc<Words>,
     pub zones: Arc<Zones>,
     /// For `expect = "phone"` answers written without a country code.

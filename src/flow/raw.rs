@@ -50,7 +50,7 @@ pub struct Header {
     #[serde(default)]
     pub on_give_up: Option<Spanned<String>>,
     #[serde(default)]
-    pub triggers: Vec<Spanned<String>>,
+    pub triggers: Option<Spanned<Triggers>>,
     /// Extra yes / no / skip words per language, on top of the built-in ones.
     #[serde(default)]
     pub words: BTreeMap<String, RawWords>,
@@ -101,6 +101,28 @@ pub struct RawState {
     pub action: Option<Spanned<RawAction>>,
     #[serde(default)]
     pub end: bool,
+}
+
+/// `triggers = ["volunteer"]`, or `triggers = { en = ["volunteer"], es = ["voluntario"] }` for
+/// words that also say which language to start in.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum Triggers {
+    All(Vec<String>),
+    PerLanguage(BTreeMap<String, Vec<String>>),
+}
+
+impl Triggers {
+    /// Each word, with the language it belongs to if it says one.
+    pub fn words(&self) -> Vec<(&String, Option<&String>)> {
+        match self {
+            Triggers::All(words) => words.iter().map(|w| (w, None)).collect(),
+            Triggers::PerLanguage(map) => map
+                .iter()
+                .flat_map(|(lang, words)| words.iter().map(move |w| (w, Some(lang))))
+                .collect(),
+        }
+    }
 }
 
 /// `match = ["1", "food"]` for every language, or `match = { en = [...], es = [...] }`.

@@ -109,9 +109,14 @@ pub(super) fn route(
             // No conversation, or its flow was removed from the files: a trigger word starts its
             // flow, anything else the line's.
             plan.end_session(text.contact_id, SessionEnd::FlowRemoved);
-            let (label, flow) = match flows.triggered_by(&fold(&text.body)) {
-                Some(flow) => ("flow_triggered", Some(flow)),
-                None => ("flow_started", flows.get(&line.flow)),
+            let (label, flow, language) = match flows.triggered_by(&fold(&text.body)) {
+                // A trigger word of one language (VOLUNTARIO) starts its flow in that language.
+                Some((flow, said_in)) => (
+                    "flow_triggered",
+                    Some(flow),
+                    said_in.map(str::to_string).or(language),
+                ),
+                None => ("flow_started", flows.get(&line.flow), language),
             };
             let Some(flow) = flow else {
                 // Start-up refuses a line whose flow is missing; a reload may not have.

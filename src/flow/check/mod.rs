@@ -81,12 +81,18 @@ pub(super) fn flow(
     });
     checker.texts(ctx, &header.give_up, &header_span, "`give_up`");
     let mut triggers = Vec::new();
-    for t in &header.triggers {
-        let word = fold(t.get_ref());
-        if compliance::is_carrier_word(&word) {
-            ctx.error(&t.span(), format!("the trigger `{}` is a carrier word (STOP, HELP and the like) and would never reach this flow", t.get_ref()));
+    if let Some(listed) = &header.triggers {
+        let span = listed.span();
+        for (t, language) in listed.get_ref().words() {
+            let word = fold(t);
+            if compliance::is_carrier_word(&word) {
+                ctx.error(&span, format!("the trigger `{t}` is a carrier word (STOP, HELP and the like) and would never reach this flow"));
+            }
+            if let Some(lang) = language.filter(|l| !languages.contains(l)) {
+                ctx.error(&span, format!("the trigger `{t}` is listed under `{lang}`, which is not one of the flow's languages"));
+            }
+            triggers.push((word, language.cloned()));
         }
-        triggers.push(word);
     }
     for lang in header.words.keys().filter(|l| !languages.contains(l)) {
         ctx.error(
