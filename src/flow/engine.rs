@@ -8,9 +8,13 @@ use std::collections::BTreeMap;
 use super::Session;
 use super::check::{CONTACT_NAME, REQUEST_CODE};
 use super::model::{Flow, GiveUp, Input, State, Texts};
+use super::off_menu::{self, SAID};
 use super::text::{ascii_digit, fold, render};
 use crate::lifecycle::SessionEnd;
 use crate::phone::Phone;
+
+/// How often an optional question takes an answer it cannot place before it moves on.
+const OPTIONAL_TRIES: u32 = 2;
 
 /// Something the caller must do because of a step, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,10 +73,51 @@ enum Answer {
 impl Flow {
     /// Starts a conversation for a contact with a remembered language and name, if any.
     pub fn start(&self, language: Option<&str>, name: Option<&str>) -> Step {
+        let mut step = self.first_step(language, name);
+        self.enter(&mut step, self.start.clone());
+        step
+    }
+
+    /// Starts a conversation with the text that began it. A greeting is no answer; a sentence
+    /// ("hola necesito comida para mi familia") is kept as what they said first, and when its
+    /// language is clear and unknown till now it answers the start state's language question.
+    pub fn start_with(&self, first_text: &str, language: Option<&str>, name: Option<&str>) -> Step {
+        if !off_menu::is_sentence(first_text) {
+            return self.start(language, name);
+        }
+        let guessed = match language {
+            Some(_) => None,
+            None => off_menu::guess_language(first_text, &self.languages),
+        };
+        let mut step = self.first_step(language.or(guessed), name);
+        let said = off_menu::keep(None, first_text);
+        step.session.answers.insert(SAID.into(), said);
+        let start = &self.states[&self.start];
+        let chosen = match (&start.input, guessed) {
+            (Input::Choice(choices), Some(guessed)) => choices
+                .iter()
+                .position(|c| c.set.get("lang").is_some_and(|l| l == guessed)),
+            _ => None,
+        };
+        match chosen {
+            Some(index) => {
+                let answer = Answer::Value(guessed.unwrap_or_default().to_string(), Some(index));
+                let next = self.save(start, &mut step, answer);
+                match next.or_else(|| self.leave(start, &step)) {
+                    Some(next) => self.enter(&mut step, next),
+                    None => step.ended = Some(Ended::Completed),
+                }
+            }
+            None => self.enter(&mut step, self.start.clone()),
+        }
+        step
+    }
+
+    fn first_step(&self, language: Option<&str>, name: Option<&str>) -> Step {
         let language = language
             .filter(|l| self.languages.iter().any(|known| known == l))
             .unwrap_or(self.default_language());
-        let mut step = Step {
+        Step {
             session: Session {
                 flow: self.id.clone(),
                 state: self.start.clone(),
@@ -83,9 +128,7 @@ impl Flow {
             effects: Vec::new(),
             ended: None,
             name: name.map(str::to_string),
-        };
-        self.enter(&mut step, self.start.clone());
-        step
+        }
     }
 
     /// Takes one text from the contact.
@@ -109,7 +152,7 @@ impl Flow {
                     None => step.ended = Some(Ended::Completed),
                 }
             }
-            None => self.reject(state, &mut step),
+            None => self.reject(state, &mut step, input),
         }
         step
     }
@@ -204,8 +247,22 @@ impl Flow {
             .or_else(|| state.next.clone())
     }
 
-    fn reject(&self, state: &State, step: &mut Step) {
+    /// An answer the question cannot place. Its words are kept for the person who reads the
+    /// request. An optional question asked twice moves on rather than repeating itself; any other
+    /// is asked again until it gives up.
+    fn reject(&self, state: &State, step: &mut Step, input: &str) {
+        let answers = &mut step.session.answers;
+        let said = off_menu::keep(answers.get(SAID), input);
+        answers.insert(SAID.into(), said);
         step.session.attempts += 1;
+        if state.optional && step.session.attempts >= OPTIONAL_TRIES {
+            step.session.attempts = 0;
+            match self.leave(state, step) {
+                Some(next) => self.enter(step, next),
+                None => step.ended = Some(Ended::Completed),
+            }
+            return;
+        }
         if step.session.attempts < state.max_attempts {
             let texts = if state.invalid.is_empty() {
                 &state.say
@@ -245,10 +302,13 @@ impl Flow {
             }
             if let Some(create) = &state.actions.create_request {
                 let answers = &step.session.answers;
+                // What they said that no question placed goes with every request.
                 let fields = create
                     .fields
                     .iter()
-                    .filter_map(|f| answers.get(f).map(|v| (f.clone(), v.clone())))
+                    .map(String::as_str)
+                    .chain([SAID])
+                    .filter_map(|f| answers.get(f).map(|v| (f.to_string(), v.clone())))
                     .collect();
                 let queue = self.render(&create.queue, step);
                 step.effects.push(Effect::CreateRequest {
@@ -463,6 +523,43 @@ end = true
         assert_eq!(replies(&step), ["A person will text you."]);
         assert_eq!(step.ended, Some(Ended::HandedOff));
         assert!(matches!(step.effects.last(), Some(Effect::Handoff { .. })));
+    }
+
+    #[test]
+    fn an_optional_question_that_cannot_place_an_answer_twice_moves_on_keeping_the_words() {
+        let flow = flow();
+        let step = walk(&flow, &["1", "far too long a name"]);
+        assert_eq!(step.session.state, "name", "asked again once");
+        let step = flow.advance(step.session, "still much too long", None);
+        assert_eq!(step.session.state, "people");
+        assert_eq!(replies(&step), ["How many, friend?"]);
+        assert_eq!(
+            step.session.answers[SAID],
+            "far too long a name / still much too long"
+        );
+    }
+
+    #[test]
+    fn a_first_sentence_is_kept_and_its_language_answers_the_language_question() {
+        let flow = flow();
+        let step = flow.start_with("hola necesito ayuda con mi familia", None, None);
+        assert_eq!(step.session.state, "name");
+        assert_eq!(step.session.language, "es");
+        assert_eq!(replies(&step), ["¿Su nombre?"]);
+        assert!(step.effects.contains(&Effect::SetLanguage("es".into())));
+        assert_eq!(
+            step.session.answers[SAID],
+            "hola necesito ayuda con mi familia"
+        );
+
+        let greeting = flow.start_with("hola", None, None);
+        assert_eq!(greeting.session.state, "lang", "a greeting is no answer");
+        let unclear = flow.start_with("pizza pizza pizza", None, None);
+        assert_eq!(
+            unclear.session.state, "lang",
+            "no guess, so the question is asked"
+        );
+        assert_eq!(unclear.session.answers[SAID], "pizza pizza pizza");
     }
 
     #[test]

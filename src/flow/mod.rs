@@ -9,6 +9,7 @@ pub mod engine;
 mod library;
 pub mod load;
 mod model;
+pub mod off_menu;
 mod raw;
 pub mod segments;
 pub mod text;

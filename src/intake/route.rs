@@ -109,20 +109,21 @@ pub(super) fn route(
             // No conversation, or its flow was removed from the files: a trigger word starts its
             // flow, anything else the line's.
             plan.end_session(text.contact_id, SessionEnd::FlowRemoved);
-            let (label, flow, language) = match flows.triggered_by(&fold(&text.body)) {
+            match flows.triggered_by(&fold(&text.body)) {
                 // A trigger word of one language (VOLUNTARIO) starts its flow in that language.
-                Some((flow, said_in)) => (
-                    "flow_triggered",
-                    Some(flow),
-                    said_in.map(str::to_string).or(language),
-                ),
-                None => ("flow_started", flows.get(&line.flow), language),
-            };
-            let Some(flow) = flow else {
-                // Start-up refuses a line whose flow is missing; a reload may not have.
-                return "no_flow";
-            };
-            (label, flow.start(language.as_deref(), name.as_deref()))
+                Some((flow, said_in)) => {
+                    let language = said_in.or(language.as_deref());
+                    ("flow_triggered", flow.start(language, name.as_deref()))
+                }
+                None => {
+                    let Some(flow) = flows.get(&line.flow) else {
+                        // Start-up refuses a line whose flow is missing; a reload may not have.
+                        return "no_flow";
+                    };
+                    let step = flow.start_with(&text.body, language.as_deref(), name.as_deref());
+                    ("flow_started", step)
+                }
+            }
         }
     };
     apply_step(plan, line, text, step);

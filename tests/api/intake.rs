@@ -56,7 +56,7 @@ on_both_databases! {
         assert_eq!(replies[2], "¿Qué le llevamos? Basta una lista corta. (Responda SALTAR para saltar.)");
     }
 
-    async fn an_answer_that_fits_no_choice_is_asked_again_and_then_handed_to_a_person(db) {
+    async fn an_answer_that_fits_no_choice_is_asked_again_once_then_the_intake_moves_on_keeping_the_words(db) {
         let app = TestApp::spawn(db).await;
         let neighbour = "+15557654323";
         for text in ["hi", "1", "pizza", "tacos", "soup"] {
@@ -65,12 +65,32 @@ on_both_databases! {
         app.send_due().await;
         let replies = app.sent_to(neighbour).await;
         assert_eq!(replies[2], "Please reply 1, 2 or 3.");
-        assert_eq!(replies[3], "Please reply 1, 2 or 3.");
-        assert!(replies[4].contains("A person from the group will text you soon"), "{replies:#?}");
+        assert!(replies[3].starts_with("What should we bring?"), "{replies:#?}");
+        assert!(replies[4].starts_with("How many people"), "{replies:#?}");
+        let answers: String = sqlx::query_scalar("SELECT answers FROM sessions WHERE ended_at IS NULL")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        let answers: serde_json::Value = serde_json::from_str(&answers).unwrap();
+        assert_eq!(answers["said"], "pizza / tacos");
+        assert_eq!(answers["items"], "soup");
+        assert!(app.requests().await.is_empty(), "nothing filed yet");
+    }
+
+    async fn a_required_question_with_no_answer_it_can_place_is_handed_to_a_person(db) {
+        let app = TestApp::spawn(db).await;
+        let volunteer = "+15557654324";
+        for text in ["VOLUNTEER", "Luis", "downtown", "french", "german", "italian"] {
+            app.text(volunteer, text).await;
+        }
+        app.send_due().await;
+        let replies = app.sent_to(volunteer).await;
+        assert_eq!(replies[3], replies[4], "asked again");
+        assert!(replies[5].contains("An organiser will text you"), "{replies:#?}");
         let requests = app.requests().await;
         assert_eq!(requests.len(), 1);
         assert_eq!(requests[0].queue, "handoff");
-        assert_eq!(requests[0].fields["lang"], "en");
+        assert_eq!(requests[0].fields["said"], "french / german / italian");
     }
 
     async fn the_console_line_answers_with_its_replies_in_the_response(db) {

@@ -28,6 +28,7 @@ use crate::web::{AppState, WebError};
 
 /// The fields the intake asks for, in the order it asks, as the page names them.
 const FIELDS: &[(&str, &str)] = &[
+    (crate::flow::off_menu::SAID, "In their own words"),
     ("need", "Need"),
     ("items", "Items"),
     ("pharmacy", "Pharmacy"),
