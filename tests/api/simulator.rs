@@ -146,7 +146,7 @@ on_both_databases! {
         let csrf = browser.get("/simulator").await.csrf();
         let empty = [("csrf", csrf.as_str()), ("from", "neighbour"), ("body", " ")];
         let page = browser.post("/simulator", &empty).await;
-        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.body.contains("text: write something"));
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
 
