@@ -85,6 +85,8 @@ on_both_databases! {
         let refused = dana.sign_in("dana", PASSWORD).await;
         assert_eq!(refused.path, "/signin");
         assert!(refused.body.contains("do not match an account"));
+        assert!(refused.body.contains("<p id=\"password-error\" class=\"field-error\">"), "beside the password");
+        assert!(refused.body.contains("value=\"dana\""), "the username is kept");
 
         ada.post("/admin/users/dana/enable", &[("csrf", &csrf)]).await;
         assert_eq!(dana.sign_in("dana", PASSWORD).await.path, "/");

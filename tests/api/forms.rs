@@ -190,6 +190,10 @@ on_both_databases! {
         let zones = tag(&page, "v-zones");
         assert!(zones.contains("aria-describedby=\"v-zones-hint v-zones-error\""), "{zones}");
         assert!(page.body.contains("<a href=\"#v-max-open-jobs\">max_open_jobs: `0` is not a whole number"), "{}", page.body);
+        // A form with none of its fields is one with all of them empty.
+        let page = ada.post("/volunteers", &[("csrf", &csrf)]).await;
+        shown_again(&page, "v-phone", "phone: is empty");
+        assert!(page.body.contains("<a href=\"#v-name\">name: is empty"), "{}", page.body);
         assert_eq!(app.count("SELECT COUNT(*) FROM volunteers").await, 0);
     }
 

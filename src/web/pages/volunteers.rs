@@ -3,8 +3,10 @@
 //! `roster`, so a volunteer added here is held to the same rules as `aidline volunteers add`.
 //! Numbers are only ever shown masked.
 
+mod fields;
 mod import;
 
+use fields::{refused, stored};
 pub use import::import;
 
 use askama::Template;
@@ -18,7 +20,7 @@ use super::request::actor;
 use super::{Who, page};
 use crate::lifecycle::VolunteerStatus;
 use crate::phone::{Phone, redact};
-use crate::roster::{self, Problems, Rules, Written};
+use crate::roster::{self, Rules, Written};
 use crate::store::volunteers::{self, Volunteer};
 use crate::web::session::{Admin, Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
@@ -67,42 +69,6 @@ impl From<&Volunteer> for Row {
             state: state_of(v),
         }
     }
-}
-
-/// The id the add and edit forms give a roster column's field.
-fn field(column: &str) -> String {
-    format!("v-{}", column.replace('_', "-"))
-}
-
-/// A volunteer's details as they stand, for the edit form.
-fn stored(v: &Volunteer) -> Refill {
-    Refill::typed([
-        (field("name"), v.name_to_use.clone()),
-        (field("zones"), v.zones.join(", ")),
-        (field("languages"), v.languages.join(", ")),
-        (field("capabilities"), v.capabilities.join(", ")),
-        (field("availability"), v.availability.clone()),
-        (field("max_open_jobs"), v.max_open_jobs.to_string()),
-    ])
-}
-
-/// The add or edit form as it was sent, with each of its problems beside its field.
-fn refused(written: Written, problems: Problems) -> Refill {
-    let cell = Option::unwrap_or_default;
-    let typed = Refill::typed([
-        (field("phone"), written.phone),
-        (field("name"), written.name),
-        (field("zones"), cell(written.zones)),
-        (field("languages"), cell(written.languages)),
-        (field("capabilities"), cell(written.capabilities)),
-        (field("availability"), cell(written.availability)),
-        (field("max_open_jobs"), cell(written.max_open_jobs)),
-    ]);
-    problems.0.into_iter().fold(typed, |refill, problem| {
-        // A problem with the whole volunteer is shown at the top of the form.
-        let at = field(problem.column.unwrap_or("name"));
-        refill.wrong(at, problem)
-    })
 }
 
 /// The list's filters, as plain GET parameters; empty or unknown means "any".
