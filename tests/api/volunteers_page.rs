@@ -107,11 +107,11 @@ on_both_databases! {
         assert!(form.body.contains("value=\"evenings\""), "{}", form.body);
         let page = ada.post(&edit, &[
             ("csrf", &csrf), ("name", "Ana B"), ("zones", "northside; downtown"),
-            ("languages", "es"), ("max_open_jobs", "1"),
+            ("languages", "es, en"), ("max_open_jobs", "1"),
         ]).await;
         assert_eq!(page.path, "/volunteers");
         let ana = row(&page, "Ana B");
-        for shown in ["northside, downtown", ">es<", "0 / 1", ">active<"] {
+        for shown in ["northside, downtown", ">es, en<", "0 / 1", ">active<"] {
             assert!(ana.contains(shown), "{shown}: {ana}");
         }
         let bad = ada.post(&edit, &[("csrf", &csrf), ("name", "Ana"), ("zones", "uptown")]).await;
