@@ -20,7 +20,9 @@ pub enum WebError {
     BadPayload(#[from] PayloadError),
     #[error("{0}")]
     NotFound(String),
-    /// A form filled in wrongly; the message says how.
+    /// A form filled in wrongly; the message says how. A page's form with fields to put right is
+    /// shown again with the message beside the field instead (`pages::form`); what still comes
+    /// back as this is a button's refusal, or a form that cannot be read.
     #[error("{0}")]
     Invalid(String),
     /// The request is not in a state for this (someone else holds it): nothing was changed.

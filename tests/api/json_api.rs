@@ -330,7 +330,7 @@ on_both_databases! {
         assert!(ada.get("/").await.body.contains("href=\"/admin/tokens\""));
         let csrf = ada.get("/admin/tokens").await.csrf();
         let again = ada.post("/admin/tokens", &[("name", "dashboard"), ("csrf", &csrf)]).await;
-        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(again.body.contains("exists already"), "{}", again.body);
 
         let stored: Vec<(String, String)> =

@@ -232,7 +232,7 @@ on_both_databases! {
         assert!(desk.events(&code, "assigned").await.is_empty());
 
         let nobody = desk.post("assign", &[("volunteer", "999")]).await;
-        assert_eq!(nobody.status, StatusCode::BAD_REQUEST);
+        assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(nobody.body.contains("volunteer: no active volunteer has the id 999"));
     }
 
@@ -316,7 +316,7 @@ on_both_databases! {
         let code = desk.code.clone();
 
         let bogus = desk.post("status", &[("status", "lost"), ("reason", "")]).await;
-        assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bogus.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bogus.body.contains("status: `lost` is not a status a request can be set to; use one of: new, picked_up"), "{}", bogus.body);
         let early = desk.post("status", &[("status", "picked_up"), ("reason", "")]).await;
         assert_eq!(early.status, StatusCode::CONFLICT);
@@ -334,7 +334,7 @@ on_both_databases! {
         assert!(desk.last_text_to(NEIGHBOUR).await.contains("Did you get it?"));
 
         let no_reason = desk.post("status", &[("status", "failed"), ("reason", " ")]).await;
-        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(no_reason.body.contains("the reason is empty"));
         desk.post("status", &[("status", "failed"), ("reason", "never arrived")]).await;
         assert_eq!(status_of(&desk.app, &code).await, "failed");
@@ -351,7 +351,7 @@ on_both_databases! {
 
         for (into, why) in [("Z99", "duplicate of: no open request has the code Z99"), (duplicate.as_str(), "cannot be a duplicate of itself")] {
             let page = desk.dana.post(&format!("{path}/merge"), &[("csrf", &csrf), ("into", into)]).await;
-            assert_eq!(page.status, StatusCode::BAD_REQUEST);
+            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
             assert!(page.body.contains(why), "{}", page.body);
         }
         let lower = kept.to_lowercase();
@@ -399,7 +399,7 @@ on_both_databases! {
         let to_neighbour = "We will call you at 5 to check the list.";
 
         let empty = desk.post("text/neighbour", &[("message", "  ")]).await;
-        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
         let page = desk.post("text/neighbour", &[("message", to_neighbour)]).await;
         assert!(page.body.contains("Text queued"));
         assert_eq!(desk.texts_to(NEIGHBOUR).await.last().unwrap(), &(LINE.to_string(), to_neighbour.to_string()));

@@ -67,7 +67,7 @@ on_both_databases! {
         }
         assert!(events(&app, "note").await.is_empty());
         let empty = dana.post(&notes, &[("note", "  "), ("csrf", &csrf)]).await;
-        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(empty.body.contains("the note is empty"));
 
         let page = dana.post(&notes, &[("note", note), ("csrf", &csrf)]).await;

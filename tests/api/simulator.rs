@@ -5,6 +5,7 @@ use aidline::demo::{ADMIN, NEIGHBOUR_PHONE, VOLUNTEER_PHONE, Welcome};
 use reqwest::StatusCode;
 
 use crate::dispatch::{ASKING_FOR_GROCERIES, CORNER, NOTES, status_of};
+use crate::forms::{shown_again, typed};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::pages::{Browser, Page};
@@ -146,8 +147,11 @@ on_both_databases! {
         let csrf = browser.get("/simulator").await.csrf();
         let empty = [("csrf", csrf.as_str()), ("from", "neighbour"), ("body", " ")];
         let page = browser.post("/simulator", &empty).await;
-        assert_eq!(page.status, StatusCode::BAD_REQUEST);
-        assert!(page.body.contains("text: write something"));
+        shown_again(&page, "neighbour-body", "text: write something");
+        let typo = [("csrf", csrf.as_str()), ("from", "neighbour"), ("neighbour", "12"), ("body", "hi there")];
+        let page = browser.post("/simulator", &typo).await;
+        shown_again(&page, "neighbour-number", "not a phone number");
+        assert_eq!((typed(&page, "neighbour-number").as_str(), typed(&page, "neighbour-body").as_str()), ("12", "hi there"));
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
 
         let (db, api) = app.stop().await;

@@ -2,15 +2,18 @@
 //! text the neighbour or the volunteer, reveal the number. Each form's CSRF token is checked by
 //! [`Posted`]; each change is one transaction through `dispatch::desk` ([`AppState::work_on`]),
 //! recorded on the request as `user:USERNAME`, and answered with a 303 back to the page (the
-//! reveal answers with the page itself, since only that answer shows the number).
+//! reveal answers with the page itself, since only that answer shows the number). A form with a
+//! mistake in it brings the page back with the form as it was sent ([`Sent`]).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::confirm::{Ask, confirm};
-use super::request::{Done, actor, render};
+use super::form::Refill;
+use super::request::{Done, actor, render, shown_again};
 use crate::dispatch::desk::{Desk, DeskError, Message, parse_status};
+use crate::lifecycle::DispatcherStatus;
 use crate::store::requests::{self, Request};
 use crate::web::session::{Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
@@ -25,6 +28,52 @@ async fn act(
 ) -> Result<Response, WebError> {
     let (code, done) = state.work_on(&actor(signed_in), code, change).await?;
     Ok(back_to(&code, done))
+}
+
+/// A form of the request's page as it was sent: what was typed in it, by field, and the field
+/// the desk's refusals of it are said of.
+struct Sent {
+    field: &'static str,
+    typed: Vec<(&'static str, String)>,
+}
+
+impl Sent {
+    fn one(field: &'static str, typed: &str) -> Sent {
+        Sent {
+            field,
+            typed: vec![(field, typed.to_string())],
+        }
+    }
+
+    /// The page again, with this form as it was sent and `why` beside `field`.
+    async fn again(
+        self,
+        field: &str,
+        why: String,
+        state: &AppState,
+        signed_in: &SignedIn,
+        code: &str,
+    ) -> Result<Response, WebError> {
+        let refill = Refill::typed(self.typed).wrong(field, why);
+        shown_again(state, signed_in, code, refill).await
+    }
+
+    /// What `handled` answered, unless it found a mistake in the form: then the page again.
+    async fn or_again(
+        self,
+        handled: Result<Response, WebError>,
+        state: &AppState,
+        signed_in: &SignedIn,
+        code: &str,
+    ) -> Result<Response, WebError> {
+        match handled {
+            Err(WebError::Invalid(why)) => {
+                let field = self.field;
+                self.again(field, why, state, signed_in, code).await
+            }
+            answered => answered,
+        }
+    }
 }
 
 /// The request's page, with a line saying what was `done`.
@@ -48,15 +97,19 @@ pub async fn assign(
         form,
     }: Posted<AssignForm>,
 ) -> Result<Response, WebError> {
-    let volunteer: i64 = form
-        .volunteer
-        .trim()
-        .parse()
-        .map_err(|_| WebError::Invalid("volunteer: choose a volunteer from the list".into()))?;
-    act(&state, &signed_in, &code, async |desk, job| {
-        desk.assign(job, volunteer).await.map(|_| Done::Assigned)
-    })
-    .await
+    let handled = async {
+        let volunteer: i64 =
+            form.volunteer.trim().parse().map_err(|_| {
+                WebError::Invalid("volunteer: choose a volunteer from the list".into())
+            })?;
+        act(&state, &signed_in, &code, async |desk, job| {
+            desk.assign(job, volunteer).await.map(|_| Done::Assigned)
+        })
+        .await
+    };
+    let sent = Sent::one("volunteer", &form.volunteer);
+    sent.or_again(handled.await, &state, &signed_in, &code)
+        .await
 }
 
 /// A form whose change waits for a yes on the confirmation page.
@@ -134,7 +187,34 @@ pub async fn set_status(
     if form.status.trim().is_empty() {
         return Ok(back_to(&code, Done::Unchanged));
     }
-    let to = parse_status(&form.status).map_err(|e| WebError::Invalid(format!("status: {e}")))?;
+    // A failed request needs a reason: the desk's refusals of this form are about that.
+    let sent = Sent {
+        field: "reason",
+        typed: vec![
+            ("status", form.status.clone()),
+            ("reason", form.reason.clone()),
+        ],
+    };
+    let to = match parse_status(&form.status) {
+        Ok(to) => to,
+        Err(e) => {
+            let why = format!("status: {e}");
+            return sent.again("status", why, &state, &signed_in, &code).await;
+        }
+    };
+    let handled = set_status_to(&state, &signed_in, &code, to, confirmed, &form).await;
+    sent.or_again(handled, &state, &signed_in, &code).await
+}
+
+/// Sets the status, once confirmed.
+async fn set_status_to(
+    state: &AppState,
+    signed_in: &SignedIn,
+    code: &str,
+    to: DispatcherStatus,
+    confirmed: bool,
+    form: &StatusForm,
+) -> Result<Response, WebError> {
     let reason = Some(form.reason.as_str());
     if !confirmed {
         let ask = Ask {
@@ -145,14 +225,14 @@ pub async fn set_status(
                 ("status", form.status.clone()),
                 ("reason", form.reason.clone()),
             ],
-            signed_in: &signed_in,
+            signed_in,
         };
-        return confirm(&state, &code, ask, async |desk, job| {
+        return confirm(state, code, ask, async |desk, job| {
             desk.set_status(job, to, reason).await.map(drop)
         })
         .await;
     }
-    act(&state, &signed_in, &code, async |desk, job| {
+    act(state, signed_in, code, async |desk, job| {
         match desk.set_status(job, to, reason).await? {
             true => Ok(Done::Status),
             false => Ok(Done::Unchanged),
@@ -177,6 +257,19 @@ pub async fn merge(
     }: Posted<Confirmable<MergeForm>>,
 ) -> Result<Response, WebError> {
     let (confirmed, form) = (form.confirmed(), form.form);
+    let handled = merge_into(&state, &signed_in, &code, confirmed, &form).await;
+    let sent = Sent::one("into", &form.into);
+    sent.or_again(handled, &state, &signed_in, &code).await
+}
+
+/// Closes the request as a duplicate, once confirmed.
+async fn merge_into(
+    state: &AppState,
+    signed_in: &SignedIn,
+    code: &str,
+    confirmed: bool,
+    form: &MergeForm,
+) -> Result<Response, WebError> {
     if form.into.trim().is_empty() {
         return Err(WebError::Invalid(
             "duplicate of: give the code of the request to keep".into(),
@@ -192,14 +285,14 @@ pub async fn merge(
             ),
             button: "Close it as a duplicate",
             fields: vec![("into", form.into.clone())],
-            signed_in: &signed_in,
+            signed_in,
         };
-        return confirm(&state, &code, ask, async |desk, job| {
+        return confirm(state, code, ask, async |desk, job| {
             desk.merge(job, &form.into).await.map(drop)
         })
         .await;
     }
-    act(&state, &signed_in, &code, async |desk, job| {
+    act(state, signed_in, code, async |desk, job| {
         desk.merge(job, &form.into).await.map(|_| Done::Merged)
     })
     .await
@@ -238,6 +331,16 @@ pub enum Recipient {
     Volunteer,
 }
 
+impl Recipient {
+    /// The message's field on the page.
+    fn field(self) -> &'static str {
+        match self {
+            Recipient::Neighbour => "to-neighbour",
+            Recipient::Volunteer => "to-volunteer",
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TextForm {
     #[serde(default)]
@@ -253,15 +356,20 @@ pub async fn text(
         form,
     }: Posted<TextForm>,
 ) -> Result<Response, WebError> {
-    let message = Message::parse(&form.message)?;
-    act(&state, &signed_in, &code, async |desk, job| {
-        match to {
-            Recipient::Neighbour => desk.text_neighbour(job, &message).await,
-            Recipient::Volunteer => desk.text_volunteer(job, &message).await,
-        }
-        .map(|()| Done::Texted)
-    })
-    .await
+    let handled = async {
+        let message = Message::parse(&form.message)?;
+        act(&state, &signed_in, &code, async |desk, job| {
+            match to {
+                Recipient::Neighbour => desk.text_neighbour(job, &message).await,
+                Recipient::Volunteer => desk.text_volunteer(job, &message).await,
+            }
+            .map(|()| Done::Texted)
+        })
+        .await
+    };
+    let sent = Sent::one(to.field(), &form.message);
+    sent.or_again(handled.await, &state, &signed_in, &code)
+        .await
 }
 
 /// `POST /requests/{code}/reveal`: the page, with the neighbour's full number, once the reveal
@@ -276,5 +384,13 @@ pub async fn reveal(
             desk.reveal(job).await
         })
         .await?;
-    render(&state, &signed_in, &code, Some(phone), None).await
+    render(
+        &state,
+        &signed_in,
+        &code,
+        Some(phone),
+        None,
+        Refill::default(),
+    )
+    .await
 }

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod chart;
 pub mod confirm;
 pub mod error_page;
+pub mod form;
 pub mod live;
 pub mod password;
 pub mod queue;

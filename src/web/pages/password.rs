@@ -7,8 +7,9 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::form::{Refill, again};
 use super::{Who, page};
-use crate::accounts::{self, MIN_PASSWORD_CHARS, password_matches};
+use crate::accounts::{self, AccountError, MIN_PASSWORD_CHARS, password_matches};
 use crate::store::users;
 use crate::web::attempts::Attempt;
 use crate::web::local::Peer;
@@ -22,6 +23,18 @@ struct PasswordPage {
     csrf: String,
     changed: bool,
     min_password: usize,
+    /// What is wrong with the form just sent; nothing it held is shown again.
+    refill: Refill,
+}
+
+fn render(signed_in: &SignedIn, changed: bool, refill: Refill) -> Result<Response, WebError> {
+    page(&PasswordPage {
+        who: Some(Who::from(signed_in)),
+        csrf: signed_in.csrf.clone(),
+        changed,
+        min_password: MIN_PASSWORD_CHARS,
+        refill,
+    })
 }
 
 #[derive(Deserialize)]
@@ -32,12 +45,7 @@ pub struct Shown {
 
 /// `GET /account/password`.
 pub async fn form(signed_in: SignedIn, Query(shown): Query<Shown>) -> Result<Response, WebError> {
-    page(&PasswordPage {
-        who: Some(Who::from(&signed_in)),
-        csrf: signed_in.csrf.clone(),
-        changed: shown.changed.is_some(),
-        min_password: MIN_PASSWORD_CHARS,
-    })
+    render(&signed_in, shown.changed.is_some(), Refill::default())
 }
 
 #[derive(Deserialize)]
@@ -71,11 +79,20 @@ pub async fn change(
     // The database is not held while the password is hashed: SQLite has one connection.
     if !password_matches(form.current, hash).await? {
         attempt.failed(&state.db).await?;
-        return Err(WebError::Invalid(
-            "current password: that is not your current password".into(),
+        let wrong = "current password: that is not your current password";
+        return again(render(
+            &signed_in,
+            false,
+            Refill::default().wrong("current", wrong),
         ));
     }
-    accounts::change_password(&state.db, signed_in.user.id, &form.new, signed_in.session()).await?;
+    let changed =
+        accounts::change_password(&state.db, signed_in.user.id, &form.new, signed_in.session())
+            .await;
+    if let Err(e @ AccountError::ShortPassword) = changed {
+        return again(render(&signed_in, false, Refill::default().wrong("new", e)));
+    }
+    changed?;
     tracing::info!(user = signed_in.user.id, "password changed");
     Ok(Redirect::to("/account/password?changed").into_response())
 }

@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::form::{Refill, again};
 use super::queue::age;
 use super::{Who, page};
 use crate::dispatch::desk::MAX_MESSAGE_CHARS;
@@ -192,6 +193,8 @@ struct RequestPage {
     messages: Vec<MessageRow>,
     events: Vec<EventRow>,
     notes: Vec<EventRow>,
+    /// A form on the page sent back with a mistake, as it was filled in.
+    refill: Refill,
 }
 
 /// The page's list of fields: the intake's in its order, then any others a flow saved.
@@ -222,7 +225,7 @@ pub async fn show(
     Query(shown): Query<Shown>,
 ) -> Result<Response, WebError> {
     let notice = shown.done.as_ref().map(Done::say);
-    render(&state, &signed_in, &code, None, notice).await
+    render(&state, &signed_in, &code, None, notice, Refill::default()).await
 }
 
 /// Suggested volunteers for an open request, fewest jobs first, and every other active one.
@@ -253,6 +256,7 @@ pub async fn render(
     code: &str,
     revealed: Option<String>,
     notice: Option<&'static str>,
+    refill: Refill,
 ) -> Result<Response, WebError> {
     let now = state.clock.now_ms();
     let zone = &state.settings.time_zone;
@@ -296,7 +300,18 @@ pub async fn render(
             .collect(),
         events: events.into_iter().map(|e| EventRow::new(e, zone)).collect(),
         notes: notes.into_iter().map(|e| EventRow::new(e, zone)).collect(),
+        refill,
     })
+}
+
+/// The page again, with one of its forms as it was sent and what is wrong with it.
+pub(super) async fn shown_again(
+    state: &AppState,
+    signed_in: &SignedIn,
+    code: &str,
+    refill: Refill,
+) -> Result<Response, WebError> {
+    again(render(state, signed_in, code, None, None, refill).await)
 }
 
 #[derive(Deserialize)]
@@ -314,7 +329,13 @@ pub async fn add_note(
         form,
     }: Posted<NoteForm>,
 ) -> Result<Response, WebError> {
-    let note = Note::parse(&form.note).map_err(|e| WebError::Invalid(e.to_string()))?;
+    let note = match Note::parse(&form.note) {
+        Ok(note) => note,
+        Err(e) => {
+            let refill = Refill::typed([("note", form.note)]).wrong("note", e);
+            return shown_again(&state, &signed_in, &code, refill).await;
+        }
+    };
     let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
     let request = open_request(&mut conn, &code).await?;

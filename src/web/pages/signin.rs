@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
+use super::form::Refill;
 use super::{Who, page};
 use crate::accounts::{DECOY_HASH, password_matches};
 use crate::store::users::{self, NewSession};
@@ -32,8 +33,8 @@ struct SignInPage<'a> {
     /// Always `None`: the shared header shows no one here.
     who: Option<Who>,
     csrf: &'a str,
-    username: &'a str,
-    error: Option<&'a str>,
+    /// A refused sign-in: the username as typed, and why.
+    refill: Refill,
 }
 
 #[derive(Deserialize)]
@@ -56,8 +57,7 @@ pub async fn form(State(state): State<AppState>, jar: CookieJar) -> Result<Respo
     let html = page(&SignInPage {
         who: None,
         csrf: &token,
-        username: "",
-        error: None,
+        refill: Refill::default(),
     })?;
     let jar = jar.add(site_cookie(
         &state,
@@ -99,11 +99,13 @@ pub async fn sign_in(
         Some((user, _)) if matches => user,
         _ => {
             attempt.failed(&state.db).await?;
+            // Which of the two was wrong is not said: that would tell a guesser who has an
+            // account. Answered 200, as a sign-in page is: nothing in the form was malformed.
+            let refused = "That username and password do not match an account.";
             return page(&SignInPage {
                 who: None,
                 csrf: &form.csrf,
-                username: &username,
-                error: Some("That username and password do not match an account."),
+                refill: Refill::typed([("username", username)]).wrong("password", refused),
             });
         }
     };

@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::form::{Refill, again};
 use super::request::MessageRow;
 use super::{Who, page};
 use crate::demo::{NEIGHBOUR_PHONE, VOLUNTEER_PHONE};
@@ -23,11 +24,19 @@ struct PhoneView {
     /// `neighbour` or `volunteer`: the form field holding its number, and its ids.
     role: &'static str,
     title: &'static str,
+    /// As typed when it is not a number; then the phone shows no texts.
     number: String,
     /// The other phone's field and number, carried along so the page comes back with both.
     other_role: &'static str,
     other_number: String,
     messages: Vec<MessageRow>,
+}
+
+impl PhoneView {
+    /// The id of one of its fields: `number` or `body`.
+    fn field(&self, part: &str) -> String {
+        format!("{}-{part}", self.role)
+    }
 }
 
 #[derive(Template)]
@@ -37,6 +46,8 @@ struct SimulatorPage {
     csrf: String,
     line: String,
     phones: Vec<PhoneView>,
+    /// A text sent back with a mistake.
+    refill: Refill,
 }
 
 /// Which numbers the phones have; empty or absent is the demo's own.
@@ -48,17 +59,18 @@ pub struct Numbers {
     volunteer: String,
 }
 
+/// A number as a phone of the simulator has it: the demo's when none is typed.
+fn number(raw: &str, default: &str, region: Region) -> Result<Phone, String> {
+    let raw = if raw.trim().is_empty() { default } else { raw };
+    Phone::parse(raw, region).map_err(|_| raw.to_string())
+}
+
 impl Numbers {
-    fn parse(&self, region: Region) -> Result<(Phone, Phone), WebError> {
-        let one = |raw: &str, default: &str, field: &str| {
-            let raw = if raw.trim().is_empty() { default } else { raw };
-            Phone::parse(raw, region)
-                .map_err(|_| WebError::Invalid(format!("{field}'s number: not a phone number")))
-        };
-        Ok((
-            one(&self.neighbour, NEIGHBOUR_PHONE, "neighbour")?,
-            one(&self.volunteer, VOLUNTEER_PHONE, "volunteer")?,
-        ))
+    fn parse(&self, region: Region) -> (Result<Phone, String>, Result<Phone, String>) {
+        (
+            number(&self.neighbour, NEIGHBOUR_PHONE, region),
+            number(&self.volunteer, VOLUNTEER_PHONE, region),
+        )
     }
 }
 
@@ -83,8 +95,19 @@ pub async fn show(
     signed_in: SignedIn,
     Query(numbers): Query<Numbers>,
 ) -> Result<Response, WebError> {
-    let line = console_line(&state)?;
-    let (neighbour, volunteer) = numbers.parse(state.settings.default_region)?;
+    render(&state, &signed_in, &numbers, Refill::default()).await
+}
+
+/// The page, each phone with its conversation; a number that is not one is said so beside it
+/// (and answered 422).
+async fn render(
+    state: &AppState,
+    signed_in: &SignedIn,
+    numbers: &Numbers,
+    mut refill: Refill,
+) -> Result<Response, WebError> {
+    let line = console_line(state)?;
+    let (neighbour, volunteer) = numbers.parse(state.settings.default_region);
     let mut conn = state.db.acquire().await?;
     let mut phones = Vec::new();
     for (role, title, number, other_role, other) in [
@@ -103,28 +126,41 @@ pub async fn show(
             &neighbour,
         ),
     ] {
-        let messages = match contacts::id_of(&mut conn, number.as_str()).await? {
-            Some(contact) => history::conversation(&mut conn, contact).await?,
-            None => Vec::new(),
+        let shown = |n: &Result<Phone, String>| match n {
+            Ok(phone) => phone.as_str().to_string(),
+            Err(typed) => typed.clone(),
+        };
+        let messages = match number {
+            Ok(phone) => match contacts::id_of(&mut conn, phone.as_str()).await? {
+                Some(contact) => history::conversation(&mut conn, contact).await?,
+                None => Vec::new(),
+            },
+            Err(_) => {
+                refill = refill.wrong(format!("{role}-number"), "not a phone number");
+                Vec::new()
+            }
         };
         phones.push(PhoneView {
             role,
             title,
-            number: number.as_str().to_string(),
+            number: shown(number),
             other_role,
-            other_number: other.as_str().to_string(),
+            other_number: shown(other),
             messages: messages
                 .into_iter()
                 .map(|m| MessageRow::new(m, &state.settings.time_zone))
                 .collect(),
         });
     }
-    page(&SimulatorPage {
-        who: Some(Who::from(&signed_in)),
+    let wrong = !refill.problems().is_empty();
+    let page = page(&SimulatorPage {
+        who: Some(Who::from(signed_in)),
         csrf: signed_in.csrf.clone(),
         line,
         phones,
-    })
+        refill,
+    });
+    if wrong { again(page) } else { page }
 }
 
 #[derive(Deserialize)]
@@ -138,21 +174,35 @@ pub struct Text {
     body: String,
 }
 
-/// `POST /simulator`: one phone texts the line; the page comes back showing both phones.
+/// `POST /simulator`: one phone texts the line; the page comes back showing both phones, at the
+/// one that sent.
 pub async fn send(
     State(state): State<AppState>,
-    Posted { form: text, .. }: Posted<Text>,
+    Posted {
+        by: signed_in,
+        form: text,
+    }: Posted<Text>,
 ) -> Result<Response, WebError> {
     console_line(&state)?;
-    let (neighbour, volunteer) = text.numbers.parse(state.settings.default_region)?;
+    let (neighbour, volunteer) = text.numbers.parse(state.settings.default_region);
     let sender = match text.from.as_str() {
         "neighbour" => &neighbour,
         "volunteer" => &volunteer,
         _ => return Err(WebError::Invalid("from: say neighbour or volunteer".into())),
     };
-    if text.body.trim().is_empty() {
-        return Err(WebError::Invalid("text: write something to send".into()));
-    }
+    let blank = text.body.trim().is_empty();
+    let (Ok(neighbour), Ok(volunteer), Ok(sender), false) = (&neighbour, &volunteer, sender, blank)
+    else {
+        // Both phones' numbers are checked again as the page is drawn.
+        let mut refill = Refill::typed([(format!("{}-body", text.from), text.body.clone())]);
+        if blank {
+            refill = refill.wrong(
+                format!("{}-body", text.from),
+                "text: write something to send",
+            );
+        }
+        return render(&state, &signed_in, &text.numbers, refill).await;
+    };
     let params = Params(vec![
         ("from".to_string(), sender.as_str().to_string()),
         ("body".to_string(), text.body),
@@ -162,5 +212,7 @@ pub async fn send(
         .append_pair("neighbour", neighbour.as_str())
         .append_pair("volunteer", volunteer.as_str())
         .finish();
-    Ok(Redirect::to(&format!("/simulator?{back}")).into_response())
+    // The fragment brings the sender's phone into view, its newest text and its input with it.
+    let to = format!("/simulator?{back}#{}-phone", text.from);
+    Ok(Redirect::to(&to).into_response())
 }

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::form::{Refill, again};
 use super::{Who, page};
 use crate::local_time::LocalTime;
 use crate::store::Conn;
@@ -58,6 +59,8 @@ struct TokensPage {
     csrf: String,
     made: Option<Made>,
     tokens: Vec<Row>,
+    /// The new token's form, sent back with a mistake.
+    refill: Refill,
 }
 
 async fn render(
@@ -65,11 +68,13 @@ async fn render(
     zone: &LocalTime,
     signed_in: &SignedIn,
     made: Option<Made>,
+    refill: Refill,
 ) -> Result<Response, WebError> {
     page(&TokensPage {
         who: Some(Who::from(signed_in)),
         csrf: signed_in.csrf.clone(),
         made,
+        refill,
         tokens: stored::all(conn)
             .await?
             .into_iter()
@@ -84,7 +89,14 @@ pub async fn list(
     Admin(signed_in): Admin,
 ) -> Result<Response, WebError> {
     let mut conn = state.db.acquire().await?;
-    render(&mut conn, &state.settings.time_zone, &signed_in, None).await
+    render(
+        &mut conn,
+        &state.settings.time_zone,
+        &signed_in,
+        None,
+        Refill::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -105,13 +117,22 @@ pub async fn create(
     let name = form.name.trim().to_lowercase();
     let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
-    let token = tokens::add(&mut conn, &name, Some(signed_in.user.id), now).await?;
+    let token = match tokens::add(&mut conn, &name, Some(signed_in.user.id), now).await {
+        Ok(token) => token,
+        Err(e @ (TokenError::Name(_) | TokenError::Taken(_))) => {
+            let refill = Refill::typed([("name", form.name)]).wrong("name", e);
+            let zone = &state.settings.time_zone;
+            return again(render(&mut conn, zone, &signed_in, None, refill).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(user = signed_in.user.id, token = %name, "api token made");
     render(
         &mut conn,
         &state.settings.time_zone,
         &signed_in,
         Some(Made { name, token }),
+        Refill::default(),
     )
     .await
 }

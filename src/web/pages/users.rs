@@ -6,10 +6,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::form::{Refill, again};
 use super::{Who, page};
-use crate::accounts::{self, MIN_PASSWORD_CHARS};
+use crate::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
 use crate::store::users::{self, User};
-use crate::web::session::{Admin, Button, Posted};
+use crate::web::session::{Admin, Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
 
 #[derive(Template)]
@@ -21,6 +22,24 @@ struct UsersPage {
     me: i64,
     users: Vec<User>,
     min_password: usize,
+    /// The new account's form, sent back with a mistake.
+    refill: Refill,
+}
+
+async fn render(
+    state: &AppState,
+    signed_in: &SignedIn,
+    refill: Refill,
+) -> Result<Response, WebError> {
+    let mut conn = state.db.acquire().await?;
+    page(&UsersPage {
+        who: Some(Who::from(signed_in)),
+        csrf: signed_in.csrf.clone(),
+        me: signed_in.user.id,
+        users: users::all(&mut conn).await?,
+        min_password: MIN_PASSWORD_CHARS,
+        refill,
+    })
 }
 
 /// `GET /admin/users`.
@@ -28,14 +47,18 @@ pub async fn list(
     State(state): State<AppState>,
     Admin(signed_in): Admin,
 ) -> Result<Response, WebError> {
-    let mut conn = state.db.acquire().await?;
-    page(&UsersPage {
-        who: Some(Who::from(&signed_in)),
-        csrf: signed_in.csrf.clone(),
-        me: signed_in.user.id,
-        users: users::all(&mut conn).await?,
-        min_password: MIN_PASSWORD_CHARS,
-    })
+    render(&state, &signed_in, Refill::default()).await
+}
+
+/// The field of the new account's form a refusal is about, if it is about one.
+fn field_of(e: &AccountError) -> Option<&'static str> {
+    match e {
+        AccountError::Username(_) | AccountError::Taken(_) => Some("username"),
+        AccountError::DisplayName => Some("display_name"),
+        AccountError::Role(_) => Some("role"),
+        AccountError::ShortPassword => Some("password"),
+        AccountError::Unknown(_) | AccountError::Hash(_) | AccountError::Store(_) => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -61,7 +84,7 @@ pub async fn add(
     let username = form.username.trim();
     let now = state.clock.now_ms();
     let role = form.role.trim();
-    let user = accounts::add(
+    let added = accounts::add(
         &state.db,
         username,
         &form.display_name,
@@ -69,7 +92,22 @@ pub async fn add(
         &form.password,
         now,
     )
-    .await?;
+    .await;
+    let user = match added {
+        Ok(user) => user,
+        Err(e) => {
+            let Some(field) = field_of(&e) else {
+                return Err(e.into());
+            };
+            let typed = [
+                ("username", form.username),
+                ("display_name", form.display_name),
+                ("role", form.role),
+            ];
+            let refill = Refill::typed(typed).wrong(field, e);
+            return again(render(&state, &signed_in, refill).await);
+        }
+    };
     tracing::info!(by = signed_in.user.id, user = user.id, "account added");
     Ok(Redirect::to("/admin/users").into_response())
 }

@@ -3,8 +3,10 @@
 //! `roster`, so a volunteer added here is held to the same rules as `aidline volunteers add`.
 //! Numbers are only ever shown masked.
 
+mod fields;
 mod import;
 
+use fields::{refused, stored};
 pub use import::import;
 
 use askama::Template;
@@ -12,12 +14,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::form::{Refill, again};
 use super::queue::Choice;
 use super::request::actor;
 use super::{Who, page};
 use crate::lifecycle::VolunteerStatus;
 use crate::phone::{Phone, redact};
-use crate::roster::{self, RosterError, Rules, Written};
+use crate::roster::{self, Rules, Written};
 use crate::store::volunteers::{self, Volunteer};
 use crate::web::session::{Admin, Button, Posted, SignedIn};
 use crate::web::{AppState, WebError};
@@ -68,38 +71,6 @@ impl From<&Volunteer> for Row {
     }
 }
 
-/// A volunteer's details as the add and edit forms show them.
-#[derive(Default)]
-struct Fields {
-    name: String,
-    zones: String,
-    languages: String,
-    capabilities: String,
-    availability: String,
-    max_open_jobs: String,
-}
-
-impl From<&Volunteer> for Fields {
-    fn from(v: &Volunteer) -> Self {
-        Fields {
-            name: v.name_to_use.clone(),
-            zones: v.zones.join(", "),
-            languages: v.languages.join(", "),
-            capabilities: v.capabilities.join(", "),
-            availability: v.availability.clone(),
-            max_open_jobs: v.max_open_jobs.to_string(),
-        }
-    }
-}
-
-/// What an import did, shown above the list.
-pub struct Report {
-    ok: bool,
-    summary: String,
-    /// Each bad row: "row N: column: what is wrong".
-    rows: Vec<String>,
-}
-
 /// The list's filters, as plain GET parameters; empty or unknown means "any".
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -131,8 +102,10 @@ struct VolunteersPage {
     choices: Vec<Choice>,
     filtered: bool,
     zones: String,
-    fields: Fields,
-    report: Option<Report>,
+    /// The add or import form, sent back with a mistake.
+    refill: Refill,
+    /// What an import just did.
+    imported: Option<String>,
     max_kb: usize,
 }
 
@@ -141,7 +114,8 @@ async fn list_page(
     state: &AppState,
     signed_in: &SignedIn,
     params: &Params,
-    report: Option<Report>,
+    refill: Refill,
+    imported: Option<String>,
 ) -> Result<Response, WebError> {
     let mut conn = state.db.acquire().await?;
     let all = volunteers::all(&mut conn).await?;
@@ -166,8 +140,8 @@ async fn list_page(
         choices,
         filtered: !params.zone.trim().is_empty() || !params.status.trim().is_empty(),
         zones: zones.join(", "),
-        fields: Fields::default(),
-        report,
+        refill,
+        imported,
         max_kb: state.settings.max_body_bytes / 1024,
     })
 }
@@ -178,7 +152,7 @@ pub async fn show(
     signed_in: SignedIn,
     Query(params): Query<Params>,
 ) -> Result<Response, WebError> {
-    list_page(&state, &signed_in, &params, None).await
+    list_page(&state, &signed_in, &params, Refill::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -194,9 +168,19 @@ fn back_to_list() -> Response {
 /// `POST /volunteers`: adds a volunteer, or updates the one with this number.
 pub async fn add(
     State(state): State<AppState>,
-    Posted { form, .. }: Posted<VolunteerForm, Admin>,
+    Posted {
+        by: Admin(signed_in),
+        form,
+    }: Posted<VolunteerForm, Admin>,
 ) -> Result<Response, WebError> {
-    let checked = roster::check(&form.written, &rules(&state)).map_err(RosterError::Invalid)?;
+    let checked = match roster::check(&form.written, &rules(&state)) {
+        Ok(checked) => checked,
+        Err(problems) => {
+            let refill = refused(form.written, problems);
+            let params = Params::default();
+            return again(list_page(&state, &signed_in, &params, refill, None).await);
+        }
+    };
     let now = state.clock.now_ms();
     roster::save(&state.db, &[checked], VolunteerStatus::Active, now).await?;
     Ok(back_to_list())
@@ -217,8 +201,23 @@ struct VolunteerPage {
     who: Option<Who>,
     csrf: String,
     volunteer: Row,
-    fields: Fields,
+    refill: Refill,
     zones: String,
+}
+
+async fn edit_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    v: &Volunteer,
+    refill: Refill,
+) -> Result<Response, WebError> {
+    page(&VolunteerPage {
+        who: Some(Who::from(signed_in)),
+        csrf: signed_in.csrf.clone(),
+        volunteer: Row::from(v),
+        refill,
+        zones: rules(state).zones.join(", "),
+    })
 }
 
 /// `GET /volunteers/{id}`: the edit form.
@@ -228,25 +227,27 @@ pub async fn edit(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let v = on_roster(&state, id).await?;
-    page(&VolunteerPage {
-        who: Some(Who::from(&signed_in)),
-        csrf: signed_in.csrf.clone(),
-        volunteer: Row::from(&v),
-        fields: Fields::from(&v),
-        zones: rules(&state).zones.join(", "),
-    })
+    edit_page(&state, &signed_in, &v, stored(&v)).await
 }
 
 /// `POST /volunteers/{id}`: saves the edit form. The number and the status stay as they are.
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { form, .. }: Posted<VolunteerForm, Admin>,
+    Posted {
+        by: Admin(signed_in),
+        form,
+    }: Posted<VolunteerForm, Admin>,
 ) -> Result<Response, WebError> {
     let v = on_roster(&state, id).await?;
     let phone = Phone::from_stored(v.phone.clone());
-    let checked = roster::check_details(&form.written, phone, &rules(&state))
-        .map_err(RosterError::Invalid)?;
+    let checked = match roster::check_details(&form.written, phone, &rules(&state)) {
+        Ok(checked) => checked,
+        Err(problems) => {
+            let refill = refused(form.written, problems);
+            return again(edit_page(&state, &signed_in, &v, refill).await);
+        }
+    };
     let now = state.clock.now_ms();
     roster::save(&state.db, &[checked], v.status, now).await?;
     Ok(back_to_list())

@@ -2,6 +2,8 @@
 //! and `chromium-driver`). Without them a developer's run skips these tests and says so; CI
 //! installs them, and there a missing browser fails the run.
 
+mod forms;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;

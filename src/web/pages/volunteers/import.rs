@@ -6,9 +6,10 @@ use axum::extract::multipart::{Multipart, MultipartError};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{Params, Report, list_page, rules};
+use super::{Params, list_page, rules};
 use crate::lifecycle::VolunteerStatus;
 use crate::roster::{self, RosterError, Saved, counted};
+use crate::web::pages::form::{Refill, again};
 use crate::web::session::Admin;
 use crate::web::{AppState, WebError};
 
@@ -43,27 +44,26 @@ async fn read(multipart: &mut Multipart, limit: usize) -> Result<Upload, WebErro
     Ok(upload)
 }
 
-fn imported(saved: Saved) -> Report {
+/// The file field on the page.
+const FILE: &str = "v-file";
+
+fn imported(saved: Saved) -> String {
     let total = counted(saved.added + saved.updated, "volunteer");
-    Report {
-        ok: true,
-        summary: format!(
-            "Imported {total}: {} added, {} updated.",
-            saved.added, saved.updated
-        ),
-        rows: Vec::new(),
-    }
+    format!(
+        "Imported {total}: {} added, {} updated.",
+        saved.added, saved.updated
+    )
 }
 
-fn refused(summary: String, rows: Vec<String>) -> Report {
-    Report {
-        ok: false,
-        summary: format!("Nothing was imported: {summary}."),
-        rows,
-    }
+/// Why nothing was imported, and then each bad row ("row N: column: what is wrong"), all said of
+/// the file.
+fn refused(summary: String, rows: Vec<String>) -> Refill {
+    let refill = Refill::default().wrong(FILE, format!("Nothing was imported: {summary}."));
+    rows.into_iter()
+        .fold(refill, |refill, row| refill.wrong(FILE, row))
 }
 
-/// Shows the list with what the import did; 400 when nothing was imported.
+/// Shows the list with what the import did, or with why nothing was imported (422).
 pub async fn import(
     State(state): State<AppState>,
     Admin(signed_in): Admin,
@@ -71,15 +71,33 @@ pub async fn import(
 ) -> Result<Response, WebError> {
     let upload = read(&mut multipart, state.settings.max_body_bytes).await?;
     signed_in.check_csrf(&upload.csrf)?;
-    if upload.file.is_empty() {
-        return Err(WebError::Invalid(
-            "file: choose a CSV file to import".into(),
-        ));
+    let params = Params::default();
+    match save(&state, &upload.file).await? {
+        Ok(imported) => {
+            list_page(
+                &state,
+                &signed_in,
+                &params,
+                Refill::default(),
+                Some(imported),
+            )
+            .await
+        }
+        Err(refill) => again(list_page(&state, &signed_in, &params, refill, None).await),
     }
-    let report = match roster::read(upload.file.as_slice(), &rules(&state)) {
+}
+
+/// Saves every row of the file: what was imported, or why nothing was.
+async fn save(state: &AppState, file: &[u8]) -> Result<Result<String, Refill>, WebError> {
+    if file.is_empty() {
+        let choose = "file: choose a CSV file to import";
+        return Ok(Err(Refill::default().wrong(FILE, choose)));
+    }
+    let refusal = match roster::read(file, &rules(state)) {
         Ok(checked) => {
             let now = state.clock.now_ms();
-            imported(roster::save(&state.db, &checked, VolunteerStatus::Active, now).await?)
+            let saved = roster::save(&state.db, &checked, VolunteerStatus::Active, now).await?;
+            return Ok(Ok(imported(saved)));
         }
         Err(RosterError::BadRows { rows, total }) => refused(
             format!("{} of {total}", counted(rows.len(), "bad row")),
@@ -88,12 +106,5 @@ pub async fn import(
         Err(RosterError::Store(e)) => return Err(e.into()),
         Err(other) => refused(other.to_string(), Vec::new()),
     };
-    let status = if report.ok {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let mut response = list_page(&state, &signed_in, &Params::default(), Some(report)).await?;
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(Err(refusal))
 }
