@@ -27,6 +27,7 @@ const FIXTURES: &[&str] = &[
     "keyword_reply_unknown.toml",
     "keyword_reply_untranslated.toml",
     "keyword_reply_placeholder.toml",
+    "keyword_status_word_unknown.toml",
     "key_for_another_kind.toml",
     "choices_without_choice_question.toml",
     "choice_unlisted_switch.toml",

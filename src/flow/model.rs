@@ -1,5 +1,6 @@
 //! A checked flow, ready for the engine. The TOML it is read from is described in `raw`.
 
+use crate::lifecycle::RequestStatus;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -240,20 +241,38 @@ pub enum Keyword {
     Thanks,
 }
 
-/// Global keywords, folded, and their replies.
+/// Global keywords, folded, each with the language it is a word of, if listed under one; their
+/// replies; and how request statuses read in each language.
 #[derive(Debug, Clone, Default)]
 pub struct Keywords {
-    pub words: Vec<(String, Keyword)>,
+    pub words: Vec<(String, Keyword, Option<String>)>,
     pub languages: Vec<String>,
     pub say: BTreeMap<String, Texts>,
+    pub statuses: BTreeMap<String, BTreeMap<RequestStatus, String>>,
 }
 
 impl Keywords {
     pub fn classify(&self, folded: &str) -> Option<Keyword> {
         self.words
             .iter()
-            .find(|(w, _)| w == folded)
-            .map(|(_, k)| *k)
+            .find(|(w, _, _)| w == folded)
+            .map(|(_, k, _)| *k)
+    }
+
+    /// The language `folded` is a keyword of, if it is listed under one (ESTADO: Spanish).
+    pub fn language_of(&self, folded: &str) -> Option<&str> {
+        self.words
+            .iter()
+            .find(|(w, _, _)| w == folded)
+            .and_then(|(_, _, language)| language.as_deref())
+    }
+
+    /// How `status` reads in `language`: the group's word for it, else its own name.
+    pub fn status<'a>(&'a self, status: RequestStatus, language: &str) -> &'a str {
+        self.statuses
+            .get(language)
+            .and_then(|words| words.get(&status))
+            .map_or(status.as_str(), String::as_str)
     }
 
     /// The reply called `name` in `language`, if the keywords file gives one.

@@ -23,16 +23,15 @@ pub struct File {
 #[serde(deny_unknown_fields)]
 pub struct RawKeywords {
     pub languages: Vec<String>,
+    pub status: Option<WordList>,
+    pub cancel: Option<WordList>,
+    pub person: Option<WordList>,
+    pub restart: Option<WordList>,
+    pub thanks: Option<WordList>,
+    /// How `{request.status}` reads, per language and status (`[keywords.statuses.es] new =
+    /// "nuevo"`); a status left out reads as its own name.
     #[serde(default)]
-    pub status: Vec<String>,
-    #[serde(default)]
-    pub cancel: Vec<String>,
-    #[serde(default)]
-    pub person: Vec<String>,
-    #[serde(default)]
-    pub restart: Vec<String>,
-    #[serde(default)]
-    pub thanks: Vec<String>,
+    pub statuses: BTreeMap<String, BTreeMap<String, String>>,
     /// Replies by name (`status`, `status_none`, `cancelled`, `cancel_none`, `person`, `thanks`,
     /// `pictures`), each a text per language.
     #[serde(default)]
@@ -50,7 +49,7 @@ pub struct Header {
     #[serde(default)]
     pub on_give_up: Option<Spanned<String>>,
     #[serde(default)]
-    pub triggers: Option<Spanned<Triggers>>,
+    pub triggers: Option<Spanned<WordList>>,
     /// Extra yes / no / skip words per language, on top of the built-in ones.
     #[serde(default)]
     pub words: BTreeMap<String, RawWords>,
@@ -103,21 +102,21 @@ pub struct RawState {
     pub end: bool,
 }
 
-/// `triggers = ["volunteer"]`, or `triggers = { en = ["volunteer"], es = ["voluntario"] }` for
-/// words that also say which language to start in.
+/// Words that start something: `["volunteer"]`, or `{ en = ["volunteer"], es = ["voluntario"] }`
+/// for words that also say which language the person speaks (trigger words, global keywords).
 #[derive(Deserialize)]
 #[serde(untagged)]
-pub enum Triggers {
+pub enum WordList {
     All(Vec<String>),
     PerLanguage(BTreeMap<String, Vec<String>>),
 }
 
-impl Triggers {
+impl WordList {
     /// Each word, with the language it belongs to if it says one.
     pub fn words(&self) -> Vec<(&String, Option<&String>)> {
         match self {
-            Triggers::All(words) => words.iter().map(|w| (w, None)).collect(),
-            Triggers::PerLanguage(map) => map
+            WordList::All(words) => words.iter().map(|w| (w, None)).collect(),
+            WordList::PerLanguage(map) => map
                 .iter()
                 .flat_map(|(lang, words)| words.iter().map(move |w| (w, Some(lang))))
                 .collect(),

@@ -214,17 +214,20 @@ fn global_keyword(
 ) -> &'static str {
     let contact_id = text.contact_id;
     let line_number = line.number.as_str();
+    let keywords = flows.keywords();
+    // The conversation's language, else the contact's, else the one the word itself is in
+    // (ESTADO from someone the line has not heard from is answered in Spanish).
     let language = plan
         .active_session(contact_id)
         .map(|s| s.language.clone())
         .or_else(|| plan.contact(contact_id).and_then(|c| c.language.clone()))
+        .or_else(|| keywords.language_of(&fold(&text.body)).map(str::to_string))
         .unwrap_or_default();
-    let keywords = flows.keywords();
     let say = |plan: &mut Plan, reply: &str, request: Option<&OpenRequest>| {
         if let Some(template) = keywords.reply(reply, &language) {
             let body = render(template, |key| match key {
                 "request.code" => request.map(|r| r.code.as_str()),
-                "request.status" => request.map(|r| r.status.as_str()),
+                "request.status" => request.map(|r| keywords.status(r.status, &language)),
                 _ => None,
             });
             plan.reply(contact_id, line_number, text.id, &body, OutboundKind::Reply);

@@ -3,7 +3,7 @@
 use super::stored_as_text;
 
 /// Where a request stands. `docs/dispatch.md` draws the moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RequestStatus {
     /// Filed, or back in the queue; nobody holds it.
     New,

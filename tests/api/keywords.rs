@@ -43,7 +43,7 @@ on_both_databases! {
         }
         let code = app.requests().await[0].code.clone();
         let replies = replies(&app, neighbour).await;
-        assert_eq!(replies[10], format!("Your request {code} is new. A volunteer will text you when they take it."));
+        assert_eq!(replies[10], format!("Your request {code} is waiting for a volunteer."));
         assert_eq!(replies[11], format!("Your request {code} is cancelled. Text us any time you need help."));
         assert_eq!(replies[12], "You have no open request. Text us what you need.");
         assert_eq!(request_status(&app).await, "cancelled");

@@ -10,6 +10,7 @@ use crate::flow::load::FileCtx;
 use crate::flow::model::{Keyword, Keywords, Texts, Zones};
 use crate::flow::raw;
 use crate::flow::text::fold;
+use crate::lifecycle::RequestStatus;
 
 /// The replies a keywords table may give.
 const KEYWORD_REPLIES: &[&str] = &[
@@ -27,7 +28,7 @@ const KEYWORD_REPLIES: &[&str] = &[
 pub(in crate::flow) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeywords>) -> Keywords {
     let span = raw.span();
     let raw = raw.into_inner();
-    let mut words: Vec<(String, Keyword)> = Vec::new();
+    let mut words: Vec<(String, Keyword, Option<String>)> = Vec::new();
     let lists = [
         (&raw.status, Keyword::Status),
         (&raw.cancel, Keyword::Cancel),
@@ -36,15 +37,39 @@ pub(in crate::flow) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeyw
         (&raw.thanks, Keyword::Thanks),
     ];
     for (list, keyword) in lists {
-        for word in list {
+        for (word, language) in list.iter().flat_map(|l| l.words()) {
             let folded = fold(word);
             if compliance::is_carrier_word(&folded) {
                 ctx.error(&span, format!("the keyword `{word}` is a carrier word (STOP, CANCEL, END, QUIT, HELP and the like): carriers act on it before we see it; use two words, such as \"cancel request\""));
-            } else if words.iter().any(|(w, _)| w == &folded) {
+            } else if words.iter().any(|(w, _, _)| w == &folded) {
                 ctx.error(&span, format!("the keyword `{word}` is listed twice"));
             }
-            words.push((folded, keyword));
+            if let Some(language) = language.filter(|l| !raw.languages.contains(l)) {
+                ctx.error(&span, format!("the keyword `{word}` is listed under `{language}`, which is not one of the keywords' languages"));
+            }
+            words.push((folded, keyword, language.cloned()));
         }
+    }
+    let mut statuses = BTreeMap::new();
+    for (language, names) in &raw.statuses {
+        if !raw.languages.contains(language) {
+            ctx.error(
+                &span,
+                format!(
+                    "[keywords.statuses.{language}] is for a language the keywords do not list"
+                ),
+            );
+        }
+        let mut words = BTreeMap::new();
+        for (name, word) in names {
+            match name.parse::<RequestStatus>() {
+                Ok(status) => {
+                    words.insert(status, word.clone());
+                }
+                Err(_) => ctx.error(&span, format!("[keywords.statuses.{language}] has `{name}`, which is not a request status; use {}", RequestStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))),
+            }
+        }
+        statuses.insert(language.clone(), words);
     }
     let known = BTreeSet::from(["request.status".to_string()]);
     let (no_states, no_words) = (BTreeMap::new(), BTreeMap::new());
@@ -76,5 +101,6 @@ pub(in crate::flow) fn keywords(ctx: &mut FileCtx<'_>, raw: Spanned<raw::RawKeyw
         words,
         languages: raw.languages,
         say,
+        statuses,
     }
 }
