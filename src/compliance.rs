@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::word_list::WordList;
+
 /// What a compliance word asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keyword {
@@ -28,12 +30,15 @@ const HELP: &[&str] = &["HELP", "INFO"];
 
 /// The group's compliance settings: words of its own on top of the carriers' (in the neighbours'
 /// languages, say), and the confirmations it sends, per language.
+/// Each list is one word per entry, for every language or per language (`help_words = { es =
+/// ["AYUDA"] }`): a word listed under a language is answered in it when the line does not know the
+/// sender's language yet.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Compliance {
-    pub opt_out_words: Vec<String>,
-    pub opt_in_words: Vec<String>,
-    pub help_words: Vec<String>,
+    pub opt_out_words: WordList,
+    pub opt_in_words: WordList,
+    pub help_words: WordList,
     /// Confirmations by language; `en` is required and is the fallback.
     pub replies: BTreeMap<String, Replies>,
 }
@@ -57,14 +62,28 @@ impl Compliance {
             ("opt_in_words", &mut self.opt_in_words),
             ("help_words", &mut self.help_words),
         ] {
-            for word in words.iter_mut() {
-                *word = normalise(word);
-                if word.is_empty() || word.contains(char::is_whitespace) {
-                    return Err((
-                        format!("compliance.{key}"),
-                        "each entry must be one word, since only a text that is exactly one word counts".into(),
-                    ));
-                }
+            words.map_words(normalise);
+            if words
+                .words()
+                .iter()
+                .any(|(w, _)| w.is_empty() || w.contains(char::is_whitespace))
+            {
+                return Err((
+                    format!("compliance.{key}"),
+                    "each entry must be one word, since only a text that is exactly one word counts".into(),
+                ));
+            }
+            if let Some(language) = words
+                .languages()
+                .into_iter()
+                .find(|l| !self.replies.contains_key(*l))
+            {
+                return Err((
+                    format!("compliance.{key}.{language}"),
+                    format!(
+                        "there are no [compliance.replies.{language}] to answer in `{language}`"
+                    ),
+                ));
             }
         }
         if !self.replies.contains_key(FALLBACK) {
@@ -85,7 +104,7 @@ impl Compliance {
         if word.is_empty() || word.contains(char::is_whitespace) {
             return None;
         }
-        let ours = |list: &[String]| list.contains(&word);
+        let ours = |list: &WordList| list.words().iter().any(|(w, _)| **w == word);
         let word = word.as_str();
         if OPT_OUT.contains(&word) || ours(&self.opt_out_words) {
             Some(Keyword::OptOut)
@@ -97,6 +116,16 @@ impl Compliance {
         } else {
             None
         }
+    }
+
+    /// The language a compliance word is listed under, if it is (AYUDA: `es`).
+    pub fn language_of(&self, body: &str) -> Option<&str> {
+        let word = normalise(body);
+        [&self.opt_out_words, &self.opt_in_words, &self.help_words]
+            .into_iter()
+            .flat_map(WordList::words)
+            .find(|(w, _)| **w == word)
+            .and_then(|(_, language)| language.map(String::as_str))
     }
 
     /// The confirmation for a keyword, in the contact's language when the group wrote one.
@@ -162,6 +191,22 @@ mod tests {
         assert_eq!(c.classify("STOP", false), Some(Keyword::OptOut));
         assert_eq!(c.classify("ayuda", false), None);
         assert_eq!(c.classify("help", false), Some(Keyword::Help));
+    }
+
+    #[test]
+    fn a_word_listed_under_a_language_says_which_language_to_answer_in() {
+        let c = settings("").unwrap();
+        assert_eq!(c.language_of("Ayuda!"), Some("es"));
+        assert_eq!(
+            c.language_of("HELP"),
+            None,
+            "a carrier word is every language's"
+        );
+        let err = settings("[compliance]\nhelp_words = { fr = [\"AIDE\"] }").unwrap_err();
+        assert!(
+            err.to_string().contains("compliance.help_words.fr"),
+            "{err}"
+        );
     }
 
     #[test]

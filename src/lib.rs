@@ -11,6 +11,7 @@
 //! - [`setting_error`]: a setting that cannot be used, named by its key.
 //! - [`secret`]: a secret setting, read from the file or the environment and never shown.
 //! - [`phone`]: E.164 numbers parsed at the edge, and their redacted form for logs.
+//! - [`word_list`]: words as organisers list them, for every language or per language.
 //! - [`demo`]: the demo's own account and volunteer, made at start when no settings file is used.
 //! - [`clock`]: the one source of "now", which tests can move forward.
 //! - [`local_time`]: the group's time zone, in which people read times and days.
@@ -59,3 +60,4 @@ pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod web;
+pub mod word_list;

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+use crate::word_list::WordList;
 use toml::Spanned;
 
 /// One file: a flow (`[flow]` and `[states.*]`), shared zones (`[zones.*]`), or both.
@@ -102,50 +104,11 @@ pub struct RawState {
     pub end: bool,
 }
 
-/// Words that start something: `["volunteer"]`, or `{ en = ["volunteer"], es = ["voluntario"] }`
-/// for words that also say which language the person speaks (trigger words, global keywords).
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum WordList {
-    All(Vec<String>),
-    PerLanguage(BTreeMap<String, Vec<String>>),
-}
-
-impl WordList {
-    /// Each word, with the language it belongs to if it says one.
-    pub fn words(&self) -> Vec<(&String, Option<&String>)> {
-        match self {
-            WordList::All(words) => words.iter().map(|w| (w, None)).collect(),
-            WordList::PerLanguage(map) => map
-                .iter()
-                .flat_map(|(lang, words)| words.iter().map(move |w| (w, Some(lang))))
-                .collect(),
-        }
-    }
-}
-
-/// `match = ["1", "food"]` for every language, or `match = { en = [...], es = [...] }`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum Words {
-    All(Vec<String>),
-    PerLanguage(BTreeMap<String, Vec<String>>),
-}
-
-impl Words {
-    pub fn all(&self) -> Vec<&String> {
-        match self {
-            Words::All(words) => words.iter().collect(),
-            Words::PerLanguage(map) => map.values().flatten().collect(),
-        }
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawChoice {
     #[serde(rename = "match")]
-    pub words: Words,
+    pub words: WordList,
     #[serde(default)]
     pub set: BTreeMap<String, String>,
     pub next: Option<Spanned<String>>,

@@ -171,6 +171,11 @@ fn keyword_outcome(
         Some(c) => (c.is_opted_out(), c.language.clone()),
         None => return "unknown_contact",
     };
+    // AYUDA from a number the line has not heard from is answered in Spanish.
+    let language = language.or_else(|| {
+        let said_in = settings.compliance.language_of(&text.body);
+        said_in.map(str::to_string)
+    });
     let line_number = line.number.as_str();
     let label = match keyword {
         Keyword::OptOut => {

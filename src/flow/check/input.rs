@@ -7,7 +7,7 @@ use super::{Checker, DEFAULT_MAX_TEXT};
 use crate::compliance;
 use crate::flow::load::FileCtx;
 use crate::flow::model::{Choice, Input};
-use crate::flow::raw::{self, RawState};
+use crate::flow::raw::RawState;
 use crate::flow::text::fold;
 use crate::flow::words;
 
@@ -81,13 +81,16 @@ impl Checker<'_> {
         for (i, c) in raw.choices.iter().enumerate() {
             let cspan = c.span();
             let c = c.get_ref();
-            if let raw::Words::PerLanguage(map) = &c.words {
-                for lang in map.keys().filter(|l| !self.languages.contains(l)) {
-                    ctx.error(&cspan, format!("a choice in state `{name}` has words in `{lang}`, which is not one of the flow's languages"));
-                }
+            for lang in c
+                .words
+                .languages()
+                .into_iter()
+                .filter(|l| !self.languages.contains(l))
+            {
+                ctx.error(&cspan, format!("a choice in state `{name}` has words in `{lang}`, which is not one of the flow's languages"));
             }
             let mut words = Vec::new();
-            for word in c.words.all() {
+            for (word, _) in c.words.words() {
                 let folded = fold(word);
                 if compliance::is_carrier_word(&folded) {
                     ctx.error(&cspan, format!("a choice in state `{name}` matches `{word}`, a carrier word (STOP, CANCEL, HELP and the like) that never reaches a flow"));
