@@ -33,7 +33,7 @@ impl Filter {
                 .zone
                 .as_ref()
                 .is_none_or(|z| item.zone.as_ref() == Some(z))
-            && (Lane::own_queue(&item.queue)
+            && (Lane::has_own_lane(&item.queue)
                 || self.queue.as_ref().is_none_or(|q| &item.queue == q))
             && self.search.as_ref().is_none_or(|s| s.finds(item))
     }
@@ -83,7 +83,7 @@ pub fn arrange(items: Vec<OpenItem>, filter: &Filter, sort: Sort, now: i64) -> Q
         let Some(lane) = Lane::of(&item.queue, item.status) else {
             continue;
         };
-        if !Lane::own_queue(&item.queue) {
+        if !Lane::has_own_lane(&item.queue) {
             queue.queues.insert(item.queue.clone());
         }
         statuses.insert(item.status);

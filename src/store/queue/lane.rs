@@ -61,7 +61,7 @@ impl Lane {
 
     /// Hand-offs and sign-ups wait on a person whatever the queue filter names, so it never
     /// hides them.
-    pub fn own_queue(queue: &str) -> bool {
+    pub fn has_own_lane(queue: &str) -> bool {
         queue == HANDOFF || queue == SIGN_UP_QUEUE
     }
 }

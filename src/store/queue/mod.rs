@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 pub use arrange::{Filter, Queue, Sort, arrange};
 pub use lane::Lane;
 pub use search::Search;
-pub use urgency::{Urgency, score};
+pub use urgency::Urgency;
+use urgency::score;
 
 use super::{Conn, StoreError};
 use crate::lifecycle::RequestStatus;
