@@ -26,6 +26,11 @@ on_both_databases! {
         assert_eq!(counts, "Nothing is open.");
         let zones = Locator::Css("#f-zone option");
         assert_eq!(b.find_all(zones).await.unwrap().len(), 1, "only \"Any zone\"");
+        // On a phone's screen the filters fold behind one button, the search stays at hand.
+        b.set_window_size(390, 900).await.unwrap();
+        let zone = b.find(Locator::Id("f-zone")).await.unwrap();
+        assert!(!zone.is_displayed().await.unwrap(), "folded");
+        assert!(b.find(Locator::Id("f-q")).await.unwrap().is_displayed().await.unwrap());
 
         // The dispatcher starts a search, and a neighbour texts in before she sends it.
         let search = b.find(Locator::Id("f-q")).await.unwrap();
