@@ -10,6 +10,7 @@ use super::{Chromium, PASSWORD};
 use crate::dispatch::{neighbour_asks, status_of};
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::pages::filed;
 
 on_both_databases! {
     async fn a_request_arriving_live_replaces_nothing_is_open_and_brings_its_zone_to_the_filter(db) {
@@ -48,9 +49,29 @@ on_both_databases! {
         let focused = b.active_element().await.unwrap().attr("id").await.unwrap();
         assert_eq!(focused.as_deref(), Some("f-q"), "and so does her cursor");
 
-        if app.test_db.url.starts_with("sqlite") {
+        let screenshots = app.test_db.url.starts_with("sqlite");
+        if screenshots {
             browser.screenshot("queue-lanes-phone", 390).await;
-            b.find(Locator::Css("form.filters summary")).await.unwrap().click().await.unwrap();
+        }
+
+        // She opens the filters and picks a zone; a request from another zone comes in meanwhile.
+        // Her choice is left alone while she is on it, and the new zone is offered once she
+        // leaves it.
+        b.find(Locator::Css("form.filters summary")).await.unwrap().click().await.unwrap();
+        b.find(Locator::Id("f-zone")).await.unwrap().click().await.unwrap();
+        b.execute("document.getElementById('f-zone').value = 'northside'", vec![]).await.unwrap();
+        let downtown = filed(&app, "+15557658302", "groceries", "downtown", 0).await;
+        let cell = format!("//*[@id='waiting']/..//*[@data-label='Code'][normalize-space()='{downtown}']");
+        b.wait().at_most(Duration::from_secs(15)).for_element(Locator::XPath(&cell)).await.unwrap();
+        let zones = || b.find_all(Locator::Css("#f-zone option"));
+        assert_eq!(zones().await.unwrap().len(), 2, "not while she is choosing");
+        b.find(Locator::Id("f-q")).await.unwrap().click().await.unwrap();
+        let offered = Locator::Css("#f-zone option[value='downtown']");
+        b.wait().at_most(Duration::from_secs(5)).for_element(offered).await.unwrap();
+        let chosen = b.find(Locator::Id("f-zone")).await.unwrap().prop("value").await.unwrap();
+        assert_eq!(chosen.as_deref(), Some("northside"), "her choice stands");
+
+        if screenshots {
             browser.screenshot("queue-filters-phone", 390).await;
             browser.screenshot("queue-lanes-laptop", 1280).await;
         }
