@@ -21,13 +21,11 @@ impl Search {
 
     pub fn finds(&self, item: &OpenItem) -> bool {
         let mut text = words(&item.code);
-        for value in [&item.name_to_use, &item.zone].into_iter().flatten() {
+        let written = [&item.name_to_use, &item.zone].into_iter().flatten();
+        for value in written.chain(&item.answers) {
             text.push(' ');
-            text.push_str(&words(value));
-        }
-        for answer in &item.answers {
-            text.push(' ');
-            text.push_str(&words(&without_numbers(answer)));
+            // Folded first, so that a number in any script's digits is seen as one.
+            text.push_str(&without_numbers(&words(value)));
         }
         self.0.iter().all(|word| text.contains(word.as_str()))
     }
@@ -43,10 +41,10 @@ fn words(text: &str) -> String {
     fold(&spaced)
 }
 
-/// The answer with each phone number dropped: masked first, then every masked word left out,
+/// Folded words with each phone number dropped: masked first, then every masked word left out,
 /// since even the digits a mask keeps would find the number.
-fn without_numbers(answer: &str) -> String {
-    redact_numbers(answer)
+fn without_numbers(words: &str) -> String {
+    redact_numbers(words)
         .split_whitespace()
         .filter(|word| !word.contains('*'))
         .collect::<Vec<_>>()
@@ -96,8 +94,12 @@ mod tests {
 
     #[test]
     fn a_phone_number_in_an_answer_is_never_found() {
-        let with_number = item(&["call me on (415) 555-0100 after 5", "+14155550100"]);
-        for query in ["0100", "555", "4155550100", "415"] {
+        let with_number = item(&[
+            "call me on (415) 555-0100 after 5",
+            "+14155550100",
+            "or ٤١٥٥٥٥٠١٩٩",
+        ]);
+        for query in ["0100", "555", "4155550100", "415", "4155550199", "0199"] {
             assert!(!finds(query, &with_number), "{query}");
         }
         assert!(
