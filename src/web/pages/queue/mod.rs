@@ -57,9 +57,11 @@ struct QueuePage {
 }
 
 /// The filters' `<select>`s: queues, statuses and zones from the open requests, so the choices
-/// are those that can find something.
-fn choices(view: &queue::Queue, params: &Params) -> Vec<Choice> {
+/// are those that can find something. A status is shown chosen only as the filter read it: a
+/// word that names none is "any".
+fn choices(view: &queue::Queue, params: &Params, status: Option<RequestStatus>) -> Vec<Choice> {
     let statuses = view.statuses.iter().map(|s| s.to_string());
+    let status = status.map_or("", RequestStatus::as_str);
     let max_ages = MAX_AGES
         .iter()
         .map(|(minutes, words)| (minutes.to_string(), words.to_string()));
@@ -70,7 +72,7 @@ fn choices(view: &queue::Queue, params: &Params) -> Vec<Choice> {
     let queues = view.queues.iter().cloned();
     vec![
         Choice::of("queue", "Queue", "Any queue", queues, &params.queue),
-        Choice::of("status", "Status", "Any status", statuses, &params.status),
+        Choice::of("status", "Status", "Any status", statuses, status),
         Choice::of(
             "zone",
             "Zone",
@@ -135,7 +137,7 @@ pub async fn show(
     let filter = params.filter();
     let sort = params.sort();
     let mut view = queue::arrange(items, &filter, sort, now);
-    let choices = choices(&view, &params);
+    let choices = choices(&view, &params, filter.status);
     let counts = std::mem::take(&mut view.counts);
     let opened = paging.lane();
     page(&QueuePage {
@@ -164,11 +166,23 @@ mod tests {
             sort: "priority".into(),
             ..Params::default()
         };
-        let choices = choices(&queue::Queue::default(), &params);
+        let zone = choices(&queue::Queue::default(), &params, None);
         assert_eq!(
-            active(&choices, params.sort()),
+            active(&zone, params.sort()),
             "zone northside, most urgent first"
         );
-        assert_eq!(active(&choices[..3], Sort::Age), "zone northside");
+        let nonsense = Params {
+            status: "lost".into(),
+            ..Params::default()
+        };
+        let read = nonsense.filter().status;
+        assert_eq!(
+            active(
+                &choices(&queue::Queue::default(), &nonsense, read),
+                Sort::Age
+            ),
+            ""
+        );
+        assert_eq!(active(&zone[..3], Sort::Age), "zone northside");
     }
 }
