@@ -15,8 +15,8 @@ pub struct Search(Vec<String>);
 impl Search {
     /// `None` when there is nothing to search for.
     pub fn new(raw: &str) -> Option<Search> {
-        let words: Vec<String> = words(raw).split(' ').map(str::to_string).collect();
-        (!words.iter().all(String::is_empty)).then_some(Search(words))
+        let words: Vec<String> = words(raw).split_whitespace().map(str::to_string).collect();
+        (!words.is_empty()).then_some(Search(words))
     }
 
     pub fn finds(&self, item: &OpenItem) -> bool {
@@ -25,7 +25,7 @@ impl Search {
         for value in written.chain(&item.answers) {
             text.push(' ');
             // Folded first, so that a number in any script's digits is seen as one.
-            text.push_str(&without_numbers(&words(value)));
+            text.push_str(&without_numbers(words(value)));
         }
         self.0.iter().all(|word| text.contains(word.as_str()))
     }
@@ -34,6 +34,17 @@ impl Search {
 /// Folded, punctuation parting words rather than joining them: `side-door` is two words, as is
 /// `bread,milk`.
 fn words(text: &str) -> String {
+    // Most answers are plain ASCII, and a search reads every open request's: they skip the
+    // Unicode decomposition, which would leave them as they are.
+    if text.is_ascii() {
+        return text
+            .chars()
+            .map(|c| match c.is_ascii_alphanumeric() {
+                true => c.to_ascii_lowercase(),
+                false => ' ',
+            })
+            .collect();
+    }
     let spaced: String = text
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
@@ -43,8 +54,11 @@ fn words(text: &str) -> String {
 
 /// Folded words with each phone number dropped: masked first, then every masked word left out,
 /// since even the digits a mask keeps would find the number.
-fn without_numbers(words: &str) -> String {
-    redact_numbers(words)
+fn without_numbers(words: String) -> String {
+    if !words.bytes().any(|b| b.is_ascii_digit()) {
+        return words;
+    }
+    redact_numbers(&words)
         .split_whitespace()
         .filter(|word| !word.contains('*'))
         .collect::<Vec<_>>()
