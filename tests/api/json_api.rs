@@ -115,6 +115,12 @@ on_both_databases! {
         assert!(codes(&filtered.json, "requests").is_empty(), "{}", filtered.json);
         let filtered = api_get(&app, &token, "/api/v1/requests?queue=groceries&max_age=30").await;
         assert_eq!(codes(&filtered.json, "requests"), [code.as_str()]);
+        assert_eq!(request["lane"], "waiting");
+        assert_eq!(request["urgency"], "can wait");
+        let found = api_get(&app, &token, "/api/v1/requests?q=bell").await;
+        assert_eq!(codes(&found.json, "requests"), [code.as_str()], "a word from the notes");
+        let found = api_get(&app, &token, "/api/v1/requests?q=4321").await;
+        assert!(codes(&found.json, "requests").is_empty(), "a phone number finds nobody");
 
         let used: Option<i64> = sqlx::query_scalar("SELECT last_used_at FROM api_tokens")
             .fetch_one(app.db.pool())

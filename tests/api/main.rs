@@ -22,6 +22,7 @@ mod outbox;
 mod pacing;
 mod pages;
 mod providers;
+mod queue_page;
 mod request_actions;
 mod request_page;
 mod service;

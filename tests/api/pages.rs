@@ -31,7 +31,7 @@ impl Page {
     }
 
     /// The request codes in the table that follows `heading_id`, in order, each a link to its page.
-    fn codes_under(&self, heading_id: &str) -> Vec<String> {
+    pub fn codes_under(&self, heading_id: &str) -> Vec<String> {
         let section = self
             .body
             .split(&format!("id=\"{heading_id}\""))
@@ -45,7 +45,8 @@ impl Page {
             .collect()
     }
 
-    fn codes(&self) -> Vec<String> {
+    /// The requests waiting for a volunteer.
+    pub fn codes(&self) -> Vec<String> {
         self.codes_under("waiting")
     }
 }
@@ -251,31 +252,6 @@ on_both_databases! {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("dana (display)") && page.body.contains("admin"));
         assert!(!page.body.contains("argon2"));
-    }
-
-    async fn filters_narrow_the_queue_and_handed_off_requests_wait_apart(db) {
-        let app = TestApp::spawn(db).await;
-        account(&app, "dana", "dispatcher").await;
-        let north = filed(&app, "+15557650001", "groceries", "northside", 0).await;
-        app.clock.advance(Duration::from_secs(40 * 60));
-        let south = filed(&app, "+15557650002", "medicine", "southside", 2).await;
-        let person = filed(&app, "+15557650003", "handoff", "southside", 0).await;
-
-        let dana = Browser::new(&app);
-        let page = dana.sign_in("dana", PASSWORD).await;
-        assert_eq!(page.codes(), [north.as_str(), south.as_str()], "oldest first");
-        assert_eq!(page.codes_under("handoff"), [person.as_str()]);
-        assert!(page.body.contains("class=\"age waiting\">40 min"), "{}", page.body);
-
-        let page = dana.get("/?sort=priority").await;
-        assert_eq!(page.codes(), [south.as_str(), north.as_str()]);
-        let page = dana.get("/?zone=northside").await;
-        assert_eq!(page.codes(), [north.as_str()]);
-        assert!(page.codes_under("handoff").is_empty());
-        let page = dana.get("/?queue=medicine&max_age=30&zone=").await;
-        assert_eq!(page.codes(), [south.as_str()]);
-        assert_eq!(page.codes_under("handoff"), [person.as_str()]);
-        assert!(page.body.contains("<option value=\"30\" selected>"));
     }
 }
 

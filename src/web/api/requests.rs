@@ -14,7 +14,7 @@ use crate::dispatch::desk::parse_status;
 use crate::lifecycle::{EventKind, RequestStatus};
 use crate::phone;
 use crate::store::history::{self, Event, Note};
-use crate::store::queue::{self, OpenItem};
+use crate::store::queue::{self, HANDOFF, Lane, OpenItem, Urgency};
 use crate::web::AppState;
 use crate::web::pages::queue::Params;
 
@@ -39,11 +39,17 @@ pub struct Item {
     priority: i64,
     created_at: String,
     waiting_minutes: i64,
+    /// The queue page's lane: what a dispatcher must do about it.
+    lane: Lane,
+    /// The priority and the wait, together, in the queue page's words.
+    urgency: Urgency,
 }
 
 impl Item {
-    fn new(item: OpenItem, now: i64) -> Item {
+    fn new(lane: Lane, item: OpenItem, now: i64) -> Item {
         Item {
+            lane,
+            urgency: item.urgency(now),
             waiting_minutes: ((now - item.created_at) / 60_000).max(0),
             created_at: time(item.created_at),
             code: item.code,
@@ -56,7 +62,7 @@ impl Item {
     }
 }
 
-/// The queue page's two lanes and counts.
+/// The open requests, hand-offs apart as they always were, and counts.
 #[derive(Serialize)]
 pub struct List {
     requests: Vec<Item>,
@@ -72,7 +78,7 @@ pub async fn list(
 ) -> Result<Json<List>, ApiError> {
     let Query(params) = params.map_err(|_| {
         ApiError::Invalid(
-            "the query could not be read; give each of queue, status, zone, max_age and sort at most once"
+            "the query could not be read; give each of q, queue, status, zone, max_age and sort at most once"
                 .into(),
         )
     })?;
@@ -80,11 +86,19 @@ pub async fn list(
     let mut conn = state.db.acquire().await?;
     let items = queue::open(&mut conn).await?;
     let view = queue::arrange(items, &params.filter(), params.sort(), now);
-    let items = |items: Vec<OpenItem>| items.into_iter().map(|i| Item::new(i, now)).collect();
+    let (handoff, requests) = view
+        .items
+        .into_iter()
+        .map(|(lane, item)| Item::new(lane, item, now))
+        .partition(|item| item.queue == HANDOFF);
     Ok(Json(List {
-        requests: items(view.requests),
-        handoff: items(view.handoff),
-        counts: view.counts,
+        requests,
+        handoff,
+        counts: view
+            .counts
+            .into_iter()
+            .map(|(status, n)| (status.to_string(), n))
+            .collect(),
     }))
 }
 

@@ -20,6 +20,8 @@ use crate::on_both_databases;
 use crate::pages::shows_request;
 use crate::stats_page::a_fortnight_of_requests;
 
+mod queue;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PASSWORD: &str = "a long enough password";
