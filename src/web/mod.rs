@@ -76,6 +76,11 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{code}/text/{to}", post(pages::actions::text))
         .route("/requests/{code}/reveal", post(pages::actions::reveal))
         .route("/stats", get(pages::stats::show))
+        .route("/problems", get(pages::problems::show))
+        .route("/problems/dealt-with", post(pages::problems::mark_all))
+        .route("/problems/{id}/dealt-with", post(pages::problems::mark_one))
+        .route("/runsheet", get(pages::runsheet::show))
+        .route("/export/requests.csv", get(pages::export::requests_csv))
         .route(
             "/signin",
             get(pages::signin::form).post(pages::signin::sign_in),

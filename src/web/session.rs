@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::{AppState, WebError};
 pub use crate::accounts::{random_token, token_digest as session_id};
+use crate::store::problems;
 use crate::store::users::{self, User};
 
 pub const SESSION_COOKIE: &str = "aidline_session";
@@ -48,6 +49,9 @@ pub struct SignedIn {
     pub csrf: String,
     /// The service has a console line open to texts, so the pages offer its phone simulator.
     pub simulator: bool,
+    /// Recent texts that did not reach their recipient and that nobody has dealt with yet: every
+    /// page's navigation shows it, so it is read with the session, from a small index.
+    pub problems: i64,
     session_id: String,
 }
 
@@ -95,10 +99,12 @@ impl SignedIn {
         let (user, csrf) = users::by_session(&mut conn, &session_id, now)
             .await?
             .ok_or(WebError::SignInFirst)?;
+        let problems = problems::count_waiting(&mut conn, now).await?;
         Ok(SignedIn {
             user,
             csrf,
             simulator: state.settings.open_console_line().is_some(),
+            problems,
             session_id,
         })
     }

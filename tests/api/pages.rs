@@ -59,7 +59,7 @@ pub fn shows_request(html: &str, code: &str) -> bool {
 
 /// A browser of its own, with its own cookies.
 pub struct Browser {
-    http: reqwest::Client,
+    pub http: reqwest::Client,
     base: String,
 }
 

@@ -6,11 +6,14 @@ pub mod actions;
 pub mod chart;
 pub mod confirm;
 pub mod error_page;
+pub mod export;
 pub mod form;
 pub mod live;
 pub mod password;
+pub mod problems;
 pub mod queue;
 pub mod request;
+pub mod runsheet;
 pub mod signin;
 pub mod simulator;
 pub mod stats;
@@ -91,6 +94,8 @@ pub struct Who {
     pub csrf: String,
     pub admin: bool,
     pub simulator: bool,
+    /// Shown beside the problems link when there are any.
+    pub problems: i64,
 }
 
 impl From<&SignedIn> for Who {
@@ -100,6 +105,7 @@ impl From<&SignedIn> for Who {
             csrf: signed_in.csrf.clone(),
             admin: signed_in.user.is_admin(),
             simulator: signed_in.simulator,
+            problems: signed_in.problems,
         }
     }
 }
