@@ -80,7 +80,7 @@ pub fn arrange(items: Vec<OpenItem>, filter: &Filter, sort: Sort, now: i64) -> Q
     let mut statuses = HashSet::new();
     let mut counts: HashMap<RequestStatus, usize> = HashMap::new();
     for item in items {
-        let Some(lane) = Lane::of(&item.queue, item.status) else {
+        let Some(lane) = Lane::of(&item.queue, item.status, item.alerted) else {
             continue;
         };
         if !Lane::has_own_lane(&item.queue) {
@@ -127,6 +127,7 @@ mod tests {
             priority,
             created_at: at * MINUTE,
             answers: vec![format!("{queue} please")],
+            alerted: false,
         }
     }
 

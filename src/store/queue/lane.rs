@@ -31,15 +31,17 @@ impl Lane {
         Lane::SignUps,
     ];
 
-    /// The lane of an open request; `None` for one that has ended.
-    pub fn of(queue: &str, status: RequestStatus) -> Option<Lane> {
+    /// The lane of an open request, `alerted` if dispatchers were told it needs a person;
+    /// `None` for one that has ended.
+    pub fn of(queue: &str, status: RequestStatus, alerted: bool) -> Option<Lane> {
         use RequestStatus::*;
         if queue == SIGN_UP_QUEUE {
             return status.is_open().then_some(Lane::SignUps);
         }
         match status {
-            // Nobody offers a hand-off to volunteers: until a dispatcher acts, a person waits.
-            New | Offered if queue == HANDOFF => Some(Lane::Person),
+            // Nobody offers a hand-off to volunteers, and an alert says the offers are not
+            // working: until a dispatcher acts, a person waits.
+            New | Offered if queue == HANDOFF || alerted => Some(Lane::Person),
             Failed => Some(Lane::Person),
             New | Offered => Some(Lane::Waiting),
             Claimed | PickedUp => Some(Lane::InProgress),
@@ -89,7 +91,7 @@ mod tests {
     fn a_request_moves_through_the_lanes_as_its_status_moves() {
         let lanes: Vec<_> = [New, Offered, Claimed, PickedUp, Delivered, Confirmed]
             .into_iter()
-            .map(|s| Lane::of("groceries", s))
+            .map(|s| Lane::of("groceries", s, false))
             .collect();
         assert_eq!(
             lanes,
@@ -106,15 +108,21 @@ mod tests {
 
     #[test]
     fn hand_offs_and_failures_ask_for_a_person_and_sign_ups_wait_apart() {
-        assert_eq!(Lane::of(HANDOFF, New), Some(Lane::Person));
-        assert_eq!(Lane::of("groceries", Failed), Some(Lane::Person));
+        assert_eq!(Lane::of(HANDOFF, New, false), Some(Lane::Person));
+        assert_eq!(Lane::of("groceries", Failed, false), Some(Lane::Person));
         assert_eq!(
-            Lane::of(HANDOFF, Claimed),
+            Lane::of(HANDOFF, Claimed, false),
             Some(Lane::InProgress),
             "a dispatcher gave it to a volunteer"
         );
-        assert_eq!(Lane::of(SIGN_UP_QUEUE, New), Some(Lane::SignUps));
-        assert_eq!(Lane::of(SIGN_UP_QUEUE, Closed), None);
+        assert_eq!(Lane::of(SIGN_UP_QUEUE, New, false), Some(Lane::SignUps));
+        assert_eq!(Lane::of(SIGN_UP_QUEUE, Closed, false), None);
+    }
+
+    #[test]
+    fn a_request_the_dispatchers_were_alerted_about_waits_for_a_person_until_someone_takes_it() {
+        assert_eq!(Lane::of("groceries", Offered, true), Some(Lane::Person));
+        assert_eq!(Lane::of("groceries", Claimed, true), Some(Lane::InProgress));
     }
 
     #[test]

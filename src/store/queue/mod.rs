@@ -20,7 +20,7 @@ pub use urgency::Urgency;
 use urgency::score;
 
 use super::{Conn, StoreError};
-use crate::lifecycle::RequestStatus;
+use crate::lifecycle::{EventKind, RequestStatus};
 
 /// Requests a flow handed to a person land on this queue; they get a lane of their own.
 pub const HANDOFF: &str = "handoff";
@@ -37,6 +37,9 @@ pub struct OpenItem {
     pub created_at: i64,
     /// The neighbour's other answers, for searching only: they may hold a phone number.
     pub answers: Vec<String>,
+    /// The dispatchers were alerted that it needs a person (nobody took it, nobody free speaks
+    /// the neighbour's language).
+    pub alerted: bool,
 }
 
 impl OpenItem {
@@ -52,27 +55,33 @@ impl OpenItem {
 
 /// Every open request, oldest first.
 pub async fn open(conn: &mut Conn) -> Result<Vec<OpenItem>, StoreError> {
-    let rows: Vec<(String, String, RequestStatus, String, i64, i64)> = sqlx::query_as(
-        "SELECT code, queue, status, fields, priority, created_at FROM requests \
-         WHERE closed_at IS NULL ORDER BY created_at, id",
+    // A count rather than EXISTS: the two databases give back EXISTS as different types.
+    let rows: Vec<(String, String, RequestStatus, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT code, queue, status, fields, priority, created_at, \
+         (SELECT COUNT(*) FROM request_events e WHERE e.request_id = r.id AND e.kind = $1) \
+         FROM requests r WHERE closed_at IS NULL ORDER BY created_at, id",
     )
+    .bind(EventKind::Alert)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(code, queue, status, fields, priority, created_at)| {
-            let mut fields: BTreeMap<String, String> = serde_json::from_str(&fields)
-                .map_err(|e| StoreError::Corrupt(format!("request {code} fields: {e}")))?;
-            Ok(OpenItem {
-                zone: fields.remove("zone"),
-                name_to_use: fields.remove("name_to_use"),
-                answers: fields.into_values().collect(),
-                code,
-                queue,
-                status,
-                priority,
-                created_at,
-            })
-        })
+        .map(
+            |(code, queue, status, fields, priority, created_at, alerts)| {
+                let mut fields: BTreeMap<String, String> = serde_json::from_str(&fields)
+                    .map_err(|e| StoreError::Corrupt(format!("request {code} fields: {e}")))?;
+                Ok(OpenItem {
+                    zone: fields.remove("zone"),
+                    name_to_use: fields.remove("name_to_use"),
+                    answers: fields.into_values().collect(),
+                    code,
+                    queue,
+                    status,
+                    priority,
+                    created_at,
+                    alerted: alerts > 0,
+                })
+            },
+        )
         .collect()
 }
 

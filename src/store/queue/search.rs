@@ -80,6 +80,7 @@ mod tests {
             priority: 0,
             created_at: 0,
             answers: answers.iter().map(|a| a.to_string()).collect(),
+            alerted: false,
         }
     }
 

@@ -5,6 +5,7 @@ use crate::dispatch::{
 };
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::pages::{Browser, PASSWORD, account};
 
 const NEIGHBOUR: &str = "+15557659001";
 const ANA: &str = "+15557659101";
@@ -102,5 +103,9 @@ on_both_databases! {
         assert_eq!(alerts.len(), 1, "{alerts:?}");
         assert!(alerts[0].contains(&code) && alerts[0].contains("speaks es"), "{alerts:?}");
         assert_eq!(status_of(&app, &code).await, "new", "still waiting for a volunteer");
+
+        account(&app, "dana", "dispatcher").await;
+        let page = Browser::new(&app).sign_in("dana", PASSWORD).await;
+        assert_eq!(page.codes_under("person"), [code.as_str()], "it waits for a person");
     }
 }

@@ -179,6 +179,7 @@ mod tests {
                 priority: 0,
                 created_at: 0,
                 answers: vec![],
+                alerted: false,
             })
             .collect();
         BTreeMap::from([(Lane::Waiting, items)])
