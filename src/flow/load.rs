@@ -59,6 +59,18 @@ impl fmt::Display for FlowError {
 
 impl std::error::Error for FlowError {}
 
+impl FlowError {
+    /// One problem with a whole file or folder, placed at its start.
+    pub fn at(file: &Path, message: String) -> FlowError {
+        FlowError(vec![Problem {
+            file: file.to_path_buf(),
+            line: 1,
+            column: 1,
+            message,
+        }])
+    }
+}
+
 /// All checked flows, by id, and the warnings they raised.
 #[derive(Debug, Clone, Default)]
 pub struct Flows {
@@ -136,32 +148,36 @@ impl FileCtx<'_> {
 
 /// Reads every `*.toml` in `dir`.
 pub fn load_dir(dir: &Path, region: Region) -> Result<Flows, FlowError> {
-    let at_dir = |message: String| {
-        FlowError(vec![Problem {
-            file: dir.to_path_buf(),
-            line: 1,
-            column: 1,
-            message,
-        }])
-    };
+    let files = read_toml_files(dir, "the flows directory")?;
+    let flows = parse_files(&files, region)?;
+    if flows.is_empty() {
+        return Err(FlowError::at(
+            dir,
+            "no flows here (files with a [flow] table)".into(),
+        ));
+    }
+    Ok(flows)
+}
+
+/// Every `*.toml` in `dir` with its text, in name order; `what` names the folder in a problem.
+pub fn read_toml_files(dir: &Path, what: &str) -> Result<Vec<(PathBuf, String)>, FlowError> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| at_dir(format!("cannot read the flows directory: {e}")))?;
+        .map_err(|e| FlowError::at(dir, format!("cannot read {what}: {e}")))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
-    let mut files = Vec::new();
-    for path in paths {
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| at_dir(format!("cannot read {}: {e}", path.display())))?;
-        files.push((path, source));
-    }
-    let flows = parse_files(&files, region)?;
-    if flows.is_empty() {
-        return Err(at_dir("no flows here (files with a [flow] table)".into()));
-    }
-    Ok(flows)
+    paths
+        .into_iter()
+        .map(|path| match std::fs::read_to_string(&path) {
+            Ok(source) => Ok((path, source)),
+            Err(e) => Err(FlowError::at(
+                dir,
+                format!("cannot read {}: {e}", path.display()),
+            )),
+        })
+        .collect()
 }
 
 /// Checks flows given as (file name, source) pairs. Zones from any file serve every flow.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::flow::FlowError;
-use crate::flow::load::Problem;
+use crate::flow::load::{Problem, read_toml_files};
 
 pub use run::{Report, run};
 
@@ -102,26 +102,9 @@ fn yes() -> bool {
 /// Reads every `*.toml` in `dir`, in name order; every file that cannot be read as tests is
 /// reported, each problem at its line and column.
 pub fn load_dir(dir: &Path) -> Result<Vec<TestFile>, FlowError> {
-    let at_dir = |message: String| {
-        FlowError(vec![Problem {
-            file: dir.to_path_buf(),
-            line: 1,
-            column: 1,
-            message,
-        }])
-    };
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| at_dir(format!("cannot read the tests: {e}")))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    for path in paths {
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| at_dir(format!("cannot read {}: {e}", path.display())))?;
+    for (path, source) in read_toml_files(dir, "the tests")? {
         match parse(path, source) {
             Ok(file) => files.push(file),
             Err(problem) => problems.push(problem),
