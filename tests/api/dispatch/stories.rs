@@ -148,7 +148,10 @@ on_both_databases! {
         let code = neighbour_asks(&app, NEIGHBOUR).await;
         app.text(ANA, &format!("YES {code}")).await;
         app.text(NEIGHBOUR, "status").await;
-        assert!(inbox(&app, NEIGHBOUR).await.last().unwrap().contains("claimed"));
+        assert_eq!(
+            inbox(&app, NEIGHBOUR).await.last().unwrap(),
+            &format!("Your request {code} is taken by a volunteer.")
+        );
         // A bare CANCEL would be STOP to the carrier; cancelling takes two words.
         app.text(NEIGHBOUR, "cancel request").await;
         assert_eq!(status_of(&app, &code).await, "cancelled");
