@@ -76,6 +76,9 @@ on_both_databases! {
         b.wait().for_element(Locator::Id("volunteer")).await.unwrap();
         b.find(Locator::Css(&format!("#volunteer option[value='{ana}']"))).await.unwrap().click().await.unwrap();
         b.find(Locator::XPath("//button[normalize-space()='Show their jobs']")).await.unwrap().click().await.unwrap();
+        // Today's sheet, shown before the choice, holds the request too: wait for her sheet itself.
+        let hers = reqwest::Url::parse(&app.url(&format!("/runsheet?volunteer={ana}"))).unwrap();
+        b.wait().for_url(&hers).await.unwrap();
         b.wait().for_element(Locator::Css(&format!("#sheet-{code}"))).await.unwrap();
         let title = b.find(Locator::Id("sheet-title")).await.unwrap().text().await.unwrap();
         assert_eq!(title, "Run sheet for Ana");
