@@ -16,32 +16,14 @@ use crate::on_both_databases;
 const PHONE: (u32, u32) = (390, 844);
 
 /// Signs `rosa` in on a phone-sized window.
-async fn rosa_on_a_phone(app: &TestApp, b: &Client) {
+async fn rosa_on_a_phone(app: &TestApp, browser: &Chromium) {
     let now = app.clock.now_ms();
     accounts::add(&app.db, "rosa", "Rosa", "dispatcher", PASSWORD, now)
         .await
         .unwrap();
+    let b = &browser.client;
     b.set_window_size(PHONE.0, PHONE.1).await.unwrap();
-    b.goto(&app.url("/signin")).await.unwrap();
-    b.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("rosa")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Css("form.signin button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait().for_element(Locator::Id("waiting")).await.unwrap();
+    browser.sign_in(app, "rosa").await;
 }
 
 /// Clicks `button` and waits until the page it leads to has loaded: the page it left is marked,
@@ -121,7 +103,7 @@ on_both_databases! {
         let Some(browser) = Chromium::start().await else { return };
         let app = TestApp::spawn(db).await;
         let b = &browser.client;
-        rosa_on_a_phone(&app, b).await;
+        rosa_on_a_phone(&app, &browser).await;
         b.goto(&app.url("/simulator")).await.unwrap();
 
         // A whole request's worth of texts: far more than the phone's screen holds.
@@ -155,7 +137,7 @@ on_both_databases! {
         let app = TestApp::spawn(db).await;
         let b = &browser.client;
         let code = neighbour_asks(&app, "+15557658301").await;
-        rosa_on_a_phone(&app, b).await;
+        rosa_on_a_phone(&app, &browser).await;
         b.goto(&app.url(&format!("/requests/{code}"))).await.unwrap();
 
         b.find(Locator::Id("into")).await.unwrap().send_keys("Z99").await.unwrap();

@@ -109,6 +109,36 @@ impl Chromium {
         })
     }
 
+    /// Signs `username` in from the sign-in page the browser is on, and waits for the queue.
+    async fn sign_in_here(&self, username: &str) {
+        let b = &self.client;
+        b.find(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys(username)
+            .await
+            .unwrap();
+        b.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        b.find(Locator::Css("form.signin button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Id("waiting")).await.unwrap();
+    }
+
+    /// Opens the sign-in page of `app` and signs `username` in.
+    async fn sign_in(&self, app: &TestApp, username: &str) {
+        self.client.goto(&app.url("/signin")).await.unwrap();
+        self.sign_in_here(username).await;
+    }
+
     /// The path of the page the browser is on.
     async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_string()
@@ -142,10 +172,7 @@ on_both_databases! {
         assert_eq!(browser.path().await, "/signin");
         assert!(!shows_request(&b.source().await.unwrap(), &code));
 
-        b.find(Locator::Id("username")).await.unwrap().send_keys("rosa").await.unwrap();
-        b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        b.find(Locator::Css("form.signin button")).await.unwrap().click().await.unwrap();
-        b.wait().for_element(Locator::Id("waiting")).await.unwrap();
+        browser.sign_in_here("rosa").await;
         assert_eq!(browser.path().await, "/");
         let page = b.source().await.unwrap();
         assert!(shows_request(&page, &code), "the request is on the queue");

@@ -46,11 +46,7 @@ on_both_databases! {
         app.send_due().await;
         let b = &browser.client;
 
-        b.goto(&app.url("/signin")).await.unwrap();
-        b.find(Locator::Id("username")).await.unwrap().send_keys("rosa").await.unwrap();
-        b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        b.find(Locator::Css("form.signin button")).await.unwrap().click().await.unwrap();
-        b.wait().for_element(Locator::Id("waiting")).await.unwrap();
+        browser.sign_in(&app, "rosa").await;
 
         // The count in the navigation leads to the problem.
         b.find(Locator::LinkText("Problems (1)")).await.unwrap().click().await.unwrap();

@@ -18,11 +18,7 @@ on_both_databases! {
         let app = TestApp::spawn(db).await;
         accounts::add(&app.db, "rosa", "Rosa", "dispatcher", PASSWORD, app.clock.now_ms()).await.unwrap();
         let b = &browser.client;
-        b.goto(&app.url("/signin")).await.unwrap();
-        b.find(Locator::Id("username")).await.unwrap().send_keys("rosa").await.unwrap();
-        b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        b.find(Locator::Css("form.signin button")).await.unwrap().click().await.unwrap();
-        b.wait().for_element(Locator::Id("waiting")).await.unwrap();
+        browser.sign_in(&app, "rosa").await;
         let counts = b.find(Locator::Css("ul.counts")).await.unwrap().text().await.unwrap();
         assert_eq!(counts, "Nothing is open.");
         let zones = Locator::Css("#f-zone option");
