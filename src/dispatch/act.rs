@@ -138,7 +138,7 @@ impl VolunteerText<'_> {
                 Some(job) => {
                     requests::set_status(self.conn, job.id, PickedUp, &self.actor(), None, now)
                         .await?;
-                    let body = render_job(&self.texts().picked_up, &job, &[]);
+                    let body = render_job(self.texts(), &self.texts().picked_up, &job, &[]);
                     self.reply(&body).await
                 }
             },
@@ -147,7 +147,7 @@ impl VolunteerText<'_> {
                 Some(job) => {
                     requests::set_status(self.conn, job.id, Delivered, &self.actor(), None, now)
                         .await?;
-                    let body = render_job(&self.texts().done, &job, &[]);
+                    let body = render_job(self.texts(), &self.texts().done, &job, &[]);
                     self.reply(&body).await?;
                     self.tell_neighbour(&job, |t| &t.neighbour_delivered, OutboundKind::Notice, &[])
                         .await
@@ -166,7 +166,12 @@ impl VolunteerText<'_> {
                         now,
                     )
                     .await?;
-                    let body = render_job(&self.texts().failed, &job, &[("reason", &reason)]);
+                    let body = render_job(
+                        self.texts(),
+                        &self.texts().failed,
+                        &job,
+                        &[("reason", &reason)],
+                    );
                     self.reply(&body).await?;
                     let why = format!("the volunteer could not finish it ({reason})");
                     offering::alert(self.conn, self.settings, &job, &why, now).await
@@ -192,7 +197,7 @@ impl VolunteerText<'_> {
                         now,
                     )
                     .await?;
-                    let body = render_job(&self.texts().dropped, &job, &[]);
+                    let body = render_job(self.texts(), &self.texts().dropped, &job, &[]);
                     self.reply(&body).await?;
                     self.tell_neighbour(&job, |t| &t.neighbour_dropped, OutboundKind::Notice, &[])
                         .await?;
@@ -266,7 +271,7 @@ impl VolunteerText<'_> {
         let now = self.origin.now;
         if let Some(job) = held.iter().find(|j| j.code == code.0) {
             // A repeated YES: the details again.
-            let body = render_job(&self.texts().yours, job, &[]);
+            let body = render_job(self.texts(), &self.texts().yours, job, &[]);
             return self.reply(&body).await;
         }
         let Some(job) = self.offered(code).await? else {
@@ -343,7 +348,7 @@ async fn received(
     };
     let detail = (!yes).then_some("the neighbour says it did not arrive");
     requests::set_status(conn, job.id, status, "neighbour", detail, origin.now).await?;
-    let body = render_job(reply, job, &[]);
+    let body = render_job(texts, reply, job, &[]);
     send(
         conn,
         job.contact_id,

@@ -83,7 +83,7 @@ async fn tell_neighbour(
     now: i64,
 ) -> Result<(), StoreError> {
     let texts = settings.texts(job.language.as_deref());
-    let body = offers::render_job(template(texts), job, extra);
+    let body = offers::render_job(texts, template(texts), job, extra);
     let to = (job.contact_id, job.phone.as_str());
     send(conn, to.0, &job.line, to.1, &body, kind, None, now).await
 }
@@ -136,7 +136,7 @@ pub async fn hand_over(
     crate::store::offers::answer(conn, job.id, volunteer.id, OfferAnswer::Claimed, now).await?;
     timers::clear_for_request(conn, job.id).await?;
     let texts = settings.texts(volunteer.languages.first().map(String::as_str));
-    let body = offers::render_job(&texts.yours, job, &[]);
+    let body = offers::render_job(texts, &texts.yours, job, &[]);
     let (kind, inbound_id) = answers;
     send(
         conn,
@@ -180,7 +180,7 @@ async fn tell_volunteer(
         return Ok(());
     };
     let texts = settings.texts(v.languages.first().map(String::as_str));
-    let body = offers::render_job(template(texts), job, extra);
+    let body = offers::render_job(texts, template(texts), job, extra);
     send(
         conn,
         v.contact_id,

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::dispatch::DispatchSettings;
 use crate::dispatch::settings::MAIN_LANGUAGE;
+use crate::dispatch::{DispatchSettings, Texts};
 use crate::flow::text::render;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, RequestStatus};
@@ -15,11 +15,16 @@ use crate::store::{Conn, StoreError, contacts, offers, requests};
 
 use super::send;
 
-/// Fills a dispatch text from a request: its code and fields, and any `extra` values.
-pub fn render_job(template: &str, job: &Request, extra: &[(&str, &str)]) -> String {
+/// Fills `template`, one of `texts`, from a request: its code and fields (the need named in the
+/// reader's language), and any `extra` values.
+pub fn render_job(texts: &Texts, template: &str, job: &Request, extra: &[(&str, &str)]) -> String {
     render(template, |key| match key {
         "code" => Some(job.code.as_str()),
         "name" => job.fields.get("name_to_use").map(String::as_str),
+        "need" => job
+            .fields
+            .get("need")
+            .map(|need| texts.needs.get(need).unwrap_or(need).as_str()),
         _ => extra
             .iter()
             .find(|(k, _)| *k == key)
@@ -111,7 +116,7 @@ async fn offer_wave(
     offers::record(conn, job.id, &ids, wave, now).await?;
     for v in &chosen {
         let texts = settings.texts(v.languages.first().map(String::as_str));
-        let body = render_job(&texts.offer, job, &[]);
+        let body = render_job(texts, &texts.offer, job, &[]);
         send(
             conn,
             v.contact_id,
@@ -214,7 +219,8 @@ pub async fn alert(
         return Ok(());
     }
     let ids = contacts::upsert_many(conn, &phones, now).await?;
-    let body = render_job(&settings.texts(None).alert, job, &[("reason", reason)]);
+    let texts = settings.texts(None);
+    let body = render_job(texts, &texts.alert, job, &[("reason", reason)]);
     for (phone, contact_id) in &ids {
         send(
             conn,

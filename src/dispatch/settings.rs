@@ -56,6 +56,7 @@ pub struct Queue {
 /// Every text dispatch sends, in one language. Placeholders: `{code}`, the request's fields
 /// (`{need}`, `{household}`, `{zone}`, `{when}`, `{items}`, `{cross_streets}`, `{notes}`,
 /// `{name}` for the neighbour's name to use), `{volunteer}`, `{message}`, `{jobs}`, `{reason}`.
+/// `{need}` reads as `needs` words it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Texts {
@@ -88,6 +89,10 @@ pub struct Texts {
     /// To a volunteer, when a dispatcher takes back a request they held.
     pub released: String,
     pub alert: String,
+    /// How `{need}` reads in this language, by the need's value (`prescription = "recoger
+    /// medicinas"`); a need left out reads as its value.
+    #[serde(default)]
+    pub needs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

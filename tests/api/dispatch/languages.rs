@@ -44,8 +44,10 @@ async fn language_of(app: &TestApp, phone: &str) -> Option<String> {
         .unwrap()
 }
 
+/// Whether an offer of `code` is among `texts`, in English or Spanish.
 fn offered(texts: &[String], code: &str) -> bool {
-    texts.iter().any(|t| t.contains(&format!("YES {code}")))
+    let (yes, si) = (format!("YES {code}"), format!("SI {code}"));
+    texts.iter().any(|t| t.contains(&yes) || t.contains(&si))
 }
 
 on_both_databases! {
@@ -67,12 +69,18 @@ on_both_databases! {
         let app = spawn(db).await;
         volunteer(&app, ANA, "Ana", &[]).await;
         volunteer_speaking(&app, SAM, "Sam", &[], &[]).await;
-        volunteer_speaking(&app, LUCIA, "Lucía", &["northside"], &["en", "es"]).await;
+        volunteer_speaking(&app, LUCIA, "Lucía", &["northside"], &["es"]).await;
 
         let code = asks(&app, &PIDIENDO_COMIDA).await;
 
         assert_eq!(language_of(&app, NEIGHBOUR).await.as_deref(), Some("es"));
-        assert!(offered(&inbox(&app, LUCIA).await, &code));
+        let offer = inbox(&app, LUCIA).await;
+        assert!(offered(&offer, &code));
+        assert_eq!(
+            offer.last().unwrap(),
+            &format!("Comida para 2 en northside, hoy. Responda SI {code} para tomarlo."),
+            "in her language, the need named in it"
+        );
         assert!(!offered(&inbox(&app, ANA).await, &code));
         assert!(!offered(&inbox(&app, SAM).await, &code));
         assert!(inbox(&app, DISPATCHER).await.is_empty(), "someone could take it");
