@@ -211,14 +211,12 @@ impl VolunteerText<'_> {
                 self.reply(&body).await
             }
             Some(Command::Mine) => {
+                let texts = self.texts();
                 let list: Vec<String> = held
                     .iter()
-                    .map(|j| {
-                        format!(
-                            "{} ({})",
-                            j.code,
-                            j.fields.get("need").map_or("request", String::as_str)
-                        )
+                    .map(|j| match j.fields.get("need") {
+                        Some(need) => format!("{} ({})", j.code, texts.need(need)),
+                        None => j.code.clone(),
                     })
                     .collect();
                 let body = self.texts().mine.replace("{jobs}", &list.join(", "));

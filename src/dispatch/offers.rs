@@ -21,10 +21,7 @@ pub fn render_job(texts: &Texts, template: &str, job: &Request, extra: &[(&str, 
     render(template, |key| match key {
         "code" => Some(job.code.as_str()),
         "name" => job.fields.get("name_to_use").map(String::as_str),
-        "need" => job
-            .fields
-            .get("need")
-            .map(|need| texts.needs.get(need).unwrap_or(need).as_str()),
+        "need" => job.fields.get("need").map(|need| texts.need(need)),
         _ => extra
             .iter()
             .find(|(k, _)| *k == key)

@@ -95,6 +95,13 @@ pub struct Texts {
     pub needs: BTreeMap<String, String>,
 }
 
+impl Texts {
+    /// How the need `value` reads in this language.
+    pub fn need<'a>(&'a self, value: &'a str) -> &'a str {
+        self.needs.get(value).map_or(value, String::as_str)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DispatchSettings {
     pub alert_to: Vec<Phone>,

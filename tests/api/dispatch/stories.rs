@@ -198,7 +198,7 @@ on_both_databases! {
         assert!(inbox(&app, ANA).await.last().unwrap().contains(&format!("YES {code}")));
         app.text(ANA, &format!("YES {code}")).await;
         app.text(ANA, "my").await;
-        assert_eq!(inbox(&app, ANA).await.last().unwrap(), &format!("Your jobs: {code} (groceries)"));
+        assert_eq!(inbox(&app, ANA).await.last().unwrap(), &format!("Your jobs: {code} (Groceries)"));
     }
 }
 
