@@ -192,7 +192,7 @@ on_both_databases! {
         no_numbers(&page);
 
         let details = format!(
-            "{code} is yours. groceries: bread, milk. For Maria, near {CORNER}. Notes: {NOTES}. \
+            "{code} is yours. Groceries: bread, milk. For Maria, near {CORNER}. Notes: {NOTES}. \
              Text {code} and a message to reach them. DONE {code} when delivered."
         );
         assert_eq!(desk.texts_to(ANA).await.last().unwrap(), &(LINE.to_string(), details));
