@@ -301,6 +301,19 @@ mod tests {
     }
 
     #[test]
+    fn an_offer_that_would_tell_volunteers_the_neighbours_notes_before_a_claim_is_refused() {
+        let err =
+            Settings::from_toml("[dispatch.texts.es]\noffer = \"{need}: {notes}. SI {code}\"")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("dispatch.texts.es.offer:"), "{err}");
+        assert!(
+            err.contains("`{notes}` would reach volunteers before"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_bad_value_is_named_with_its_key() {
         let err = Settings::from_toml("default_region = \"Atlantis\"")
             .unwrap_err()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::dispatch::settings::MAIN_LANGUAGE;
 use crate::dispatch::{DispatchSettings, Texts};
-use crate::flow::text::render;
+use crate::flow::text::{placeholders, render};
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, RequestStatus};
 use crate::store::requests::Request;
@@ -15,11 +15,16 @@ use crate::store::{Conn, StoreError, contacts, offers, requests};
 
 use super::send;
 
+/// Answers `{answers}` never lists: they have placeholders of their own, or are the line's.
+const NOT_LISTED: &[&str] = &["need", "name_to_use", "handoff_reason", "lang"];
+
 /// Fills `template`, one of `texts`, from a request: its code and fields (the need named in the
-/// reader's language), and any `extra` values.
+/// reader's language), `{answers}` for every other answer, and any `extra` values.
 pub fn render_job(texts: &Texts, template: &str, job: &Request, extra: &[(&str, &str)]) -> String {
-    render(template, |key| match key {
+    let answers = other_answers(texts, template, job);
+    let text = render(template, |key| match key {
         "code" => Some(job.code.as_str()),
+        "answers" => Some(answers.as_str()),
         "name" => job.fields.get("name_to_use").map(String::as_str),
         "need" => job.fields.get("need").map(|need| texts.need(need)),
         _ => extra
@@ -27,7 +32,35 @@ pub fn render_job(texts: &Texts, template: &str, job: &Request, extra: &[(&str, 
             .find(|(k, _)| *k == key)
             .map(|(_, v)| *v)
             .or_else(|| job.fields.get(key).map(String::as_str)),
-    })
+    });
+    // With nothing else to list, `{answers}` leaves two spaces where it stood.
+    if answers.is_empty() {
+        text.replace("  ", " ")
+    } else {
+        text
+    }
+}
+
+/// Every answer of `job` that `template` does not name itself, each as "Label: value." in the
+/// reader's language, so that whatever a flow files reaches the volunteer who won it.
+fn other_answers(texts: &Texts, template: &str, job: &Request) -> String {
+    if !template.contains("{answers") {
+        return String::new();
+    }
+    let named: Vec<&str> = placeholders(template)
+        .into_iter()
+        .map(|p| p.split('|').next().unwrap_or(p))
+        .collect();
+    job.fields
+        .iter()
+        .filter(|(key, value)| {
+            !value.is_empty()
+                && !NOT_LISTED.contains(&key.as_str())
+                && !named.contains(&key.as_str())
+        })
+        .map(|(key, value)| format!("{}: {value}.", texts.field(key)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn millis(d: Duration) -> i64 {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::flow::text::placeholders;
 use crate::phone::{Phone, Region};
 use crate::store::queue::HANDOFF;
 
@@ -93,12 +94,44 @@ pub struct Texts {
     /// medicinas"`); a need left out reads as its value.
     #[serde(default)]
     pub needs: BTreeMap<String, String>,
+    /// How `{answers}` names each answer in this language (`pharmacy = "Farmacia"`); an answer
+    /// left out is named by its key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Texts {
     /// How the need `value` reads in this language.
     pub fn need<'a>(&'a self, value: &'a str) -> &'a str {
         self.needs.get(value).map_or(value, String::as_str)
+    }
+
+    /// How the answer saved as `key` is named in this language.
+    pub fn field(&self, key: &str) -> String {
+        self.fields
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.replace('_', " "))
+    }
+
+    /// The texts a volunteer gets about a request they do not hold, and the placeholders they may
+    /// use: the neighbour's corner, notes, name and answers go only to the volunteer who won it.
+    const BEFORE_A_CLAIM: &[&str] = &["offer", "taken", "unknown_code", "declined"];
+    const SAYABLE_BEFORE_A_CLAIM: &[&str] = &["code", "need", "household", "zone", "when"];
+
+    /// The first text sent before a claim that names something private, with that placeholder.
+    fn leak(&self) -> Option<(&'static str, String)> {
+        let before = [&self.offer, &self.taken, &self.unknown_code, &self.declined];
+        Self::BEFORE_A_CLAIM
+            .iter()
+            .zip(before)
+            .find_map(|(name, text)| {
+                placeholders(text)
+                    .into_iter()
+                    .map(|p| p.split('|').next().unwrap_or(p))
+                    .find(|p| !Self::SAYABLE_BEFORE_A_CLAIM.contains(p))
+                    .map(|p| (*name, p.to_string()))
+            })
     }
 }
 
@@ -156,6 +189,21 @@ impl DispatchSettings {
                 ));
             }
             queues.insert(name, queue);
+        }
+        for (language, texts) in &raw.texts {
+            if let Some((name, placeholder)) = texts.leak() {
+                return Err((
+                    format!("dispatch.texts.{language}.{name}"),
+                    format!(
+                        "`{{{placeholder}}}` would reach volunteers before one has claimed the request; use only {}",
+                        Texts::SAYABLE_BEFORE_A_CLAIM
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
         }
         if !raw.texts.contains_key(MAIN_LANGUAGE) {
             return Err((

@@ -193,6 +193,7 @@ on_both_databases! {
 
         let details = format!(
             "{code} is yours. Groceries: bread, milk. For Maria, near {CORNER}. Notes: {NOTES}. \
+             People: 2. When: today. Area: northside. \
              Text {code} and a message to reach them. DONE {code} when delivered."
         );
         assert_eq!(desk.texts_to(ANA).await.last().unwrap(), &(LINE.to_string(), details));

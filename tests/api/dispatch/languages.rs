@@ -117,3 +117,26 @@ on_both_databases! {
         assert_eq!(page.codes_under("person"), [code.as_str()], "it waits for a person");
     }
 }
+
+on_both_databases! {
+    async fn the_volunteer_who_takes_a_prescription_pickup_is_told_the_pharmacy_and_nobody_else_is(db) {
+        let app = spawn(db).await;
+        volunteer(&app, ANA, "Ana", &[]).await;
+        let texts = ["hi", "1", "2", "CVS on Main, under Lee", "1", "skip", "skip", "after 5", "skip", "Joe"];
+        let code = asks(&app, &texts).await;
+        let offer = inbox(&app, ANA).await;
+        assert!(offered(&offer, &code));
+        assert!(!offer.iter().any(|t| t.contains("CVS")), "not before the claim: {offer:?}");
+
+        app.text(ANA, &format!("YES {code}")).await;
+        let yours = inbox(&app, ANA).await.last().unwrap().clone();
+        assert_eq!(
+            yours,
+            format!(
+                "{code} is yours. Prescription pickup: see notes. For Joe, near ask them. Notes: none. \
+                 People: 1. Pharmacy: CVS on Main, under Lee. When: after 5. \
+                 Text {code} and a message to reach them. DONE {code} when delivered."
+            )
+        );
+    }
+}
