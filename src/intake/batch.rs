@@ -201,19 +201,22 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     }
     let active = sessions::active_for(&mut tx, contact_ids).await?;
     let flows = core.flows.current();
-    // The open requests are needed for STATUS and cancelling, and for a text from someone in no
-    // conversation, who may be waiting on a hand-off: fetch them only then.
-    let asks_about_requests = texts.iter().any(|t| {
-        matches!(
-            flows.keywords().classify(&fold(&t.body)),
-            Some(Keyword::Status | Keyword::Cancel)
-        ) || !active.iter().any(|a| a.contact_id == t.contact_id)
+    let volunteers = volunteers::active_among(&mut tx, contact_ids).await?;
+    // The open requests are needed for STATUS and cancelling, and for a neighbour in no
+    // conversation, who may be waiting on a hand-off: fetch them only then. A volunteer's texts
+    // (YES A7, DONE A7) never need them.
+    let needs_open_requests = texts.iter().any(|t| {
+        let keyword = flows.keywords().classify(&fold(&t.body));
+        let in_conversation = active.iter().any(|a| a.contact_id == t.contact_id);
+        let volunteer = volunteers.iter().any(|v| v.contact_id == t.contact_id);
+        matches!(keyword, Some(Keyword::Status | Keyword::Cancel))
+            || (!in_conversation && !volunteer)
     });
     let mut plan = Plan::new(locked, active).with_dispatch(
-        volunteers::active_among(&mut tx, contact_ids).await?,
+        volunteers,
         requests::in_hand_for(&mut tx, contact_ids).await?,
     );
-    if asks_about_requests {
+    if needs_open_requests {
         plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
     }
     for text in &texts {
