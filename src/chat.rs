@@ -60,6 +60,7 @@ impl Rehearsal {
             opt_out_replies: OptOutReplies::Ours,
             segments_per_second: None,
             quiet_hours: None,
+            smart_encoding: false,
         }];
         if !save {
             settings.database_url = "sqlite::memory:".into();

@@ -1,5 +1,6 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod flows;
 mod tokens;
 mod users;
 mod volunteers;
@@ -13,7 +14,7 @@ use crate::app::{self, App};
 use crate::chat;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::flow::{as_sent, load_dir, segments};
+use crate::flow::load_dir;
 use crate::flow_tests;
 use crate::local_time::LocalTime;
 use crate::phone::redact;
@@ -151,9 +152,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Flows {
             command: FlowsCommand::Check { dir },
         } => {
-            let dir = dir.unwrap_or(settings.flows_dir);
+            let dir = dir.unwrap_or_else(|| settings.flows_dir.clone());
             let flows = load_dir(&dir, settings.default_region)?;
-            print_flow_check(&dir, &flows);
+            flows::print_check(&dir, &flows, &settings);
         }
         Command::Flows {
             command: FlowsCommand::Test { dir },
@@ -232,48 +233,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// happened.
 fn when(zone: &LocalTime, ms: Option<i64>) -> String {
     ms.map_or_else(|| "-".into(), |ms| zone.minute(ms))
-}
-
-/// What `flows check` shows: each prompt's SMS cost, then any warnings.
-fn print_flow_check(dir: &std::path::Path, flows: &crate::flow::Flows) {
-    let ids = flows.ids();
-    println!(
-        "{}: {} flow(s) ok: {}",
-        dir.display(),
-        ids.len(),
-        ids.join(", ")
-    );
-    for id in ids {
-        let Some(flow) = flows.get(id) else { continue };
-        println!("\n{id}: SMS segments per prompt");
-        let mut names: Vec<&String> = flow.states.keys().collect();
-        names.sort();
-        let prompts = names.into_iter().map(|n| (n.as_str(), &flow.states[n].say));
-        let flow_texts = [
-            ("(give_up)", &flow.give_up),
-            ("(remind)", &flow.idle.remind),
-            ("(expired)", &flow.idle.expired),
-        ];
-        for (name, texts) in prompts.chain(flow_texts) {
-            for (language, text) in texts.iter() {
-                let cost = segments::count(&as_sent(text));
-                println!("  {name:<16} {language:<3} {cost}");
-            }
-        }
-    }
-    let keywords = flows.keywords();
-    if !keywords.say.is_empty() {
-        println!("\nkeyword replies: SMS segments");
-        for (name, texts) in &keywords.say {
-            for (language, text) in texts.iter() {
-                let cost = segments::count(&as_sent(text));
-                println!("  {name:<16} {language:<3} {cost}");
-            }
-        }
-    }
-    for warning in flows.warnings() {
-        println!("warning: {warning}");
-    }
 }
 
 fn print_table(list: &[requests::RequestSummary]) {

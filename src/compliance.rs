@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(c.classify("parar", false), Some(Keyword::OptOut));
         assert!(
             c.confirmation(Keyword::Help, Some("es"))
-                .starts_with("Esta es")
+                .starts_with("Somos una red")
         );
         // A language the group wrote nothing for gets English.
         assert!(

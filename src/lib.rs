@@ -33,6 +33,7 @@
 //! - [`cli`]: the `aidline` command line.
 //! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.
 //! - [`telemetry`]: tracing set-up.
+//! - [`text_costs`]: what every text the line can send costs in SMS, at its longest.
 
 pub mod accounts;
 pub mod app;
@@ -58,6 +59,7 @@ pub mod server;
 pub mod setting_error;
 pub mod store;
 pub mod telemetry;
+pub mod text_costs;
 pub mod tokens;
 pub mod web;
 pub mod word_list;

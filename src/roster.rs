@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use check::{check, check_details};
+pub use check::{MAX_NAME_CHARS, check, check_details};
 pub use file::{read, read_file};
 
 use crate::dispatch::desk::Desk;

@@ -63,13 +63,32 @@ fn flows_check_passes_on_the_shipped_flows() {
         stdout.contains("2 flow(s) ok: intake, volunteer"),
         "{stdout}"
     );
+    let row = |name: &str, language: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(name) && l.contains(&format!(" {language}  ")))
+            .unwrap_or_else(|| panic!("no row for {name} ({language}): {stdout}"))
+            .to_string()
+    };
+    assert!(row("intake: need ", "en").ends_with("1 segment (GSM-7, 79 of 160)"));
+    // Texts beyond the flows: dispatch and the carriers' words, with the smart-encoded cost.
     assert!(
-        stdout.contains("need             en  1 segment (GSM-7, 79 of 160)"),
-        "{stdout}"
+        row("dispatch.texts.es.taken", "es")
+            .ends_with("1 segment (UCS-2, 36 of 70) · 1 segment (GSM-7, 36 of 160)")
     );
+    assert!(row("compliance.replies.es.help", "es").contains("1 segment (GSM-7,"));
     assert!(
         !stdout.contains("warning"),
         "the shipped flows fit their budget: {stdout}"
+    );
+    let over = stdout.split("over budget:").nth(1).unwrap_or_default();
+    assert_eq!(
+        over.lines().filter(|l| !l.trim().is_empty()).count(),
+        2,
+        "only the winner's text, in each language: {over}"
+    );
+    assert!(
+        over.contains("dispatch.texts.en.yours (en): 2 segments, budget 1: {answers} adds up to")
     );
 }
 

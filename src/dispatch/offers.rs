@@ -16,7 +16,7 @@ use crate::store::{Conn, StoreError, contacts, offers, requests};
 use super::send;
 
 /// Answers `{answers}` never lists: they have placeholders of their own, or are the line's.
-const NOT_LISTED: &[&str] = &["need", "name_to_use", "handoff_reason", "lang"];
+pub const NOT_LISTED: &[&str] = &["need", "name_to_use", "handoff_reason", "lang"];
 
 /// Fills `template`, one of `texts`, from a request: its code and fields (the need named in the
 /// reader's language), `{answers}` for every other answer, and any `extra` values.

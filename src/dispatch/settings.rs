@@ -114,6 +114,39 @@ impl Texts {
             .unwrap_or_else(|| key.replace('_', " "))
     }
 
+    /// Every text, by its key.
+    pub fn templates(&self) -> [(&'static str, &str); 27] {
+        [
+            ("offer", &self.offer),
+            ("yours", &self.yours),
+            ("taken", &self.taken),
+            ("unknown_code", &self.unknown_code),
+            ("not_yours", &self.not_yours),
+            ("at_capacity", &self.at_capacity),
+            ("declined", &self.declined),
+            ("picked_up", &self.picked_up),
+            ("done", &self.done),
+            ("failed", &self.failed),
+            ("dropped", &self.dropped),
+            ("cancelled", &self.cancelled),
+            ("mine", &self.mine),
+            ("mine_none", &self.mine_none),
+            ("paused", &self.paused),
+            ("resumed", &self.resumed),
+            ("hint", &self.hint),
+            ("to_neighbour", &self.to_neighbour),
+            ("to_volunteer", &self.to_volunteer),
+            ("neighbour_claimed", &self.neighbour_claimed),
+            ("neighbour_delivered", &self.neighbour_delivered),
+            ("neighbour_confirmed", &self.neighbour_confirmed),
+            ("neighbour_not_received", &self.neighbour_not_received),
+            ("neighbour_dropped", &self.neighbour_dropped),
+            ("neighbour_cancelled", &self.neighbour_cancelled),
+            ("released", &self.released),
+            ("alert", &self.alert),
+        ]
+    }
+
     /// The texts a volunteer gets about a request they do not hold, and the placeholders they may
     /// use: the neighbour's corner, notes, name and answers go only to the volunteer who won it.
     const BEFORE_A_CLAIM: &[&str] = &["offer", "taken", "unknown_code", "declined"];
@@ -121,16 +154,15 @@ impl Texts {
 
     /// The first text sent before a claim that names something private, with that placeholder.
     fn leak(&self) -> Option<(&'static str, String)> {
-        let before = [&self.offer, &self.taken, &self.unknown_code, &self.declined];
-        Self::BEFORE_A_CLAIM
-            .iter()
-            .zip(before)
+        self.templates()
+            .into_iter()
+            .filter(|(name, _)| Self::BEFORE_A_CLAIM.contains(name))
             .find_map(|(name, text)| {
                 placeholders(text)
                     .into_iter()
                     .map(|p| p.split('|').next().unwrap_or(p))
                     .find(|p| !Self::SAYABLE_BEFORE_A_CLAIM.contains(p))
-                    .map(|p| (*name, p.to_string()))
+                    .map(|p| (name, p.to_string()))
             })
     }
 }
@@ -216,6 +248,11 @@ impl DispatchSettings {
             queues,
             texts: raw.texts,
         })
+    }
+
+    /// Every language's texts.
+    pub fn all_texts(&self) -> impl Iterator<Item = (&str, &Texts)> {
+        self.texts.iter().map(|(l, t)| (l.as_str(), t))
     }
 
     /// The texts in `language`, else English.

@@ -48,6 +48,8 @@ pub struct Flow {
     pub region: Region,
     /// What happens when someone goes quiet mid-conversation.
     pub idle: Idle,
+    /// How many SMS segments one of its texts may cost before the check warns.
+    pub segment_budget: usize,
 }
 
 /// What a quiet conversation's timer does when it fires.

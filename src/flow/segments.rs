@@ -5,7 +5,11 @@
 //! which cuts the room by more than half. Long texts are split into parts that each give up six
 //! octets to the header that lets the phone stitch them back together.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// The GSM 03.38 default alphabet, apart from ASCII letters and digits (checked separately).
 /// Each of these costs one septet.
@@ -65,6 +69,56 @@ pub fn count(text: &str) -> Segments {
         None => tally(Encoding::Gsm7, text.chars().filter_map(gsm_septets), None),
         Some(c) => tally(Encoding::Ucs2, text.chars().map(char::len_utf16), Some(c)),
     }
+}
+
+/// `text` with each character GSM-7 lacks replaced by the nearest one it has, as providers' "smart
+/// encoding" does, so one accent or curly quote does not halve the room of every part: curly
+/// quotes become straight, dashes a hyphen, odd spaces a space, invisible characters go, and an
+/// accented letter GSM-7 lacks loses its accent (á→a) while those it has (é, ñ, ü, ¿, ¡) stay.
+/// What has no stand-in (an emoji, another script) is kept, and the text stays UCS-2.
+pub fn smart_encode(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| gsm_septets(c).is_some()) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    // Composed first, so an é typed as e + accent is the é GSM-7 has.
+    for c in text.nfc() {
+        if gsm_septets(c).is_some() {
+            out.push(c);
+            continue;
+        }
+        match stand_in(c) {
+            Some(s) => out.push_str(s),
+            None => {
+                let bare: String = c
+                    .to_string()
+                    .nfd()
+                    .filter(|&m| !is_combining_mark(m))
+                    .collect();
+                if !bare.is_empty() && bare.chars().all(|b| gsm_septets(b).is_some()) {
+                    out.push_str(&bare);
+                } else if !is_combining_mark(c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// GSM-7 stand-ins for punctuation and spacing that editors and phones put in by themselves.
+fn stand_in(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}'
+        | '\u{00B4}' | '`' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => "\"",
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{2022}' => "-",
+        '\u{2026}' => "...",
+        '\t' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => " ",
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => "",
+        _ => return None,
+    })
 }
 
 /// Septets `c` costs in GSM-7, or `None` if GSM-7 cannot carry it at all.
@@ -262,6 +316,37 @@ mod tests {
         assert_eq!(shown("Hi 👋"), "1 segment (UCS-2, 5 of 70)");
         assert_eq!(shown(&"A".repeat(161)), "2 segments (GSM-7, 161 septets)");
         assert_eq!(shown(&"ê".repeat(71)), "2 segments (UCS-2, 71 units)");
+    }
+
+    #[test]
+    fn smart_encoding_takes_a_spanish_question_to_gsm7_and_keeps_what_gsm7_has() {
+        let sent = smart_encode("¿Lo recibió? Responda 1 sí, 2 no. Año, pingüino, café ¡ya!");
+        assert_eq!(
+            sent,
+            "¿Lo recibio? Responda 1 si, 2 no. Año, pingüino, café ¡ya!"
+        );
+        assert_eq!(count(&sent).encoding, Encoding::Gsm7);
+    }
+
+    #[test]
+    fn smart_encoding_straightens_quotes_dashes_and_spaces() {
+        assert_eq!(
+            smart_encode("Don’t – “wait”…\u{00A0}ok\u{200B}"),
+            "Don't - \"wait\"... ok"
+        );
+    }
+
+    #[test]
+    fn smart_encoding_composes_a_separately_typed_accent_first() {
+        assert_eq!(smart_encode("cafe\u{0301} bebe\u{0301}"), "café bebé");
+        assert_eq!(smart_encode("mama\u{0301}"), "mama");
+    }
+
+    #[test]
+    fn smart_encoding_keeps_what_has_no_stand_in_and_leaves_gsm7_untouched() {
+        assert_eq!(smart_encode("Hi 👋 ó"), "Hi 👋 o");
+        assert_eq!(count(&smart_encode("Hi 👋")).encoding, Encoding::Ucs2);
+        assert!(matches!(smart_encode("Reply YES"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -10,8 +10,10 @@ mod settings;
 pub use quiet::QuietHours;
 pub use settings::LineSettings;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::flow::segments;
 use crate::gateway::{Gateway, OptOutReplies};
 use crate::phone::Phone;
 
@@ -27,4 +29,18 @@ pub struct Line {
     pub segments_per_second: Option<f64>,
     /// When offers and reminders wait (replies to someone who just texted never do).
     pub quiet_hours: Option<QuietHours>,
+    /// Whether texts go out with GSM-7 stand-ins for the characters it lacks (á→a, ’→'), so an
+    /// accent does not cost a text more than twice as many SMS.
+    pub smart_encoding: bool,
+}
+
+impl Line {
+    /// `body` as this line sends it.
+    pub fn as_sent<'a>(&self, body: &'a str) -> Cow<'a, str> {
+        if self.smart_encoding {
+            segments::smart_encode(body)
+        } else {
+            Cow::Borrowed(body)
+        }
+    }
 }

@@ -19,6 +19,8 @@ pub struct LineSettings {
     opt_out_replies: Option<OptOutReplies>,
     segments_per_second: Option<RawRate>,
     quiet_hours: Option<RawQuietHours>,
+    #[serde(default)]
+    smart_encoding: bool,
     /// The provider's own table, `[lines.PROVIDER]`; anything else here is a mistake.
     #[serde(flatten)]
     rest: BTreeMap<String, figment::value::Value>,
@@ -100,6 +102,7 @@ impl LineSettings {
             opt_out_replies,
             segments_per_second,
             quiet_hours,
+            smart_encoding: self.smart_encoding,
         })
     }
 }

@@ -17,6 +17,7 @@ mod settings;
 
 pub use settings::OutboxSettings;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
+use crate::flow::segments;
 use crate::gateway::{Outgoing, SendError};
 use crate::lifecycle::OutboundKind;
 use crate::line::Line;
@@ -151,7 +153,8 @@ impl Outbox {
         let backend = self.db.backend();
         let Some(rate) = line.segments_per_second else {
             let mut conn = self.db.acquire().await?;
-            return Ok((outbound::claim_due(&mut conn, backend, claim).await?, None));
+            let claimed = outbound::claim_due(&mut conn, backend, claim).await?;
+            return Ok((as_line_sends(line, claimed), None));
         };
         // Generic cell rate: each segment takes one slot of `interval`; a line may run ahead of
         // its slots by up to a burst's worth.
@@ -166,7 +169,7 @@ impl Outbox {
         }
         let start = next_free.max(now_us);
         claim.limit = ((now_us + tolerance - start) / interval + 1).min(BATCH);
-        let claimed = outbound::claim_due(&mut tx, backend, claim).await?;
+        let claimed = as_line_sends(line, outbound::claim_due(&mut tx, backend, claim).await?);
         if claimed.is_empty() {
             tx.commit().await?;
             return Ok((claimed, None));
@@ -332,4 +335,16 @@ pub struct Drained {
 enum Unsent {
     Suppressed,
     Failed(SendError),
+}
+
+/// Claimed texts as `line` sends them, each costing the segments it is sent as: the pace is kept
+/// by what reaches the provider. The stored text keeps the words as written.
+fn as_line_sends(line: &Line, mut claimed: Vec<Claimed>) -> Vec<Claimed> {
+    for msg in &mut claimed {
+        if let Cow::Owned(sent) = line.as_sent(&msg.body) {
+            msg.segments = segments::count(&sent).count.max(1) as u32;
+            msg.body = sent;
+        }
+    }
+    claimed
 }

@@ -8,7 +8,7 @@ use crate::phone::Phone;
 const CAPABILITIES: [&str; 3] = ["car", "money", "heavy"];
 
 /// Names go into texts, where every character costs; the sign-up flow allows as many.
-const MAX_NAME_CHARS: usize = 60;
+pub const MAX_NAME_CHARS: usize = 60;
 
 /// A number with fewer digits than this could be no one's, so a refused one is shown as written.
 const MIN_PERSONAL_DIGITS: usize = 7;

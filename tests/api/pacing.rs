@@ -73,6 +73,29 @@ on_both_databases! {
         assert_eq!(segments, 2);
     }
 
+    async fn a_smart_encoding_line_sends_spanish_as_gsm7_and_paces_it_as_one_segment(db) {
+        let options = Options {
+            extra_line_settings: "segments_per_second = 1\nsmart_encoding = true".into(),
+            ..Default::default()
+        };
+        let app = TestApp::spawn_with(db, options).await;
+        let now = app.clock.now_ms();
+        // 71 characters: with its accents two UCS-2 segments, without them one GSM-7 segment.
+        let written = "Su pedido A7 fue entregado. ¿Lo recibió? Responda 1 sí, 2 no. “Gracias”";
+        queue_reminder(&app.db, "+15557654311", written, now).await;
+        queue_reminder(&app.db, "+15557654312", "Short one.", now).await;
+        assert_eq!(app.send_due().await, 1);
+        app.clock.advance(Duration::from_secs(1));
+        assert_eq!(app.send_due().await, 1, "the first text held the line for one segment only");
+        let sent = app.sent().await;
+        assert_eq!(
+            sent[0].body,
+            "Su pedido A7 fue entregado. ¿Lo recibio? Responda 1 si, 2 no. \"Gracias\""
+        );
+        let stored = app.count("SELECT COUNT(*) FROM outbound_messages WHERE body LIKE '%recibió%'").await;
+        assert_eq!(stored, 1, "the outbox keeps the words as written");
+    }
+
     async fn quiet_hours_hold_a_reminder_but_never_a_reply(db) {
         // A window from an hour ago to an hour from now, whenever the test runs.
         let hour = |offset: i64| {

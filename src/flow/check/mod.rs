@@ -76,6 +76,7 @@ pub(super) fn flow(
         zones,
         budget: header.segment_budget.unwrap_or(DEFAULT_SEGMENT_BUDGET),
     };
+    let segment_budget = checker.budget;
     let flow_give_up = header.on_give_up.as_ref().map_or(GiveUp::Handoff, |g| {
         checker.give_up(ctx, g, GiveUp::Handoff)
     });
@@ -125,6 +126,7 @@ pub(super) fn flow(
         zones: zones.clone(),
         region,
         idle,
+        segment_budget,
     };
     Some((flow, header.id.span()))
 }
