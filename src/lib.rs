@@ -26,6 +26,7 @@
 //! - [`line`](mod@line): a number the group is reached on: its gateway, flow, pace and quiet hours.
 //! - [`outbox`]: the durable queue of outgoing texts and the worker that sends them, at each
 //!   line's pace, replies first, outside quiet hours.
+//! - [`voice`]: the phone line: calls walk the flows by keypad and speech.
 //! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
 //! - [`web`]: the HTTP surface: webhooks, health, metrics, the dispatcher pages and the JSON API.
 //! - [`server`]: serves it over HTTP/1.1 with time and connection limits a slow client cannot dodge.
@@ -61,5 +62,6 @@ pub mod store;
 pub mod telemetry;
 pub mod text_costs;
 pub mod tokens;
+pub mod voice;
 pub mod web;
 pub mod word_list;

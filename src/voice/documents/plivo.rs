@@ -1,0 +1,9 @@
+//! Plivo XML.
+
+use super::Document;
+use crate::voice::Script;
+
+pub(super) fn write(script: &Script) -> Document {
+    let _ = script;
+    todo!("Plivo XML writer")
+}

@@ -1,0 +1,9 @@
+//! The phone line: calls walk the same flows as texts, by keypad and voice.
+//!
+//! [`script`] says what one turn of a call does in no provider's words; [`documents`] writes it
+//! in each provider's format.
+
+pub mod documents;
+pub mod script;
+
+pub use script::{Listen, Record, Script, Speech, Step};
