@@ -41,6 +41,7 @@ async fn queue(db: &Db, texts: u64, contacts_count: u64, now: i64) {
                 body: BODY,
                 kind: OutboundKind::Reply,
                 inbound_id: None,
+                spoken: false,
             }
         })
         .collect();

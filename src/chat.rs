@@ -95,6 +95,7 @@ impl Rehearsal {
     pub async fn text(&self, from: &Phone, body: &str) -> anyhow::Result<Vec<String>> {
         let turn = self.sent.fetch_add(1, Ordering::Relaxed);
         let text = Inbound {
+            channel: crate::lifecycle::Channel::Sms,
             gateway: "console",
             gateway_id: Some(format!("rehearsal-{}-{turn}", std::process::id())),
             line: self.line.clone(),

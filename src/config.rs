@@ -23,6 +23,7 @@ use crate::phone::{Phone, Region};
 use crate::secret::Secret;
 use crate::server::ServerSettings;
 use crate::setting_error::{SettingError, invalid};
+use crate::voice::VoiceSettings;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
 /// A secret a program sends to be let in must not be guessable.
@@ -55,6 +56,7 @@ struct RawSettings {
     outbox: OutboxSettings,
     compliance: Compliance,
     dispatch: figment::value::Value,
+    voice: VoiceSettings,
     lines: Vec<LineSettings>,
 }
 
@@ -84,6 +86,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
+    pub voice: VoiceSettings,
     pub lines: Vec<Line>,
     /// Running as the demo: started with no settings file, on the built-in console line. Only
     /// then does start-up make a demo account and volunteer, and show the account's password.
@@ -249,6 +252,7 @@ impl RawSettings {
                 .map_err(|(key, problem)| invalid(key, problem))?,
             dispatch: DispatchSettings::from_raw(&self.dispatch, default_region)
                 .map_err(|(key, problem)| invalid(key, problem))?,
+            voice: self.voice,
             lines,
             demo: false,
         })

@@ -268,7 +268,7 @@ fn measure(
             biggest.push((key.to_string(), adds));
         }
     }
-    biggest.sort_by(|a, b| b.1.cmp(&a.1));
+    biggest.sort_by_key(|b| std::cmp::Reverse(b.1));
     TextCost {
         name: name.to_string(),
         language: language.to_string(),

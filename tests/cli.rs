@@ -233,6 +233,7 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
             body: "the body stays private",
             kind: OutboundKind::Reply,
             inbound_id: None,
+            spoken: false,
         };
         outbound::enqueue_many(conn, &[text], 1).await.unwrap();
         let id: i64 = sqlx::query_scalar("SELECT id FROM outbound_messages")

@@ -15,7 +15,7 @@ pub mod misses;
 pub mod offers;
 mod settings;
 
-pub use settings::{DispatchSettings, Mode, Queue, Texts};
+pub use settings::{DispatchSettings, MAIN_LANGUAGE, Mode, Queue, Texts};
 
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
@@ -45,6 +45,7 @@ async fn send(
         body,
         kind,
         inbound_id,
+        spoken: false,
     };
     outbound::enqueue_many(conn, &[text], now).await
 }

@@ -19,8 +19,8 @@ const OPTIONAL_TRIES: u32 = 2;
 /// Something the caller must do because of a step, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Text the contact. `{request.code}` is left for the caller, who knows the code.
-    Reply(String),
+    /// Answer the contact. `{request.code}` is left for the caller, who knows the code.
+    Reply(Reply),
     /// Remember this language for the contact's future conversations.
     SetLanguage(String),
     /// Remember the name the contact wants to be called.
@@ -33,6 +33,24 @@ pub enum Effect {
     },
     /// Hand the conversation to a person.
     Handoff { reason: String },
+}
+
+/// What the line answers, as a text, and as said on a call where the state words it otherwise
+/// ("Press 1" for "Reply 1").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    pub spoken: Option<String>,
+}
+
+impl Reply {
+    /// The words for a text, or for a call.
+    pub fn for_call(self, on_a_call: bool) -> String {
+        match self.spoken {
+            Some(spoken) if on_a_call => spoken,
+            _ => self.text,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +147,22 @@ impl Flow {
             ended: None,
             name: name.map(str::to_string),
         }
+    }
+
+    /// Asks the current question again and changes nothing: a call that joins a conversation,
+    /// or a caller who said nothing.
+    pub fn prompt(&self, session: Session, name: Option<&str>) -> Step {
+        let Some(state) = self.states.get(&session.state) else {
+            return self.start(Some(&session.language), name);
+        };
+        let mut step = Step {
+            session,
+            effects: Vec::new(),
+            ended: None,
+            name: name.map(str::to_string),
+        };
+        self.say(&state.say, Some(&state.speak), &mut step);
+        step
     }
 
     /// Takes one text from the contact.
@@ -269,10 +303,12 @@ impl Flow {
             } else {
                 &state.invalid
             };
-            self.say(texts, step);
+            // On a call the question is asked again as spoken: a text's "reply 1, 2 or 3" is no
+            // help to someone holding a phone to their ear.
+            self.say(texts, Some(&state.speak), step);
             return;
         }
-        self.say(&self.give_up, step);
+        self.say(&self.give_up, None, step);
         match state.on_give_up {
             GiveUp::Handoff => {
                 step.effects.push(Effect::Handoff {
@@ -317,7 +353,7 @@ impl Flow {
                     priority: create.priority,
                 });
             }
-            self.say(&state.say, step);
+            self.say(&state.say, Some(&state.speak), step);
             if let Some(reason) = &state.actions.handoff {
                 step.effects.push(Effect::Handoff {
                     reason: reason.clone(),
@@ -352,10 +388,14 @@ impl Flow {
         })
     }
 
-    fn say(&self, texts: &Texts, step: &mut Step) {
-        if let Some(text) = texts.get(&step.session.language, self.default_language()) {
+    fn say(&self, texts: &Texts, spoken: Option<&Texts>, step: &mut Step) {
+        let language = &step.session.language;
+        if let Some(text) = texts.get(language, self.default_language()) {
+            let spoken = spoken
+                .and_then(|s| s.get(language, self.default_language()))
+                .map(|s| self.render(s, step));
             let text = self.render(text, step);
-            step.effects.push(Effect::Reply(text));
+            step.effects.push(Effect::Reply(Reply { text, spoken }));
         }
     }
 }
@@ -433,7 +473,7 @@ end = true
         step.effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Reply(text) => Some(text.as_str()),
+                Effect::Reply(reply) => Some(reply.text.as_str()),
                 _ => None,
             })
             .collect()

@@ -98,6 +98,8 @@ impl Flow {
 #[derive(Debug, Clone)]
 pub struct State {
     pub say: Texts,
+    /// How `say` is worded on a call, where it differs ("Press 1"); else `say` is spoken.
+    pub speak: Texts,
     pub input: Input,
     /// The answer's name; the state's own name unless `save` says otherwise.
     pub save_as: String,

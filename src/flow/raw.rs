@@ -83,6 +83,8 @@ pub struct RawWords {
 pub struct RawState {
     #[serde(default)]
     pub say: BTreeMap<String, String>,
+    #[serde(default)]
+    pub speak: BTreeMap<String, String>,
     pub expect: Option<Spanned<String>>,
     #[serde(default)]
     pub choices: Vec<Spanned<RawChoice>>,

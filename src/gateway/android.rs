@@ -192,6 +192,7 @@ impl Android {
             .clone()
             .ok_or(PayloadError::Missing("payload.message"))?;
         Ok(Event::Text(Inbound {
+            channel: crate::lifecycle::Channel::Sms,
             gateway: PROVIDER.name,
             gateway_id: Some(gateway_id.to_string()),
             line: self.line.clone(),

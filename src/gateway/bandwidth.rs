@@ -214,6 +214,7 @@ fn read_text(
 ) -> Result<Inbound, PayloadError> {
     let line = to.or(message.owner).unwrap_or_default();
     Ok(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: Some(json::required("message.id", message.id.as_deref())?.to_owned()),
         line: phone_field("to", &line, region)?,

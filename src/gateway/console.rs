@@ -58,6 +58,7 @@ impl Gateway for Console {
 /// apart by its content.
 pub fn parse(line: &Phone, params: &Params, region: Region) -> Result<Inbound, PayloadError> {
     Ok(super::clean::inbound(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: None,
         line: line.clone(),

@@ -163,6 +163,7 @@ fn received(data: &Data, region: Region) -> Result<Event, PayloadError> {
         .clone()
         .ok_or(PayloadError::Missing("data.content"))?;
     Ok(Event::Text(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: Some(gateway_id),
         line,

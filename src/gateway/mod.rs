@@ -7,6 +7,7 @@
 
 pub mod android;
 pub mod bandwidth;
+mod call;
 pub mod clean;
 pub mod console;
 mod fields;
@@ -21,7 +22,7 @@ pub mod telnyx;
 pub mod twilio;
 pub mod vonage;
 
-use crate::lifecycle::DeliveryState;
+use crate::lifecycle::{Channel, DeliveryState};
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +34,7 @@ use axum::http::HeaderMap;
 use crate::phone::{Phone, Region};
 use crate::setting_error::SettingError;
 
+pub use call::{CallEvent, Calls, Heard};
 pub use fields::Params;
 pub use send::{Answer, call, error_from_status, error_with_message};
 pub use settings::{OptOutReplies, ProviderTable};
@@ -108,6 +110,11 @@ pub trait Gateway: Send + Sync + Debug {
     fn default_segments_per_second(&self) -> Option<f64> {
         Some(1.0)
     }
+
+    /// The provider's calls, for one that carries them.
+    fn calls(&self) -> Option<&dyn Calls> {
+        None
+    }
 }
 
 /// What a webhook is answered with.
@@ -126,6 +133,8 @@ pub enum Hook {
     Status,
     /// `/webhooks/NAME`: providers that send every event to one address.
     Events,
+    /// `/webhooks/NAME/voice`: a call begins, or a caller answers a question.
+    Call,
 }
 
 /// A webhook as it arrived, before anything is trusted.
@@ -179,6 +188,8 @@ pub struct Inbound {
     pub body: String,
     /// Pictures and other attachments, by the provider's address for them.
     pub media: Vec<Media>,
+    /// A text, or one turn of a call (what was pressed or said).
+    pub channel: Channel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

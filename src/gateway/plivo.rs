@@ -98,7 +98,7 @@ impl Gateway for Plivo {
         let params = hook.params();
         let is_status = match hook.hook {
             Hook::Status => true,
-            Hook::Inbound => false,
+            Hook::Inbound | Hook::Call => false,
             // Only delivery reports carry a `Status`.
             Hook::Events => params.get("Status").is_some(),
         };
@@ -240,6 +240,7 @@ fn parse_inbound(params: &Params, region: Region) -> Result<Inbound, PayloadErro
         .or_else(|| params.non_empty("Body"))
         .unwrap_or_default();
     Ok(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: Some(gateway_id),
         line,

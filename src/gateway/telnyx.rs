@@ -243,6 +243,7 @@ fn read_event(envelope: Envelope, region: Region) -> Result<Event, PayloadError>
         phone_field(field, &number, region)
     };
     Ok(Event::Text(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: Some(gateway_id),
         line: phone("data.payload.to[0].phone_number", Some(to))?,

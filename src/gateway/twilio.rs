@@ -7,6 +7,8 @@
 //! never a known subset. Sends go to the Messages API with Basic auth. SignalWire speaks the same
 //! dialect, so its module uses the functions here.
 
+mod calls;
+
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
 
@@ -108,6 +110,10 @@ impl Gateway for Twilio {
         // Twilio answers STOP, START and HELP itself unless told otherwise.
         OptOutReplies::Gateway
     }
+
+    fn calls(&self) -> Option<&dyn super::Calls> {
+        Some(self)
+    }
 }
 
 /// The string Twilio signs: the URL, then each field name and value in order of name (repeated
@@ -195,7 +201,7 @@ pub(super) fn read_events(
     let params = hook.params();
     let is_status = match hook.hook {
         Hook::Status => true,
-        Hook::Inbound => false,
+        Hook::Inbound | Hook::Call => false,
         Hook::Events => params.get("MessageStatus").is_some(),
     };
     Ok(vec![if is_status {
@@ -228,6 +234,7 @@ fn parse_inbound(
         })
         .collect();
     Ok(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway,
         gateway_id: Some(gateway_id),
         line,

@@ -139,6 +139,7 @@ async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)
             body: &t.body,
             num_media: t.media.len() as i64,
             received_at: now,
+            channel: t.channel,
         })
         .collect();
     let mut inserted: HashMap<(String, String), i64> = inbound::insert_many(&mut conn, &rows)

@@ -19,8 +19,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::Library;
+use crate::flow::Session;
 use crate::gateway::Inbound;
-use crate::store::{Backend, Db, StoreError, inbound, outbound, parts};
+use crate::phone::Phone;
+use crate::store::{Backend, Db, StoreError, contacts, inbound, outbound, parts, sessions};
 
 /// Intake workers on PostgreSQL: enough to overlap round trips on a small machine.
 const POSTGRES_WORKERS: usize = 4;
@@ -174,6 +176,28 @@ impl Intake {
     pub async fn replies_to(&self, inbound_id: i64) -> Result<Vec<String>, IntakeError> {
         let mut conn = self.core.db.acquire().await?;
         Ok(outbound::replies_to(&mut conn, inbound_id).await?)
+    }
+
+    /// The id intake stored a message under, by its gateway and key (a retried call webhook
+    /// is answered with what the first one got).
+    pub async fn stored_id(&self, gateway: &str, key: &str) -> Result<Option<i64>, IntakeError> {
+        let mut conn = self.core.db.acquire().await?;
+        Ok(inbound::id_by_key(&mut conn, gateway, key).await?)
+    }
+
+    /// Where the person at `phone` stands: the conversation they are in, if one goes on, and the
+    /// language the line knows them to speak.
+    pub async fn standing(
+        &self,
+        phone: &Phone,
+    ) -> Result<(Option<Session>, Option<String>), IntakeError> {
+        let mut conn = self.core.db.acquire().await?;
+        let language = contacts::language_of(&mut conn, phone.as_str()).await?;
+        let Some(id) = contacts::id_of(&mut conn, phone.as_str()).await? else {
+            return Ok((None, language));
+        };
+        let session = sessions::active_for(&mut conn, &[id]).await?.pop();
+        Ok((session.map(|a| a.session), language))
     }
 
     /// The flows conversations run on (and reload them through).

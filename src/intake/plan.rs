@@ -3,7 +3,7 @@
 //! multi-row statements; opt-outs, names, new conversations, requests and dispatch one at a time
 //! (new rows' ids are needed by what follows, and dispatch acts on the state before it).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::dispatch::{
     self, DispatchSettings,
@@ -74,6 +74,8 @@ pub(super) struct Plan {
     names: Vec<(i64, String)>,
     requests: Vec<PlannedRequest>,
     replies: Vec<PlannedReply>,
+    /// Turns of calls: their replies are said on the call, not texted.
+    spoken_turns: HashSet<i64>,
     handled: Vec<(i64, &'static str)>,
 }
 
@@ -94,6 +96,7 @@ impl Plan {
             names: Vec::new(),
             requests: Vec::new(),
             replies: Vec::new(),
+            spoken_turns: HashSet::new(),
             handled: Vec::new(),
         };
         for a in active {
@@ -234,6 +237,11 @@ impl Plan {
         {
             self.sessions[index].ended = Some(reason);
         }
+    }
+
+    /// Has the replies to `inbound_id`, a turn of a call, said on the call instead of texted.
+    pub fn answer_aloud(&mut self, inbound_id: i64) {
+        self.spoken_turns.insert(inbound_id);
     }
 
     pub fn reply(
@@ -394,6 +402,7 @@ impl Plan {
                 body,
                 kind: r.kind,
                 inbound_id: Some(r.inbound_id),
+                spoken: self.spoken_turns.contains(&r.inbound_id),
             })
             .collect();
         outbound::enqueue_many(conn, &replies, now).await?;

@@ -9,7 +9,7 @@ use crate::dispatch::act::Action;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
 use crate::gateway::OptOutReplies;
-use crate::lifecycle::OutboundKind;
+use crate::lifecycle::{Channel, OutboundKind};
 use crate::lifecycle::{RequestStatus, SessionEnd};
 use crate::line::Line;
 use crate::phone::Phone;
@@ -35,14 +35,24 @@ pub(super) fn route(
         return "unknown_contact";
     };
     let opted_out = contact.is_opted_out();
-    if let Some(keyword) = settings.compliance.classify(&text.body, opted_out) {
-        return keyword_outcome(settings, plan, line, text, keyword, now);
-    }
-    if opted_out {
-        // They asked for no texts; keep what they sent, answer nothing.
-        return "opted_out";
-    }
     let (language, name) = (contact.language.clone(), contact.name_to_use.clone());
+    // A turn of a call is answered on the call. STOP and its kin are the carriers' words for
+    // texts: on a call they are just words, and someone who stopped texts may still call.
+    let on_a_call = text.channel.is_call();
+    if on_a_call {
+        plan.answer_aloud(text.id);
+        if text.channel == Channel::Voicemail {
+            return voicemail(plan, line, text);
+        }
+    } else {
+        if let Some(keyword) = settings.compliance.classify(&text.body, opted_out) {
+            return keyword_outcome(settings, plan, line, text, keyword, now);
+        }
+        if opted_out {
+            // They asked for no texts; keep what they sent, answer nothing.
+            return "opted_out";
+        }
+    }
     if text.num_media > 0 {
         // The picture is kept for a dispatcher; the neighbour learns to use words instead.
         let language = language.as_deref().unwrap_or_default();
@@ -59,7 +69,11 @@ pub(super) fn route(
             return "pictures";
         }
     }
-    if let Some(volunteer) = plan.volunteer(text.contact_id).cloned() {
+    if let Some(volunteer) = plan
+        .volunteer(text.contact_id)
+        .cloned()
+        .filter(|_| !on_a_call)
+    {
         let action = Action::Volunteer {
             volunteer,
             text: text.body.clone(),
@@ -72,7 +86,7 @@ pub(super) fn route(
     {
         return global_keyword(flows, plan, line, text, keyword);
     }
-    if let Some(job) = plan.job(text.contact_id).cloned() {
+    if let Some(job) = plan.job(text.contact_id).cloned().filter(|_| !on_a_call) {
         if job.status != RequestStatus::Delivered {
             let action = Action::Relay {
                 job,
@@ -94,14 +108,33 @@ pub(super) fn route(
         // They are waiting for a person, who reads this with the rest; asking the intake's
         // questions again would only repeat what the hand-off already holds.
         plan.join_handoff(handoff.id);
+        if on_a_call {
+            let language = language.as_deref().unwrap_or_default();
+            if let Some(body) = flows.keywords().reply("person", language) {
+                plan.reply(
+                    text.contact_id,
+                    line.number.as_str(),
+                    text.id,
+                    body,
+                    OutboundKind::Reply,
+                );
+            }
+        }
         return "joined_handoff";
     }
+    // A call that begins, or a caller who said nothing: the question they are at is asked
+    // (again), and a caller with no conversation begins the line's.
+    let silent_call = on_a_call && text.body.trim().is_empty();
     let continued = plan
         .active_session(text.contact_id)
         .cloned()
         .and_then(|session| {
             let flow = flows.get(&session.flow)?;
-            Some(flow.advance(session, &text.body, name.as_deref()))
+            Some(if silent_call {
+                flow.prompt(session, name.as_deref())
+            } else {
+                flow.advance(session, &text.body, name.as_deref())
+            })
         });
     let (label, step) = match continued {
         Some(step) => ("flow", step),
@@ -109,7 +142,10 @@ pub(super) fn route(
             // No conversation, or its flow was removed from the files: a trigger word starts its
             // flow, anything else the line's.
             plan.end_session(text.contact_id, SessionEnd::FlowRemoved);
-            match flows.triggered_by(&fold(&text.body)) {
+            let trigger = flows
+                .triggered_by(&fold(&text.body))
+                .filter(|_| !silent_call);
+            match trigger {
                 // A trigger word of one language (VOLUNTARIO) starts its flow in that language.
                 Some((flow, said_in)) => {
                     let language = said_in.or(language.as_deref());
@@ -128,6 +164,34 @@ pub(super) fn route(
     };
     apply_step(plan, line, text, step);
     label
+}
+
+/// A message left on a call goes to a person, with whatever the caller answered before it; one
+/// already waiting for a person gets it added to their hand-off.
+fn voicemail(plan: &mut Plan, line: &Line, text: &InboundRow) -> &'static str {
+    let contact_id = text.contact_id;
+    let line_number = line.number.as_str();
+    let session = plan.active_session(contact_id).cloned();
+    if session.is_none()
+        && let Some(handoff) = plan.open_request(contact_id).filter(|r| r.queue == HANDOFF)
+    {
+        plan.join_handoff(handoff.id);
+        return "voicemail_joined_handoff";
+    }
+    let mut fields = session
+        .as_ref()
+        .map(|s| s.answers.clone())
+        .unwrap_or_default();
+    fields.insert("handoff_reason".into(), "left a message on a call".into());
+    match session {
+        Some(session) => {
+            let ended = Some(SessionEnd::HandedOff);
+            let index = plan.save_session(contact_id, line_number, session, ended);
+            plan.request(contact_id, line_number, index, HANDOFF.into(), fields, 0);
+        }
+        None => plan.request_without_session(contact_id, line_number, HANDOFF.into(), fields),
+    }
+    "voicemail"
 }
 
 /// Whether a thanks is for the line: not an answer to a question in a conversation, nor a word
@@ -323,7 +387,8 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
     let session = plan.save_session(contact_id, line_number, step.session, ended);
     for effect in step.effects {
         match effect {
-            Effect::Reply(body) => {
+            Effect::Reply(reply) => {
+                let body = reply.for_call(text.channel.is_call());
                 plan.reply(contact_id, line_number, text.id, &body, OutboundKind::Reply)
             }
             Effect::SetLanguage(language) => plan.set_language(contact_id, &language),

@@ -106,6 +106,7 @@ impl Intake {
                     body: &body,
                     kind: OutboundKind::Reminder,
                     inbound_id: None,
+                    spoken: false,
                 };
                 outbound::enqueue_many(&mut tx, &[reply], now).await?;
                 true

@@ -4,16 +4,20 @@
 //! rather than spelled in SQL, and read back strictly: a word the code does not know is an error,
 //! never quietly taken for something else.
 
+mod channel;
 mod event;
 mod offer;
 mod outbound;
+mod recording;
 mod request;
 mod session;
 mod volunteer;
 
+pub use channel::Channel;
 pub use event::EventKind;
 pub use offer::OfferAnswer;
 pub use outbound::{DeliveryState, OutboundKind};
+pub use recording::RecordingState;
 pub use request::{DispatcherStatus, RequestStatus};
 pub use session::SessionEnd;
 pub use volunteer::VolunteerStatus;

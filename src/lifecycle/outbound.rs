@@ -66,6 +66,8 @@ pub enum DeliveryState {
     Failed,
     /// Never sent: the number opted out.
     Suppressed,
+    /// Said aloud on a call in answer to the caller; never sent as a text.
+    Spoken,
 }
 
 stored_as_text!(DeliveryState, "delivery state", {
@@ -75,6 +77,7 @@ stored_as_text!(DeliveryState, "delivery state", {
     Undelivered => "undelivered",
     Failed => "failed",
     Suppressed => "suppressed",
+    Spoken => "spoken",
 });
 
 impl DeliveryState {
@@ -95,7 +98,7 @@ impl DeliveryState {
             DeliveryState::Delivered | DeliveryState::Undelivered | DeliveryState::Failed => {
                 Some(2)
             }
-            DeliveryState::Suppressed => None,
+            DeliveryState::Suppressed | DeliveryState::Spoken => None,
         }
     }
 }

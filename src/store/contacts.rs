@@ -55,6 +55,16 @@ pub async fn id_of(conn: &mut Conn, phone: &str) -> Result<Option<i64>, StoreErr
     )
 }
 
+/// The language the contact with this number is known to speak, if the line knows it.
+pub async fn language_of(conn: &mut Conn, phone: &str) -> Result<Option<String>, StoreError> {
+    let language: Option<Option<String>> =
+        sqlx::query_scalar("SELECT language FROM contacts WHERE phone = $1")
+            .bind(phone)
+            .fetch_optional(conn)
+            .await?;
+    Ok(language.flatten())
+}
+
 /// Locks the contacts for the rest of the transaction and returns them as they are now.
 ///
 /// On PostgreSQL the rows are locked in id order, so copies of the service sharing the database

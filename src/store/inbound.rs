@@ -6,6 +6,7 @@ use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 
 use super::{Conn, StoreError, in_list, pow2_chunks, value_rows};
+use crate::lifecycle::Channel;
 
 pub struct NewInbound<'a> {
     pub gateway: &'a str,
@@ -15,6 +16,7 @@ pub struct NewInbound<'a> {
     pub body: &'a str,
     pub num_media: i64,
     pub received_at: i64,
+    pub channel: Channel,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,6 +26,7 @@ pub struct InboundRow {
     pub line: String,
     pub body: String,
     pub num_media: i64,
+    pub channel: Channel,
 }
 
 /// Stores texts; returns (gateway, gateway_id, id) for each one not seen before. A text the
@@ -36,9 +39,9 @@ pub async fn insert_many(
     for chunk in pow2_chunks(msgs) {
         let sql = format!(
             "INSERT INTO inbound_messages \
-             (gateway, gateway_id, line, contact_id, body, num_media, received_at) VALUES {} \
-             ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING gateway, gateway_id, id",
-            value_rows(1, chunk.len(), 7)
+             (gateway, gateway_id, line, contact_id, body, num_media, received_at, channel) \
+             VALUES {} ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING gateway, gateway_id, id",
+            value_rows(1, chunk.len(), 8)
         );
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for m in chunk {
@@ -49,11 +52,29 @@ pub async fn insert_many(
                 .bind(m.contact_id)
                 .bind(m.body)
                 .bind(m.num_media)
-                .bind(m.received_at);
+                .bind(m.received_at)
+                .bind(m.channel);
         }
         stored.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(stored)
+}
+
+/// The id of the message `gateway` sent under `key`, if it was stored.
+pub async fn id_by_key(
+    conn: &mut Conn,
+    gateway: &str,
+    key: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT id FROM inbound_messages WHERE gateway = $1 AND gateway_id = $2",
+        )
+        .bind(gateway)
+        .bind(key)
+        .fetch_optional(conn)
+        .await?,
+    )
 }
 
 /// Every unhandled text of these contacts, oldest first.
@@ -63,7 +84,7 @@ pub async fn unhandled_for(
 ) -> Result<Vec<InboundRow>, StoreError> {
     let mut args = AnyArguments::default();
     let sql = format!(
-        "SELECT id, contact_id, line, body, num_media FROM inbound_messages \
+        "SELECT id, contact_id, line, body, num_media, channel FROM inbound_messages \
          WHERE handled_at IS NULL AND contact_id IN ({}) ORDER BY id",
         in_list(&mut args, contact_ids)?
     );

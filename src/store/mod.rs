@@ -6,6 +6,7 @@
 //! one transaction.
 
 pub mod attempts;
+pub mod calls;
 pub mod code_misses;
 pub mod contacts;
 pub mod history;
@@ -16,6 +17,7 @@ pub mod pacing;
 pub mod parts;
 pub mod problems;
 pub mod queue;
+pub mod recordings;
 pub mod requests;
 pub mod sessions;
 pub mod sheets;

@@ -12,6 +12,8 @@ pub struct NewOutbound<'a> {
     pub body: &'a str,
     pub kind: OutboundKind,
     pub inbound_id: Option<i64>,
+    /// Said on the call it answers rather than sent: kept with the conversation, never queued.
+    pub spoken: bool,
 }
 
 /// Queues texts; rows go in at most 64 at a time, in the power-of-two chunks of [`pow2_chunks`], so
@@ -23,7 +25,7 @@ pub async fn enqueue_many(
 ) -> Result<(), StoreError> {
     for chunk in pow2_chunks(msgs) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({}, $2, $1, $1, $1)", value_list(3 + r * 8, 8)))
+            .map(|r| format!("({}, $1, $1, $1)", value_list(2 + r * 9, 9)))
             .collect();
         // Rows are numbered in the order given, which is the order the worker sends them in.
         let sql = format!(
@@ -31,10 +33,13 @@ pub async fn enqueue_many(
              priority, segments, state, next_attempt_at, created_at, updated_at) VALUES {}",
             rows.join(", ")
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .bind(DeliveryState::Queued);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
         for m in chunk {
+            let state = if m.spoken {
+                DeliveryState::Spoken
+            } else {
+                DeliveryState::Queued
+            };
             query = query
                 .bind(m.contact_id)
                 .bind(m.line)
@@ -43,7 +48,8 @@ pub async fn enqueue_many(
                 .bind(m.kind)
                 .bind(m.inbound_id)
                 .bind(if m.kind.is_urgent() { 0i64 } else { 1 })
-                .bind(segments::count(m.body).count.max(1) as i64);
+                .bind(segments::count(m.body).count.max(1) as i64)
+                .bind(state);
         }
         query.execute(&mut *conn).await?;
     }

@@ -147,6 +147,7 @@ fn join(gateway: &'static str, from: Phone, pieces: Vec<(String, String, String)
         .map(|(id, line, _)| (id.clone(), line.clone()))
         .unwrap_or_default();
     Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway,
         gateway_id: Some(first_id).filter(|id| !id.is_empty()),
         line: Phone::from_stored(line),

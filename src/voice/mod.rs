@@ -5,5 +5,8 @@
 
 pub mod documents;
 pub mod script;
+mod settings;
+pub mod turn;
 
 pub use script::{Listen, Record, Script, Speech, Step};
+pub use settings::{CallTexts, Spoken, VoiceSettings};

@@ -5,6 +5,7 @@ mod admin;
 mod api;
 mod attempts;
 mod bearer;
+mod calls;
 mod error;
 mod health;
 mod local;

@@ -1,4 +1,4 @@
-//! Gateway webhooks. Every provider's arrive at `/webhooks/PROVIDER[/sms|/status]` and go through
+//! Gateway webhooks. Every provider's arrive at `/webhooks/PROVIDER[/sms|/status|/voice]` and go through
 //! one handler: authenticity first (403 and nothing stored when it fails), then the payload (400
 //! naming the field), then a check that each text is to a line whose credentials signed it (403
 //! otherwise), then intake or the delivery log.
@@ -40,9 +40,10 @@ pub async fn receive(
         None => Hook::Events,
         Some("sms") => Hook::Inbound,
         Some("status") => Hook::Status,
+        Some("voice") => Hook::Call,
         Some(other) => {
             return Err(WebError::NotFound(format!(
-                "no webhook `{other}`; use /sms or /status"
+                "no webhook `{other}`; use /sms, /status or /voice"
             )));
         }
     };
@@ -61,6 +62,14 @@ pub async fn receive(
     };
     let vouching = authenticate(&state, &provider, &webhook)?;
     let gateway = vouching[0].gateway.as_ref();
+    if hook == Hook::Call {
+        let Some(calls) = gateway.calls() else {
+            return Err(WebError::NotFound(format!(
+                "aidline takes no calls from {provider}"
+            )));
+        };
+        return super::calls::turn(&state, gateway, calls, &vouching, &webhook).await;
+    }
     let events = gateway::read_events(gateway, &webhook, state.settings.default_region)?;
     // Every text is checked before any is stored, so a refused batch leaves nothing behind.
     for event in &events {

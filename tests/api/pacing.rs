@@ -22,6 +22,7 @@ async fn queue_reminder(db: &Db, to: &str, body: &str, now: i64) {
         body,
         kind: OutboundKind::Reminder,
         inbound_id: None,
+        spoken: false,
     };
     outbound::enqueue_many(&mut conn, &[reminder], now)
         .await

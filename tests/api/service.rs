@@ -27,7 +27,7 @@ on_both_databases! {
             let contact = contacts::upsert_many(&mut tx, &[phone.as_str()], 1).await.unwrap();
             inbound::insert_many(&mut tx, &[inbound::NewInbound {
                 gateway: "twilio", gateway_id: "SMleftover", line: LINE, contact_id: contact[0].1,
-                body: "hi", num_media: 0, received_at: 1,
+                body: "hi", num_media: 0, received_at: 1, channel: Default::default(),
             }]).await.unwrap();
             tx.commit().await.unwrap();
             store.close().await;

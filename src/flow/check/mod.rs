@@ -4,6 +4,7 @@
 //! cost more SMS segments than the flow's budget. This file walks a flow's header and states;
 //! each kind of check lives in the module named for it.
 
+mod calls;
 mod graph;
 mod idle;
 mod input;
@@ -26,6 +27,7 @@ use super::words;
 use crate::compliance;
 use crate::phone::Region;
 
+pub use calls::{MESSAGE_KEY, key_of};
 use graph::graph;
 use idle::idle;
 pub(super) use keywords::keywords;

@@ -56,6 +56,12 @@ impl Checker<'_> {
         let raw = raw.get_ref();
         let what = format!("state `{name}`");
         self.texts(ctx, &raw.say, &span, &what);
+        self.spoken(
+            ctx,
+            &raw.speak,
+            &span,
+            &format!("the spoken text of state `{name}`"),
+        );
         self.texts(
             ctx,
             &raw.invalid,
@@ -64,6 +70,9 @@ impl Checker<'_> {
         );
         let next = raw.next.as_ref().map(|n| self.next(ctx, n));
         let input = self.input(ctx, name, raw, &span);
+        if let Input::Choice(choices) = &input {
+            self.call_keys(ctx, name, choices, &span);
+        }
         self.misplaced_keys(ctx, name, raw, &input, &span);
         let mut branches = Vec::new();
         for b in &raw.branches {
@@ -139,6 +148,7 @@ impl Checker<'_> {
             .map_or(flow_give_up, |g| self.give_up(ctx, g, flow_give_up));
         State {
             say: Texts(raw.say.clone()),
+            speak: Texts(raw.speak.clone()),
             input,
             save_as: raw.save.clone().unwrap_or_else(|| name.to_string()),
             optional: raw.optional,

@@ -179,6 +179,7 @@ fn read_inbound(payload: &Map<String, Value>, region: Region) -> Result<Event, P
         return Ok(Event::Ignored);
     }
     Ok(Event::Text(Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: Some(gateway_id.to_string()),
         line: number("to", json::required("to", member(payload, "to"))?, region)?,

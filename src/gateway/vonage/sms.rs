@@ -242,6 +242,7 @@ fn read_inbound(fields: &Params, region: Region) -> Result<Event, PayloadError> 
         return Ok(Event::Ignored);
     }
     let text = Inbound {
+        channel: crate::lifecycle::Channel::Sms,
         gateway: PROVIDER.name,
         gateway_id: Some(gateway_id),
         line: number("to", fields.get("to").unwrap_or_default(), region)?,

@@ -31,7 +31,8 @@ fn what(state: DeliveryState) -> &'static str {
         DeliveryState::Failed
         | DeliveryState::Queued
         | DeliveryState::Sent
-        | DeliveryState::Delivered => "Failed to send",
+        | DeliveryState::Delivered
+        | DeliveryState::Spoken => "Failed to send",
     }
 }
 

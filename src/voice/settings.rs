@@ -1,0 +1,60 @@
+//! `[voice]` in the settings: how the line speaks and hears each language on a call, how long it
+//! listens, and what it says that no flow does.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::dispatch::MAIN_LANGUAGE;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSettings {
+    /// By the flows' language code (`es`).
+    pub languages: BTreeMap<String, Spoken>,
+    /// Seconds of quiet before a question counts as unanswered.
+    pub listen_seconds: u32,
+    /// Unanswered questions in a row before the line says goodbye.
+    pub silences: u32,
+    /// What the line says on a call that no flow says, by language.
+    pub texts: BTreeMap<String, CallTexts>,
+}
+
+/// How one language sounds on a call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spoken {
+    /// The provider's tag for the language, for its speech and its recogniser (BCP 47: `es-MX`).
+    pub speech: String,
+    /// One of the provider's voices (`Polly.Mia`); without one, the provider's default.
+    #[serde(default)]
+    pub voice: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallTexts {
+    /// Said before hanging up on a caller who said nothing.
+    pub goodbye: String,
+}
+
+impl VoiceSettings {
+    /// How `language` is spoken, else the main language's way, else US English.
+    pub fn spoken(&self, language: &str) -> Spoken {
+        self.languages
+            .get(language)
+            .or_else(|| self.languages.get(MAIN_LANGUAGE))
+            .cloned()
+            .unwrap_or_else(|| Spoken {
+                speech: "en-US".into(),
+                voice: None,
+            })
+    }
+
+    /// The call texts in `language`, else the main language's.
+    pub fn texts(&self, language: &str) -> Option<&CallTexts> {
+        self.texts
+            .get(language)
+            .or_else(|| self.texts.get(MAIN_LANGUAGE))
+    }
+}

@@ -1,0 +1,97 @@
+//! One turn of a call in the flow's terms: what the caller's keys mean as an answer, and what the
+//! line does next: say its replies, then wait on the question the caller is at, or hang up when
+//! the conversation is over.
+
+use super::{Listen, Script, Speech, Step, VoiceSettings};
+use crate::flow::Words;
+use crate::flow::key_of;
+use crate::flow::{Input, State};
+
+/// The key that skips an optional question on a call, as SKIP does in a text.
+pub const SKIP_KEY: &str = "*";
+
+/// What a caller's keys answer to `state`, as the words a text would use: a choice's key is
+/// one of its words already, 1 and 2 are yes and no, `*` skips, and digits ended by `#` are the
+/// number typed.
+pub fn keys_as_answer(state: &State, words: &Words, keys: &str) -> String {
+    let keys = keys.trim_end_matches('#');
+    let first = |list: &[String]| list.first().cloned().unwrap_or_else(|| keys.to_string());
+    match (&state.input, keys) {
+        (_, SKIP_KEY) => first(&words.skip),
+        (Input::YesNo, "1") => first(&words.yes),
+        (Input::YesNo, "2") => first(&words.no),
+        _ => keys.to_string(),
+    }
+}
+
+/// What the line answers on this turn.
+pub struct Turn<'a> {
+    /// What the line said back, in order.
+    pub replies: &'a [String],
+    /// The question the caller is now at; `None` when the conversation is over.
+    pub waiting: Option<&'a State>,
+    /// The conversation's language, or the caller's.
+    pub language: &'a str,
+    /// The absolute address the answer to the question goes to.
+    pub action: String,
+}
+
+/// The call's next moves. `hears_speech` is false for a provider that takes keys only.
+pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) -> Script {
+    let prompt: Vec<Step> = turn
+        .replies
+        .iter()
+        .map(|text| say(settings, turn.language, text))
+        .collect();
+    let Some(state) = turn.waiting else {
+        let mut steps = prompt;
+        steps.push(Step::Hangup);
+        return Script { steps };
+    };
+    let spoken = settings.spoken(turn.language);
+    let (max_keys, end_key) = match &state.input {
+        Input::Choice(_) | Input::YesNo => (Some(1), None),
+        _ => (None, Some('#')),
+    };
+    let hints = match &state.input {
+        Input::Choice(choices) => choices
+            .iter()
+            .flat_map(|c| c.words.iter().filter(|w| Some(w.as_str()) != key_of(c)))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    Script {
+        steps: vec![Step::Listen(Listen {
+            prompt,
+            // A free-text question is answered by voice; anything else by keys too.
+            keys: !matches!(state.input, Input::Text { .. }) || !hears_speech,
+            speech: hears_speech,
+            max_keys,
+            end_key,
+            timeout_seconds: settings.listen_seconds,
+            language: spoken.speech,
+            hints,
+            action: turn.action.clone(),
+        })],
+    }
+}
+
+/// Says `text` and hangs up.
+pub fn farewell(settings: &VoiceSettings, language: &str, text: &str) -> Script {
+    Script {
+        steps: vec![say(settings, language, text), Step::Hangup],
+    }
+}
+
+fn say(settings: &VoiceSettings, language: &str, text: &str) -> Step {
+    let spoken = settings.spoken(language);
+    Step::Say(Speech {
+        text: text.to_string(),
+        language: spoken.speech,
+        voice: spoken.voice,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! Calls to a line. Each webhook of a call is one turn: what the caller pressed or said goes
+//! through intake as a message of the call, so a call and texts from one number share one
+//! conversation and are taken in order, and the line's replies come back in the provider's
+//! document: said aloud, then the question the caller is at, or goodbye.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::{AppState, WebError};
+use crate::gateway::{Calls, Gateway, Heard, Inbound, Webhook};
+use crate::intake::Received;
+use crate::lifecycle::Channel;
+use crate::line::Line;
+use crate::voice::turn::{self, Turn, keys_as_answer};
+
+/// Where in its call a webhook is: the turn (0 for the call's first webhook) and how many
+/// questions in a row went unanswered. Both ride in the address we give the provider for the
+/// next answer, so a retried webhook is the same turn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Position {
+    turn: u32,
+    quiet: u32,
+}
+
+impl Position {
+    fn of(url: &str) -> Position {
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        let mut position = Position::default();
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            let value = value.parse().unwrap_or(0);
+            match key.as_ref() {
+                "turn" => position.turn = value,
+                "quiet" => position.quiet = value,
+                _ => {}
+            }
+        }
+        position
+    }
+}
+
+/// Answers one webhook of a call on `line`, whose credentials vouched for it.
+pub(super) async fn turn(
+    state: &AppState,
+    gateway: &dyn Gateway,
+    calls: &dyn Calls,
+    vouching: &[&Line],
+    webhook: &Webhook<'_>,
+) -> Result<Response, WebError> {
+    let event = calls.parse_call(webhook, state.settings.default_region)?;
+    if !vouching.iter().any(|l| l.number == event.line) {
+        tracing::warn!(gateway = gateway.name(), line = %event.line.redacted(), "refused a call to a number whose credentials did not sign it");
+        return Err(WebError::Forbidden(
+            "the webhook could not be verified".into(),
+        ));
+    }
+    let position = Position::of(webhook.url);
+    let flows = state.intake.flows().current();
+    let (before, _) = state.intake.standing(&event.from).await?;
+    let asked = before.as_ref().and_then(|s| {
+        let flow = flows.get(&s.flow)?;
+        Some((flow, flow.states.get(&s.state)?))
+    });
+    let said = match &event.heard {
+        Heard::Nothing => String::new(),
+        Heard::Keys(keys) => match asked {
+            Some((flow, state)) => keys_as_answer(state, &flow.words, keys),
+            None => keys.clone(),
+        },
+        Heard::Speech { text, .. } => text.clone(),
+    };
+    let quiet = match event.heard {
+        Heard::Nothing if position.turn > 0 => position.quiet + 1,
+        _ => 0,
+    };
+    let voice = &state.settings.voice;
+    let dialect = calls.dialect();
+    if quiet > voice.silences {
+        let language = before.as_ref().map_or("", |s| s.language.as_str());
+        let goodbye = voice.texts(language).map_or("", |t| t.goodbye.as_str());
+        return Ok(document(
+            dialect.write(&turn::farewell(voice, language, goodbye)),
+        ));
+    }
+    let key = format!("{}:{}", event.call_id, position.turn);
+    let message = Inbound {
+        gateway: gateway.name(),
+        gateway_id: Some(key.clone()),
+        line: event.line.clone(),
+        from: event.from.clone(),
+        body: said,
+        media: Vec::new(),
+        channel: Channel::Voice,
+    };
+    let inbound_id = match state.intake.receive(message).await? {
+        Received::Handled { inbound_id } => inbound_id,
+        // The provider asked again for a turn already taken: it gets the same answer.
+        Received::Duplicate => state
+            .intake
+            .stored_id(gateway.name(), &key)
+            .await?
+            .ok_or_else(|| WebError::Conflict("that turn of the call is not stored".into()))?,
+    };
+    let replies = state.intake.replies_to(inbound_id).await?;
+    let (after, known_language) = state.intake.standing(&event.from).await?;
+    let waiting = after.as_ref().and_then(|s| {
+        let flow = flows.get(&s.flow)?;
+        Some((s, flow.states.get(&s.state)?))
+    });
+    let language = waiting
+        .map(|(s, _)| s.language.clone())
+        .or(known_language)
+        .unwrap_or_default();
+    let action = format!(
+        "{}/webhooks/{}/voice?turn={}&quiet={quiet}",
+        state.settings.public_url.as_str().trim_end_matches('/'),
+        gateway.name(),
+        position.turn + 1,
+    );
+    let next = Turn {
+        replies: &replies,
+        waiting: waiting.map(|(_, state)| state),
+        language: &language,
+        action,
+    };
+    Ok(document(dialect.write(&turn::compose(
+        &next,
+        voice,
+        dialect.hears_speech(),
+    ))))
+}
+
+fn document(doc: crate::voice::documents::Document) -> Response {
+    ([(header::CONTENT_TYPE, doc.content_type)], doc.body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_and_its_quiet_count_are_read_from_the_address_the_provider_was_given() {
+        let at = Position::of("https://aid.example/webhooks/twilio/voice?turn=3&quiet=1");
+        assert_eq!(at, Position { turn: 3, quiet: 1 });
+        assert_eq!(
+            Position::of("https://aid.example/webhooks/twilio/voice"),
+            Position::default()
+        );
+    }
+}
