@@ -18,6 +18,7 @@ use crate::intake::Intake;
 use crate::outbox::Outbox;
 use crate::server;
 use crate::store::{Db, StoreError};
+use crate::voice::recordings::Copier;
 use crate::web::{self, AppState};
 
 /// How often texts stored but not handled (after a database hiccup) are looked for.
@@ -48,6 +49,8 @@ pub struct App {
     pub state: AppState,
     /// Run by [`App::serve`] alongside the server; a test may take it to drive sends itself.
     pub outbox: Option<Outbox>,
+    /// Run by [`App::serve`] like the outbox; a test may take it to copy recordings itself.
+    pub recordings: Option<Copier>,
     /// Whether [`App::serve`] fires due timers and recovers unhandled texts on its own, every few
     /// seconds. A test may turn this off and call [`Intake::fire_due_timers`] and
     /// [`Intake::recover`] itself, so that nothing happens behind its back.
@@ -92,15 +95,24 @@ impl App {
             settings.public_url.clone(),
             wake,
         );
+        let recordings_wake = Arc::new(Notify::new());
+        let copier = Copier::new(
+            db.clone(),
+            clock.clone(),
+            &settings.lines,
+            recordings_wake.clone(),
+        );
         Ok(App {
             state: AppState {
                 settings,
                 db,
                 clock,
                 intake,
+                recordings_wake,
                 stopping: CancellationToken::new(),
             },
             outbox: Some(outbox),
+            recordings: Some(copier),
             timed_passes: true,
             demo,
         })
@@ -118,6 +130,9 @@ impl App {
         let worker = self
             .outbox
             .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));
+        let copier = self
+            .recordings
+            .map(|copier| tokio::spawn(copier.run(shutdown.child_token())));
         let passes = self.timed_passes.then(|| timed_passes(&intake, &shutdown));
         #[cfg(unix)]
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
@@ -127,7 +142,7 @@ impl App {
         let router = web::router(self.state);
         server::serve(listener, router, &limits, shutdown.clone()).await;
         shutdown.cancel();
-        if let Some(worker) = worker {
+        for worker in [worker, copier].into_iter().flatten() {
             let _ = worker.await;
         }
         for pass in passes.into_iter().flatten() {

@@ -25,7 +25,6 @@ CREATE TABLE recordings (
     call_id BIGINT NOT NULL REFERENCES calls(id),
     request_id BIGINT REFERENCES requests(id),
     provider_id TEXT NOT NULL,
-    provider_url TEXT NOT NULL,
     duration_seconds BIGINT,
     audio BLOB,
     content_type TEXT,

@@ -1,7 +1,10 @@
 //! Calls: what a provider's call webhook says, in the line's terms, and the part of a gateway
 //! that reads them.
 
-use super::{PayloadError, Webhook};
+use std::future::Future;
+use std::pin::Pin;
+
+use super::{PayloadError, SendError, Webhook};
 use crate::phone::{Phone, Region};
 use crate::voice::documents::Dialect;
 
@@ -35,4 +38,54 @@ pub trait Calls: Send + Sync {
 
     /// Reads a verified call webhook.
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError>;
+
+    /// The provider's recordings, where the line can take messages left on calls.
+    fn recordings(&self) -> Option<&dyn Recordings> {
+        None
+    }
 }
+
+/// A provider that records messages left on calls: its callbacks about them, and its API to
+/// copy them and delete its own copy.
+pub trait Recordings: Send + Sync {
+    /// Reads a verified recording callback; `None` when there is nothing to copy (the caller
+    /// hung up before saying anything, or the provider failed to record).
+    fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError>;
+
+    /// Reads a verified transcription callback.
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError>;
+
+    /// Downloads the recording `id`.
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a>;
+
+    /// Deletes the provider's copy of the recording `id`; one already gone counts as deleted.
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a>;
+}
+
+/// A message left on a call is ready at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingEvent {
+    pub call_id: String,
+    /// The provider's id for the recording, by which it is fetched and deleted.
+    pub recording_id: String,
+    pub duration_seconds: Option<i64>,
+}
+
+/// The provider's transcription of a recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptionEvent {
+    pub call_id: String,
+    pub recording_id: String,
+    /// `None` when the provider could not transcribe it.
+    pub text: Option<String>,
+}
+
+/// A recording's sound, as the provider served it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audio {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+}
+
+pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Audio, SendError>> + Send + 'a>>;
+pub type DeleteFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;

@@ -34,9 +34,12 @@ use axum::http::HeaderMap;
 use crate::phone::{Phone, Region};
 use crate::setting_error::SettingError;
 
-pub use call::{CallEvent, Calls, Heard};
+pub use call::{
+    Audio, CallEvent, Calls, DeleteFuture, FetchFuture, Heard, RecordingEvent, Recordings,
+    TranscriptionEvent,
+};
 pub use fields::Params;
-pub use send::{Answer, call, error_from_status, error_with_message};
+pub use send::{Answer, call, error_from_status, error_with_message, fetch_bytes};
 pub use settings::{OptOutReplies, ProviderTable};
 
 /// Every provider aidline can use, by the name a line's `gateway` setting gives.
@@ -135,6 +138,17 @@ pub enum Hook {
     Events,
     /// `/webhooks/NAME/voice`: a call begins, or a caller answers a question.
     Call,
+    /// `/webhooks/NAME/recording`: a message left on a call is ready to copy.
+    Recording,
+    /// `/webhooks/NAME/transcription`: the provider's words for such a message.
+    Transcription,
+}
+
+impl Hook {
+    /// Whether the webhook is about a call rather than a text.
+    pub fn is_call(self) -> bool {
+        matches!(self, Hook::Call | Hook::Recording | Hook::Transcription)
+    }
 }
 
 /// A webhook as it arrived, before anything is trusted.

@@ -98,7 +98,7 @@ impl Gateway for Plivo {
         let params = hook.params();
         let is_status = match hook.hook {
             Hook::Status => true,
-            Hook::Inbound | Hook::Call => false,
+            Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription => false,
             // Only delivery reports carry a `Status`.
             Hook::Events => params.get("Status").is_some(),
         };

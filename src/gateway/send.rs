@@ -88,3 +88,39 @@ pub fn error_with_message(answer: &Answer, provider: &str) -> SendError {
     );
     error_from_status(answer, None, detail)
 }
+
+/// Downloads a file a provider holds (a recording): its bytes and type on success, else the
+/// failure sorted as a send's would be.
+pub async fn fetch_bytes(
+    request: reqwest::RequestBuilder,
+    provider: &str,
+) -> Result<super::Audio, SendError> {
+    let unreachable = |e: reqwest::Error| SendError::Retryable {
+        status: None,
+        code: None,
+        detail: format!("could not reach {provider}: {}", e.without_url()),
+        retry_after: None,
+    };
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status().as_u16();
+    if !response.status().is_success() {
+        let answer = Answer {
+            status,
+            retry_after: None,
+            body: response.text().await.unwrap_or_default(),
+        };
+        let detail = format!("{provider} answered {status} to a recording download");
+        return Err(error_from_status(&answer, None, detail));
+    }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("audio/mpeg")
+        .to_string();
+    let bytes = response.bytes().await.map_err(unreachable)?.to_vec();
+    Ok(super::Audio {
+        bytes,
+        content_type,
+    })
+}

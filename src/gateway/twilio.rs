@@ -201,7 +201,7 @@ pub(super) fn read_events(
     let params = hook.params();
     let is_status = match hook.hook {
         Hook::Status => true,
-        Hook::Inbound | Hook::Call => false,
+        Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription => false,
         Hook::Events => params.get("MessageStatus").is_some(),
     };
     Ok(vec![if is_status {

@@ -32,10 +32,14 @@ pub enum EventKind {
     TextedVolunteer,
     /// A dispatcher was shown the neighbour's full number.
     Revealed,
+    /// The provider wrote down a message the neighbour left on a call.
+    Transcribed,
+    /// A dispatcher played a message the neighbour left on a call.
+    Played,
 }
 
 /// Every kind that is not a status.
-const OTHERS: [EventKind; 12] = [
+const OTHERS: [EventKind; 14] = [
     EventKind::Created,
     EventKind::Assigned,
     EventKind::Alert,
@@ -48,6 +52,8 @@ const OTHERS: [EventKind; 12] = [
     EventKind::TextedNeighbour,
     EventKind::TextedVolunteer,
     EventKind::Revealed,
+    EventKind::Transcribed,
+    EventKind::Played,
 ];
 
 impl EventKind {
@@ -66,6 +72,8 @@ impl EventKind {
             EventKind::TextedNeighbour => "texted_neighbour",
             EventKind::TextedVolunteer => "texted_volunteer",
             EventKind::Revealed => "revealed",
+            EventKind::Transcribed => "transcribed",
+            EventKind::Played => "played",
         }
     }
 }

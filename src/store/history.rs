@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Conn, StoreError, requests};
-use crate::lifecycle::{EventKind, RequestStatus};
+use crate::lifecycle::{Channel, EventKind, RequestStatus};
 
 #[derive(Debug, Clone)]
 pub struct RequestDetail {
@@ -128,11 +128,12 @@ pub struct Message {
 
 /// Every text between the line and this contact, in the order they were written.
 pub async fn conversation(conn: &mut Conn, contact_id: i64) -> Result<Vec<Message>, StoreError> {
-    let inbound: Vec<(i64, i64, String)> =
-        sqlx::query_as("SELECT id, received_at, body FROM inbound_messages WHERE contact_id = $1")
-            .bind(contact_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let inbound: Vec<(i64, i64, String, Channel)> = sqlx::query_as(
+        "SELECT id, received_at, body, channel FROM inbound_messages WHERE contact_id = $1",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *conn)
+    .await?;
     type OutRow = (
         i64,
         i64,
@@ -152,9 +153,9 @@ pub async fn conversation(conn: &mut Conn, contact_id: i64) -> Result<Vec<Messag
     let mut messages: Vec<Message> =
         inbound
             .into_iter()
-            .map(|(id, at, body)| Message {
+            .map(|(id, at, body, channel)| Message {
                 at,
-                body,
+                body: as_read(body, channel),
                 direction: Direction::In,
                 order: (id, 0, 0),
             })
@@ -175,6 +176,16 @@ pub async fn conversation(conn: &mut Conn, contact_id: i64) -> Result<Vec<Messag
             .collect();
     messages.sort_by_key(|m| (m.at, m.order));
     Ok(messages)
+}
+
+/// A message in as a dispatcher reads it: a turn of a call says it was one.
+fn as_read(body: String, channel: Channel) -> String {
+    match channel {
+        Channel::Sms => body,
+        Channel::Voice if body.is_empty() => "(on a call: said nothing)".into(),
+        Channel::Voice => format!("(on a call) {body}"),
+        Channel::Voicemail => "(left a message on a call: play it above)".into(),
+    }
 }
 
 /// Changes whenever a text comes in or is queued to go out, for pages that show conversations

@@ -1,14 +1,15 @@
 //! `recordings`: messages left on calls, copied from the provider, then deleted there.
 
+use super::queue::HANDOFF;
 use super::{Conn, StoreError};
 use crate::lifecycle::RecordingState;
 
 /// A recording the provider says is ready.
 pub struct NewRecording<'a> {
     pub call_id: i64,
-    pub request_id: Option<i64>,
+    /// The caller: the recording goes with the hand-off their message made or joined.
+    pub contact_id: i64,
     pub provider_id: &'a str,
-    pub provider_url: &'a str,
     pub duration_seconds: Option<i64>,
 }
 
@@ -19,17 +20,19 @@ pub async fn add(
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO recordings (call_id, request_id, provider_id, provider_url, duration_seconds, \
-         state, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
+        "INSERT INTO recordings (call_id, request_id, provider_id, duration_seconds, state, \
+         next_attempt_at, created_at, updated_at) \
+         SELECT $1, (SELECT MAX(id) FROM requests WHERE contact_id = $2 AND queue = $7 \
+         AND closed_at IS NULL), $3, $4, $5, $6, $6, $6 \
          ON CONFLICT (call_id, provider_id) DO NOTHING RETURNING id",
     )
     .bind(new.call_id)
-    .bind(new.request_id)
+    .bind(new.contact_id)
     .bind(new.provider_id)
-    .bind(new.provider_url)
     .bind(new.duration_seconds)
     .bind(RecordingState::ToFetch)
     .bind(now)
+    .bind(HANDOFF)
     .fetch_optional(conn)
     .await?)
 }
@@ -39,7 +42,6 @@ pub async fn add(
 pub struct Due {
     pub id: i64,
     pub provider_id: String,
-    pub provider_url: String,
     pub state: RecordingState,
     pub attempts: i64,
     /// The line the call was to, whose gateway holds the recording.
@@ -49,7 +51,7 @@ pub struct Due {
 /// Recordings whose next step is due, oldest first.
 pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT r.id, r.provider_id, r.provider_url, r.state, r.attempts, c.line \
+        "SELECT r.id, r.provider_id, r.state, r.attempts, c.line \
          FROM recordings r JOIN calls c ON c.id = r.call_id \
          WHERE r.state IN ('to_fetch', 'to_delete') AND r.next_attempt_at <= $1 \
          ORDER BY r.next_attempt_at LIMIT $2",

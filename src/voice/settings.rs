@@ -16,6 +16,11 @@ pub struct VoiceSettings {
     pub listen_seconds: u32,
     /// Unanswered questions in a row before the line says goodbye.
     pub silences: u32,
+    /// The longest message a caller may leave, in seconds.
+    pub max_message_seconds: u32,
+    /// Whether the provider is asked to write messages down (it may charge for it); the words
+    /// are shown beside the recording.
+    pub transcribe: bool,
     /// What the line says on a call that no flow says, by language.
     pub texts: BTreeMap<String, CallTexts>,
 }
@@ -36,6 +41,12 @@ pub struct Spoken {
 pub struct CallTexts {
     /// Said before hanging up on a caller who said nothing.
     pub goodbye: String,
+    /// Said once, after the first question: how to leave a message instead.
+    pub message_offer: String,
+    /// Said before recording a message.
+    pub message_prompt: String,
+    /// Said once the message is recorded.
+    pub message_thanks: String,
 }
 
 impl VoiceSettings {

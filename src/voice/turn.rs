@@ -2,7 +2,7 @@
 //! line does next: say its replies, then wait on the question the caller is at, or hang up when
 //! the conversation is over.
 
-use super::{Listen, Script, Speech, Step, VoiceSettings};
+use super::{Listen, Record, Script, Speech, Step, VoiceSettings};
 use crate::flow::Words;
 use crate::flow::key_of;
 use crate::flow::{Input, State};
@@ -74,6 +74,36 @@ pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) ->
             hints,
             action: turn.action.clone(),
         })],
+    }
+}
+
+/// Where the provider posts about a message being left: when recording ends (the call goes on
+/// from its answer), when the audio is ready, and with its transcription if asked for.
+pub struct MessageAddresses {
+    pub done: String,
+    pub recording: String,
+    pub transcription: Option<String>,
+}
+
+/// Records a message: what to do, the tone, and thanks if the caller stays on the line.
+pub fn message(settings: &VoiceSettings, language: &str, to: MessageAddresses) -> Script {
+    let Some(texts) = settings.texts(language) else {
+        return Script::default();
+    };
+    Script {
+        steps: vec![
+            say(settings, language, &texts.message_prompt),
+            Step::Record(Record {
+                max_seconds: settings.max_message_seconds,
+                silence_seconds: 5,
+                end_key: '#',
+                action: to.done,
+                recording_callback: to.recording,
+                transcription_callback: to.transcription,
+            }),
+            say(settings, language, &texts.message_thanks),
+            Step::Hangup,
+        ],
     }
 }
 

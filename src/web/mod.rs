@@ -19,6 +19,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
+use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
@@ -39,6 +40,8 @@ pub struct AppState {
     /// "Now" for every handler: the service's clock, which tests move by hand.
     pub clock: Clock,
     pub intake: Intake,
+    /// Wakes the recording copier when a message left on a call is ready at the provider.
+    pub recordings_wake: Arc<Notify>,
     /// Cancelled when the server begins to shut down: long-lived responses (the queue's event
     /// stream) end then, so that shutting down does not wait on an open page.
     pub stopping: CancellationToken,
@@ -69,6 +72,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::queue::show))
         .route("/requests/{code}", get(pages::request::show))
         .route("/requests/{code}/notes", post(pages::request::add_note))
+        .route(
+            "/requests/{code}/recordings/{id}",
+            get(pages::recordings::play),
+        )
         .route("/requests/{code}/assign", post(pages::actions::assign))
         .route("/requests/{code}/reoffer", post(pages::actions::reoffer))
         .route("/requests/{code}/status", post(pages::actions::set_status))

@@ -41,9 +41,11 @@ pub async fn receive(
         Some("sms") => Hook::Inbound,
         Some("status") => Hook::Status,
         Some("voice") => Hook::Call,
+        Some("recording") => Hook::Recording,
+        Some("transcription") => Hook::Transcription,
         Some(other) => {
             return Err(WebError::NotFound(format!(
-                "no webhook `{other}`; use /sms, /status or /voice"
+                "no webhook `{other}`; use /sms, /status, /voice, /recording or /transcription"
             )));
         }
     };
@@ -62,13 +64,21 @@ pub async fn receive(
     };
     let vouching = authenticate(&state, &provider, &webhook)?;
     let gateway = vouching[0].gateway.as_ref();
-    if hook == Hook::Call {
+    if hook.is_call() {
         let Some(calls) = gateway.calls() else {
             return Err(WebError::NotFound(format!(
                 "aidline takes no calls from {provider}"
             )));
         };
-        return super::calls::turn(&state, gateway, calls, &vouching, &webhook).await;
+        return match hook {
+            Hook::Recording => {
+                super::calls::recording(&state, gateway, calls, &vouching, &webhook).await
+            }
+            Hook::Transcription => {
+                super::calls::transcription(&state, gateway, calls, &vouching, &webhook).await
+            }
+            _ => super::calls::turn(&state, gateway, calls, &vouching, &webhook).await,
+        };
     }
     let events = gateway::read_events(gateway, &webhook, state.settings.default_region)?;
     // Every text is checked before any is stored, so a refused batch leaves nothing behind.

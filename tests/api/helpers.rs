@@ -17,6 +17,7 @@ use aidline::demo::Welcome;
 use aidline::gateway::twilio;
 use aidline::outbox::Outbox;
 use aidline::store::{Db, requests};
+use aidline::voice::recordings::Copier;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -107,6 +108,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub intake: aidline::intake::Intake,
     pub outbox: Option<Outbox>,
+    /// The recording copier, driven by the test unless the app runs its own workers.
+    pub recordings: Option<Copier>,
     pub settings: Settings,
     /// In demo mode: how to sign in to the demo.
     pub demo: Option<Welcome>,
@@ -270,10 +273,10 @@ impl TestApp {
         let clock = Clock::manual();
         let mut app = App::build(settings.clone(), clock.clone()).await.unwrap();
         app.timed_passes = options.timed_passes;
-        let outbox = if options.background_worker {
-            None
+        let (outbox, recordings) = if options.background_worker {
+            (None, None)
         } else {
-            app.outbox.take()
+            (app.outbox.take(), app.recordings.take())
         };
         let db = app.state.db.clone();
         let intake = app.state.intake.clone();
@@ -289,6 +292,7 @@ impl TestApp {
             clock,
             intake,
             outbox,
+            recordings,
             settings,
             demo,
             shutdown,
@@ -399,6 +403,16 @@ impl TestApp {
             .await
             .unwrap()
             .attempted
+    }
+
+    /// Copies every recording that is due from the provider (tests that took the copier).
+    pub async fn copy_recordings(&self) -> usize {
+        self.recordings
+            .as_ref()
+            .expect("this app runs its own copier")
+            .copy_due()
+            .await
+            .unwrap()
     }
 
     /// Everything the mock Twilio API was asked to send, in order.

@@ -1,9 +1,15 @@
 //! Twilio Programmable Voice: a call to the line, and each answer a `<Gather>` collects, come as
 //! signed form posts to `/webhooks/twilio/voice` (`CallSid`, `From`, `To`, then `Digits` or
-//! `SpeechResult` with `Confidence`), signed the same way as texts.
+//! `SpeechResult` with `Confidence`), signed the same way as texts. A message left with
+//! `<Record>` is announced at `/webhooks/twilio/recording` (`RecordingSid`, `RecordingStatus`),
+//! its transcription at `/webhooks/twilio/transcription`; the audio is fetched from, and then
+//! deleted at, the Recordings API.
 
 use super::Twilio;
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook};
+use crate::gateway::{
+    CallEvent, Calls, DeleteFuture, FetchFuture, Heard, Params, PayloadError, RecordingEvent,
+    Recordings, TranscriptionEvent, Webhook, call, error_from_status, fetch_bytes,
+};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -14,6 +20,10 @@ impl Calls for Twilio {
 
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError> {
         read_call(&hook.params(), region)
+    }
+
+    fn recordings(&self) -> Option<&dyn Recordings> {
+        Some(self)
     }
 }
 
@@ -49,4 +59,87 @@ pub(in crate::gateway) fn read_call(
         from: params.phone("From", region)?,
         heard,
     })
+}
+
+impl Recordings for Twilio {
+    fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError> {
+        let params = hook.params();
+        // `absent` is a recording with no sound in it, `failed` one Twilio could not make.
+        if params.required("RecordingStatus")? != "completed" {
+            return Ok(None);
+        }
+        let duration_seconds = params
+            .non_empty("RecordingDuration")
+            .map(|d| {
+                d.parse::<i64>()
+                    .map_err(|_| PayloadError::invalid("RecordingDuration", "is not a number"))
+            })
+            .transpose()?;
+        Ok(Some(RecordingEvent {
+            call_id: params.required("CallSid")?.to_string(),
+            recording_id: recording_sid(&params, "RecordingSid")?,
+            duration_seconds,
+        }))
+    }
+
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
+        let params = hook.params();
+        let done = params.required("TranscriptionStatus")? == "completed";
+        Ok(TranscriptionEvent {
+            call_id: params.required("CallSid")?.to_string(),
+            recording_id: recording_sid(&params, "RecordingSid")?,
+            text: params
+                .non_empty("TranscriptionText")
+                .filter(|_| done)
+                .map(str::to_string),
+        })
+    }
+
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a> {
+        let request = http
+            .get(self.recording_url(id, "mp3"))
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose()));
+        Box::pin(fetch_bytes(request, "Twilio"))
+    }
+
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
+        let request = http
+            .delete(self.recording_url(id, "json"))
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose()));
+        Box::pin(async move {
+            let answer = call(request, "Twilio").await?;
+            // 404: gone already, which is what we wanted.
+            if answer.is_success() || answer.status == 404 {
+                return Ok(());
+            }
+            let detail = format!("Twilio answered {} to deleting a recording", answer.status);
+            Err(error_from_status(&answer, None, detail))
+        })
+    }
+}
+
+impl Twilio {
+    /// The API address of recording `id` in `format`. Built from our own settings, never from the
+    /// address a webhook names, so a recording is only ever fetched with our credentials from
+    /// Twilio's API.
+    fn recording_url(&self, id: &str, format: &str) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Recordings/{id}.{format}",
+            self.api_base.as_str().trim_end_matches('/'),
+            self.account_sid
+        )
+    }
+}
+
+/// A recording id: Twilio's are `RE` and 32 hex digits; anything else would put other words in
+/// the API address we build from it.
+fn recording_sid(params: &Params, field: &'static str) -> Result<String, PayloadError> {
+    let sid = params.required(field)?;
+    let well_formed =
+        sid.len() == 34 && sid.starts_with("RE") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if well_formed {
+        Ok(sid.to_string())
+    } else {
+        Err(PayloadError::invalid(field, "is not a Twilio recording id"))
+    }
 }

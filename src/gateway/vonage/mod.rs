@@ -33,7 +33,7 @@ fn digits(e164: &str) -> &str {
 fn is_status(hook: Hook, has_status: bool) -> bool {
     match hook {
         Hook::Status => true,
-        Hook::Inbound | Hook::Call => false,
+        Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription => false,
         Hook::Events => has_status,
     }
 }

@@ -12,6 +12,7 @@ pub mod live;
 pub mod password;
 pub mod problems;
 pub mod queue;
+pub mod recordings;
 pub mod request;
 pub mod runsheet;
 pub mod signin;

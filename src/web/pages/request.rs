@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::form::{Refill, again};
 use super::queue::age;
+use super::recordings::{self, RecordingRow};
 use super::{Who, page};
 use crate::dispatch::desk::MAX_MESSAGE_CHARS;
 use crate::dispatch::offers::candidates;
@@ -190,6 +191,8 @@ struct RequestPage {
     phone: String,
     revealed: bool,
     fields: Vec<(String, String)>,
+    /// Messages the neighbour left on calls.
+    left: Vec<RecordingRow>,
     messages: Vec<MessageRow>,
     events: Vec<EventRow>,
     notes: Vec<EventRow>,
@@ -266,6 +269,7 @@ pub async fn render(
         .ok_or_else(|| WebError::NotFound(format!("no request has the code {code}")))?;
     let messages = history::conversation(&mut conn, request.contact_id).await?;
     let (notes, events) = history::notes_and_events(&mut conn, request.id).await?;
+    let left = recordings::rows(&mut conn, request.id, zone).await?;
     let assignable = !request.closed && request.status.is_claimable();
     let held = !request.closed && request.status.is_held();
     let (suggested, others) = if assignable {
@@ -294,6 +298,7 @@ pub async fn render(
         revealed: revealed.is_some(),
         phone: revealed.unwrap_or_else(|| phone::redact(&request.phone)),
         fields: field_rows(request.fields),
+        left,
         messages: messages
             .into_iter()
             .map(|m| MessageRow::new(m, zone))

@@ -7,11 +7,17 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, WebError};
+use crate::flow::MESSAGE_KEY;
 use crate::gateway::{Calls, Gateway, Heard, Inbound, Webhook};
 use crate::intake::Received;
 use crate::lifecycle::Channel;
 use crate::line::Line;
+use crate::store::calls;
 use crate::voice::turn::{self, Turn, keys_as_answer};
+
+mod messages;
+
+pub(super) use messages::{recording, transcription};
 
 /// Where in its call a webhook is: the turn (0 for the call's first webhook) and how many
 /// questions in a row went unanswered. Both ride in the address we give the provider for the
@@ -20,6 +26,8 @@ use crate::voice::turn::{self, Turn, keys_as_answer};
 struct Position {
     turn: u32,
     quiet: u32,
+    /// The caller has just left a message (the provider posts here when recording ends).
+    message: bool,
 }
 
 impl Position {
@@ -31,6 +39,7 @@ impl Position {
             match key.as_ref() {
                 "turn" => position.turn = value,
                 "quiet" => position.quiet = value,
+                "message" => position.message = value == 1,
                 _ => {}
             }
         }
@@ -54,8 +63,42 @@ pub(super) async fn turn(
         ));
     }
     let position = Position::of(webhook.url);
+    let voice = &state.settings.voice;
+    let dialect = calls.dialect();
+    let (before, known_language) = state.intake.standing(&event.from).await?;
+    let spoken_in = before
+        .as_ref()
+        .map(|s| s.language.clone())
+        .or(known_language);
+    let takes_messages = calls.recordings().is_some();
+    if position.message {
+        let language = spoken_in.as_deref().unwrap_or_default();
+        let thanks = voice
+            .texts(language)
+            .map_or("", |t| t.message_thanks.as_str());
+        return Ok(document(
+            dialect.write(&turn::farewell(voice, language, thanks)),
+        ));
+    }
+    if takes_messages
+        && matches!(&event.heard, Heard::Keys(k) if k.trim_end_matches('#') == MESSAGE_KEY)
+    {
+        let now = state.clock.now_ms();
+        let mut conn = state.db.acquire().await?;
+        calls::record(
+            &mut conn,
+            gateway.name(),
+            &event.call_id,
+            event.line.as_str(),
+            event.from.as_str(),
+            now,
+        )
+        .await?;
+        let language = spoken_in.as_deref().unwrap_or_default();
+        let script = messages::take_message(state, gateway.name(), language, position.turn + 1);
+        return Ok(document(dialect.write(&script)));
+    }
     let flows = state.intake.flows().current();
-    let (before, _) = state.intake.standing(&event.from).await?;
     let asked = before.as_ref().and_then(|s| {
         let flow = flows.get(&s.flow)?;
         Some((flow, flow.states.get(&s.state)?))
@@ -72,8 +115,6 @@ pub(super) async fn turn(
         Heard::Nothing if position.turn > 0 => position.quiet + 1,
         _ => 0,
     };
-    let voice = &state.settings.voice;
-    let dialect = calls.dialect();
     if quiet > voice.silences {
         let language = before.as_ref().map_or("", |s| s.language.as_str());
         let goodbye = voice.texts(language).map_or("", |t| t.goodbye.as_str());
@@ -100,7 +141,23 @@ pub(super) async fn turn(
             .await?
             .ok_or_else(|| WebError::Conflict("that turn of the call is not stored".into()))?,
     };
-    let replies = state.intake.replies_to(inbound_id).await?;
+    let mut replies = state.intake.replies_to(inbound_id).await?;
+    if position.turn == 0 {
+        let now = state.clock.now_ms();
+        let mut conn = state.db.acquire().await?;
+        calls::record(
+            &mut conn,
+            gateway.name(),
+            &event.call_id,
+            event.line.as_str(),
+            event.from.as_str(),
+            now,
+        )
+        .await?;
+        if takes_messages {
+            replies.extend(messages::offers(voice, spoken_in.as_deref()));
+        }
+    }
     let (after, known_language) = state.intake.standing(&event.from).await?;
     let waiting = after.as_ref().and_then(|s| {
         let flow = flows.get(&s.flow)?;
@@ -129,7 +186,7 @@ pub(super) async fn turn(
     ))))
 }
 
-fn document(doc: crate::voice::documents::Document) -> Response {
+pub(super) fn document(doc: crate::voice::documents::Document) -> Response {
     ([(header::CONTENT_TYPE, doc.content_type)], doc.body).into_response()
 }
 
@@ -140,7 +197,14 @@ mod tests {
     #[test]
     fn a_turn_and_its_quiet_count_are_read_from_the_address_the_provider_was_given() {
         let at = Position::of("https://aid.example/webhooks/twilio/voice?turn=3&quiet=1");
-        assert_eq!(at, Position { turn: 3, quiet: 1 });
+        assert_eq!(
+            at,
+            Position {
+                turn: 3,
+                quiet: 1,
+                message: false
+            }
+        );
         assert_eq!(
             Position::of("https://aid.example/webhooks/twilio/voice"),
             Position::default()

@@ -1,0 +1,150 @@
+//! Messages left on calls: the offer to leave one, the recording step, and the provider's
+//! callbacks once a recording and its transcription are ready. A message becomes a message of
+//! the call in intake (so it joins the caller's conversation, in order, and goes to a person),
+//! and its audio is queued for the copier.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::super::{AppState, WebError};
+use crate::dispatch::MAIN_LANGUAGE;
+use crate::gateway::{Calls, Gateway, Inbound, Webhook};
+use crate::lifecycle::{Channel, EventKind};
+use crate::line::Line;
+use crate::store::recordings::{self, NewRecording};
+use crate::store::{calls, requests};
+use crate::voice::turn::{self, MessageAddresses};
+use crate::voice::{Script, VoiceSettings};
+
+/// Whether the credentials that signed a callback are those of the line the call was to: a
+/// group's other account at the same provider cannot reach this line's calls.
+fn signed_for(vouching: &[&Line], line: &str) -> bool {
+    vouching.iter().any(|l| l.number.as_str() == line)
+}
+
+/// How to leave a message, in the caller's language, or in every language the line speaks when
+/// it does not know theirs yet (the first question asks it).
+pub(super) fn offers(voice: &VoiceSettings, language: Option<&str>) -> Vec<String> {
+    match language.and_then(|l| voice.texts.get(l)) {
+        Some(texts) => vec![texts.message_offer.clone()],
+        None => {
+            let main = voice.texts.get(MAIN_LANGUAGE).into_iter();
+            let others = voice
+                .texts
+                .iter()
+                .filter(|(l, _)| *l != MAIN_LANGUAGE)
+                .map(|(_, t)| t);
+            main.chain(others)
+                .map(|t| t.message_offer.clone())
+                .collect()
+        }
+    }
+}
+
+/// The step that records a message, with the addresses the provider posts to about it.
+pub(super) fn take_message(state: &AppState, provider: &str, language: &str, turn: u32) -> Script {
+    let base = format!(
+        "{}/webhooks/{provider}",
+        state.settings.public_url.as_str().trim_end_matches('/')
+    );
+    let voice = &state.settings.voice;
+    let to = MessageAddresses {
+        done: format!("{base}/voice?turn={turn}&message=1"),
+        recording: format!("{base}/recording"),
+        transcription: voice.transcribe.then(|| format!("{base}/transcription")),
+    };
+    turn::message(voice, language, to)
+}
+
+/// The provider says a message is ready to copy.
+pub(in crate::web) async fn recording(
+    state: &AppState,
+    gateway: &dyn Gateway,
+    calls: &dyn Calls,
+    vouching: &[&Line],
+    webhook: &Webhook<'_>,
+) -> Result<Response, WebError> {
+    let Some(provider) = calls.recordings() else {
+        return Err(WebError::NotFound(format!(
+            "aidline takes no messages on {} calls",
+            gateway.name()
+        )));
+    };
+    let Some(ready) = provider.parse_recording(webhook)? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let call = {
+        let mut conn = state.db.acquire().await?;
+        calls::find(&mut conn, gateway.name(), &ready.call_id).await?
+    };
+    let Some(call) = call.filter(|c| signed_for(vouching, &c.line)) else {
+        return Err(WebError::NotFound("no such call reached this line".into()));
+    };
+    let message = Inbound {
+        gateway: gateway.name(),
+        gateway_id: Some(format!("{}:message:{}", ready.call_id, ready.recording_id)),
+        line: crate::phone::Phone::from_stored(call.line.clone()),
+        from: crate::phone::Phone::from_stored(call.phone.clone()),
+        body: String::new(),
+        media: Vec::new(),
+        channel: Channel::Voicemail,
+    };
+    state.intake.receive(message).await?;
+    let new = NewRecording {
+        call_id: call.id,
+        contact_id: call.contact_id,
+        provider_id: &ready.recording_id,
+        duration_seconds: ready.duration_seconds,
+    };
+    let mut conn = state.db.acquire().await?;
+    if let Some(id) = recordings::add(&mut conn, &new, state.clock.now_ms()).await? {
+        tracing::info!(
+            recording = id,
+            gateway = gateway.name(),
+            "a message was left on a call"
+        );
+        state.recordings_wake.notify_one();
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The provider's words for a message: kept beside the recording, and noted on its request.
+pub(in crate::web) async fn transcription(
+    state: &AppState,
+    gateway: &dyn Gateway,
+    calls: &dyn Calls,
+    vouching: &[&Line],
+    webhook: &Webhook<'_>,
+) -> Result<Response, WebError> {
+    let Some(provider) = calls.recordings() else {
+        return Err(WebError::NotFound(format!(
+            "aidline takes no messages on {} calls",
+            gateway.name()
+        )));
+    };
+    let heard = provider.parse_transcription(webhook)?;
+    let Some(text) = heard.text else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let call = calls::find(&mut tx, gateway.name(), &heard.call_id).await?;
+    let Some(call) = call.filter(|c| signed_for(vouching, &c.line)) else {
+        return Err(WebError::NotFound("no such call reached this line".into()));
+    };
+    let request =
+        recordings::set_transcript(&mut tx, call.id, &heard.recording_id, &text, now).await?;
+    if let Some(request_id) = request {
+        requests::add_event(
+            &mut tx,
+            request_id,
+            "line",
+            EventKind::Transcribed,
+            None,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
