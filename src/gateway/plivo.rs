@@ -7,6 +7,8 @@
 //! token, URL and sorted fields + "." + nonce)), nonce in `X-Plivo-Signature-V3-Nonce`. Sends are
 //! JSON to the Message API with Basic auth, numbers in E.164 with their `+`, as Plivo's own
 //! libraries pass them on.
+//!
+//! Calls come to `/webhooks/plivo/voice`, signed the same way (see `calls`).
 
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
@@ -145,6 +147,10 @@ impl Gateway for Plivo {
     fn default_opt_out_replies(&self) -> OptOutReplies {
         // Plivo blocks the number after STOP and sends the confirmation itself.
         OptOutReplies::Gateway
+    }
+
+    fn calls(&self) -> Option<&dyn super::Calls> {
+        Some(self)
     }
 }
 
@@ -298,5 +304,6 @@ fn send_error(answer: &super::Answer) -> SendError {
     )
 }
 
+mod calls;
 #[cfg(test)]
 mod tests;

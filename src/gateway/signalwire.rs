@@ -5,6 +5,9 @@
 //! the legacy `X-Twilio-Signature` is taken as an alias. Sends go to the space's copy of
 //! Twilio's Messages API with Basic auth (project id, API token). Everything the two share lives in
 //! the Twilio module.
+//!
+//! Calls are the same: the number's voice URL and each `<Gather action>` get Twilio's form fields
+//! (`CallSid`, `From`, `To`, `Digits`, `SpeechResult`, `Confidence`), signed as texts are.
 
 use std::sync::Arc;
 
@@ -17,9 +20,10 @@ use crate::setting_error::{SettingError, invalid};
 
 use super::twilio::{self, EMPTY_TWIML};
 use super::{
-    Acknowledgement, AuthError, Event, Gateway, Outgoing, PayloadError, Provider, SendFuture,
-    Webhook,
+    Acknowledgement, AuthError, CallEvent, Calls, Event, Gateway, Outgoing, PayloadError, Provider,
+    SendFuture, Webhook,
 };
+use crate::voice::documents::Dialect;
 
 pub const PROVIDER: Provider = Provider {
     name: "signalwire",
@@ -122,6 +126,20 @@ impl Gateway for SignalWire {
     fn default_opt_out_replies(&self) -> OptOutReplies {
         // Like Twilio, SignalWire blocks and confirms STOP on its own.
         OptOutReplies::Gateway
+    }
+
+    fn calls(&self) -> Option<&dyn Calls> {
+        Some(self)
+    }
+}
+
+impl Calls for SignalWire {
+    fn dialect(&self) -> Dialect {
+        Dialect::SignalWire
+    }
+
+    fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError> {
+        twilio::calls::read_call(&hook.params(), region)
     }
 }
 

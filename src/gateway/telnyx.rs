@@ -5,6 +5,9 @@
 //! all three of our addresses read it the same way. Each is signed with Ed25519 over
 //! `telnyx-timestamp + "|" + raw body` by the account's key pair; the portal shows the public half.
 //! Sends go to `POST /v2/messages` with the API key as a bearer token.
+//!
+//! Calls come through a TeXML application instead: forms, not JSON, signed the same way (see
+//! `calls`).
 
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
@@ -25,6 +28,7 @@ use super::{
     Provider, SendError, SendFuture, Webhook, phone_field,
 };
 
+mod calls;
 #[cfg(test)]
 mod tests;
 
@@ -149,6 +153,10 @@ impl Gateway for Telnyx {
     fn default_opt_out_replies(&self) -> OptOutReplies {
         // Telnyx answers STOP, START and HELP itself and blocks the sender on STOP.
         OptOutReplies::Gateway
+    }
+
+    fn calls(&self) -> Option<&dyn super::Calls> {
+        Some(self)
     }
 }
 

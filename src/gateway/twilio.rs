@@ -7,7 +7,7 @@
 //! never a known subset. Sends go to the Messages API with Basic auth. SignalWire speaks the same
 //! dialect, so its module uses the functions here.
 
-mod calls;
+pub(super) mod calls;
 
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;

@@ -27,7 +27,8 @@ impl Calls for Twilio {
     }
 }
 
-/// Reads a TwiML-dialect call webhook (Twilio's, and SignalWire's, which speaks the same).
+/// Reads a TwiML-dialect call webhook: Twilio's, SignalWire's cXML and Telnyx's TeXML, which all
+/// post the same fields.
 pub(in crate::gateway) fn read_call(
     params: &Params,
     region: Region,

@@ -13,6 +13,7 @@ mod scenarios;
 mod signalwire;
 mod telnyx;
 mod twilio;
+mod voice;
 mod vonage_messages;
 mod vonage_sms;
 

@@ -5,6 +5,7 @@ use aidline::gateway::plivo::signature;
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
+use super::voice::{self, Call, Dialled};
 use super::*;
 use crate::on_both_databases;
 
@@ -174,7 +175,73 @@ impl OptsOut for Plivo {
     const OPT_OUT_CODE: &'static str = "200";
 }
 
+/// Plivo calls: the answer URL's fields, then `<GetInput>`'s, numbers without their `+`.
+impl Dialled for Plivo {
+    const LISTENS: &'static str = "GetInput";
+
+    fn call(id: &str, from: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("CallUUID", id.to_string()),
+            ("From", digits(from).to_string()),
+            ("To", digits(Self::LINE).to_string()),
+            ("CallStatus", "in-progress".to_string()),
+            ("Direction", "inbound".to_string()),
+            ("CallerName", "+15557650101".to_string()),
+        ]
+    }
+
+    fn pressed(keys: &str) -> Vec<(&'static str, String)> {
+        vec![("InputType", "dtmf".into()), ("Digits", keys.into())]
+    }
+
+    fn said(words: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("InputType", "speech".into()),
+            ("Speech", words.into()),
+            ("SpeechConfidenceScore", "0.82".into()),
+        ]
+    }
+}
+
 on_both_databases! {
+    async fn a_caller_on_a_plivo_line_hears_the_first_question_and_answers_it_by_pressing_2(db) {
+        let app = spawn::<Plivo>(db).await;
+        voice::the_first_question_is_answered_by_pressing_2::<Plivo>(&app).await;
+    }
+
+    async fn a_spanish_speaker_on_a_plivo_line_answers_by_voice_into_a_request(db) {
+        let app = spawn::<Plivo>(db).await;
+        let (mut call, _) = Call::<Plivo>::dial(&app, voice::CALLER).await;
+        let heard = call.press("2").await;
+        assert_eq!(heard.says[0].1, "es-MX");
+        let heard = call.say("Medicinas").await;
+        assert!(heard.said().starts_with("¿Qué farmacia"), "{heard:?}");
+        call.say("La farmacia de la calle Main, a nombre de Ana").await;
+        call.press("2#").await;
+        call.say("Northside").await;
+        for _ in 0..4 {
+            call.press("*").await;
+        }
+        let requests = app.requests().await;
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].fields["need"], "prescription");
+        assert_eq!(requests[0].fields["pharmacy"], "La farmacia de la calle Main, a nombre de Ana");
+        assert_eq!(requests[0].fields["zone"], "northside");
+        let caller = app.count("SELECT COUNT(*) FROM contacts WHERE language = 'es'").await;
+        assert_eq!(caller, 1, "the caller, read from Plivo's digits, in Spanish");
+    }
+
+    async fn a_plivo_call_webhook_sent_twice_is_answered_alike_and_taken_once(db) {
+        let app = spawn::<Plivo>(db).await;
+        voice::a_retried_turn_is_answered_alike_and_taken_once::<Plivo>(&app).await;
+    }
+
+    async fn a_plivo_call_signed_with_another_token_is_refused_and_nothing_is_stored(db) {
+        let app = spawn::<Plivo>(db).await;
+        let forged = voice::call_start::<Plivo>(&app, Signer::Stranger);
+        voice::a_forged_call_leaves_nothing_behind::<Plivo>(&app, forged).await;
+    }
+
     async fn a_signed_plivo_text_sent_by_get_is_taken_in_too(db) {
         let app = spawn::<Plivo>(db).await;
         let query = Plivo::inbound("+15557657202", "hi", &new_id());

@@ -2,6 +2,7 @@
 //! space's own Messages API.
 
 use super::twilio::{Dialect, SpeaksTwilio};
+use super::voice::{self, Call, Dialled};
 use super::*;
 use crate::on_both_databases;
 
@@ -46,7 +47,62 @@ impl SpeaksTwilio for SignalWire {
     }
 }
 
+/// cXML calls: Twilio's voice fields, under SignalWire's UUID call ids.
+impl Dialled for SignalWire {
+    const LISTENS: &'static str = "Gather";
+
+    fn call(id: &str, from: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("CallSid", id.to_string()),
+            ("AccountSid", PROJECT.to_string()),
+            ("From", from.to_string()),
+            ("To", Self::LINE.to_string()),
+            ("CallStatus", "ringing".to_string()),
+            ("Direction", "inbound".to_string()),
+            ("ApiVersion", "2010-04-01".to_string()),
+        ]
+    }
+
+    fn pressed(keys: &str) -> Vec<(&'static str, String)> {
+        vec![("Digits", keys.to_string())]
+    }
+
+    fn said(words: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("SpeechResult", words.to_string()),
+            ("Confidence", "0.88".to_string()),
+        ]
+    }
+}
+
 on_both_databases! {
+    async fn a_caller_on_a_signalwire_line_hears_the_first_question_and_answers_it_by_pressing_2(db) {
+        let app = spawn::<SignalWire>(db).await;
+        voice::the_first_question_is_answered_by_pressing_2::<SignalWire>(&app).await;
+    }
+
+    async fn a_caller_on_a_signalwire_line_is_heard_by_speech_too(db) {
+        let app = spawn::<SignalWire>(db).await;
+        let (mut call, _) = Call::<SignalWire>::dial(&app, voice::CALLER).await;
+        call.press("1").await;
+        let heard = call.press("1").await;
+        assert!(heard.said().starts_with("What should we bring?"), "{heard:?}");
+        assert_eq!(heard.listen("input"), Some("speech"));
+        let heard = call.say("Milk and rice").await;
+        assert!(heard.said().contains("Type the number, then press pound"), "{heard:?}");
+    }
+
+    async fn a_signalwire_call_webhook_sent_twice_is_answered_alike_and_taken_once(db) {
+        let app = spawn::<SignalWire>(db).await;
+        voice::a_retried_turn_is_answered_alike_and_taken_once::<SignalWire>(&app).await;
+    }
+
+    async fn a_signalwire_call_signed_with_another_key_is_refused_and_nothing_is_stored(db) {
+        let app = spawn::<SignalWire>(db).await;
+        let forged = voice::call_start::<SignalWire>(&app, Signer::Stranger);
+        voice::a_forged_call_leaves_nothing_behind::<SignalWire>(&app, forged).await;
+    }
+
     async fn a_text_signed_under_the_legacy_twilio_header_name_is_taken_in_too(db) {
         let app = spawn::<SignalWire>(db).await;
         let legacy = Dialect { header: "X-Twilio-Signature", ..SignalWire::DIALECT };

@@ -7,6 +7,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
+use super::voice::{self, Call, Dialled};
 use super::*;
 use crate::on_both_databases;
 
@@ -185,7 +186,92 @@ impl OptsOut for Telnyx {
     }
 }
 
+/// TeXML calls: forms in Twilio's words, signed as messaging events are.
+impl Dialled for Telnyx {
+    const LISTENS: &'static str = "Gather";
+
+    fn call(id: &str, from: &str) -> Vec<(&'static str, String)> {
+        let sid = format!("v3:{id}");
+        vec![
+            (
+                "AccountSid",
+                "0f512bda-ae1e-4597-8e11-e5f5686b97d3".to_string(),
+            ),
+            ("CallSid", sid.clone()),
+            ("CallSidLegacy", sid),
+            ("From", from.to_string()),
+            ("To", Self::LINE.to_string()),
+            ("CallStatus", "ringing".to_string()),
+            ("ConnectionId", "1684641123236054244".to_string()),
+            ("Direction", "inbound".to_string()),
+        ]
+    }
+
+    fn pressed(keys: &str) -> Vec<(&'static str, String)> {
+        vec![("Digits", keys.to_string())]
+    }
+
+    fn said(words: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("SpeechResult", words.to_string()),
+            ("Confidence", "0.93".to_string()),
+        ]
+    }
+}
+
 on_both_databases! {
+    async fn a_caller_on_a_telnyx_line_hears_the_first_question_and_answers_it_by_pressing_2(db) {
+        let app = spawn::<Telnyx>(db).await;
+        voice::the_first_question_is_answered_by_pressing_2::<Telnyx>(&app).await;
+    }
+
+    async fn a_caller_on_a_telnyx_line_presses_and_speaks_their_way_into_a_request(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let (mut call, _) = Call::<Telnyx>::dial(&app, voice::CALLER).await;
+        let heard = call.press("1").await;
+        assert!(heard.said().contains("For groceries, press 1"), "{heard:?}");
+        assert_eq!(heard.says[0].1, "en-US");
+        let heard = call.press("1").await;
+        assert_eq!(heard.listen("input"), Some("speech"), "a list is said, not typed");
+        call.say("Milk, bread and rice.").await;
+        call.press("3#").await;
+        call.press("02139#").await;
+        call.say("Corner of Main and 3rd").await;
+        call.press("*").await; // when: skipped
+        call.press("*").await; // notes: skipped
+        let heard = call.say("Rosa").await;
+        assert!(heard.said().starts_with("Thank you, Rosa! Your request is "), "{heard:?}");
+        assert!(heard.hangup && heard.listen.is_none(), "{heard:?}");
+
+        let requests = app.requests().await;
+        assert_eq!(requests.len(), 1);
+        let fields = &requests[0].fields;
+        assert_eq!(fields["need"], "groceries");
+        assert_eq!(fields["items"], "Milk, bread and rice.");
+        assert_eq!(fields["household"], "3");
+        assert_eq!(fields["zone"], "northside");
+        let turns = app.count("SELECT COUNT(*) FROM inbound_messages WHERE gateway = 'telnyx' AND channel = 'voice'").await;
+        assert_eq!(turns, 10, "the call's start and nine answers");
+    }
+
+    async fn a_telnyx_call_webhook_sent_twice_is_answered_alike_and_taken_once(db) {
+        let app = spawn::<Telnyx>(db).await;
+        voice::a_retried_turn_is_answered_alike_and_taken_once::<Telnyx>(&app).await;
+    }
+
+    async fn a_telnyx_call_signed_by_another_key_is_refused_and_nothing_is_stored(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let forged = voice::call_start::<Telnyx>(&app, Signer::Stranger);
+        voice::a_forged_call_leaves_nothing_behind::<Telnyx>(&app, forged).await;
+    }
+
+    async fn a_telnyx_call_signed_six_minutes_ago_is_refused_and_nothing_is_stored(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let body = voice::call_start::<Telnyx>(&app, Signer::Line).body;
+        let stale = signed_at(&account_key(), now_s(&app) - 360, &body);
+        voice::a_forged_call_leaves_nothing_behind::<Telnyx>(&app, stale).await;
+    }
+
     async fn a_telnyx_webhook_signed_six_minutes_ago_is_refused_and_nothing_is_stored(db) {
         let app = spawn::<Telnyx>(db).await;
         let body = Telnyx::inbound("+15557657105", "hi", &new_id());
