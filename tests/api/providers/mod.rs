@@ -7,12 +7,14 @@
 
 mod android;
 mod bandwidth;
+mod bandwidth_calls;
 mod httpsms;
 mod plivo;
 mod scenarios;
 mod signalwire;
 mod telnyx;
 mod twilio;
+mod vonage_calls;
 mod vonage_messages;
 mod vonage_sms;
 
