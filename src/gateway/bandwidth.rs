@@ -8,6 +8,8 @@
 //!
 //! Bandwidth answers STOP itself only on toll-free numbers, so on other lines the confirmation is
 //! ours to send: the default opt-out replies stand.
+//!
+//! Calls to the line come from a Bandwidth Voice application (see `calls`).
 
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
@@ -25,10 +27,11 @@ use crate::setting_error::SettingError;
 
 use super::json::{self, Code};
 use super::{
-    Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Media, Outgoing, PayloadError,
-    Provider, SendError, SendFuture, Webhook, phone_field,
+    Answer, AuthError, Calls, DeliveryReport, Event, Gateway, Inbound, Media, Outgoing,
+    PayloadError, Provider, SendError, SendFuture, Webhook, phone_field,
 };
 
+mod calls;
 #[cfg(test)]
 mod tests;
 
@@ -134,6 +137,11 @@ impl Gateway for Bandwidth {
             }
             Err(classify(&answer))
         })
+    }
+
+    /// Calls come from a Voice application, given the same callback credentials.
+    fn calls(&self) -> Option<&dyn Calls> {
+        Some(self)
     }
 }
 

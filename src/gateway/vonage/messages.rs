@@ -6,6 +6,8 @@
 //! Each carries `Authorization: Bearer <JWT>`, signed HS256 with the account's signature secret,
 //! whose `payload_hash` claim is the hex SHA-256 of the body. Long texts arrive whole. Sends go to
 //! `/v1/messages` with a JWT the application's private key signs (RS256), or with Basic auth.
+//!
+//! The same application's Voice capability carries calls to the line (see `super::calls`).
 
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
@@ -18,8 +20,8 @@ use sha2::{Digest, Sha256};
 
 use crate::gateway::settings::{ProviderTable, url_setting};
 use crate::gateway::{
-    Answer, AuthError, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError, Provider,
-    SendError, SendFuture, Webhook, call, error_from_status, json, jwt,
+    Answer, AuthError, Calls, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError,
+    Provider, SendError, SendFuture, Webhook, call, error_from_status, json, jwt,
 };
 use crate::phone::Region;
 use crate::secret::Secret;
@@ -105,7 +107,10 @@ impl Gateway for VonageMessages {
 
     fn verify(&self, hook: &Webhook) -> Result<(), AuthError> {
         let token = jwt::bearer(hook)?;
-        verify_token(self.signature_secret.expose(), token, hook.body, hook.now_s)
+        // A call's answer webhook is a GET by default: it has no body for a hash to bind.
+        let body = (!(hook.method.eq_ignore_ascii_case("GET") && hook.body.is_empty()))
+            .then_some(hook.body);
+        verify_token(self.signature_secret.expose(), token, body, hook.now_s)
     }
 
     fn parse(&self, hook: &Webhook, region: Region) -> Result<Vec<Event>, PayloadError> {
@@ -123,6 +128,11 @@ impl Gateway for VonageMessages {
     fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a> {
         Box::pin(self.send_text(http, msg))
     }
+
+    /// The application's Voice capability sends its webhooks signed the same way.
+    fn calls(&self) -> Option<&dyn Calls> {
+        Some(self)
+    }
 }
 
 /// The claims we read from a webhook token; Vonage also sends `jti`, `api_key` and
@@ -137,8 +147,16 @@ struct WebhookClaims {
 const MAX_TOKEN_AGE_S: i64 = 300;
 
 /// Checks a webhook token: HS256 with the signature secret, issued in the last few minutes, and
-/// for exactly this body. Without `payload_hash` a token would vouch for any body at all.
-fn verify_token(secret: &str, token: &str, body: &[u8], now_s: i64) -> Result<(), AuthError> {
+/// for exactly this body. Without `payload_hash` a token would vouch for any body at all, so it is
+/// taken only for a request that has none (`body` is `None`: a GET, whose query no claim covers;
+/// the token's age is then the only bound on replaying it). A hash that is there must match, the
+/// empty body's included.
+fn verify_token(
+    secret: &str,
+    token: &str,
+    body: Option<&[u8]>,
+    now_s: i64,
+) -> Result<(), AuthError> {
     let expect = jwt::Expect {
         issuer: None,
         audience: None,
@@ -148,11 +166,14 @@ fn verify_token(secret: &str, token: &str, body: &[u8], now_s: i64) -> Result<()
     };
     let claims: WebhookClaims = jwt::verify_hs256(token, secret.as_bytes(), &expect)?;
     let Some(hash) = claims.payload_hash else {
-        return Err(AuthError::Rejected(
-            "the token does not carry the body's hash",
-        ));
+        return match body {
+            None => Ok(()),
+            Some(_) => Err(AuthError::Rejected(
+                "the token does not carry the body's hash",
+            )),
+        };
     };
-    if hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) {
+    if hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body.unwrap_or_default()))) {
         Ok(())
     } else {
         Err(AuthError::Rejected(

@@ -5,6 +5,7 @@
 //! every webhook to one address, where a `status` field marks a delivery report; the readers for
 //! those two habits are here.
 
+mod calls;
 pub mod messages;
 pub mod sms;
 

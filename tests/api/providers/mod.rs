@@ -7,6 +7,7 @@
 
 mod android;
 mod bandwidth;
+mod bandwidth_calls;
 mod httpsms;
 mod plivo;
 mod scenarios;
@@ -14,6 +15,7 @@ mod signalwire;
 mod telnyx;
 mod twilio;
 mod voice;
+mod vonage_calls;
 mod vonage_messages;
 mod vonage_sms;
 

@@ -28,17 +28,17 @@ const SDK_IAT: i64 = 1697634680;
 #[test]
 fn the_published_token_checks_out_with_its_secret_but_binds_no_body() {
     assert_eq!(
-        verify_token(SDK_SECRET, SDK_TOKEN, b"{}", SDK_IAT),
+        verify_token(SDK_SECRET, SDK_TOKEN, Some(&b"{}"[..]), SDK_IAT),
         Err(AuthError::Rejected(
             "the token does not carry the body's hash"
         ))
     );
     assert_eq!(
-        verify_token("asdf", SDK_TOKEN, b"{}", SDK_IAT),
+        verify_token("asdf", SDK_TOKEN, Some(&b"{}"[..]), SDK_IAT),
         Err(AuthError::BadSignature)
     );
     assert!(matches!(
-        verify_token(SDK_SECRET, "not.a.token", b"{}", SDK_IAT),
+        verify_token(SDK_SECRET, "not.a.token", Some(&b"{}"[..]), SDK_IAT),
         Err(AuthError::Rejected(_))
     ));
 }
@@ -73,7 +73,7 @@ fn a_token_binds_the_body_by_its_hash() {
     assert_eq!(hex::encode(Sha256::digest(INBOUND)), INBOUND_HASH);
     let token = vonage_token(Algorithm::HS256, SECRET, Some(INBOUND_HASH));
     assert_eq!(
-        verify_token(SECRET, &token, INBOUND.as_bytes(), ISSUED),
+        verify_token(SECRET, &token, Some(INBOUND.as_bytes()), ISSUED),
         Ok(())
     );
     let upper = vonage_token(
@@ -82,19 +82,19 @@ fn a_token_binds_the_body_by_its_hash() {
         Some(&INBOUND_HASH.to_ascii_uppercase()),
     );
     assert_eq!(
-        verify_token(SECRET, &upper, INBOUND.as_bytes(), ISSUED),
+        verify_token(SECRET, &upper, Some(INBOUND.as_bytes()), ISSUED),
         Ok(())
     );
 
     let changed = INBOUND.replace("Hello", "STOP");
     assert_eq!(
-        verify_token(SECRET, &token, changed.as_bytes(), ISSUED),
+        verify_token(SECRET, &token, Some(changed.as_bytes()), ISSUED),
         Err(AuthError::Rejected(
             "the body is not the one the token was issued for"
         ))
     );
     assert_eq!(
-        verify_token("another-secret", &token, INBOUND.as_bytes(), ISSUED),
+        verify_token("another-secret", &token, Some(INBOUND.as_bytes()), ISSUED),
         Err(AuthError::BadSignature)
     );
 }
@@ -104,14 +104,14 @@ fn a_token_issued_more_than_a_few_minutes_ago_or_without_the_hash_is_refused() {
     let token = vonage_token(Algorithm::HS256, SECRET, Some(INBOUND_HASH));
     let body = INBOUND.as_bytes();
     let latest = ISSUED + MAX_TOKEN_AGE_S + LEEWAY_S;
-    assert_eq!(verify_token(SECRET, &token, body, latest), Ok(()));
+    assert_eq!(verify_token(SECRET, &token, Some(body), latest), Ok(()));
     assert_eq!(
-        verify_token(SECRET, &token, body, ISSUED + 3600),
+        verify_token(SECRET, &token, Some(body), ISSUED + 3600),
         Err(AuthError::Rejected("the token was issued too long ago"))
     );
     let unhashed = vonage_token(Algorithm::HS256, SECRET, None);
     assert_eq!(
-        verify_token(SECRET, &unhashed, body, ISSUED),
+        verify_token(SECRET, &unhashed, Some(body), ISSUED),
         Err(AuthError::Rejected(
             "the token does not carry the body's hash"
         ))
@@ -119,10 +119,34 @@ fn a_token_issued_more_than_a_few_minutes_ago_or_without_the_hash_is_refused() {
 }
 
 #[test]
+fn a_bodyless_get_needs_no_hash_but_a_hash_it_carries_must_be_the_empty_bodys() {
+    const EMPTY_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let unhashed = vonage_token(Algorithm::HS256, SECRET, None);
+    assert_eq!(verify_token(SECRET, &unhashed, None, ISSUED), Ok(()));
+    let empty = vonage_token(Algorithm::HS256, SECRET, Some(EMPTY_HASH));
+    assert_eq!(verify_token(SECRET, &empty, None, ISSUED), Ok(()));
+    let for_a_body = vonage_token(Algorithm::HS256, SECRET, Some(INBOUND_HASH));
+    assert_eq!(
+        verify_token(SECRET, &for_a_body, None, ISSUED),
+        Err(AuthError::Rejected(
+            "the body is not the one the token was issued for"
+        ))
+    );
+    assert_eq!(
+        verify_token("another-secret", &unhashed, None, ISSUED),
+        Err(AuthError::BadSignature)
+    );
+    assert_eq!(
+        verify_token(SECRET, &unhashed, None, ISSUED + 3600),
+        Err(AuthError::Rejected("the token was issued too long ago"))
+    );
+}
+
+#[test]
 fn only_hs256_tokens_are_accepted() {
     let hs512 = vonage_token(Algorithm::HS512, SECRET, Some(INBOUND_HASH));
     assert_eq!(
-        verify_token(SECRET, &hs512, INBOUND.as_bytes(), ISSUED),
+        verify_token(SECRET, &hs512, Some(INBOUND.as_bytes()), ISSUED),
         Err(AuthError::Rejected("the token is not signed with HS256"))
     );
     // `alg: none`, with the claims of a good token and no signature.
@@ -130,7 +154,7 @@ fn only_hs256_tokens_are_accepted() {
     let claims = good.split('.').nth(1).unwrap();
     let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{claims}.");
     assert!(matches!(
-        verify_token(SECRET, &unsigned, INBOUND.as_bytes(), ISSUED),
+        verify_token(SECRET, &unsigned, Some(INBOUND.as_bytes()), ISSUED),
         Err(AuthError::Rejected(_))
     ));
 }
