@@ -61,6 +61,7 @@ impl Rehearsal {
             segments_per_second: None,
             quiet_hours: None,
             smart_encoding: false,
+            answer_calls: true,
         }];
         if !save {
             settings.database_url = "sqlite::memory:".into();

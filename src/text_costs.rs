@@ -1,5 +1,5 @@
 //! What every text the line can send costs in SMS: the flows' prompts, keyword replies, the
-//! compliance confirmations and everything dispatch sends, each with its placeholders filled at
+//! compliance confirmations, everything dispatch sends and the text to a caller who hung up, each with its placeholders filled at
 //! their longest, as it goes out and with smart encoding. A text over its budget says why.
 //!
 //! "Longest" is what the settings bound: the longest choice a flow saves, zone name, need label,
@@ -17,6 +17,7 @@ use crate::flow::{CONTACT_NAME, Flow, Flows, Input, REQUEST_CODE};
 use crate::lifecycle::RequestStatus;
 use crate::roster::MAX_NAME_CHARS;
 use crate::store::requests::Request;
+use crate::voice::VoiceSettings;
 
 /// A request code once a thousand requests are open: a letter and three digits.
 const LONGEST_CODE: &str = "K777";
@@ -113,6 +114,7 @@ pub fn costs(
     flows: &Flows,
     dispatch: &DispatchSettings,
     compliance: &Compliance,
+    voice: &VoiceSettings,
     smart_everywhere: bool,
 ) -> Vec<TextCost> {
     let longest = Longest::of(flows);
@@ -154,6 +156,14 @@ pub fn costs(
                 t.to_string()
             }));
         }
+    }
+    for (language, texts) in &voice.texts {
+        // Texted, not spoken: it leads the question a caller who hung up was at.
+        let name = format!("voice.texts.{language}.carry_on");
+        let text = &texts.carry_on;
+        all.push(measure(&name, language, text, DISPATCH_BUDGET, &[], &|t| {
+            t.to_string()
+        }));
     }
     for (language, texts) in dispatch.all_texts() {
         let job = longest.request(|need| texts.need(need));

@@ -12,6 +12,8 @@ CREATE TABLE calls (
     line TEXT NOT NULL,
     contact_id BIGINT NOT NULL REFERENCES contacts(id),
     started_at BIGINT NOT NULL,
+    -- When the caller pressed 0 to leave a message: such a call ends with nothing to carry on.
+    message_at BIGINT,
     ended_at BIGINT,
     UNIQUE (gateway, call_id)
 );

@@ -26,6 +26,7 @@ pub(super) fn print_check(dir: &Path, flows: &Flows, settings: &Settings) {
         flows,
         &settings.dispatch,
         &settings.compliance,
+        &settings.voice,
         smart_everywhere,
     );
     for cost in &costs {

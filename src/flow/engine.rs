@@ -80,6 +80,12 @@ pub struct Step {
     name: Option<String>,
 }
 
+/// A stored conversation taken up again.
+enum Resumed<'a> {
+    At(&'a State, Step),
+    Restarted(Step),
+}
+
 /// What an answer to a state amounts to.
 enum Answer {
     /// Saved under the state's answer name (plus whatever a choice sets).
@@ -152,30 +158,35 @@ impl Flow {
     /// Asks the current question again and changes nothing: a call that joins a conversation,
     /// or a caller who said nothing.
     pub fn prompt(&self, session: Session, name: Option<&str>) -> Step {
+        match self.resume(session, name) {
+            Resumed::At(state, mut step) => {
+                self.say(&state.say, Some(&state.speak), &mut step);
+                step
+            }
+            Resumed::Restarted(step) => step,
+        }
+    }
+
+    /// The state a stored conversation is at, with a step from there; or, when the flow was
+    /// edited and that state is gone, the conversation begun again rather than stranded.
+    fn resume(&self, session: Session, name: Option<&str>) -> Resumed<'_> {
         let Some(state) = self.states.get(&session.state) else {
-            return self.start(Some(&session.language), name);
+            return Resumed::Restarted(self.start(Some(&session.language), name));
         };
-        let mut step = Step {
+        let step = Step {
             session,
             effects: Vec::new(),
             ended: None,
             name: name.map(str::to_string),
         };
-        self.say(&state.say, Some(&state.speak), &mut step);
-        step
+        Resumed::At(state, step)
     }
 
     /// Takes one text from the contact.
     pub fn advance(&self, session: Session, input: &str, name: Option<&str>) -> Step {
-        let Some(state) = self.states.get(&session.state) else {
-            // The flow was edited and this state is gone: begin again rather than strand them.
-            return self.start(Some(&session.language), name);
-        };
-        let mut step = Step {
-            session,
-            effects: Vec::new(),
-            ended: None,
-            name: name.map(str::to_string),
+        let (state, mut step) = match self.resume(session, name) {
+            Resumed::At(state, step) => (state, step),
+            Resumed::Restarted(step) => return step,
         };
         match self.read(state, input) {
             Some(answer) => {

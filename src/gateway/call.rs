@@ -39,6 +39,10 @@ pub trait Calls: Send + Sync {
     /// Reads a verified call webhook.
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError>;
 
+    /// Reads a verified call-status callback: the call's id once the call is over; `None` for
+    /// a status that is no end (ringing, answered).
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError>;
+
     /// The provider's recordings, where the line can take messages left on calls.
     fn recordings(&self) -> Option<&dyn Recordings> {
         None
@@ -89,3 +93,22 @@ pub struct Audio {
 
 pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Audio, SendError>> + Send + 'a>>;
 pub type DeleteFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+
+/// `id` when `status`, a call status in the provider's words, says the call is over: Twilio's,
+/// SignalWire's and Telnyx's `completed`, `busy`, `failed`, `no-answer`, `canceled`; Plivo's and
+/// Vonage's spellings of the same.
+pub(super) fn over(id: &str, status: &str) -> Option<String> {
+    const OVER: &[&str] = &[
+        "completed",
+        "busy",
+        "failed",
+        "no-answer",
+        "canceled",
+        "cancelled",
+        "timeout",
+        "rejected",
+        "unanswered",
+        "hangup",
+    ];
+    OVER.contains(&status).then(|| id.to_string())
+}

@@ -127,7 +127,8 @@ fn read_event(body: &[u8], region: Region) -> Result<Event, PayloadError> {
             let state = (data.is_final != Some(false)).then_some(DeliveryState::Failed);
             data.report(state, Some("expired"))
         }
-        // Heartbeats, missed calls and the rest are about the phone, not a text.
+        "message.call.missed" => missed_call(data()?, region),
+        // Heartbeats and the rest are about the phone, not a person.
         _ => Ok(Event::Ignored),
     }
 }
@@ -169,6 +170,26 @@ fn received(data: &Data, region: Region) -> Result<Event, PayloadError> {
         line,
         from,
         body,
+        media: Vec::new(),
+    }))
+}
+
+/// A call the phone did not answer: the caller gets the line's flow by text. The phone reports
+/// it once the call has ended, when the newest entry of its call log is a missed call.
+fn missed_call(data: &Data, region: Region) -> Result<Event, PayloadError> {
+    let gateway_id = format!("missed:{}", data.message_id("data.message_id")?);
+    let contact = data.contact.as_deref().unwrap_or_default();
+    let Some(from) = sender_field("data.contact", contact, region)? else {
+        return Ok(Event::Ignored);
+    };
+    let owner = data.owner.as_deref().unwrap_or_default();
+    Ok(Event::Text(Inbound {
+        channel: crate::lifecycle::Channel::MissedCall,
+        gateway: PROVIDER.name,
+        gateway_id: Some(gateway_id),
+        line: phone_field("data.owner", owner, region)?,
+        from,
+        body: String::new(),
         media: Vec::new(),
     }))
 }

@@ -34,6 +34,7 @@ use axum::http::HeaderMap;
 use crate::phone::{Phone, Region};
 use crate::setting_error::SettingError;
 
+use call::over;
 pub use call::{
     Audio, CallEvent, Calls, DeleteFuture, FetchFuture, Heard, RecordingEvent, Recordings,
     TranscriptionEvent,
@@ -142,12 +143,18 @@ pub enum Hook {
     Recording,
     /// `/webhooks/NAME/transcription`: the provider's words for such a message.
     Transcription,
+    /// `/webhooks/NAME/ended`: a call's status changed; once it is over, a caller who hung up
+    /// mid-way is texted to carry on.
+    CallEnded,
 }
 
 impl Hook {
     /// Whether the webhook is about a call rather than a text.
     pub fn is_call(self) -> bool {
-        matches!(self, Hook::Call | Hook::Recording | Hook::Transcription)
+        matches!(
+            self,
+            Hook::Call | Hook::Recording | Hook::Transcription | Hook::CallEnded
+        )
     }
 }
 

@@ -100,7 +100,12 @@ impl Gateway for Plivo {
         let params = hook.params();
         let is_status = match hook.hook {
             Hook::Status => true,
-            Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription => false,
+            // Call hooks go to the call handlers and never reach a text parser.
+            Hook::Inbound
+            | Hook::Call
+            | Hook::Recording
+            | Hook::Transcription
+            | Hook::CallEnded => false,
             // Only delivery reports carry a `Status`.
             Hook::Events => params.get("Status").is_some(),
         };

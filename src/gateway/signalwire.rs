@@ -141,6 +141,10 @@ impl Calls for SignalWire {
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError> {
         twilio::calls::read_call(&hook.params(), region)
     }
+
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
+        twilio::calls::read_call_end(&hook.params())
+    }
 }
 
 #[cfg(test)]

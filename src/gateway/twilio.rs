@@ -201,7 +201,10 @@ pub(super) fn read_events(
     let params = hook.params();
     let is_status = match hook.hook {
         Hook::Status => true,
-        Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription => false,
+        // Call hooks go to the call handlers and never reach a text parser.
+        Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription | Hook::CallEnded => {
+            false
+        }
         Hook::Events => params.get("MessageStatus").is_some(),
     };
     Ok(vec![if is_status {

@@ -39,32 +39,32 @@ pub(super) fn route(
     // A turn of a call is answered on the call. STOP and its kin are the carriers' words for
     // texts: on a call they are just words, and someone who stopped texts may still call.
     let on_a_call = text.channel.is_call();
+    // Only a text can be a volunteer's command or a word for the other side of a job.
+    let texted = text.channel == Channel::Sms;
     if on_a_call {
         plan.answer_aloud(text.id);
         if text.channel == Channel::Voicemail {
             return voicemail(plan, line, text);
         }
     } else {
-        if let Some(keyword) = settings.compliance.classify(&text.body, opted_out) {
+        if let Some(keyword) = settings
+            .compliance
+            .classify(&text.body, opted_out)
+            .filter(|_| texted)
+        {
             return keyword_outcome(settings, plan, line, text, keyword, now);
         }
         if opted_out {
             // They asked for no texts; keep what they sent, answer nothing.
             return "opted_out";
         }
+        if text.channel == Channel::CallEnded {
+            return carry_on(settings, flows, plan, line, text, name.as_deref());
+        }
     }
     if text.num_media > 0 {
         // The picture is kept for a dispatcher; the neighbour learns to use words instead.
-        let language = language.as_deref().unwrap_or_default();
-        if let Some(body) = flows.keywords().reply("pictures", language) {
-            plan.reply(
-                text.contact_id,
-                line.number.as_str(),
-                text.id,
-                body,
-                OutboundKind::Reply,
-            );
-        }
+        keyword_reply(flows, plan, line, text, language.as_deref(), "pictures");
         if text.body.trim().is_empty() {
             return "pictures";
         }
@@ -86,7 +86,7 @@ pub(super) fn route(
     {
         return global_keyword(flows, plan, line, text, keyword);
     }
-    if let Some(job) = plan.job(text.contact_id).cloned().filter(|_| !on_a_call) {
+    if let Some(job) = plan.job(text.contact_id).cloned().filter(|_| texted) {
         if job.status != RequestStatus::Delivered {
             let action = Action::Relay {
                 job,
@@ -109,22 +109,13 @@ pub(super) fn route(
         // questions again would only repeat what the hand-off already holds.
         plan.join_handoff(handoff.id);
         if on_a_call {
-            let language = language.as_deref().unwrap_or_default();
-            if let Some(body) = flows.keywords().reply("person", language) {
-                plan.reply(
-                    text.contact_id,
-                    line.number.as_str(),
-                    text.id,
-                    body,
-                    OutboundKind::Reply,
-                );
-            }
+            keyword_reply(flows, plan, line, text, language.as_deref(), "person");
         }
         return "joined_handoff";
     }
-    // A call that begins, or a caller who said nothing: the question they are at is asked
-    // (again), and a caller with no conversation begins the line's.
-    let silent_call = on_a_call && text.body.trim().is_empty();
+    // A call that begins (answered or not), or a caller who said nothing: the question they are
+    // at is asked (again), and a caller with no conversation begins the line's.
+    let silent_call = !texted && text.body.trim().is_empty();
     let continued = plan
         .active_session(text.contact_id)
         .cloned()
@@ -164,6 +155,62 @@ pub(super) fn route(
     };
     apply_step(plan, line, text, step);
     label
+}
+
+/// Answers `text` with the keywords file's reply `name`, in `language` (else the file's first).
+fn keyword_reply(
+    flows: &Flows,
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
+    language: Option<&str>,
+    name: &str,
+) {
+    let language = language.unwrap_or_default();
+    if let Some(body) = flows.keywords().reply(name, language) {
+        let line = line.number.as_str();
+        plan.reply(text.contact_id, line, text.id, body, OutboundKind::Reply);
+    }
+}
+
+/// A caller who hung up mid-way is texted the question they were at, to carry on by text; one
+/// whose conversation was over (a request filed, a message left) gets nothing.
+fn carry_on(
+    settings: &Settings,
+    flows: &Flows,
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
+    name: Option<&str>,
+) -> &'static str {
+    let Some(session) = plan.active_session(text.contact_id).cloned() else {
+        return "call_ended";
+    };
+    let Some(flow) = flows.get(&session.flow) else {
+        return "call_ended";
+    };
+    let lead = settings
+        .voice
+        .texts(&session.language)
+        .map(|t| t.carry_on.clone());
+    let question = flow
+        .prompt(session, name)
+        .effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Reply(reply) => Some(reply.text),
+            _ => None,
+        });
+    let body: Vec<String> = lead.into_iter().chain(question).collect();
+    let line = line.number.as_str();
+    plan.reply(
+        text.contact_id,
+        line,
+        text.id,
+        &body.join(" "),
+        OutboundKind::CarryOn,
+    );
+    "carried_on"
 }
 
 /// A message left on a call goes to a person, with whatever the caller answered before it; one

@@ -11,12 +11,18 @@ pub enum Channel {
     Voice,
     /// A message left on a call, for a person to listen to.
     Voicemail,
+    /// A call the line did not answer: the caller is answered by text.
+    MissedCall,
+    /// The caller hung up: one who was mid-way is texted the question they were at.
+    CallEnded,
 }
 
 stored_as_text!(Channel, "channel", {
     Sms => "sms",
     Voice => "voice",
     Voicemail => "voicemail",
+    MissedCall => "missed_call",
+    CallEnded => "call_ended",
 });
 
 impl Channel {

@@ -21,6 +21,8 @@ pub enum OutboundKind {
     Relay,
     /// A request that needs a person, to the group's dispatchers.
     Alert,
+    /// To a caller who hung up mid-way: the question they were at, to answer by text.
+    CarryOn,
 }
 
 stored_as_text!(OutboundKind, "outbound kind", {
@@ -32,6 +34,7 @@ stored_as_text!(OutboundKind, "outbound kind", {
     Notice => "notice",
     Relay => "relay",
     Alert => "alert",
+    CarryOn => "carry_on",
 });
 
 impl OutboundKind {
@@ -46,6 +49,7 @@ impl OutboundKind {
                 | OutboundKind::Help
                 | OutboundKind::Relay
                 | OutboundKind::Alert
+                | OutboundKind::CarryOn
         )
     }
 }

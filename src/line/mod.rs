@@ -32,6 +32,9 @@ pub struct Line {
     /// Whether texts go out with GSM-7 stand-ins for the characters it lacks (á→a, ’→'), so an
     /// accent does not cost a text more than twice as many SMS.
     pub smart_encoding: bool,
+    /// Whether calls are answered. A line that does not answer refuses each call unanswered
+    /// (free for the caller) and texts the caller its flow instead.
+    pub answer_calls: bool,
 }
 
 impl Line {

@@ -21,6 +21,7 @@ pub struct LineSettings {
     quiet_hours: Option<RawQuietHours>,
     #[serde(default)]
     smart_encoding: bool,
+    answer_calls: Option<bool>,
     /// The provider's own table, `[lines.PROVIDER]`; anything else here is a mistake.
     #[serde(flatten)]
     rest: BTreeMap<String, figment::value::Value>,
@@ -103,6 +104,7 @@ impl LineSettings {
             segments_per_second,
             quiet_hours,
             smart_encoding: self.smart_encoding,
+            answer_calls: self.answer_calls.unwrap_or(true),
         })
     }
 }

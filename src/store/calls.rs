@@ -11,6 +11,8 @@ pub struct Call {
     pub contact_id: i64,
     /// The caller's number, E.164.
     pub phone: String,
+    /// The caller began leaving a message.
+    pub message_at: Option<i64>,
 }
 
 /// Records the call `call_id` of `gateway` from the contact with `phone`, once however often the
@@ -48,11 +50,31 @@ pub async fn find(
     call_id: &str,
 ) -> Result<Option<Call>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT c.id, c.line, c.contact_id, p.phone FROM calls c \
+        "SELECT c.id, c.line, c.contact_id, p.phone, c.message_at FROM calls c \
          JOIN contacts p ON p.id = c.contact_id WHERE c.gateway = $1 AND c.call_id = $2",
     )
     .bind(gateway)
     .bind(call_id)
     .fetch_optional(conn)
     .await?)
+}
+
+/// The caller of call `id` began leaving a message.
+pub async fn message_started(conn: &mut Conn, id: i64, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE calls SET message_at = COALESCE(message_at, $1) WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Call `id` is over; `false` when it was already.
+pub async fn end(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+    let ended = sqlx::query("UPDATE calls SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(ended.rows_affected() == 1)
 }

@@ -185,6 +185,8 @@ fn as_read(body: String, channel: Channel) -> String {
         Channel::Voice if body.is_empty() => "(on a call: said nothing)".into(),
         Channel::Voice => format!("(on a call) {body}"),
         Channel::Voicemail => "(left a message on a call: play it above)".into(),
+        Channel::MissedCall => "(called; the line does not answer calls, so it texted back)".into(),
+        Channel::CallEnded => "(hung up)".into(),
     }
 }
 

@@ -10,6 +10,7 @@ fn costs_with(extra_settings: &str, smart_everywhere: bool) -> Vec<TextCost> {
         &flows,
         &settings.dispatch,
         &settings.compliance,
+        &settings.voice,
         smart_everywhere,
     )
 }
@@ -95,7 +96,13 @@ fn placeholders_are_filled_at_their_longest_and_typed_ones_are_named_not_counted
         .map(|z| z.chars().count())
         .max()
         .unwrap();
-    let costs = costs(&flows, &settings.dispatch, &settings.compliance, false);
+    let costs = costs(
+        &flows,
+        &settings.dispatch,
+        &settings.compliance,
+        &settings.voice,
+        false,
+    );
     let alert = named(&costs, "dispatch.texts.en.alert");
     // K777, the longest need's label and the longest zone, three spaces and an empty reason.
     let need = "Prescription pickup".len();

@@ -47,6 +47,8 @@ pub struct CallTexts {
     pub message_prompt: String,
     /// Said once the message is recorded.
     pub message_thanks: String,
+    /// Texted, before the question they were at, to a caller who hung up mid-way.
+    pub carry_on: String,
 }
 
 impl VoiceSettings {

@@ -43,9 +43,10 @@ pub async fn receive(
         Some("voice") => Hook::Call,
         Some("recording") => Hook::Recording,
         Some("transcription") => Hook::Transcription,
+        Some("ended") => Hook::CallEnded,
         Some(other) => {
             return Err(WebError::NotFound(format!(
-                "no webhook `{other}`; use /sms, /status, /voice, /recording or /transcription"
+                "no webhook `{other}`; use /sms, /status, /voice, /recording, /transcription or /ended"
             )));
         }
     };
@@ -76,6 +77,9 @@ pub async fn receive(
             }
             Hook::Transcription => {
                 super::calls::transcription(&state, gateway, calls, &vouching, &webhook).await
+            }
+            Hook::CallEnded => {
+                super::calls::ended(&state, gateway, calls, &vouching, &webhook).await
             }
             _ => super::calls::turn(&state, gateway, calls, &vouching, &webhook).await,
         };

@@ -19,6 +19,16 @@ impl Calls for Bandwidth {
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError> {
         json::body::<CallCallback>(hook.body)?.read(region)
     }
+
+    /// The application's call status address gets `disconnect` once a call is over.
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
+        let callback = json::body::<CallCallback>(hook.body)?;
+        let id = json::required("callId", callback.call_id.as_deref())?;
+        Ok(
+            (json::required("eventType", callback.event_type.as_deref())? == "disconnect")
+                .then(|| id.to_owned()),
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@
 //! action address are vouched for with the posted fields.
 
 use super::{Plivo, phone};
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook};
+use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, over};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -17,6 +17,13 @@ impl Calls for Plivo {
 
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError> {
         read_call(&hook.params(), region)
+    }
+
+    /// The application's hangup URL gets `CallUUID` and the final `CallStatus`.
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
+        let params = hook.params();
+        let id = params.required("CallUUID")?;
+        Ok(over(id, params.required("CallStatus")?))
     }
 }
 

@@ -7,7 +7,7 @@
 //! refuses a timestamp outside the window before anything is parsed.
 
 use super::Telnyx;
-use crate::gateway::twilio::calls::read_call;
+use crate::gateway::twilio::calls::{read_call, read_call_end};
 use crate::gateway::{CallEvent, Calls, PayloadError, Webhook};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
@@ -19,6 +19,10 @@ impl Calls for Telnyx {
 
     fn parse_call(&self, hook: &Webhook, region: Region) -> Result<CallEvent, PayloadError> {
         read_call(&hook.params(), region)
+    }
+
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
+        read_call_end(&hook.params())
     }
 }
 

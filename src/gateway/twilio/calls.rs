@@ -8,7 +8,7 @@
 use super::Twilio;
 use crate::gateway::{
     CallEvent, Calls, DeleteFuture, FetchFuture, Heard, Params, PayloadError, RecordingEvent,
-    Recordings, TranscriptionEvent, Webhook, call, error_from_status, fetch_bytes,
+    Recordings, TranscriptionEvent, Webhook, call, error_from_status, fetch_bytes, over,
 };
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
@@ -22,9 +22,19 @@ impl Calls for Twilio {
         read_call(&hook.params(), region)
     }
 
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
+        read_call_end(&hook.params())
+    }
+
     fn recordings(&self) -> Option<&dyn Recordings> {
         Some(self)
     }
+}
+
+/// Reads a TwiML-dialect call-status callback (`CallSid`, `CallStatus`).
+pub(in crate::gateway) fn read_call_end(params: &Params) -> Result<Option<String>, PayloadError> {
+    let id = params.required("CallSid")?;
+    Ok(over(id, params.required("CallStatus")?))
 }
 
 /// Reads a TwiML-dialect call webhook: Twilio's, SignalWire's cXML and Telnyx's TeXML, which all

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::messages::VonageMessages;
 use super::number;
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, json};
+use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, json, over};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -29,6 +29,15 @@ impl Calls for VonageMessages {
         };
         payload.read(region)
     }
+
+    /// The application's event address gets every status of the call (`started`, `ringing`,
+    /// `answered`, `completed`…).
+    fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
+        let payload = json::body::<Payload>(hook.body)?;
+        let id = json::required("uuid", payload.uuid.as_deref())?;
+        let status = json::required("status", payload.status.as_deref())?;
+        Ok(over(id, status))
+    }
 }
 
 /// The fields of an answer webhook or an input event that we read; every one optional, so that
@@ -36,6 +45,8 @@ impl Calls for VonageMessages {
 #[derive(Debug, Default, Deserialize)]
 struct Payload {
     uuid: Option<String>,
+    /// Only on the event address: how the call stands.
+    status: Option<String>,
     from: Option<String>,
     to: Option<String>,
     dtmf: Option<Dtmf>,

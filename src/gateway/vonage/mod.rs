@@ -34,7 +34,10 @@ fn digits(e164: &str) -> &str {
 fn is_status(hook: Hook, has_status: bool) -> bool {
     match hook {
         Hook::Status => true,
-        Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription => false,
+        // Call hooks go to the call handlers and never reach a text parser.
+        Hook::Inbound | Hook::Call | Hook::Recording | Hook::Transcription | Hook::CallEnded => {
+            false
+        }
         Hook::Events => has_status,
     }
 }

@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::super::{AppState, WebError};
+use super::signed_for;
 use crate::dispatch::MAIN_LANGUAGE;
-use crate::gateway::{Calls, Gateway, Inbound, Webhook};
+use crate::gateway::{Calls, Gateway, Inbound, Recordings, Webhook};
 use crate::lifecycle::{Channel, EventKind};
 use crate::line::Line;
 use crate::store::recordings::{self, NewRecording};
@@ -16,10 +17,17 @@ use crate::store::{calls, requests};
 use crate::voice::turn::{self, MessageAddresses};
 use crate::voice::{Script, VoiceSettings};
 
-/// Whether the credentials that signed a callback are those of the line the call was to: a
-/// group's other account at the same provider cannot reach this line's calls.
-fn signed_for(vouching: &[&Line], line: &str) -> bool {
-    vouching.iter().any(|l| l.number.as_str() == line)
+/// The provider's recordings; a provider whose lines take no messages has no such callbacks.
+fn recordings_of<'a>(
+    gateway: &dyn Gateway,
+    calls: &'a dyn Calls,
+) -> Result<&'a dyn Recordings, WebError> {
+    calls.recordings().ok_or_else(|| {
+        WebError::NotFound(format!(
+            "aidline takes no messages on {} calls",
+            gateway.name()
+        ))
+    })
 }
 
 /// How to leave a message, in the caller's language, or in every language the line speaks when
@@ -64,13 +72,7 @@ pub(in crate::web) async fn recording(
     vouching: &[&Line],
     webhook: &Webhook<'_>,
 ) -> Result<Response, WebError> {
-    let Some(provider) = calls.recordings() else {
-        return Err(WebError::NotFound(format!(
-            "aidline takes no messages on {} calls",
-            gateway.name()
-        )));
-    };
-    let Some(ready) = provider.parse_recording(webhook)? else {
+    let Some(ready) = recordings_of(gateway, calls)?.parse_recording(webhook)? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let call = {
@@ -116,13 +118,7 @@ pub(in crate::web) async fn transcription(
     vouching: &[&Line],
     webhook: &Webhook<'_>,
 ) -> Result<Response, WebError> {
-    let Some(provider) = calls.recordings() else {
-        return Err(WebError::NotFound(format!(
-            "aidline takes no messages on {} calls",
-            gateway.name()
-        )));
-    };
-    let heard = provider.parse_transcription(webhook)?;
+    let heard = recordings_of(gateway, calls)?.parse_transcription(webhook)?;
     let Some(text) = heard.text else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };

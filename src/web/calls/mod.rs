@@ -3,17 +3,20 @@
 //! conversation and are taken in order, and the line's replies come back in the provider's
 //! document: said aloud, then the question the caller is at, or goodbye.
 
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, WebError};
 use crate::flow::MESSAGE_KEY;
-use crate::gateway::{Calls, Gateway, Heard, Inbound, Webhook};
+use crate::gateway::{CallEvent, Calls, Gateway, Heard, Inbound, Webhook};
 use crate::intake::Received;
 use crate::lifecycle::Channel;
 use crate::line::Line;
+use crate::phone::Phone;
 use crate::store::calls;
+use crate::voice::documents::Dialect;
 use crate::voice::turn::{self, Turn, keys_as_answer};
+use crate::voice::{Script, Step};
 
 mod messages;
 
@@ -56,15 +59,18 @@ pub(super) async fn turn(
     webhook: &Webhook<'_>,
 ) -> Result<Response, WebError> {
     let event = calls.parse_call(webhook, state.settings.default_region)?;
-    if !vouching.iter().any(|l| l.number == event.line) {
+    let Some(line) = vouching.iter().find(|l| l.number == event.line) else {
         tracing::warn!(gateway = gateway.name(), line = %event.line.redacted(), "refused a call to a number whose credentials did not sign it");
         return Err(WebError::Forbidden(
             "the webhook could not be verified".into(),
         ));
-    }
+    };
     let position = Position::of(webhook.url);
     let voice = &state.settings.voice;
     let dialect = calls.dialect();
+    if !line.answer_calls {
+        return not_answered(state, gateway, dialect, event).await;
+    }
     let (before, known_language) = state.intake.standing(&event.from).await?;
     let spoken_in = before
         .as_ref()
@@ -83,17 +89,9 @@ pub(super) async fn turn(
     if takes_messages
         && matches!(&event.heard, Heard::Keys(k) if k.trim_end_matches('#') == MESSAGE_KEY)
     {
-        let now = state.clock.now_ms();
+        let call = remember(state, gateway, &event).await?;
         let mut conn = state.db.acquire().await?;
-        calls::record(
-            &mut conn,
-            gateway.name(),
-            &event.call_id,
-            event.line.as_str(),
-            event.from.as_str(),
-            now,
-        )
-        .await?;
+        calls::message_started(&mut conn, call, state.clock.now_ms()).await?;
         let language = spoken_in.as_deref().unwrap_or_default();
         let script = messages::take_message(state, gateway.name(), language, position.turn + 1);
         return Ok(document(dialect.write(&script)));
@@ -143,17 +141,7 @@ pub(super) async fn turn(
     };
     let mut replies = state.intake.replies_to(inbound_id).await?;
     if position.turn == 0 {
-        let now = state.clock.now_ms();
-        let mut conn = state.db.acquire().await?;
-        calls::record(
-            &mut conn,
-            gateway.name(),
-            &event.call_id,
-            event.line.as_str(),
-            event.from.as_str(),
-            now,
-        )
-        .await?;
+        remember(state, gateway, &event).await?;
         if takes_messages {
             replies.extend(messages::offers(voice, spoken_in.as_deref()));
         }
@@ -184,6 +172,89 @@ pub(super) async fn turn(
         voice,
         dialect.hears_speech(),
     ))))
+}
+
+/// A call is over. A caller who hung up mid-way, and did not leave a message, is texted the
+/// question they were at; intake decides, under the caller's lock, whether anything was left.
+pub(super) async fn ended(
+    state: &AppState,
+    gateway: &dyn Gateway,
+    calls: &dyn Calls,
+    vouching: &[&Line],
+    webhook: &Webhook<'_>,
+) -> Result<Response, WebError> {
+    let Some(call_id) = calls.parse_call_end(webhook)? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let mut conn = state.db.acquire().await?;
+    let call = calls::find(&mut conn, gateway.name(), &call_id).await?;
+    // A call that never reached a question (refused, or not ours) has nothing to carry on.
+    let Some(call) = call.filter(|c| signed_for(vouching, &c.line)) else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let first_end = calls::end(&mut conn, call.id, state.clock.now_ms()).await?;
+    drop(conn);
+    if first_end && call.message_at.is_none() {
+        let over = Inbound {
+            gateway: gateway.name(),
+            gateway_id: Some(format!("{call_id}:ended")),
+            line: Phone::from_stored(call.line),
+            from: Phone::from_stored(call.phone),
+            body: String::new(),
+            media: Vec::new(),
+            channel: Channel::CallEnded,
+        };
+        state.intake.receive(over).await?;
+        state.intake.texts_queued();
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A call the line does not answer: refused unanswered where the provider allows (so it costs
+/// the caller nothing), and the caller texted the line's flow as if they had texted it.
+async fn not_answered(
+    state: &AppState,
+    gateway: &dyn Gateway,
+    dialect: Dialect,
+    event: CallEvent,
+) -> Result<Response, WebError> {
+    let missed = Inbound {
+        gateway: gateway.name(),
+        gateway_id: Some(format!("{}:missed", event.call_id)),
+        line: event.line,
+        from: event.from,
+        body: String::new(),
+        media: Vec::new(),
+        channel: Channel::MissedCall,
+    };
+    state.intake.receive(missed).await?;
+    state.intake.texts_queued();
+    let refusal = match dialect.can_reject() {
+        true => Step::Reject,
+        false => Step::Hangup,
+    };
+    let script = Script {
+        steps: vec![refusal],
+    };
+    Ok(document(dialect.write(&script)))
+}
+
+/// Whether the credentials that signed a callback are those of the line the call was to: a
+/// group's other account at the same provider cannot reach this line's calls.
+fn signed_for(vouching: &[&Line], line: &str) -> bool {
+    vouching.iter().any(|l| l.number.as_str() == line)
+}
+
+/// Keeps the call, so that callbacks naming only its id (a recording) find the caller.
+async fn remember(
+    state: &AppState,
+    gateway: &dyn Gateway,
+    event: &CallEvent,
+) -> Result<i64, WebError> {
+    let mut conn = state.db.acquire().await?;
+    let (line, from) = (event.line.as_str(), event.from.as_str());
+    let now = state.clock.now_ms();
+    Ok(calls::record(&mut conn, gateway.name(), &event.call_id, line, from, now).await?)
 }
 
 pub(super) fn document(doc: crate::voice::documents::Document) -> Response {

@@ -166,3 +166,31 @@ on_both_databases! {
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
     }
 }
+
+on_both_databases! {
+    async fn a_missed_call_to_the_phone_gets_the_lines_first_question_by_text(db) {
+        let app = spawn::<HttpSms>(db).await;
+        let caller = "+15557655011";
+        let missed = json!({
+            "message_id": new_id(), "user_id": "XtABz6zdeFMoBLoltz6SREDvRSh2",
+            "owner": HttpSms::LINE, "contact": caller,
+            "timestamp": "2024-01-21T12:27:17.949Z", "sim": "SIM1"
+        });
+        let body = event("message.call.missed", missed);
+        let signed = || HttpSms::sign(&app, HttpSms::TEXTS, &body, Signer::Line);
+        let response = post(&app, HttpSms::TEXTS, HttpSms::POSTS, signed()).await;
+        assert_eq!(response.status(), 200);
+        // The phone sends the event again: one text, not two.
+        post(&app, HttpSms::TEXTS, HttpSms::POSTS, signed()).await;
+        app.send_due().await;
+        let sent: Vec<Value> = app
+            .api_requests(HttpSms::SEND_PATH)
+            .await
+            .iter()
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0]["to"], caller);
+        assert_eq!(sent[0]["content"], FIRST_QUESTION);
+    }
+}
