@@ -1,6 +1,9 @@
 -- A call's turns go through intake like texts; the channel says how each came and so how it is
 -- answered (a text by text, a call's turn aloud).
 ALTER TABLE inbound_messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
+-- A text that lets a caller who hung up carry on, and that could not reach them (a landline),
+-- turns their call into a call-back for a person; this marks it done.
+ALTER TABLE outbound_messages ADD COLUMN followed_up_at BIGINT;
 
 -- Each call to a line: who called, and how it ended. A provider names a call by its own id on
 -- every webhook of it; callbacks that carry only that id (a recording, the call's end) find the

@@ -20,6 +20,7 @@ pub use settings::{DispatchSettings, MAIN_LANGUAGE, Mode, Queue, Texts};
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::{EventKind, OfferAnswer, RequestStatus, VolunteerStatus};
 use crate::store::outbound::{self, NewOutbound};
+use crate::store::requests::NewRequest;
 use crate::store::volunteers::{self, NewVolunteer};
 use crate::store::{Conn, StoreError, requests, timers};
 
@@ -242,4 +243,31 @@ pub async fn on_new_request(
         now,
     )
     .await
+}
+
+/// Files a new request (a flow's, or a call-back), returning its code. A neighbour who already has an open request
+/// does not get a second one: what they asked for is attached to the open one for a dispatcher to
+/// see, and its code is the one they are told.
+pub async fn file(
+    conn: &mut Conn,
+    settings: &DispatchSettings,
+    new: &NewRequest<'_>,
+    now: i64,
+) -> Result<String, StoreError> {
+    if new.queue != SIGN_UP_QUEUE {
+        let open = requests::open_for(conn, &[new.contact_id]).await?;
+        if let Some(existing) = open.iter().rev().find(|r| r.queue != SIGN_UP_QUEUE) {
+            let detail = serde_json::to_string(new.fields).expect("a string map always serialises");
+            requests::attach(conn, existing.id, new.actor, &detail, now).await?;
+            tracing::info!(
+                request_id = existing.id,
+                "a second request attached to an open one"
+            );
+            return Ok(existing.code.clone());
+        }
+    }
+    let (id, code) = requests::create(conn, new, now).await?;
+    tracing::info!(request_id = id, code = %code, queue = %new.queue, "request created");
+    on_new_request(conn, settings, id, now).await?;
+    Ok(code)
 }

@@ -8,6 +8,7 @@
 //! [`Intake::recover`] at start-up and periodically.
 
 mod batch;
+mod call_backs;
 mod plan;
 mod route;
 mod timers;

@@ -373,7 +373,7 @@ impl Plan {
                 session_id: r.session.map(|i| ids[i]),
                 actor: "flow",
             };
-            codes.push(file_request(conn, settings, &new, now).await?);
+            codes.push(dispatch::file(conn, settings, &new, now).await?);
         }
         for d in &self.dispatch {
             let origin = Origin {
@@ -409,35 +409,4 @@ impl Plan {
         inbound::mark_handled_many(conn, &self.handled, now).await?;
         Ok(!replies.is_empty() || !self.dispatch.is_empty() || !self.requests.is_empty())
     }
-}
-
-/// Files a request a flow made, returning its code. A neighbour who already has an open request
-/// does not get a second one: what they asked for is attached to the open one for a dispatcher to
-/// see, and its code is the one they are told.
-async fn file_request(
-    conn: &mut Conn,
-    settings: &DispatchSettings,
-    new: &NewRequest<'_>,
-    now: i64,
-) -> Result<String, StoreError> {
-    if new.queue != dispatch::SIGN_UP_QUEUE {
-        let open = requests::open_for(conn, &[new.contact_id]).await?;
-        if let Some(existing) = open
-            .iter()
-            .rev()
-            .find(|r| r.queue != dispatch::SIGN_UP_QUEUE)
-        {
-            let detail = serde_json::to_string(new.fields).expect("a string map always serialises");
-            requests::attach(conn, existing.id, new.actor, &detail, now).await?;
-            tracing::info!(
-                request_id = existing.id,
-                "a second request attached to an open one"
-            );
-            return Ok(existing.code.clone());
-        }
-    }
-    let (id, code) = requests::create(conn, new, now).await?;
-    tracing::info!(request_id = id, code = %code, queue = %new.queue, "request created");
-    dispatch::on_new_request(conn, settings, id, now).await?;
-    Ok(code)
 }

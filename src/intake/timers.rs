@@ -1,5 +1,6 @@
 //! Quiet conversations: the reminder after `remind_after`, the end after `expire_after`. And
-//! unclaimed requests: a wider wave of offers, then an alert to the dispatchers.
+//! unclaimed requests: a wider wave of offers, then an alert to the dispatchers. Each pass also
+//! turns callers the line could not text back into call-backs (`call_backs`).
 //!
 //! Timers are rows written with each handled text, so they survive restarts. Firing one takes the
 //! contact's lock like a text does, and a text that arrived meanwhile has already replaced the
@@ -32,6 +33,7 @@ impl Intake {
             }
         }
         fired += self.fire_request_timers(now).await?;
+        fired += self.call_back_unreachable(now).await?;
         Ok(fired)
     }
 

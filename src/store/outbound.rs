@@ -372,3 +372,38 @@ pub async fn queued_here_after(
         .fetch_all(conn)
         .await?)
 }
+
+/// A text to carry on after a call that could not reach the caller.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unreachable {
+    pub id: i64,
+    pub contact_id: i64,
+    pub line: String,
+}
+
+/// Texts to carry on after a call that failed or went undelivered and are not yet followed up.
+pub async fn unreachable_callers(
+    conn: &mut Conn,
+    limit: i64,
+) -> Result<Vec<Unreachable>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, contact_id, line FROM outbound_messages \
+         WHERE kind = $1 AND state IN ($2, $3) AND followed_up_at IS NULL ORDER BY id LIMIT $4",
+    )
+    .bind(OutboundKind::CarryOn)
+    .bind(DeliveryState::Failed)
+    .bind(DeliveryState::Undelivered)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Marks text `id` followed up.
+pub async fn followed_up(conn: &mut Conn, id: i64, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE outbound_messages SET followed_up_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
