@@ -84,6 +84,16 @@ pub trait Dialled: Webhooks {
     }
 }
 
+/// `fields` as one JSON object, for providers that post JSON; a field given twice takes its later
+/// value.
+pub fn json_body(fields: &Fields) -> String {
+    let object: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.clone()))
+        .collect();
+    Value::Object(object).to_string()
+}
+
 /// Posts `hook` to `path` as `F` posts its webhooks.
 pub async fn send<F: Webhooks + ?Sized>(
     app: &TestApp,

@@ -2,11 +2,10 @@
 //! in and a `gather` event for each answer to the `<Gather>`'s `gatherUrl`, as JSON behind the
 //! callback credentials. Bandwidth hears keys only.
 
-use serde_json::{Map, json};
-
 use super::bandwidth::Bandwidth;
 use super::voice::{self, Call, Dialled, Fields};
 use super::*;
+use crate::call_harness::json_body;
 use crate::on_both_databases;
 
 const CALLER: &str = "+15557650201";
@@ -63,11 +62,7 @@ impl Dialled for Bandwidth {
 
     /// An event as one JSON object, what the answer adds over what every event carries.
     fn webhook(app: &TestApp, path: &str, fields: &Fields, signer: Signer) -> Signed {
-        let event: Map<String, Value> = fields
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.clone()))
-            .collect();
-        Self::sign(app, path, &json!(event).to_string(), signer)
+        Self::sign(app, path, &json_body(fields), signer)
     }
 }
 

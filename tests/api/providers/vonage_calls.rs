@@ -3,14 +3,14 @@
 //! `eventUrl`; every webhook carries a bearer token signed with the signature secret.
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::voice::{self, Call, Dialled, Fields};
 use super::vonage_messages::VonageMessages;
 use super::vonage_sms::{SIGNATURE_SECRET, digits};
 use super::*;
-use crate::call_harness::Document;
+use crate::call_harness::{Document, json_body};
 use crate::on_both_databases;
 
 const CALLER: &str = "+15557650301";
@@ -68,11 +68,7 @@ impl Dialled for VonageMessages {
             Signer::Line => SIGNATURE_SECRET,
             Signer::Stranger => "not-our-secret",
         };
-        let event: Map<String, Value> = fields
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.clone()))
-            .collect();
-        let body = json!(event).to_string();
+        let body = json_body(fields);
         Signed {
             headers: vec![("Authorization", token(secret, now_s(app), &body))],
             body,
