@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::{PayloadError, SendError, Webhook};
+use super::{Params, PayloadError, SendError, Webhook};
 use crate::phone::{Phone, Region};
 use crate::voice::documents::Dialect;
 
@@ -30,6 +30,37 @@ pub enum Heard {
         text: String,
         confidence: Option<f32>,
     },
+}
+
+impl Heard {
+    /// What a form-posted answer gave: the keys in `keys` if any were pressed, else the words in
+    /// `speech` with the recogniser's confidence (0 to 1) in `confidence`, else nothing.
+    pub(crate) fn from_form(
+        params: &Params,
+        keys: &'static str,
+        speech: &'static str,
+        confidence: &'static str,
+    ) -> Result<Heard, PayloadError> {
+        if let Some(pressed) = params.non_empty(keys) {
+            return Ok(Heard::Keys(pressed.to_string()));
+        }
+        let Some(text) = params.non_empty(speech) else {
+            return Ok(Heard::Nothing);
+        };
+        let confidence = params
+            .non_empty(confidence)
+            .map(|c| {
+                c.parse::<f32>()
+                    .ok()
+                    .filter(|c| (0.0..=1.0).contains(c))
+                    .ok_or_else(|| PayloadError::invalid(confidence, "is not a number from 0 to 1"))
+            })
+            .transpose()?;
+        Ok(Heard::Speech {
+            text: text.to_string(),
+            confidence,
+        })
+    }
 }
 
 /// A provider that carries calls: the document format it is driven with, and its webhooks.

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts_page;
 mod browser;
+mod call_harness;
 mod calls;
 mod compliance;
 mod concurrency;

@@ -30,30 +30,7 @@ impl Calls for Plivo {
 fn read_call(params: &Params, region: Region) -> Result<CallEvent, PayloadError> {
     // `InputType` says which one came, but only one of the two is ever filled in, so the field
     // that is present is enough.
-    let heard = if let Some(keys) = params.non_empty("Digits") {
-        Heard::Keys(keys.to_string())
-    } else if let Some(text) = params.non_empty("Speech") {
-        let confidence = params
-            .non_empty("SpeechConfidenceScore")
-            .map(|c| {
-                c.parse::<f32>()
-                    .ok()
-                    .filter(|c| (0.0..=1.0).contains(c))
-                    .ok_or_else(|| {
-                        PayloadError::invalid(
-                            "SpeechConfidenceScore",
-                            "is not a number from 0 to 1",
-                        )
-                    })
-            })
-            .transpose()?;
-        Heard::Speech {
-            text: text.to_string(),
-            confidence,
-        }
-    } else {
-        Heard::Nothing
-    };
+    let heard = Heard::from_form(params, "Digits", "Speech", "SpeechConfidenceScore")?;
     Ok(CallEvent {
         call_id: params.required("CallUUID")?.to_string(),
         line: phone(params, "To", region)?,

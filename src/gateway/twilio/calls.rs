@@ -43,27 +43,7 @@ pub(in crate::gateway) fn read_call(
     params: &Params,
     region: Region,
 ) -> Result<CallEvent, PayloadError> {
-    let heard = if let Some(keys) = params.non_empty("Digits") {
-        Heard::Keys(keys.to_string())
-    } else if let Some(text) = params.non_empty("SpeechResult") {
-        let confidence = params
-            .non_empty("Confidence")
-            .map(|c| {
-                c.parse::<f32>()
-                    .ok()
-                    .filter(|c| (0.0..=1.0).contains(c))
-                    .ok_or_else(|| {
-                        PayloadError::invalid("Confidence", "is not a number from 0 to 1")
-                    })
-            })
-            .transpose()?;
-        Heard::Speech {
-            text: text.to_string(),
-            confidence,
-        }
-    } else {
-        Heard::Nothing
-    };
+    let heard = Heard::from_form(params, "Digits", "SpeechResult", "Confidence")?;
     Ok(CallEvent {
         call_id: params.required("CallSid")?.to_string(),
         line: params.phone("To", region)?,

@@ -6,19 +6,13 @@
 use std::io;
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::BytesText;
 
-use super::Document;
+use super::{Document, xml};
 use crate::voice::{Listen, Record, Script, Speech, Step};
 
 pub(super) fn write(script: &Script) -> Document {
-    let mut writer = Writer::new(Vec::new());
-    write_response(&mut writer, script).expect("writing to memory cannot fail");
-    let body = String::from_utf8(writer.into_inner()).expect("the writer is given only UTF-8");
-    Document {
-        content_type: "application/xml",
-        body,
-    }
+    xml::document(|writer| write_steps(writer, &script.steps))
 }
 
 // Bounds from the Gather and Record references: maxDigits 1–50, firstDigitTimeout 0–60 s;
@@ -30,14 +24,6 @@ const RECORD_SILENCE_TIMEOUT: (u32, u32) = (0, 10_800);
 
 fn clamp(value: u32, (low, high): (u32, u32)) -> String {
     value.clamp(low, high).to_string()
-}
-
-fn write_response(writer: &mut Writer<Vec<u8>>, script: &Script) -> io::Result<()> {
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    writer
-        .create_element("Response")
-        .write_inner_content(|writer| write_steps(writer, &script.steps))?;
-    Ok(())
 }
 
 fn write_steps(writer: &mut Writer<Vec<u8>>, steps: &[Step]) -> io::Result<()> {

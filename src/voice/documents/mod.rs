@@ -5,7 +5,10 @@
 mod bxml;
 mod ncco;
 mod plivo;
+#[cfg(test)]
+mod testing;
 mod twiml;
+mod xml;
 
 use super::Script;
 

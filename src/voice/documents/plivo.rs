@@ -2,16 +2,14 @@
 
 use std::io;
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::BytesText;
 
 use super::Document;
+use super::xml::{self, Xml, keys_and_speech};
 use crate::voice::{Listen, Record, Script, Speech, Step};
 
 #[cfg(test)]
 mod tests;
-
-type Xml = Writer<Vec<u8>>;
 
 /// Plivo accepts `executionTimeout` from 5 to 60 seconds only.
 const EXECUTION_TIMEOUT: std::ops::RangeInclusive<u32> = 5..=60;
@@ -20,23 +18,12 @@ const EXECUTION_TIMEOUT: std::ops::RangeInclusive<u32> = 5..=60;
 const DIGIT_END_TIMEOUT: &str = "5";
 
 pub(super) fn write(script: &Script) -> Document {
-    let mut xml = Writer::new(Vec::new());
-    response(&mut xml, script).expect("writing to memory cannot fail");
-    Document {
-        content_type: "application/xml",
-        body: String::from_utf8(xml.into_inner()).expect("the writer only writes UTF-8"),
-    }
-}
-
-fn response(xml: &mut Xml, script: &Script) -> io::Result<()> {
-    xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    xml.create_element("Response").write_inner_content(|xml| {
+    xml::document(|xml| {
         for step in &script.steps {
             write_step(xml, step)?;
         }
         Ok(())
-    })?;
-    Ok(())
+    })
 }
 
 fn write_step(xml: &mut Xml, step: &Step) -> io::Result<()> {
@@ -80,28 +67,18 @@ fn get_input(xml: &mut Xml, listen: &Listen) -> io::Result<()> {
         .create_element("GetInput")
         .with_attribute(("action", listen.action.as_str()))
         .with_attribute(("method", "POST"))
-        .with_attribute(("inputType", input_type(listen)))
+        .with_attribute(("inputType", xml::input(listen)))
         .with_attribute(("executionTimeout", timeout.to_string().as_str()));
     // Plivo applies digitEndTimeout only to key input.
     if listen.keys {
         input = input.with_attribute(("digitEndTimeout", DIGIT_END_TIMEOUT));
     }
-    if let Some(max_keys) = listen.max_keys {
-        input = input.with_attribute(("numDigits", max_keys.to_string().as_str()));
-    }
-    if let Some(end_key) = listen.end_key {
-        input = input.with_attribute(("finishOnKey", end_key.to_string().as_str()));
-    }
-    if listen.speech {
-        input = input.with_attribute(("language", listen.language.as_str()));
-        if !listen.hints.is_empty() {
-            input = input.with_attribute(("hints", listen.hints.join(",").as_str()));
-        }
-    }
+    input = keys_and_speech(input, listen, ",");
     // redirect="true": the document our action answers with drives the call, instead of Plivo
     // only notifying it and running on through this one.
     input = input.with_attribute(("redirect", "true"));
-    input.write_inner_content(|xml| prompt(xml, &listen.prompt))?;
+    // `<GetInput>` nests only `<Speak>`, `<Play>` and `<Wait>`.
+    input.write_inner_content(|xml| xml::prompt(xml, &listen.prompt, write_step))?;
     // When nothing is heard before executionTimeout, Plivo does not call the action: "the next
     // element in the response will be processed" (plivo.com/docs/voice/xml/getinput). So the
     // next element sends the caller there anyway, with no Digits or Speech, which is how our
@@ -109,34 +86,8 @@ fn get_input(xml: &mut Xml, listen: &Listen) -> io::Result<()> {
     redirect(xml, &listen.action)
 }
 
-/// What is said while listening: `<GetInput>` nests only `<Speak>`, `<Play>` and `<Wait>`.
-fn prompt(xml: &mut Xml, steps: &[Step]) -> io::Result<()> {
-    for step in steps {
-        match step {
-            Step::Say(_) | Step::Play { .. } => write_step(xml, step)?,
-            other => debug_assert!(false, "a question's prompt can only speak: {other:?}"),
-        }
-    }
-    Ok(())
-}
-
-fn input_type(listen: &Listen) -> &'static str {
-    match (listen.keys, listen.speech) {
-        (true, true) => "dtmf speech",
-        (false, true) => "speech",
-        _ => "dtmf",
-    }
-}
-
 fn write_record(xml: &mut Xml, record: &Record) -> io::Result<()> {
-    let mut element = xml
-        .create_element("Record")
-        .with_attribute(("action", record.action.as_str()))
-        .with_attribute(("method", "POST"))
-        .with_attribute(("maxLength", record.max_seconds.to_string().as_str()))
-        .with_attribute(("timeout", record.silence_seconds.to_string().as_str()))
-        .with_attribute(("finishOnKey", record.end_key.to_string().as_str()))
-        .with_attribute(("playBeep", "true"))
+    let mut element = xml::record(xml, record)
         .with_attribute(("fileFormat", "mp3"))
         .with_attribute(("callbackUrl", record.recording_callback.as_str()))
         .with_attribute(("callbackMethod", "POST"));

@@ -1,44 +1,35 @@
 //! A caller walks the shipped intake by keypad and by speech, in English and in Spanish, into the
 //! same requests texts make.
 
-use super::{CALLER, Call, Heard};
+use super::{CALLER, Call, Twilio};
+use crate::call_harness::{
+    a_forged_call_leaves_nothing_behind, a_retried_turn_is_answered_alike_and_taken_once,
+    finish_the_groceries_intake_as_rosa, finish_the_prescription_intake,
+};
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::providers::{Signed, form};
 
 on_both_databases! {
     async fn a_caller_presses_and_speaks_their_way_through_the_intake_into_a_request(db) {
         let app = TestApp::spawn(db).await;
         let (mut call, heard) = Call::dial(&app, CALLER).await;
         assert!(heard.said().contains("For English, press 1"), "{heard:?}");
-        assert_eq!(heard.gather("numDigits"), Some("1"));
-        assert!(heard.gather("input").unwrap().contains("dtmf"));
+        assert_eq!(heard.listen("numDigits"), Some("1"));
+        assert!(heard.listen("input").unwrap().contains("dtmf"));
 
         let heard = call.press("1").await;
         assert!(heard.said().contains("For groceries, press 1"), "{heard:?}");
         assert_eq!(heard.says[0].1, "en-US");
         let heard = call.press("1").await;
         assert!(heard.said().starts_with("What should we bring? Say a short list"), "{heard:?}");
-        assert_eq!(heard.gather("input"), Some("speech"), "a list is said, not typed");
+        assert_eq!(heard.listen("input"), Some("speech"), "a list is said, not typed");
         let heard = call.say("Milk, bread and rice.").await;
         assert!(heard.said().contains("Type the number, then press pound"), "{heard:?}");
-        assert_eq!(heard.gather("finishOnKey"), Some("#"));
+        assert_eq!(heard.listen("finishOnKey"), Some("#"));
         let heard = call.press("3#").await;
         assert!(heard.said().contains("zip code"), "{heard:?}");
-        call.press("02139#").await;
-        call.say("Corner of Main and 3rd").await;
-        call.press("*").await; // when: skipped
-        call.press("*").await; // notes: skipped
-        let heard = call.say("Rosa").await;
-        assert!(heard.said().starts_with("Thank you, Rosa! Your request is "), "{heard:?}");
-        assert!(heard.hangup && heard.gather.is_none(), "{heard:?}");
-
-        let requests = app.requests().await;
-        assert_eq!(requests.len(), 1);
-        let fields = &requests[0].fields;
-        assert_eq!(fields["need"], "groceries");
-        assert_eq!(fields["items"], "Milk, bread and rice.");
-        assert_eq!(fields["household"], "3");
-        assert_eq!(fields["zone"], "northside");
+        let fields = finish_the_groceries_intake_as_rosa(&app, &mut call).await;
         assert_eq!(fields["cross_streets"], "Corner of Main and 3rd");
         assert!(!fields.contains_key("when"));
         app.send_due().await;
@@ -54,23 +45,14 @@ on_both_databases! {
         let heard = call.press("2").await;
         assert!(heard.said().contains("Para comida, oprima 1"), "{heard:?}");
         assert_eq!(heard.says[0].1, "es-MX");
-        assert_eq!(heard.gather("language"), Some("es-MX"));
+        assert_eq!(heard.listen("language"), Some("es-MX"));
         let heard = call.say("Medicinas").await;
         assert!(heard.said().starts_with("¿Qué farmacia"), "{heard:?}");
         call.say("La farmacia de la calle Main, a nombre de Ana").await;
         let heard = call.say("dos").await;
         // "dos" is no number a keypad typed: the question is asked again, as spoken.
         assert!(heard.said().contains("Marque el número"), "{heard:?}");
-        call.press("2#").await;
-        call.say("Northside").await;
-        for _ in 0..4 {
-            call.press("*").await;
-        }
-        let requests = app.requests().await;
-        assert_eq!(requests.len(), 1);
-        assert_eq!(requests[0].fields["need"], "prescription");
-        assert_eq!(requests[0].fields["pharmacy"], "La farmacia de la calle Main, a nombre de Ana");
-        assert_eq!(requests[0].fields["zone"], "northside");
+        finish_the_prescription_intake(&app, &mut call).await;
         let language = app.count("SELECT COUNT(*) FROM contacts WHERE language = 'es'").await;
         assert_eq!(language, 1, "the caller's language is kept for their texts too");
     }
@@ -92,30 +74,16 @@ on_both_databases! {
 
     async fn a_retried_call_webhook_gets_the_same_answer_and_is_taken_once(db) {
         let app = TestApp::spawn(db).await;
-        let (call, _) = Call::dial(&app, CALLER).await;
-        let first = call.post_raw(&[("Digits", "1")]).await.text().await.unwrap();
-        let again = call.post_raw(&[("Digits", "1")]).await.text().await.unwrap();
-        assert_eq!(first, again);
-        let heard = Heard::parse(&again);
-        assert!(heard.said().contains("For groceries"), "{heard:?}");
-        let turns = app.count("SELECT COUNT(*) FROM inbound_messages WHERE channel = 'voice'").await;
-        assert_eq!(turns, 2, "the call's start and one answer");
+        a_retried_turn_is_answered_alike_and_taken_once::<Twilio>(&app).await;
     }
 
     async fn a_forged_call_is_refused_and_leaves_nothing_behind(db) {
         let app = TestApp::spawn(db).await;
-        let params = [("CallSid", "CAforged"), ("From", CALLER), ("To", LINE)];
-        let response = app
-            .http
-            .post(app.url("/webhooks/twilio/voice"))
-            .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
-            .form(&params)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 403);
-        assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
-        assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
+        let forged = Signed {
+            headers: vec![("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl".to_string())],
+            body: form(&[("CallSid", "CAforged"), ("From", CALLER), ("To", LINE)]),
+        };
+        a_forged_call_leaves_nothing_behind::<Twilio>(&app, forged).await;
     }
 
     async fn a_caller_who_says_nothing_is_asked_again_then_told_goodbye(db) {

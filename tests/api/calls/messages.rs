@@ -82,9 +82,9 @@ pub async fn leave_a_message(app: &TestApp) -> String {
     // Recording ends: Twilio asks what next.
     call.next = done.strip_prefix(&app.url("")).unwrap().to_string();
     let after = call
-        .post(&[
-            ("RecordingUrl", "https://api.twilio.com/x"),
-            ("RecordingDuration", "7"),
+        .post(vec![
+            ("RecordingUrl", "https://api.twilio.com/x".into()),
+            ("RecordingDuration", "7".into()),
         ])
         .await;
     assert!(
@@ -109,7 +109,7 @@ pub async fn leave_a_message(app: &TestApp) -> String {
 fn recording_callback(call: &Call<'_>, status: &str) -> Vec<(String, String)> {
     [
         ("AccountSid", ACCOUNT),
-        ("CallSid", call.sid.as_str()),
+        ("CallSid", call.id.as_str()),
         ("RecordingSid", RECORDING),
         (
             "RecordingUrl",

@@ -5,7 +5,7 @@ use aidline::gateway::plivo::signature;
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
-use super::voice::{self, Call, Dialled};
+use super::voice::{self, Call, Dialled, Fields};
 use super::*;
 use crate::on_both_databases;
 
@@ -179,22 +179,22 @@ impl OptsOut for Plivo {
 impl Dialled for Plivo {
     const LISTENS: &'static str = "GetInput";
 
-    fn call(id: &str, from: &str) -> Vec<(&'static str, String)> {
+    fn call(id: &str, from: &str) -> Fields {
         vec![
-            ("CallUUID", id.to_string()),
-            ("From", digits(from).to_string()),
-            ("To", digits(Self::LINE).to_string()),
-            ("CallStatus", "in-progress".to_string()),
-            ("Direction", "inbound".to_string()),
-            ("CallerName", "+15557650101".to_string()),
+            ("CallUUID", id.into()),
+            ("From", digits(from).into()),
+            ("To", digits(Self::LINE).into()),
+            ("CallStatus", "in-progress".into()),
+            ("Direction", "inbound".into()),
+            ("CallerName", "+15557650101".into()),
         ]
     }
 
-    fn pressed(keys: &str) -> Vec<(&'static str, String)> {
+    fn pressed(keys: &str) -> Fields {
         vec![("InputType", "dtmf".into()), ("Digits", keys.into())]
     }
 
-    fn said(words: &str) -> Vec<(&'static str, String)> {
+    fn said(words: &str) -> Fields {
         vec![
             ("InputType", "speech".into()),
             ("Speech", words.into()),
@@ -217,16 +217,7 @@ on_both_databases! {
         let heard = call.say("Medicinas").await;
         assert!(heard.said().starts_with("¿Qué farmacia"), "{heard:?}");
         call.say("La farmacia de la calle Main, a nombre de Ana").await;
-        call.press("2#").await;
-        call.say("Northside").await;
-        for _ in 0..4 {
-            call.press("*").await;
-        }
-        let requests = app.requests().await;
-        assert_eq!(requests.len(), 1);
-        assert_eq!(requests[0].fields["need"], "prescription");
-        assert_eq!(requests[0].fields["pharmacy"], "La farmacia de la calle Main, a nombre de Ana");
-        assert_eq!(requests[0].fields["zone"], "northside");
+        voice::finish_the_prescription_intake(&app, &mut call).await;
         let caller = app.count("SELECT COUNT(*) FROM contacts WHERE language = 'es'").await;
         assert_eq!(caller, 1, "the caller, read from Plivo's digits, in Spanish");
     }

@@ -2,7 +2,7 @@
 //! space's own Messages API.
 
 use super::twilio::{Dialect, SpeaksTwilio};
-use super::voice::{self, Call, Dialled};
+use super::voice::{self, Call, Dialled, Fields};
 use super::*;
 use crate::on_both_databases;
 
@@ -51,26 +51,26 @@ impl SpeaksTwilio for SignalWire {
 impl Dialled for SignalWire {
     const LISTENS: &'static str = "Gather";
 
-    fn call(id: &str, from: &str) -> Vec<(&'static str, String)> {
+    fn call(id: &str, from: &str) -> Fields {
         vec![
-            ("CallSid", id.to_string()),
-            ("AccountSid", PROJECT.to_string()),
-            ("From", from.to_string()),
-            ("To", Self::LINE.to_string()),
-            ("CallStatus", "ringing".to_string()),
-            ("Direction", "inbound".to_string()),
-            ("ApiVersion", "2010-04-01".to_string()),
+            ("CallSid", id.into()),
+            ("AccountSid", PROJECT.into()),
+            ("From", from.into()),
+            ("To", Self::LINE.into()),
+            ("CallStatus", "ringing".into()),
+            ("Direction", "inbound".into()),
+            ("ApiVersion", "2010-04-01".into()),
         ]
     }
 
-    fn pressed(keys: &str) -> Vec<(&'static str, String)> {
-        vec![("Digits", keys.to_string())]
+    fn pressed(keys: &str) -> Fields {
+        vec![("Digits", keys.into())]
     }
 
-    fn said(words: &str) -> Vec<(&'static str, String)> {
+    fn said(words: &str) -> Fields {
         vec![
-            ("SpeechResult", words.to_string()),
-            ("Confidence", "0.88".to_string()),
+            ("SpeechResult", words.into()),
+            ("Confidence", "0.88".into()),
         ]
     }
 }

@@ -6,9 +6,11 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::voice::{self, Call, Dialled, Fields};
 use super::vonage_messages::VonageMessages;
 use super::vonage_sms::{SIGNATURE_SECRET, digits};
 use super::*;
+use crate::call_harness::{Document, json_body};
 use crate::on_both_databases;
 
 const CALLER: &str = "+15557650301";
@@ -31,150 +33,117 @@ fn token(secret: &str, iat: i64, body: &str) -> String {
     )
 }
 
-/// What one NCCO tells Vonage to do.
-#[derive(Debug)]
-struct Ncco {
-    said: String,
-    /// Where the `input` action posts the answer, when the line waits for one.
-    event_url: Option<String>,
-}
+/// NCCO calls: the answer webhook is a GET with the call in the query, each answer the NCCO's
+/// `input` collects a JSON post, every one under a token signed with the signature secret.
+impl Dialled for VonageMessages {
+    const LISTENS: &'static str = "input";
+    const ACTION: &'static str = "eventUrl";
+    const DOCUMENTS: &'static str = "json";
 
-impl Ncco {
-    fn parse(body: &str) -> Ncco {
-        let actions: Vec<Value> = serde_json::from_str(body).expect("an NCCO is a JSON array");
-        let said: Vec<&str> = actions
-            .iter()
-            .filter(|a| a["action"] == "talk")
-            .map(|a| a["text"].as_str().unwrap())
-            .collect();
-        let event_url = actions
-            .iter()
-            .find(|a| a["action"] == "input")
-            .map(|a| a["eventUrl"][0].as_str().unwrap().to_string());
-        Ncco {
-            said: said.join(" "),
-            event_url,
+    fn call(id: &str, from: &str) -> Fields {
+        vec![
+            ("from", digits(from).into()),
+            ("to", digits(Self::LINE).into()),
+            ("uuid", id.into()),
+            (
+                "conversation_uuid",
+                "CON-f972836a-550f-45fa-956c-12a2ab5b7d22".into(),
+            ),
+        ]
+    }
+
+    fn pressed(keys: &str) -> Fields {
+        input(keys, json!({"timeout_reason": "start_timeout"}))
+    }
+
+    fn said(words: &str) -> Fields {
+        input(
+            "",
+            json!({"results": [{"confidence": "0.91", "text": words}]}),
+        )
+    }
+
+    fn webhook(app: &TestApp, _: &str, fields: &Fields, signer: Signer) -> Signed {
+        let secret = match signer {
+            Signer::Line => SIGNATURE_SECRET,
+            Signer::Stranger => "not-our-secret",
+        };
+        let body = json_body(fields);
+        Signed {
+            headers: vec![("Authorization", token(secret, now_s(app), &body))],
+            body,
         }
     }
-}
 
-/// One call to the Vonage line.
-struct Call<'a> {
-    app: &'a TestApp,
-    uuid: String,
-    /// Where the next answer goes, as a path on the app.
-    next: String,
-}
-
-impl<'a> Call<'a> {
-    /// The answer webhook: Vonage's GET with the call in the query.
-    async fn dial(app: &'a TestApp) -> (Call<'a>, Ncco) {
-        let uuid = new_id();
-        let query = form(&[
-            ("to", digits(VonageMessages::LINE)),
-            ("from", digits(CALLER)),
-            ("uuid", &uuid),
-            ("conversation_uuid", &format!("CON-{}", new_id())),
-        ]);
-        let response = app
-            .http
-            .get(app.url(&format!("{VOICE}?{query}")))
+    /// The answer webhook: Vonage's GET with the call in the query, its token for no body.
+    async fn start(app: &TestApp, path: &str, fields: &Fields) -> reqwest::Response {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(key, value)| (*key, value.as_str().unwrap()))
+            .collect();
+        app.http
+            .get(app.url(&format!("{path}?{}", form(&pairs))))
             .header("Authorization", token(SIGNATURE_SECRET, now_s(app), ""))
             .send()
             .await
-            .unwrap();
-        let mut call = Call {
-            app,
-            uuid,
-            next: String::new(),
-        };
-        let ncco = call.follow(response).await;
-        (call, ncco)
+            .unwrap()
     }
 
-    fn input(&self, dtmf: &str, speech: Option<&str>) -> String {
-        let speech = match speech {
-            Some(text) => json!({"results": [{"confidence": "0.91", "text": text}]}),
-            None => json!({"timeout_reason": "start_timeout"}),
-        };
-        json!({
-            "from": digits(CALLER),
-            "to": digits(VonageMessages::LINE),
-            "uuid": self.uuid,
-            "conversation_uuid": "CON-f972836a-550f-45fa-956c-12a2ab5b7d22",
-            "timestamp": "2025-02-03T12:14:25.000Z",
-            "dtmf": {"digits": dtmf, "timed_out": dtmf.is_empty()},
-            "speech": speech,
-        })
-        .to_string()
-    }
-
-    async fn post_raw(&self, body: &str, secret: &str) -> reqwest::Response {
-        let authorization = token(secret, now_s(self.app), body);
-        self.app
-            .post_raw(
-                &self.next,
-                &[("Authorization", authorization)],
-                "application/json",
-                body.to_string(),
-            )
-            .await
-    }
-
-    async fn press(&mut self, keys: &str) -> Ncco {
-        let response = self
-            .post_raw(&self.input(keys, None), SIGNATURE_SECRET)
-            .await;
-        self.follow(response).await
-    }
-
-    async fn say(&mut self, words: &str) -> Ncco {
-        let body = self.input("", Some(words));
-        let response = self.post_raw(&body, SIGNATURE_SECRET).await;
-        self.follow(response).await
-    }
-
-    async fn follow(&mut self, response: reqwest::Response) -> Ncco {
-        assert_eq!(response.status(), 200);
-        let content_type = response.headers()["content-type"].to_str().unwrap();
-        assert!(content_type.contains("json"), "{content_type}");
-        let ncco = Ncco::parse(&response.text().await.unwrap());
-        if let Some(url) = &ncco.event_url {
-            self.next = url.strip_prefix(&self.app.url("")).unwrap().to_string();
+    /// What the NCCO says, and where its `input` posts the answer.
+    fn read(body: &str) -> Document {
+        let actions: Vec<Value> = serde_json::from_str(body).expect("an NCCO is a JSON array");
+        let says = actions
+            .iter()
+            .filter(|a| a["action"] == "talk")
+            .map(|a| {
+                let text = a["text"].as_str().unwrap().to_string();
+                (text, a["language"].as_str().unwrap_or_default().to_string())
+            })
+            .collect();
+        let listen = actions.iter().find(|a| a["action"] == "input").map(|a| {
+            let event_url = a["eventUrl"][0].as_str().unwrap().to_string();
+            vec![("eventUrl".to_string(), event_url)]
+        });
+        Document {
+            says,
+            listen,
+            ..Document::default()
         }
-        ncco
     }
+}
+
+/// An `input` event: the keys pressed, if any, and what the speech recogniser made of it.
+fn input(dtmf: &str, speech: Value) -> Fields {
+    vec![
+        ("timestamp", "2025-02-03T12:14:25.000Z".into()),
+        (
+            "dtmf",
+            json!({"digits": dtmf, "timed_out": dtmf.is_empty()}),
+        ),
+        ("speech", speech),
+    ]
 }
 
 on_both_databases! {
     async fn a_caller_on_a_vonage_line_hears_the_first_question_and_answers_it_by_pressing_2(db) {
         let app = spawn::<VonageMessages>(db).await;
-        let (mut call, ncco) = Call::dial(&app).await;
-        assert!(ncco.said.contains("For English, press 1"), "{ncco:?}");
+        let (mut call, ncco) = Call::<VonageMessages>::dial(&app, CALLER).await;
+        assert!(ncco.said().contains("For English, press 1"), "{ncco:?}");
         assert_eq!(
-            ncco.event_url.as_deref(),
+            ncco.listen("eventUrl"),
             Some(app.url(&format!("{VOICE}?turn=1&quiet=0")).as_str())
         );
         let ncco = call.press("2").await;
-        assert!(ncco.said.contains("Para comida, oprima 1"), "{ncco:?}");
+        assert!(ncco.said().contains("Para comida, oprima 1"), "{ncco:?}");
         let ncco = call.say("Medicinas").await;
-        assert!(ncco.said.starts_with("¿Qué farmacia"), "answered by voice: {ncco:?}");
+        assert!(ncco.said().starts_with("¿Qué farmacia"), "answered by voice: {ncco:?}");
         let language = app.count("SELECT COUNT(*) FROM contacts WHERE language = 'es'").await;
         assert_eq!(language, 1);
     }
 
     async fn a_vonage_input_event_sent_twice_gets_the_same_answer_and_is_taken_once(db) {
         let app = spawn::<VonageMessages>(db).await;
-        let (call, _) = Call::dial(&app).await;
-        let body = call.input("1", None);
-        let first = call.post_raw(&body, SIGNATURE_SECRET).await;
-        assert_eq!(first.status(), 200);
-        let first = first.text().await.unwrap();
-        let again = call.post_raw(&body, SIGNATURE_SECRET).await.text().await.unwrap();
-        assert_eq!(first, again);
-        assert!(Ncco::parse(&again).said.contains("For groceries"), "{again}");
-        let turns = app.count("SELECT COUNT(*) FROM inbound_messages WHERE channel = 'voice'").await;
-        assert_eq!(turns, 2, "the call's start and one answer");
+        voice::a_retried_turn_is_answered_alike_and_taken_once::<VonageMessages>(&app).await;
     }
 
     async fn a_vonage_call_with_a_forged_or_stale_token_is_refused_and_leaves_nothing_behind(db) {
@@ -199,17 +168,15 @@ on_both_databases! {
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 403, "{forgery}");
         }
-        let call = Call { app: &app, uuid: new_id(), next: format!("{VOICE}?turn=1&quiet=0") };
-        let response = call.post_raw(&call.input("1", None), "not-our-secret").await;
+        let call = Call::<VonageMessages>::at(&app, CALLER, &format!("{VOICE}?turn=1&quiet=0"));
+        let pressed = VonageMessages::pressed;
+        let response = call.post_signed(call.webhook(pressed("1"), Signer::Stranger)).await;
         assert_eq!(response.status(), 403, "an input event signed with another secret");
-        let changed = app
-            .post_raw(
-                &call.next,
-                &[("Authorization", token(SIGNATURE_SECRET, now, &call.input("2", None)))],
-                "application/json",
-                call.input("1", None),
-            )
-            .await;
+        let changed = Signed {
+            headers: call.webhook(pressed("2"), Signer::Line).headers,
+            body: call.webhook(pressed("1"), Signer::Line).body,
+        };
+        let changed = call.post_signed(changed).await;
         assert_eq!(changed.status(), 403, "an input event whose body was changed");
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
         assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);

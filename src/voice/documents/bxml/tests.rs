@@ -1,9 +1,9 @@
 use super::write;
-use crate::voice::{Listen, Record, Script, Speech, Step};
-
-mod tree;
-
-use tree::{Element, parse};
+use crate::voice::documents::testing::line::{say, voicemail};
+use crate::voice::documents::testing::{
+    Element, Published, assert_published, element, parse, text,
+};
+use crate::voice::{Listen, Script, Speech, Step};
 
 fn bxml(steps: Vec<Step>) -> Element {
     let document = write(&Script { steps });
@@ -13,43 +13,24 @@ fn bxml(steps: Vec<Step>) -> Element {
     response
 }
 
-fn say(text: &str, language: &str) -> Step {
-    Step::Say(Speech {
-        text: text.to_owned(),
-        language: language.to_owned(),
-        voice: None,
-    })
+fn spoken(line: &str) -> Element {
+    text("SpeakSentence", &[("locale", "en_US")], line)
 }
 
+/// A menu for keys only, whose answer address carries an `&`.
 fn menu() -> Listen {
     Listen {
-        prompt: vec![say("Press 1 for food, 2 for a ride.", "en-US")],
-        keys: true,
         speech: false,
-        max_keys: Some(1),
-        end_key: None,
-        timeout_seconds: 5,
-        language: "en-US".to_owned(),
         hints: vec![],
         action: "https://line.example/voice/answer?turn=1&lang=en".to_owned(),
-    }
-}
-
-fn voicemail() -> Record {
-    Record {
-        max_seconds: 120,
-        silence_seconds: 5,
-        end_key: '#',
-        action: "https://line.example/voice/recorded".to_owned(),
-        recording_callback: "https://line.example/voice/recording".to_owned(),
-        transcription_callback: Some("https://line.example/voice/transcript".to_owned()),
+        ..crate::voice::documents::testing::line::menu()
     }
 }
 
 /// Each BXML verb and its attributes, from Bandwidth's BXML reference (Bandwidth/api-docs
 /// `site/docs/voice/bxml/*.mdx`), for the verbs a turn can be written with.
 #[rustfmt::skip]
-const VERBS: &[(&str, &[&str])] = &[
+const VERBS: &Published = &[
     ("Response", &[]),
     ("SpeakSentence", &["voice", "gender", "locale"]),
     ("PlayAudio", &["username", "password"]),
@@ -79,22 +60,12 @@ fn an_intake_turn_greets_then_asks_a_question_inside_a_gather() {
         say("Welcome to the aid line.", "en-US"),
         Step::Listen(menu()),
     ]);
-    let prompt = Element::new(
-        "SpeakSentence",
-        &[("locale", "en_US")],
-        "Press 1 for food, 2 for a ride.",
-        vec![],
-    );
+    let prompt = spoken("Press 1 for food, 2 for a ride.");
     assert_eq!(
         response.children,
         vec![
-            Element::new(
-                "SpeakSentence",
-                &[("locale", "en_US")],
-                "Welcome to the aid line.",
-                vec![]
-            ),
-            Element::new(
+            spoken("Welcome to the aid line."),
+            element(
                 "Gather",
                 &[
                     (
@@ -107,7 +78,6 @@ fn an_intake_turn_greets_then_asks_a_question_inside_a_gather() {
                     ("interDigitTimeout", "5"),
                     ("repeatCount", "1"),
                 ],
-                "",
                 vec![prompt],
             ),
         ]
@@ -125,13 +95,8 @@ fn a_voicemail_turn_records_then_thanks_the_caller_and_hangs_up() {
     assert_eq!(
         response.children,
         vec![
-            Element::new(
-                "SpeakSentence",
-                &[("locale", "en_US")],
-                "Leave a message after the tone.",
-                vec![]
-            ),
-            Element::new(
+            spoken("Leave a message after the tone."),
+            element(
                 "Record",
                 &[
                     ("recordCompleteUrl", "https://line.example/voice/recorded"),
@@ -152,16 +117,10 @@ fn a_voicemail_turn_records_then_thanks_the_caller_and_hangs_up() {
                     ),
                     ("transcriptionAvailableMethod", "POST"),
                 ],
-                "",
                 vec![],
             ),
-            Element::new(
-                "SpeakSentence",
-                &[("locale", "en_US")],
-                "Thank you.",
-                vec![]
-            ),
-            Element::new("Hangup", &[], "", vec![]),
+            spoken("Thank you."),
+            element("Hangup", &[], vec![]),
         ]
     );
 }
@@ -201,20 +160,8 @@ fn every_verb_and_attribute_the_line_writes_is_one_bandwidth_publishes() {
         let response = bxml(steps);
         let mut elements = Vec::new();
         response.walk(&mut elements);
-        for element in elements {
-            let (_, allowed) = VERBS
-                .iter()
-                .find(|(verb, _)| *verb == element.name)
-                .unwrap_or_else(|| panic!("<{}> is not a BXML verb", element.name));
-            for (key, _) in &element.attributes {
-                assert!(
-                    allowed.contains(&key.as_str()),
-                    "<{}> takes no `{key}`",
-                    element.name
-                );
-            }
-            seen += 1;
-        }
+        assert_published(&response, VERBS);
+        seen += elements.len();
     }
     assert_eq!(seen, 14, "every step above writes at least one verb");
 }
@@ -284,10 +231,7 @@ fn attributes_the_line_did_not_ask_for_are_left_out() {
 #[test]
 fn a_bandwidth_line_refuses_a_call_by_hanging_up_before_answering() {
     let response = bxml(vec![Step::Reject, say("Unheard.", "en-US")]);
-    assert_eq!(
-        response.children,
-        vec![Element::new("Hangup", &[], "", vec![])]
-    );
+    assert_eq!(response.children, vec![element("Hangup", &[], vec![])]);
 }
 
 #[test]
@@ -300,13 +244,12 @@ fn a_bandwidth_call_moved_to_another_address_says_nothing_more_here() {
     ]);
     assert_eq!(
         response.children,
-        vec![Element::new(
+        vec![element(
             "Redirect",
             &[
                 ("redirectUrl", "https://line.example/voice/next"),
                 ("redirectMethod", "POST")
             ],
-            "",
             vec![],
         )]
     );

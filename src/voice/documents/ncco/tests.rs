@@ -1,40 +1,8 @@
 use serde_json::{Value, json};
 
 use super::write;
-use crate::voice::{Listen, Record, Script, Speech, Step};
-
-fn say(text: &str, language: &str) -> Step {
-    Step::Say(Speech {
-        text: text.to_owned(),
-        language: language.to_owned(),
-        voice: None,
-    })
-}
-
-fn menu() -> Listen {
-    Listen {
-        prompt: vec![say("Press 1 for food, 2 for a ride.", "en-US")],
-        keys: true,
-        speech: true,
-        max_keys: Some(1),
-        end_key: None,
-        timeout_seconds: 5,
-        language: "en-US".to_owned(),
-        hints: vec!["food".to_owned(), "ride".to_owned()],
-        action: "https://line.example/voice/answer?turn=1".to_owned(),
-    }
-}
-
-fn voicemail() -> Record {
-    Record {
-        max_seconds: 120,
-        silence_seconds: 5,
-        end_key: '#',
-        action: "https://line.example/voice/recorded".to_owned(),
-        recording_callback: "https://line.example/voice/recording".to_owned(),
-        transcription_callback: Some("https://line.example/voice/transcript".to_owned()),
-    }
-}
+use crate::voice::documents::testing::line::{menu, say, voicemail};
+use crate::voice::{Script, Speech, Step};
 
 fn ncco(steps: Vec<Step>) -> Vec<Value> {
     let document = write(&Script { steps });

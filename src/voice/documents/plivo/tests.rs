@@ -1,11 +1,9 @@
 use crate::voice::documents::Dialect;
-use crate::voice::documents::twiml::tree::turns::{
-    self, ANSWER, RECORDED, RECORDING_READY, TRANSCRIBED,
+use crate::voice::documents::testing::turns::{self, ANSWER, RECORDING_READY, TRANSCRIBED};
+use crate::voice::documents::testing::{
+    Element, Published, assert_absent, assert_published, assert_spoken_as_written, element, text,
 };
-use crate::voice::documents::twiml::tree::{
-    Element, Published, assert_published, element, parse, text,
-};
-use crate::voice::{Listen, Script, Speech, Step};
+use crate::voice::{Listen, Script, Step};
 
 /// Plivo's elements and their attributes (plivo.com/docs/voice/xml: speak, play, getinput,
 /// record, redirect, hangup).
@@ -60,11 +58,7 @@ const PLIVO: &Published = &[
 ];
 
 fn written(script: &Script) -> Element {
-    let document = Dialect::Plivo.write(script);
-    assert_eq!(document.content_type, "application/xml");
-    let root = parse(&document.body);
-    assert_eq!(root.name, "Response");
-    root
+    crate::voice::documents::testing::written(Dialect::Plivo, script)
 }
 
 fn spoken(line: &str) -> Element {
@@ -112,23 +106,15 @@ fn a_caller_on_a_plivo_line_hears_the_question_and_can_press_a_key_while_it_is_s
 
 #[test]
 fn a_caller_who_leaves_a_plivo_message_hears_the_beep_and_is_thanked_after_it() {
-    let record = element(
-        "Record",
-        &[
-            ("action", RECORDED),
-            ("method", "POST"),
-            ("maxLength", "120"),
-            ("timeout", "5"),
-            ("finishOnKey", "#"),
-            ("playBeep", "true"),
-            ("fileFormat", "mp3"),
-            ("callbackUrl", RECORDING_READY),
-            ("callbackMethod", "POST"),
-            ("transcriptionType", "auto"),
-            ("transcriptionUrl", TRANSCRIBED),
-        ],
-        Vec::new(),
-    );
+    let mut attributes = turns::RECORDED_AS.to_vec();
+    attributes.extend([
+        ("fileFormat", "mp3"),
+        ("callbackUrl", RECORDING_READY),
+        ("callbackMethod", "POST"),
+        ("transcriptionType", "auto"),
+        ("transcriptionUrl", TRANSCRIBED),
+    ]);
+    let record = element("Record", &attributes, Vec::new());
     assert_eq!(
         written(&turns::voicemail()),
         element(
@@ -146,14 +132,7 @@ fn a_caller_who_leaves_a_plivo_message_hears_the_beep_and_is_thanked_after_it() 
 
 #[test]
 fn every_element_and_attribute_the_line_writes_is_one_plivo_documents() {
-    let mut everything = turns::intake().steps;
-    everything.extend(turns::voicemail().steps);
-    everything.push(Step::Play {
-        url: "https://aid.example/audio/hold.mp3".to_owned(),
-    });
-    everything.push(Step::Redirect {
-        url: "https://aid.example/voice/next".to_owned(),
-    });
+    let mut everything = turns::everything();
     everything.push(Step::Reject);
     assert_published(&written(&Script { steps: everything }), PLIVO);
 }
@@ -175,47 +154,20 @@ fn a_call_the_plivo_line_refuses_is_hung_up_on_before_it_is_answered() {
 
 #[test]
 fn what_a_neighbour_types_is_spoken_on_plivo_exactly_as_written() {
-    let line = r#"Rosa's "soup & bread" <today> — mañana, ¿sí? Ñandú, café"#;
-    let script = Script {
-        steps: vec![Step::Say(Speech {
-            voice: Some(r#"WOMAN "es" & <x>"#.to_owned()),
-            ..turns::speech(line, None)
-        })],
-    };
-    let body = Dialect::Plivo.write(&script).body;
-    assert!(!body.contains("<today>"), "wrote markup: {body}");
-    let speak = &parse(&body).children[0];
-    assert_eq!(speak.text, line);
-    assert_eq!(speak.attributes["voice"], r#"WOMAN "es" & <x>"#);
+    assert_spoken_as_written(Dialect::Plivo, r#"WOMAN "es" & <x>"#);
 }
 
 #[test]
 fn a_keypad_only_plivo_question_asks_for_no_speech_settings() {
-    let script = Script {
-        steps: vec![Step::Listen(Listen {
-            speech: false,
-            max_keys: None,
-            end_key: None,
-            ..turns::question()
-        })],
-    };
-    let get_input = &written(&script).children[0];
+    let get_input = &written(&turns::keypad_only()).children[0];
     assert_eq!(get_input.attributes["inputType"], "dtmf");
-    for absent in ["language", "hints", "numDigits", "finishOnKey"] {
-        assert!(!get_input.attributes.contains_key(absent), "wrote {absent}");
-    }
+    let absent = ["language", "hints", "numDigits", "finishOnKey"];
+    assert_absent(get_input, &absent, Dialect::Plivo);
 }
 
 #[test]
 fn a_spoken_only_plivo_question_waits_for_no_keys() {
-    let script = Script {
-        steps: vec![Step::Listen(Listen {
-            keys: false,
-            hints: Vec::new(),
-            ..turns::question()
-        })],
-    };
-    let get_input = &written(&script).children[0];
+    let get_input = &written(&turns::spoken_only()).children[0];
     assert_eq!(get_input.attributes["inputType"], "speech");
     assert!(!get_input.attributes.contains_key("digitEndTimeout"));
     assert!(!get_input.attributes.contains_key("hints"));
@@ -240,10 +192,7 @@ fn plivo_is_never_asked_to_wait_outside_the_five_to_sixty_seconds_it_allows() {
 
 #[test]
 fn a_plivo_message_without_a_transcript_asks_for_none() {
-    let script = Script {
-        steps: vec![Step::Record(turns::message(None))],
-    };
-    let record = &written(&script).children[0];
+    let record = &written(&turns::untranscribed()).children[0];
     assert!(!record.attributes.contains_key("transcriptionType"));
     assert!(!record.attributes.contains_key("transcriptionUrl"));
     assert_eq!(record.attributes["callbackUrl"], RECORDING_READY);

@@ -1,7 +1,10 @@
-use super::tree::turns::{self, ANSWER, RECORDED, RECORDING_READY, TRANSCRIBED};
-use super::tree::{Element, Published, assert_published, element, parse, text};
 use crate::voice::documents::Dialect;
-use crate::voice::{Listen, Script, Speech, Step};
+use crate::voice::documents::testing::turns::{self, ANSWER, RECORDING_READY, TRANSCRIBED};
+use crate::voice::documents::testing::{
+    Element, Published, assert_absent, assert_published, assert_spoken_as_written, element, text,
+    written,
+};
+use crate::voice::{Listen, Script, Step};
 
 /// Twilio's verbs and their attributes (twilio.com/docs/voice/twiml: say, play, gather,
 /// record, redirect, hangup, reject).
@@ -110,14 +113,6 @@ const TELNYX: &Published = &[
     ("Reject", &["reason"]),
 ];
 
-fn written(dialect: Dialect, script: &Script) -> Element {
-    let document = dialect.write(script);
-    assert_eq!(document.content_type, "application/xml");
-    let root = parse(&document.body);
-    assert_eq!(root.name, "Response");
-    root
-}
-
 fn response(children: Vec<Element>) -> Element {
     element("Response", &[], children)
 }
@@ -192,15 +187,8 @@ fn a_caller_on_a_telnyx_line_who_says_nothing_still_reaches_the_answer_address()
 }
 
 fn voicemail_record(dialect: Dialect) -> Element {
-    let mut attributes = vec![
-        ("action", RECORDED),
-        ("method", "POST"),
-        ("maxLength", "120"),
-        ("timeout", "5"),
-        ("finishOnKey", "#"),
-        ("playBeep", "true"),
-        ("recordingStatusCallback", RECORDING_READY),
-    ];
+    let mut attributes = turns::RECORDED_AS.to_vec();
+    attributes.push(("recordingStatusCallback", RECORDING_READY));
     if dialect == Dialect::Telnyx {
         attributes.extend([
             ("transcription", "true"),
@@ -252,15 +240,9 @@ fn telnyx_is_asked_for_a_transcript_in_its_own_words_and_twilio_in_its() {
 
 #[test]
 fn every_verb_and_attribute_the_line_writes_is_one_the_provider_documents() {
-    let mut everything = turns::intake().steps;
-    everything.extend(turns::voicemail().steps);
-    everything.push(Step::Play {
-        url: "https://aid.example/audio/hold.mp3".to_owned(),
-    });
-    everything.push(Step::Redirect {
-        url: "https://aid.example/voice/next".to_owned(),
-    });
-    let everything = Script { steps: everything };
+    let everything = Script {
+        steps: turns::everything(),
+    };
     let rejected = Script {
         steps: vec![Step::Reject],
     };
@@ -276,22 +258,8 @@ fn every_verb_and_attribute_the_line_writes_is_one_the_provider_documents() {
 
 #[test]
 fn what_a_neighbour_types_is_spoken_exactly_as_written() {
-    let line = r#"Rosa's "soup & bread" <today> — mañana, ¿sí? Ñandú, café"#;
-    let script = Script {
-        steps: vec![Step::Say(Speech {
-            voice: Some(r#"Polly.Mia "es" & <x>"#.to_owned()),
-            ..turns::speech(line, None)
-        })],
-    };
     for dialect in [Dialect::Twilio, Dialect::SignalWire, Dialect::Telnyx] {
-        let body = dialect.write(&script).body;
-        assert!(
-            !body.contains("<today>"),
-            "{dialect:?} wrote markup: {body}"
-        );
-        let say = &parse(&body).children[0];
-        assert_eq!(say.text, line);
-        assert_eq!(say.attributes["voice"], r#"Polly.Mia "es" & <x>"#);
+        assert_spoken_as_written(dialect, r#"Polly.Mia "es" & <x>"#);
     }
 }
 
@@ -315,42 +283,23 @@ fn a_call_the_line_refuses_is_rejected_before_it_is_answered() {
 
 #[test]
 fn a_keypad_only_question_asks_for_no_speech_settings() {
-    let script = Script {
-        steps: vec![Step::Listen(Listen {
-            speech: false,
-            max_keys: None,
-            end_key: None,
-            ..turns::question()
-        })],
-    };
     for dialect in [Dialect::Twilio, Dialect::SignalWire, Dialect::Telnyx] {
-        let gather = &written(dialect, &script).children[0];
+        let gather = &written(dialect, &turns::keypad_only()).children[0];
         assert_eq!(gather.attributes["input"], "dtmf", "{dialect:?}");
-        for absent in [
+        let absent = [
             "language",
             "hints",
             "speechTimeout",
             "numDigits",
             "finishOnKey",
-        ] {
-            assert!(
-                !gather.attributes.contains_key(absent),
-                "{dialect:?} wrote {absent}"
-            );
-        }
+        ];
+        assert_absent(gather, &absent, dialect);
     }
 }
 
 #[test]
 fn a_spoken_only_question_without_hints_sends_no_empty_hints() {
-    let script = Script {
-        steps: vec![Step::Listen(Listen {
-            keys: false,
-            hints: Vec::new(),
-            ..turns::question()
-        })],
-    };
-    let gather = &written(Dialect::Twilio, &script).children[0];
+    let gather = &written(Dialect::Twilio, &turns::spoken_only()).children[0];
     assert_eq!(gather.attributes["input"], "speech");
     assert_eq!(gather.attributes["language"], "en-US");
     assert!(!gather.attributes.contains_key("hints"));
@@ -358,22 +307,15 @@ fn a_spoken_only_question_without_hints_sends_no_empty_hints() {
 
 #[test]
 fn a_message_without_a_transcript_asks_for_none() {
-    let script = Script {
-        steps: vec![Step::Record(turns::message(None))],
-    };
     for dialect in [Dialect::Twilio, Dialect::SignalWire, Dialect::Telnyx] {
-        let record = &written(dialect, &script).children[0];
-        for absent in [
+        let record = &written(dialect, &turns::untranscribed()).children[0];
+        let absent = [
             "transcribe",
             "transcribeCallback",
             "transcription",
             "transcriptionCallback",
-        ] {
-            assert!(
-                !record.attributes.contains_key(absent),
-                "{dialect:?} wrote {absent}"
-            );
-        }
+        ];
+        assert_absent(record, &absent, dialect);
     }
 }
 

@@ -1,5 +1,6 @@
-//! Reads a written document back with quick-xml's reader, so tests check what a provider's
-//! parser would see rather than the bytes we happened to write. Shared with the Plivo tests.
+//! What the tests of every provider's document share: an XML document read back with
+//! quick-xml's reader, so tests check what a provider's parser would see rather than the bytes we
+//! happened to write, and the turns they write.
 
 use std::collections::BTreeMap;
 
@@ -8,12 +9,30 @@ use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 
+use super::Dialect;
+use crate::voice::{Script, Speech, Step};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(in crate::voice::documents) struct Element {
     pub name: String,
     pub attributes: BTreeMap<String, String>,
     pub text: String,
     pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The value of the attribute `key`, if the element carries it.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).map(String::as_str)
+    }
+
+    /// This element and all below it, in document order.
+    pub fn walk<'a>(&'a self, out: &mut Vec<&'a Element>) {
+        out.push(self);
+        for child in &self.children {
+            child.walk(out);
+        }
+    }
 }
 
 /// An element with attributes and children.
@@ -133,6 +152,49 @@ fn in_element(open: &mut [Element], content: &str) {
     }
 }
 
+/// `script` as `dialect` writes it, read back to its `<Response>`.
+pub(in crate::voice::documents) fn written(dialect: Dialect, script: &Script) -> Element {
+    let document = dialect.write(script);
+    assert_eq!(document.content_type, "application/xml");
+    let root = parse(&document.body);
+    assert_eq!(root.name, "Response");
+    root
+}
+
+/// None of `absent` is among `element`'s attributes.
+pub(in crate::voice::documents) fn assert_absent(
+    element: &Element,
+    absent: &[&str],
+    dialect: Dialect,
+) {
+    for absent in absent {
+        assert!(
+            !element.attributes.contains_key(*absent),
+            "{dialect:?} wrote {absent}"
+        );
+    }
+}
+
+/// What a neighbour types, markup-like characters and all, is spoken just as written, in
+/// `voice`, which is as oddly written.
+pub(in crate::voice::documents) fn assert_spoken_as_written(dialect: Dialect, voice: &str) {
+    let line = r#"Rosa's "soup & bread" <today> — mañana, ¿sí? Ñandú, café"#;
+    let script = Script {
+        steps: vec![Step::Say(Speech {
+            voice: Some(voice.to_owned()),
+            ..turns::speech(line, None)
+        })],
+    };
+    let body = dialect.write(&script).body;
+    assert!(
+        !body.contains("<today>"),
+        "{dialect:?} wrote markup: {body}"
+    );
+    let say = &parse(&body).children[0];
+    assert_eq!(say.text, line);
+    assert_eq!(say.attributes["voice"], voice);
+}
+
 /// A provider's published structure: each element it documents, with the attributes it takes.
 pub(in crate::voice::documents) type Published = [(&'static str, &'static [&'static str])];
 
@@ -163,6 +225,16 @@ pub(in crate::voice::documents) mod turns {
     pub const RECORDED: &str = "https://aid.example/voice/recorded?call=7";
     pub const RECORDING_READY: &str = "https://aid.example/voice/recording-ready?call=7";
     pub const TRANSCRIBED: &str = "https://aid.example/voice/transcribed?call=7";
+
+    /// The attributes TwiML and Plivo XML both give a `<Record>` of [`message`].
+    pub const RECORDED_AS: [(&str, &str); 6] = [
+        ("action", RECORDED),
+        ("method", "POST"),
+        ("maxLength", "120"),
+        ("timeout", "5"),
+        ("finishOnKey", "#"),
+        ("playBeep", "true"),
+    ];
 
     pub fn speech(text: &str, voice: Option<&str>) -> Speech {
         Speech {
@@ -220,6 +292,89 @@ pub(in crate::voice::documents) mod turns {
                 Step::Say(speech("Thank you. A neighbour will call back.", None)),
                 Step::Hangup,
             ],
+        }
+    }
+
+    /// Every step a turn can take but refusing the call: the intake, a voicemail, a recording
+    /// played and a move to another address.
+    pub fn everything() -> Vec<Step> {
+        let mut everything = intake().steps;
+        everything.extend(voicemail().steps);
+        everything.push(Step::Play {
+            url: "https://aid.example/audio/hold.mp3".to_owned(),
+        });
+        everything.push(Step::Redirect {
+            url: "https://aid.example/voice/next".to_owned(),
+        });
+        everything
+    }
+
+    /// The question, answered by keypad only and with no limit on the keys.
+    pub fn keypad_only() -> Script {
+        Script {
+            steps: vec![Step::Listen(Listen {
+                speech: false,
+                max_keys: None,
+                end_key: None,
+                ..question()
+            })],
+        }
+    }
+
+    /// The question, answered by speech only and with no hints.
+    pub fn spoken_only() -> Script {
+        Script {
+            steps: vec![Step::Listen(Listen {
+                keys: false,
+                hints: Vec::new(),
+                ..question()
+            })],
+        }
+    }
+
+    /// A message left with no transcript asked for.
+    pub fn untranscribed() -> Script {
+        Script {
+            steps: vec![Step::Record(message(None))],
+        }
+    }
+}
+
+/// The turns the Vonage and Bandwidth tests write, on a line at `line.example`.
+pub(in crate::voice::documents) mod line {
+    use crate::voice::{Listen, Record, Speech, Step};
+
+    pub fn say(text: &str, language: &str) -> Step {
+        Step::Say(Speech {
+            text: text.to_owned(),
+            language: language.to_owned(),
+            voice: None,
+        })
+    }
+
+    /// A menu answered with one key, or by saying what is needed.
+    pub fn menu() -> Listen {
+        Listen {
+            prompt: vec![say("Press 1 for food, 2 for a ride.", "en-US")],
+            keys: true,
+            speech: true,
+            max_keys: Some(1),
+            end_key: None,
+            timeout_seconds: 5,
+            language: "en-US".to_owned(),
+            hints: vec!["food".to_owned(), "ride".to_owned()],
+            action: "https://line.example/voice/answer?turn=1".to_owned(),
+        }
+    }
+
+    pub fn voicemail() -> Record {
+        Record {
+            max_seconds: 120,
+            silence_seconds: 5,
+            end_key: '#',
+            action: "https://line.example/voice/recorded".to_owned(),
+            recording_callback: "https://line.example/voice/recording".to_owned(),
+            transcription_callback: Some("https://line.example/voice/transcript".to_owned()),
         }
     }
 }
