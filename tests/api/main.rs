@@ -5,7 +5,7 @@ mod helpers;
 mod accounts_page;
 mod browser;
 mod call_harness;
-mod calls;
+pub mod calls;
 mod compliance;
 mod concurrency;
 mod connections;

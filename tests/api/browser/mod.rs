@@ -3,6 +3,7 @@
 //! installs them, and there a missing browser fails the run.
 
 mod forms;
+mod messages;
 mod problems;
 
 use std::io::{BufRead, BufReader};

@@ -43,7 +43,7 @@ pub fn tone() -> Vec<u8> {
 }
 
 /// Twilio's Recordings API, holding one recording until it is deleted.
-async fn twilio_holds_the_recording(app: &TestApp) {
+pub async fn twilio_holds_the_recording(app: &TestApp) {
     Mock::given(method("GET"))
         .and(path(recording_path("mp3")))
         .respond_with(ResponseTemplate::new(200).set_body_raw(tone(), "audio/wav"))

@@ -4,7 +4,7 @@
 //! walks the shipped flow by keypad and speech; `messages` leaves a message.
 
 mod intake;
-mod messages;
+pub mod messages;
 
 use aidline::gateway::twilio::signature;
 
