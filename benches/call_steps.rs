@@ -13,17 +13,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aidline::app::App;
 use aidline::clock::Clock;
-use aidline::config::Settings;
 use aidline::gateway::twilio;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 mod support;
-use support::{LINE, env_or, mock_twilio, on_each_database};
+use support::{LINE, TOKEN, env_or, on_each_database};
 
-const TOKEN: &str = "bench-token";
 /// What each caller gives, turn by turn: the call starting, English, groceries, a list said, a
 /// household typed, a zip code typed, cross streets said, two questions skipped, a name said.
 const TURNS: [(&str, &str); 10] = [
@@ -105,13 +101,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn run(name: &str, database_url: &str) {
     let calls = env_or("AIDLINE_BENCH_CALLS", 1000);
     let concurrency = env_or("AIDLINE_BENCH_CONCURRENCY", 200);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let api = mock_twilio().await;
-    let config = support::settings(database_url, &base, TOKEN, &api);
-    let app = App::build(Settings::from_toml(&config).unwrap(), Clock::default())
-        .await
-        .unwrap();
+    let (app, listener, base) = support::build(database_url, Clock::default()).await;
     let db = app.state.db.clone();
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();

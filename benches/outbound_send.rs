@@ -9,15 +9,13 @@
 
 use std::time::Instant;
 
-use aidline::app::App;
 use aidline::clock::Clock;
-use aidline::config::Settings;
 use aidline::lifecycle::OutboundKind;
 use aidline::store::outbound::{self, NewOutbound};
 use aidline::store::{Db, contacts};
 
 mod support;
-use support::{LINE, env_or, mock_twilio, on_each_database};
+use support::{LINE, env_or, on_each_database};
 
 const BODY: &str = "Thanks, we have your request. A volunteer will text you when they take it.";
 
@@ -53,12 +51,9 @@ async fn queue(db: &Db, texts: u64, contacts_count: u64, now: i64) {
 async fn run(name: &str, database_url: &str) {
     let texts = env_or("AIDLINE_BENCH_TEXTS", 20_000);
     let contacts_count = env_or("AIDLINE_BENCH_CONTACTS", 10_000);
-    let api = mock_twilio().await;
-    let config = support::settings(database_url, "http://127.0.0.1:9", "bench-token", &api);
     let clock = Clock::default();
-    let mut app = App::build(Settings::from_toml(&config).unwrap(), clock.clone())
-        .await
-        .unwrap();
+    // Nothing is served: the worker is driven directly.
+    let (mut app, _, _) = support::build(database_url, clock.clone()).await;
     let outbox = app.outbox.take().expect("the worker is ours to drive");
     queue(&app.state.db, texts, contacts_count, clock.now_ms()).await;
 

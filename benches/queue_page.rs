@@ -12,21 +12,18 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use aidline::accounts;
-use aidline::app::App;
 use aidline::clock::Clock;
-use aidline::config::Settings;
 use aidline::lifecycle::RequestStatus::{self, *};
 use aidline::store::requests::{self, NewRequest};
 use aidline::store::{Db, contacts};
 use axum::body::Body;
 use axum::http::{Request, header};
 use reqwest::cookie::CookieStore;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
 mod support;
-use support::{LINE, env_or, mock_twilio, on_each_database};
+use support::{LINE, env_or, on_each_database};
 
 const PASSWORD: &str = "a long enough password";
 const QUEUES: [&str; 3] = ["groceries", "prescription", "delivery"];
@@ -123,14 +120,8 @@ fn summary(mut times: Vec<f64>) -> String {
 async fn run(name: &str, database_url: &str) {
     let count = env_or("AIDLINE_BENCH_REQUESTS", 2000);
     let rounds = env_or("AIDLINE_BENCH_ROUNDS", 100);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let api = mock_twilio().await;
-    let config = support::settings(database_url, &base, "bench-token", &api);
     let clock = Clock::default();
-    let app = App::build(Settings::from_toml(&config).unwrap(), clock.clone())
-        .await
-        .unwrap();
+    let (app, listener, base) = support::build(database_url, clock.clone()).await;
     let db = app.state.db.clone();
     let router = aidline::web::router(app.state.clone());
     accounts::add(&db, "rosa", "Rosa", "dispatcher", PASSWORD, clock.now_ms())

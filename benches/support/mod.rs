@@ -3,6 +3,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use aidline::app::App;
+use aidline::clock::Clock;
+use aidline::config::Settings;
 use axum::routing::post;
 use tokio::net::TcpListener;
 
@@ -12,6 +15,8 @@ mod test_db;
 use test_db::{Backend, TestDb};
 
 pub const LINE: &str = "+15550009999";
+/// The line's auth token, which signs its webhooks.
+pub const TOKEN: &str = "bench-token";
 
 pub fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -21,7 +26,7 @@ pub fn env_or(name: &str, default: u64) -> u64 {
 }
 
 /// A stand-in for the Twilio Messages API that accepts everything; returns its base URL.
-pub async fn mock_twilio() -> String {
+async fn mock_twilio() -> String {
     static SID: AtomicU64 = AtomicU64::new(0);
     let app = axum::Router::new().route(
         "/2010-04-01/Accounts/{account}/Messages.json",
@@ -40,7 +45,7 @@ pub async fn mock_twilio() -> String {
 }
 
 /// Settings for one Twilio line on `database_url`, sending to `api` as fast as it can.
-pub fn settings(database_url: &str, public_url: &str, token: &str, api: &str) -> String {
+fn settings(database_url: &str, public_url: &str, token: &str, api: &str) -> String {
     format!(
         r#"
         database_url = "{database_url}"
@@ -56,6 +61,19 @@ pub fn settings(database_url: &str, public_url: &str, token: &str, api: &str) ->
         api_base = "{api}"
         "#
     )
+}
+
+/// The service built on `database_url` with one Twilio line whose API is a local stand-in, the
+/// listener it is to serve on, and its address (also its public URL).
+pub async fn build(database_url: &str, clock: Clock) -> (App, TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let api = mock_twilio().await;
+    let config = settings(database_url, &base, TOKEN, &api);
+    let app = App::build(Settings::from_toml(&config).unwrap(), clock)
+        .await
+        .unwrap();
+    (app, listener, base)
 }
 
 /// Runs `run(name, database_url)` on a fresh SQLite database, then on a fresh PostgreSQL one when

@@ -71,18 +71,14 @@ pub async fn receive(
                 "aidline takes no calls from {provider}"
             )));
         };
-        return match hook {
-            Hook::Recording => {
-                super::calls::recording(&state, gateway, calls, &vouching, &webhook).await
-            }
-            Hook::Transcription => {
-                super::calls::transcription(&state, gateway, calls, &vouching, &webhook).await
-            }
-            Hook::CallEnded => {
-                super::calls::ended(&state, gateway, calls, &vouching, &webhook).await
-            }
-            _ => super::calls::turn(&state, gateway, calls, &vouching, &webhook).await,
+        let call = super::calls::CallHook {
+            state: &state,
+            gateway,
+            calls,
+            vouching: &vouching,
+            webhook: &webhook,
         };
+        return call.answer().await;
     }
     let events = gateway::read_events(gateway, &webhook, state.settings.default_region)?;
     // Every text is checked before any is stored, so a refused batch leaves nothing behind.

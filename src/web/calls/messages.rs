@@ -7,11 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::super::{AppState, WebError};
-use super::signed_for;
+use super::{CallHook, signed_for};
 use crate::dispatch::MAIN_LANGUAGE;
-use crate::gateway::{Calls, Gateway, Inbound, Recordings, Webhook};
+use crate::gateway::{Calls, Gateway, Inbound, Recordings};
 use crate::lifecycle::{Channel, EventKind};
-use crate::line::Line;
 use crate::store::recordings::{self, NewRecording};
 use crate::store::{calls, requests};
 use crate::voice::turn::{self, MessageAddresses};
@@ -65,13 +64,14 @@ pub(super) fn take_message(state: &AppState, provider: &str, language: &str, tur
 }
 
 /// The provider says a message is ready to copy.
-pub(in crate::web) async fn recording(
-    state: &AppState,
-    gateway: &dyn Gateway,
-    calls: &dyn Calls,
-    vouching: &[&Line],
-    webhook: &Webhook<'_>,
-) -> Result<Response, WebError> {
+pub(super) async fn recording(hook: &CallHook<'_>) -> Result<Response, WebError> {
+    let CallHook {
+        state,
+        gateway,
+        calls,
+        vouching,
+        webhook,
+    } = *hook;
     let Some(ready) = recordings_of(gateway, calls)?.parse_recording(webhook)? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
@@ -111,13 +111,14 @@ pub(in crate::web) async fn recording(
 }
 
 /// The provider's words for a message: kept beside the recording, and noted on its request.
-pub(in crate::web) async fn transcription(
-    state: &AppState,
-    gateway: &dyn Gateway,
-    calls: &dyn Calls,
-    vouching: &[&Line],
-    webhook: &Webhook<'_>,
-) -> Result<Response, WebError> {
+pub(super) async fn transcription(hook: &CallHook<'_>) -> Result<Response, WebError> {
+    let CallHook {
+        state,
+        gateway,
+        calls,
+        vouching,
+        webhook,
+    } = *hook;
     let heard = recordings_of(gateway, calls)?.parse_transcription(webhook)?;
     let Some(text) = heard.text else {
         return Ok(StatusCode::NO_CONTENT.into_response());

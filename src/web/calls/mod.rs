@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{AppState, WebError};
 use crate::flow::MESSAGE_KEY;
-use crate::gateway::{CallEvent, Calls, Gateway, Heard, Inbound, Webhook};
+use crate::gateway::{CallEvent, Calls, Gateway, Heard, Hook, Inbound, Webhook};
 use crate::intake::Received;
 use crate::lifecycle::Channel;
 use crate::line::Line;
@@ -19,8 +19,6 @@ use crate::voice::turn::{self, Turn, keys_as_answer};
 use crate::voice::{Script, Step};
 
 mod messages;
-
-pub(super) use messages::{recording, transcription};
 
 /// Where in its call a webhook is: the turn (0 for the call's first webhook) and how many
 /// questions in a row went unanswered. Both ride in the address we give the provider for the
@@ -50,14 +48,38 @@ impl Position {
     }
 }
 
+/// A verified call webhook, and what answers it: the service, the provider's gateway and its
+/// calls, and the lines whose credentials signed it.
+#[derive(Clone, Copy)]
+pub(super) struct CallHook<'a> {
+    pub state: &'a AppState,
+    pub gateway: &'a dyn Gateway,
+    pub calls: &'a dyn Calls,
+    pub vouching: &'a [&'a Line],
+    pub webhook: &'a Webhook<'a>,
+}
+
+impl CallHook<'_> {
+    /// Answers the webhook as the address it came to asks.
+    pub(super) async fn answer(&self) -> Result<Response, WebError> {
+        match self.webhook.hook {
+            Hook::Recording => messages::recording(self).await,
+            Hook::Transcription => messages::transcription(self).await,
+            Hook::CallEnded => ended(self).await,
+            _ => turn(self).await,
+        }
+    }
+}
+
 /// Answers one webhook of a call on `line`, whose credentials vouched for it.
-pub(super) async fn turn(
-    state: &AppState,
-    gateway: &dyn Gateway,
-    calls: &dyn Calls,
-    vouching: &[&Line],
-    webhook: &Webhook<'_>,
-) -> Result<Response, WebError> {
+async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
+    let CallHook {
+        state,
+        gateway,
+        calls,
+        vouching,
+        webhook,
+    } = *hook;
     let event = calls.parse_call(webhook, state.settings.default_region)?;
     let Some(line) = vouching.iter().find(|l| l.number == event.line) else {
         tracing::warn!(gateway = gateway.name(), line = %event.line.redacted(), "refused a call to a number whose credentials did not sign it");
@@ -176,13 +198,14 @@ pub(super) async fn turn(
 
 /// A call is over. A caller who hung up mid-way, and did not leave a message, is texted the
 /// question they were at; intake decides, under the caller's lock, whether anything was left.
-pub(super) async fn ended(
-    state: &AppState,
-    gateway: &dyn Gateway,
-    calls: &dyn Calls,
-    vouching: &[&Line],
-    webhook: &Webhook<'_>,
-) -> Result<Response, WebError> {
+async fn ended(hook: &CallHook<'_>) -> Result<Response, WebError> {
+    let CallHook {
+        state,
+        gateway,
+        calls,
+        vouching,
+        webhook,
+    } = *hook;
     let Some(call_id) = calls.parse_call_end(webhook)? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
