@@ -1,4 +1,5 @@
-//! `aidline chat`: talk to a flow in the terminal, as a neighbour would by text.
+//! `aidline chat`: talk to a flow in the terminal, as a neighbour would by text, or (`--voice`)
+//! as a caller would on the phone.
 //!
 //! Each line typed goes through the real intake (compliance words, trigger words, the engine,
 //! request creation) on a console line, so what an organiser sees here is what a neighbour would
@@ -11,12 +12,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::flow::MESSAGE_KEY;
 use crate::gateway::console::Console;
-use crate::gateway::{Inbound, OptOutReplies};
+use crate::gateway::{Heard, Inbound, OptOutReplies};
 use crate::intake::Received;
+use crate::lifecycle::Channel;
 use crate::line::Line;
 use crate::phone::Phone;
 use crate::store::contacts;
+use crate::voice::{Listen, Step, turn};
 
 /// The number the chat pretends to text from and to.
 pub const NEIGHBOUR: &str = "+15550000001";
@@ -27,6 +31,9 @@ pub struct Options {
     pub language: Option<String>,
     /// Write to the configured database instead of a throwaway one.
     pub save: bool,
+    /// Call the line instead of texting it: keys and words typed stand for what a caller presses
+    /// and says.
+    pub voice: bool,
 }
 
 /// The service on one console line running `flow`, texted by hand rather than by a gateway.
@@ -96,7 +103,7 @@ impl Rehearsal {
     pub async fn text(&self, from: &Phone, body: &str) -> anyhow::Result<Vec<String>> {
         let turn = self.sent.fetch_add(1, Ordering::Relaxed);
         let text = Inbound {
-            channel: crate::lifecycle::Channel::Sms,
+            channel: Channel::Sms,
             gateway: "console",
             gateway_id: Some(format!("rehearsal-{}-{turn}", std::process::id())),
             line: self.line.clone(),
@@ -109,6 +116,55 @@ impl Rehearsal {
             Received::Handled { inbound_id } => intake.replies_to(inbound_id).await?,
             Received::Duplicate => Vec::new(),
         })
+    }
+
+    /// One turn of a call from `from`: what they pressed or said (nothing, to begin the call);
+    /// what the line says back, and what it waits for next (`None` when it hangs up).
+    pub async fn call(
+        &self,
+        from: &Phone,
+        heard: &Heard,
+    ) -> anyhow::Result<(Vec<String>, Option<Listen>)> {
+        let intake = &self.app.state.intake;
+        let flows = intake.flows().current();
+        let at = |session: &Option<crate::flow::Session>| {
+            let session = session.as_ref()?;
+            let flow = flows.get(&session.flow)?;
+            Some((flow, flow.states.get(&session.state)?))
+        };
+        let (before, _) = intake.standing(from).await?;
+        let turn = self.sent.fetch_add(1, Ordering::Relaxed);
+        let message = Inbound {
+            channel: Channel::Voice,
+            gateway: "console",
+            gateway_id: Some(format!("rehearsal-call-{}-{turn}", std::process::id())),
+            line: self.line.clone(),
+            from: from.clone(),
+            body: turn::heard_as_text(heard, at(&before)),
+            media: Vec::new(),
+        };
+        let replies = match intake.receive(message).await? {
+            Received::Handled { inbound_id } => intake.replies_to(inbound_id).await?,
+            Received::Duplicate => Vec::new(),
+        };
+        let (after, known) = intake.standing(from).await?;
+        let language = after
+            .as_ref()
+            .map(|s| s.language.clone())
+            .or(known)
+            .unwrap_or_default();
+        let next = turn::Turn {
+            replies: &[],
+            waiting: at(&after).map(|(_, state)| state),
+            language: &language,
+            action: String::new(),
+        };
+        let script = turn::compose(&next, &self.app.state.settings.voice, true);
+        let listen = script.steps.into_iter().find_map(|step| match step {
+            Step::Listen(listen) => Some(listen),
+            _ => None,
+        });
+        Ok((replies, listen))
     }
 
     pub async fn close(self) {
@@ -128,6 +184,9 @@ pub async fn run(
     if let Some(language) = &options.language {
         line.speaks(&neighbour, language).await?;
     }
+    if options.voice {
+        return call(line, &neighbour, input, output).await;
+    }
     let prompt = std::io::stdin().is_terminal();
     let mut lines = input.lines();
     loop {
@@ -145,4 +204,67 @@ pub async fn run(
     }
     line.close().await;
     Ok(())
+}
+
+/// A call over `input`: a line of keys (`1`, `3#`, `*`) is pressed, an empty line is silence, and
+/// anything else is said. What the line says, and what it waits for, are written to `output`.
+async fn call(
+    line: Rehearsal,
+    caller: &Phone,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> anyhow::Result<()> {
+    let mut heard = Heard::Nothing;
+    let mut lines = input.lines();
+    loop {
+        let (replies, listen) = line.call(caller, &heard).await?;
+        for reply in replies {
+            writeln!(output, "line: {reply}")?;
+        }
+        let Some(listen) = listen else {
+            writeln!(output, "(the line hangs up)")?;
+            break;
+        };
+        writeln!(output, "({})", waits_for(&listen))?;
+        output.flush()?;
+        let Some(typed) = lines.next().transpose()? else {
+            break;
+        };
+        let typed = typed.trim();
+        heard = if typed.is_empty() {
+            Heard::Nothing
+        } else if typed
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '#' || c == '*')
+        {
+            if typed.trim_end_matches('#') == MESSAGE_KEY {
+                writeln!(
+                    output,
+                    "(on a call this records a message for a person; not here)"
+                )?;
+                break;
+            }
+            Heard::Keys(typed.to_string())
+        } else {
+            Heard::Speech {
+                text: typed.to_string(),
+                confidence: None,
+            }
+        };
+    }
+    line.close().await;
+    Ok(())
+}
+
+/// What a caller can do at a question, in a few words.
+fn waits_for(listen: &Listen) -> String {
+    let keys = match (listen.keys, listen.max_keys, listen.end_key) {
+        (false, _, _) => None,
+        (true, Some(1), _) => Some("press a key".to_string()),
+        (true, _, Some(end)) => Some(format!("type digits and {end}")),
+        (true, _, None) => Some("type digits".to_string()),
+    };
+    let said = listen.speech.then(|| "say it".to_string());
+    let ways: Vec<String> = keys.into_iter().chain(said).collect();
+    format!("{}; * skips; 0 leaves a message", ways.join(" or "))
 }

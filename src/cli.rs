@@ -52,6 +52,9 @@ pub enum Command {
         /// Keep the conversation and any request in the configured database.
         #[arg(long)]
         save: bool,
+        /// Call the line instead of texting it: type keys (`1`, `3#`, `*`) or words.
+        #[arg(long)]
+        voice: bool,
     },
     /// Look at requests.
     Requests {
@@ -170,11 +173,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("some conversations went otherwise than written");
             }
         }
-        Command::Chat { flow, lang, save } => {
+        Command::Chat {
+            flow,
+            lang,
+            save,
+            voice,
+        } => {
             let options = chat::Options {
                 flow,
                 language: lang,
                 save,
+                voice,
             };
             chat::run(
                 settings,

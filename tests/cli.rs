@@ -563,3 +563,63 @@ fn a_settings_file_in_a_parent_directory_is_not_read() {
         "the built-in settings are used here"
     );
 }
+
+#[test]
+fn chat_voice_walks_the_intake_as_a_caller_pressing_keys_and_speaking() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .args(["chat", "--voice"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // English, groceries, a list said, a household typed, silence, a zip code typed, then the
+    // rest skipped but the name.
+    let turns = [
+        "1",
+        "1",
+        "milk and bread",
+        "3#",
+        "",
+        "02139#",
+        "*",
+        "*",
+        "*",
+        "Rosa",
+    ];
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n", turns.join("\n")).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("line: Hello") && lines[0].contains("For English, press 1"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1],
+        "(press a key or say it; * skips; 0 leaves a message)"
+    );
+    assert!(stdout.contains("(type digits and # or say it; * skips; 0 leaves a message)"));
+    // The silence asked the zip code again.
+    assert_eq!(
+        stdout.matches("line: What is your zip code?").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line: Thank you, Rosa! Your request is "),
+        "{stdout}"
+    );
+    assert_eq!(lines.last(), Some(&"(the line hangs up)"));
+}

@@ -5,7 +5,8 @@
 use super::{Listen, Record, Script, Speech, Step, VoiceSettings};
 use crate::flow::Words;
 use crate::flow::key_of;
-use crate::flow::{Input, State};
+use crate::flow::{Flow, Input, State};
+use crate::gateway::Heard;
 
 /// The key that skips an optional question on a call, as SKIP does in a text.
 pub const SKIP_KEY: &str = "*";
@@ -21,6 +22,19 @@ pub fn keys_as_answer(state: &State, words: &Words, keys: &str) -> String {
         (Input::YesNo, "1") => first(&words.yes),
         (Input::YesNo, "2") => first(&words.no),
         _ => keys.to_string(),
+    }
+}
+
+/// What a caller gave, as the words a text would have carried, for the question of `asked` (the
+/// flow and state the caller was at, if any).
+pub fn heard_as_text(heard: &Heard, asked: Option<(&Flow, &State)>) -> String {
+    match heard {
+        Heard::Nothing => String::new(),
+        Heard::Keys(keys) => match asked {
+            Some((flow, state)) => keys_as_answer(state, &flow.words, keys),
+            None => keys.clone(),
+        },
+        Heard::Speech { text, .. } => text.clone(),
     }
 }
 
@@ -49,8 +63,9 @@ pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) ->
         return Script { steps };
     };
     let spoken = settings.spoken(turn.language);
+    // A free answer is said, and a key there is only ever one: star to skip, 0 for a message.
     let (max_keys, end_key) = match &state.input {
-        Input::Choice(_) | Input::YesNo => (Some(1), None),
+        Input::Choice(_) | Input::YesNo | Input::Text { .. } => (Some(1), None),
         _ => (None, Some('#')),
     };
     let hints = match &state.input {
@@ -64,8 +79,7 @@ pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) ->
     Script {
         steps: vec![Step::Listen(Listen {
             prompt,
-            // A free-text question is answered by voice; anything else by keys too.
-            keys: !matches!(state.input, Input::Text { .. }) || !hears_speech,
+            keys: true,
             speech: hears_speech,
             max_keys,
             end_key,

@@ -59,7 +59,7 @@ fn a_menu_takes_one_key_or_the_choices_words_said_in_the_callers_language() {
 }
 
 #[test]
-fn a_number_is_typed_and_ended_with_pound_and_a_free_answer_is_only_said() {
+fn a_number_is_typed_and_ended_with_pound_and_a_free_answer_is_said_or_skipped_with_one_key() {
     let (flow, voice) = intake();
     let number = compose(
         &turn(&[], Some(&flow.states["household"]), "en"),
@@ -70,7 +70,9 @@ fn a_number_is_typed_and_ended_with_pound_and_a_free_answer_is_only_said() {
     assert_eq!((number.max_keys, number.end_key), (None, Some('#')));
     let words = compose(&turn(&[], Some(&flow.states["items"]), "en"), &voice, true);
     let words = listen(&words);
-    assert!(!words.keys && words.speech);
+    // Said, or one key: star to skip, 0 for a message.
+    assert!(words.keys && words.speech);
+    assert_eq!((words.max_keys, words.end_key), (Some(1), None));
     // A provider that hears no speech still takes keys, so star can skip the question.
     let keys_only = compose(&turn(&[], Some(&flow.states["items"]), "en"), &voice, false);
     assert!(listen(&keys_only).keys && !listen(&keys_only).speech);

@@ -15,7 +15,7 @@ use crate::line::Line;
 use crate::phone::Phone;
 use crate::store::calls;
 use crate::voice::documents::Dialect;
-use crate::voice::turn::{self, Turn, keys_as_answer};
+use crate::voice::turn::{self, Turn};
 use crate::voice::{Script, Step};
 
 mod messages;
@@ -123,14 +123,7 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         let flow = flows.get(&s.flow)?;
         Some((flow, flow.states.get(&s.state)?))
     });
-    let said = match &event.heard {
-        Heard::Nothing => String::new(),
-        Heard::Keys(keys) => match asked {
-            Some((flow, state)) => keys_as_answer(state, &flow.words, keys),
-            None => keys.clone(),
-        },
-        Heard::Speech { text, .. } => text.clone(),
-    };
+    let said = turn::heard_as_text(&event.heard, asked);
     let quiet = match event.heard {
         Heard::Nothing if position.turn > 0 => position.quiet + 1,
         _ => 0,

@@ -87,7 +87,7 @@ on_both_databases! {
         call.press("1").await;
         let heard = call.press("1").await;
         assert!(heard.said().starts_with("What should we bring?"), "{heard:?}");
-        assert_eq!(heard.listen("input"), Some("speech"));
+        assert_eq!(heard.listen("input"), Some("dtmf speech"));
         let heard = call.say("Milk and rice").await;
         assert!(heard.said().contains("Type the number, then press pound"), "{heard:?}");
     }
