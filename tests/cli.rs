@@ -143,13 +143,14 @@ fn an_unknown_setting_stops_start_up_and_is_named() {
     assert!(stderr.contains("databse_url"), "{stderr}");
 }
 
-#[test]
-fn chat_takes_a_whole_intake_in_spanish_through_stdin_and_stdout() {
+/// Runs `aidline chat ARGS`, typing `lines` into it; what it printed.
+fn chat(args: &[&str], lines: &[&str]) -> String {
     use std::io::Write;
     use std::process::Stdio;
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_aidline"))
-        .args(["chat", "--lang", "es"])
+        .arg("chat")
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
         .env("RUST_LOG", "warn")
@@ -157,6 +158,20 @@ fn chat_takes_a_whole_intake_in_spanish_through_stdin_and_stdout() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let typed = format!("{}\n", lines.join("\n"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn chat_takes_a_whole_intake_in_spanish_through_stdin_and_stdout() {
     let answers = [
         "hola",
         "2",
@@ -169,15 +184,7 @@ fn chat_takes_a_whole_intake_in_spanish_through_stdin_and_stdout() {
         "SALTAR",
         "Rosa",
     ];
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", answers.join("\n")).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = chat(&["--lang", "es"], &answers);
     let replies: Vec<&str> = stdout.lines().collect();
     assert_eq!(replies.len(), 10, "{stdout}");
     assert_eq!(
@@ -566,18 +573,6 @@ fn a_settings_file_in_a_parent_directory_is_not_read() {
 
 #[test]
 fn chat_voice_walks_the_intake_as_a_caller_pressing_keys_and_speaking() {
-    use std::io::Write;
-    use std::process::Stdio;
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aidline"))
-        .args(["chat", "--voice"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     // English, groceries, a list said, a household typed, silence, a zip code typed, then the
     // rest skipped but the name.
     let turns = [
@@ -592,15 +587,7 @@ fn chat_voice_walks_the_intake_as_a_caller_pressing_keys_and_speaking() {
         "*",
         "Rosa",
     ];
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", turns.join("\n")).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = chat(&["--voice"], &turns);
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
         lines[0].starts_with("line: Hello") && lines[0].contains("For English, press 1"),
