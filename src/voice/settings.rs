@@ -21,6 +21,8 @@ pub struct VoiceSettings {
     /// Whether the provider is asked to write messages down (it may charge for it); the words
     /// are shown beside the recording.
     pub transcribe: bool,
+    /// A free answer heard with less confidence than this (0 to 1) is read back to the caller.
+    pub read_back_below: f32,
     /// What the line says on a call that no flow says, by language.
     pub texts: BTreeMap<String, CallTexts>,
 }
@@ -49,6 +51,8 @@ pub struct CallTexts {
     pub message_thanks: String,
     /// Texted, before the question they were at, to a caller who hung up mid-way.
     pub carry_on: String,
+    /// Said back when a free answer was heard with little confidence; `{words}` is what was heard.
+    pub heard: String,
 }
 
 impl VoiceSettings {

@@ -5,6 +5,7 @@
 use super::{Listen, Record, Script, Speech, Step, VoiceSettings};
 use crate::flow::Words;
 use crate::flow::key_of;
+use crate::flow::text::render;
 use crate::flow::{Flow, Input, State};
 use crate::gateway::Heard;
 
@@ -36,6 +37,31 @@ pub fn heard_as_text(heard: &Heard, asked: Option<(&Flow, &State)>) -> String {
         },
         Heard::Speech { text, .. } => text.clone(),
     }
+}
+
+/// What to say back first when `heard` is a free answer to `asked` that the recogniser was unsure
+/// of: the caller hears what was taken down.
+pub fn read_back(
+    settings: &VoiceSettings,
+    heard: &Heard,
+    asked: Option<&State>,
+    language: &str,
+) -> Option<String> {
+    let Heard::Speech {
+        text,
+        confidence: Some(confidence),
+    } = heard
+    else {
+        return None;
+    };
+    let free = matches!(asked?.input, Input::Text { .. });
+    if !free || *confidence >= settings.read_back_below {
+        return None;
+    }
+    let template = &settings.texts(language)?.heard;
+    // The template ends the sentence; a recogniser often ends it too.
+    let words = text.trim_end_matches(['.', '!', '?', ' ']);
+    Some(render(template, |k| (k == "words").then_some(words)))
 }
 
 /// What the line answers on this turn.

@@ -103,3 +103,26 @@ fn keys_become_the_words_a_text_would_use() {
         words.skip[0]
     );
 }
+
+#[test]
+fn a_free_answer_heard_with_doubt_is_read_back_and_a_sure_or_chosen_one_is_not() {
+    let (flow, voice) = intake();
+    let heard = |confidence| Heard::Speech {
+        text: "milk and bread".into(),
+        confidence: Some(confidence),
+    };
+    let items = Some(&flow.states["items"]);
+    assert_eq!(
+        read_back(&voice, &heard(0.3), items, "en").as_deref(),
+        Some("I heard: milk and bread.")
+    );
+    assert_eq!(
+        read_back(&voice, &heard(0.3), items, "es").as_deref(),
+        Some("Entendí: milk and bread.")
+    );
+    assert_eq!(read_back(&voice, &heard(0.9), items, "en"), None);
+    assert_eq!(
+        read_back(&voice, &heard(0.3), Some(&flow.states["need"]), "en"),
+        None
+    );
+}

@@ -155,6 +155,11 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
             .ok_or_else(|| WebError::Conflict("that turn of the call is not stored".into()))?,
     };
     let mut replies = state.intake.replies_to(inbound_id).await?;
+    let doubt = asked.and_then(|(_, asked)| {
+        let language = spoken_in.as_deref().unwrap_or_default();
+        turn::read_back(voice, &event.heard, Some(asked), language)
+    });
+    replies.splice(0..0, doubt);
     if position.turn == 0 {
         remember(state, gateway, &event).await?;
         if takes_messages {
