@@ -7,7 +7,8 @@
 //! the Twilio module.
 //!
 //! Calls are the same: the number's voice URL and each `<Gather action>` get Twilio's form fields
-//! (`CallSid`, `From`, `To`, `Digits`, `SpeechResult`, `Confidence`), signed as texts are.
+//! (`CallSid`, `From`, `To`, `Digits`, `SpeechResult`, `Confidence`), signed as texts are, and a
+//! message left on a call is fetched from, then deleted at, the space's Recordings API.
 
 use std::sync::Arc;
 
@@ -20,8 +21,9 @@ use crate::setting_error::{SettingError, invalid};
 
 use super::twilio::{self, EMPTY_TWIML};
 use super::{
-    Acknowledgement, AuthError, CallEvent, Calls, Event, Gateway, Outgoing, PayloadError, Provider,
-    SendFuture, Webhook,
+    Acknowledgement, AuthError, CallEvent, Calls, DeleteFuture, Event, FetchFuture, Gateway,
+    Outgoing, PayloadError, Provider, RecordingEvent, Recordings, SendFuture, TranscriptionEvent,
+    Webhook,
 };
 use crate::voice::documents::Dialect;
 
@@ -144,6 +146,44 @@ impl Calls for SignalWire {
 
     fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
         twilio::calls::read_call_end(&hook.params())
+    }
+
+    fn recordings(&self) -> Option<&dyn Recordings> {
+        Some(self)
+    }
+}
+
+/// Recordings live in the space's copy of Twilio's Recordings API, called and answered alike.
+impl Recordings for SignalWire {
+    fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError> {
+        twilio::calls::read_recording(&hook.params())
+    }
+
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
+        twilio::calls::read_transcription(&hook.params())
+    }
+
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a> {
+        let url = self.recording_url(id, "mp3");
+        let password = self.api_token.expose();
+        twilio::calls::fetch_recording(http, url, &self.project_id, password, "SignalWire")
+    }
+
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
+        let url = self.recording_url(id, "json");
+        let password = self.api_token.expose();
+        twilio::calls::delete_recording(http, url, &self.project_id, password, "SignalWire")
+    }
+}
+
+impl SignalWire {
+    /// The space's API address of recording `id` in `format`, built from our settings only.
+    fn recording_url(&self, id: &str, format: &str) -> String {
+        format!(
+            "{}/api/laml/2010-04-01/Accounts/{}/Recordings/{id}.{format}",
+            self.api_base.as_str().trim_end_matches('/'),
+            self.project_id
+        )
     }
 }
 

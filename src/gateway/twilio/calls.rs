@@ -54,58 +54,33 @@ pub(in crate::gateway) fn read_call(
 
 impl Recordings for Twilio {
     fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError> {
-        let params = hook.params();
-        // `absent` is a recording with no sound in it, `failed` one Twilio could not make.
-        if params.required("RecordingStatus")? != "completed" {
-            return Ok(None);
-        }
-        let duration_seconds = params
-            .non_empty("RecordingDuration")
-            .map(|d| {
-                d.parse::<i64>()
-                    .map_err(|_| PayloadError::invalid("RecordingDuration", "is not a number"))
-            })
-            .transpose()?;
-        Ok(Some(RecordingEvent {
-            call_id: params.required("CallSid")?.to_string(),
-            recording_id: recording_sid(&params, "RecordingSid")?,
-            duration_seconds,
-        }))
+        read_recording(&hook.params())
     }
 
     fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
-        let params = hook.params();
-        let done = params.required("TranscriptionStatus")? == "completed";
-        Ok(TranscriptionEvent {
-            call_id: params.required("CallSid")?.to_string(),
-            recording_id: recording_sid(&params, "RecordingSid")?,
-            text: params
-                .non_empty("TranscriptionText")
-                .filter(|_| done)
-                .map(str::to_string),
-        })
+        read_transcription(&hook.params())
     }
 
     fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a> {
-        let request = http
-            .get(self.recording_url(id, "mp3"))
-            .basic_auth(&self.account_sid, Some(self.auth_token.expose()));
-        Box::pin(fetch_bytes(request, "Twilio"))
+        let url = self.recording_url(id, "mp3");
+        fetch_recording(
+            http,
+            url,
+            &self.account_sid,
+            self.auth_token.expose(),
+            "Twilio",
+        )
     }
 
     fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
-        let request = http
-            .delete(self.recording_url(id, "json"))
-            .basic_auth(&self.account_sid, Some(self.auth_token.expose()));
-        Box::pin(async move {
-            let answer = call(request, "Twilio").await?;
-            // 404: gone already, which is what we wanted.
-            if answer.is_success() || answer.status == 404 {
-                return Ok(());
-            }
-            let detail = format!("Twilio answered {} to deleting a recording", answer.status);
-            Err(error_from_status(&answer, None, detail))
-        })
+        let url = self.recording_url(id, "json");
+        delete_recording(
+            http,
+            url,
+            &self.account_sid,
+            self.auth_token.expose(),
+            "Twilio",
+        )
     }
 }
 
@@ -122,15 +97,87 @@ impl Twilio {
     }
 }
 
-/// A recording id: Twilio's are `RE` and 32 hex digits; anything else would put other words in
-/// the API address we build from it.
-fn recording_sid(params: &Params, field: &'static str) -> Result<String, PayloadError> {
-    let sid = params.required(field)?;
+/// Reads a TwiML-dialect recording status callback (Twilio's and SignalWire's).
+pub(in crate::gateway) fn read_recording(
+    params: &Params,
+) -> Result<Option<RecordingEvent>, PayloadError> {
+    // `absent` is a recording with no sound in it, `failed` one the provider could not make.
+    if params.required("RecordingStatus")? != "completed" {
+        return Ok(None);
+    }
+    let duration_seconds = params
+        .non_empty("RecordingDuration")
+        .map(|d| {
+            d.parse::<i64>()
+                .map_err(|_| PayloadError::invalid("RecordingDuration", "is not a number"))
+        })
+        .transpose()?;
+    Ok(Some(RecordingEvent {
+        call_id: params.required("CallSid")?.to_string(),
+        recording_id: recording_id(params, "RecordingSid")?,
+        duration_seconds,
+    }))
+}
+
+/// Reads a TwiML-dialect transcription callback.
+pub(in crate::gateway) fn read_transcription(
+    params: &Params,
+) -> Result<TranscriptionEvent, PayloadError> {
+    let done = params.required("TranscriptionStatus")? == "completed";
+    Ok(TranscriptionEvent {
+        call_id: params.required("CallSid")?.to_string(),
+        recording_id: recording_id(params, "RecordingSid")?,
+        text: params
+            .non_empty("TranscriptionText")
+            .filter(|_| done)
+            .map(str::to_string),
+    })
+}
+
+/// Downloads a recording from a Twilio-style Recordings API, under Basic auth.
+pub(in crate::gateway) fn fetch_recording<'a>(
+    http: &'a reqwest::Client,
+    url: String,
+    user: &'a str,
+    password: &'a str,
+    provider: &'static str,
+) -> FetchFuture<'a> {
+    let request = http.get(url).basic_auth(user, Some(password));
+    Box::pin(fetch_bytes(request, provider))
+}
+
+/// Deletes a recording at a Twilio-style Recordings API; one already gone counts as deleted.
+pub(in crate::gateway) fn delete_recording<'a>(
+    http: &'a reqwest::Client,
+    url: String,
+    user: &'a str,
+    password: &'a str,
+    provider: &'static str,
+) -> DeleteFuture<'a> {
+    let request = http.delete(url).basic_auth(user, Some(password));
+    Box::pin(async move {
+        let answer = call(request, provider).await?;
+        // 404: gone already, which is what we wanted.
+        if answer.is_success() || answer.status == 404 {
+            return Ok(());
+        }
+        let detail = format!(
+            "{provider} answered {} to deleting a recording",
+            answer.status
+        );
+        Err(error_from_status(&answer, None, detail))
+    })
+}
+
+/// A recording id: Twilio's are `RE` and 32 hex digits, SignalWire's a UUID. Anything else (a
+/// slash, a dot) would put other words in the API address we build from it.
+fn recording_id(params: &Params, field: &'static str) -> Result<String, PayloadError> {
+    let id = params.required(field)?;
     let well_formed =
-        sid.len() == 34 && sid.starts_with("RE") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
+        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if well_formed {
-        Ok(sid.to_string())
+        Ok(id.to_string())
     } else {
-        Err(PayloadError::invalid(field, "is not a Twilio recording id"))
+        Err(PayloadError::invalid(field, "is not a recording id"))
     }
 }

@@ -103,6 +103,33 @@ on_both_databases! {
         voice::a_forged_call_leaves_nothing_behind::<SignalWire>(&app, forged).await;
     }
 
+    async fn a_message_left_on_a_signalwire_call_is_copied_from_the_space_then_deleted_there(db) {
+        let app = spawn::<SignalWire>(db).await;
+        let recording = "19e436af-5688-4307-b03b-bdb2b42b8142";
+        let at = |format: &str| format!("/api/laml/2010-04-01/Accounts/{PROJECT}/Recordings/{recording}.{format}");
+        Mock::given(method("GET")).and(path(at("mp3")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(b"ID3 sound".to_vec(), "audio/mpeg"))
+            .mount(&app.api).await;
+        Mock::given(method("DELETE")).and(path(at("json")))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&app.api).await;
+        let (mut call, _) = Call::<SignalWire>::dial(&app, voice::CALLER).await;
+        let heard = call.press("0").await;
+        assert!(heard.said().starts_with("Please leave your message"), "{heard:?}");
+        let ready = format!(
+            "AccountSid={PROJECT}&CallSid={}&RecordingSid={recording}&RecordingStatus=completed&RecordingDuration=4",
+            call.id
+        );
+        let signed = SignalWire::sign(&app, "/webhooks/signalwire/recording", &ready, Signer::Line);
+        let response = post(&app, "/webhooks/signalwire/recording", SignalWire::POSTS, signed).await;
+        assert_eq!(response.status(), 204);
+        assert_eq!(app.copy_recordings().await, 1);
+        assert_eq!(app.api_requests(&at("mp3")).await.len(), 1);
+        assert_eq!(app.api_requests(&at("json")).await.len(), 1, "the space's copy is deleted");
+        assert_eq!(app.count("SELECT COUNT(*) FROM recordings WHERE state = 'kept'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM requests WHERE queue = 'handoff'").await, 1);
+    }
+
     async fn a_text_signed_under_the_legacy_twilio_header_name_is_taken_in_too(db) {
         let app = spawn::<SignalWire>(db).await;
         let legacy = Dialect { header: "X-Twilio-Signature", ..SignalWire::DIALECT };
