@@ -20,7 +20,7 @@ use crate::lifecycle::Channel;
 use crate::line::Line;
 use crate::phone::Phone;
 use crate::store::contacts;
-use crate::voice::{Listen, Step, turn};
+use crate::voice::Listen;
 
 /// The number the chat pretends to text from and to.
 pub const NEIGHBOUR: &str = "+15550000001";
@@ -125,46 +125,10 @@ impl Rehearsal {
         from: &Phone,
         heard: &Heard,
     ) -> anyhow::Result<(Vec<String>, Option<Listen>)> {
-        let intake = &self.app.state.intake;
-        let flows = intake.flows().current();
-        let at = |session: &Option<crate::flow::Session>| {
-            let session = session.as_ref()?;
-            let flow = flows.get(&session.flow)?;
-            Some((flow, flow.states.get(&session.state)?))
-        };
-        let (before, _) = intake.standing(from).await?;
         let turn = self.sent.fetch_add(1, Ordering::Relaxed);
-        let message = Inbound {
-            channel: Channel::Voice,
-            gateway: "console",
-            gateway_id: Some(format!("rehearsal-call-{}-{turn}", std::process::id())),
-            line: self.line.clone(),
-            from: from.clone(),
-            body: turn::heard_as_text(heard, at(&before)),
-            media: Vec::new(),
-        };
-        let replies = match intake.receive(message).await? {
-            Received::Handled { inbound_id } => intake.replies_to(inbound_id).await?,
-            Received::Duplicate => Vec::new(),
-        };
-        let (after, known) = intake.standing(from).await?;
-        let language = after
-            .as_ref()
-            .map(|s| s.language.clone())
-            .or(known)
-            .unwrap_or_default();
-        let next = turn::Turn {
-            replies: &[],
-            waiting: at(&after).map(|(_, state)| state),
-            language: &language,
-            action: String::new(),
-        };
-        let script = turn::compose(&next, &self.app.state.settings.voice, true);
-        let listen = script.steps.into_iter().find_map(|step| match step {
-            Step::Listen(listen) => Some(listen),
-            _ => None,
-        });
-        Ok((replies, listen))
+        let key = format!("rehearsal-call-{}-{turn}", std::process::id());
+        let intake = &self.app.state.intake;
+        Ok(intake.call_turn(&self.line, from, key, heard).await?)
     }
 
     pub async fn close(self) {

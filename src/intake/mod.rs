@@ -9,6 +9,7 @@
 
 mod batch;
 mod call_backs;
+mod call_turn;
 mod plan;
 mod route;
 mod timers;

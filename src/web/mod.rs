@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             "/simulator",
             get(pages::simulator::show).post(pages::simulator::send),
         )
+        .route("/simulator/call", post(pages::simulator::call))
         // A mistyped address is most often a person's, so it too is answered as a page.
         .fallback(pages::error_page::no_such_page)
         .layer(middleware::from_fn_with_state(

@@ -165,3 +165,50 @@ on_both_databases! {
         assert!(page.body.contains("this service has none"), "{}", page.body);
     }
 }
+
+/// Presses, says or does `action` on the neighbour phone's call, as its form does.
+async fn on_the_call(browser: &Browser, page: &Page, field: (&str, &str)) -> Page {
+    let csrf = page.csrf();
+    let call = page
+        .body
+        .split("name=\"call\" value=\"")
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .unwrap_or_default();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("neighbour", NEIGHBOUR_PHONE),
+        ("volunteer", VOLUNTEER_PHONE),
+        ("call", call.as_str()),
+        field,
+    ];
+    let page = browser.post("/simulator/call", &form).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page
+}
+
+on_both_databases! {
+    async fn the_neighbour_phone_calls_the_line_with_the_keypad_and_words_then_hangs_up(db) {
+        let app = TestApp::spawn_with(db, demo()).await;
+        let browser = demo_admin(&app).await;
+        let page = browser.get("/simulator").await;
+        assert!(page.body.contains("Call the line instead"));
+        let page = on_the_call(&browser, &page, ("action", "call")).await;
+        assert!(phone(&page, "neighbour").contains("For English, press 1"), "{}", page.body);
+        assert!(page.body.contains("On a call with the line"));
+        let page = on_the_call(&browser, &page, ("press", "2")).await;
+        assert!(phone(&page, "neighbour").contains("Para comida, oprima 1"));
+        let page = on_the_call(&browser, &page, ("say", "comida")).await;
+        assert!(phone(&page, "neighbour").contains("¿Qué le llevamos? Diga una lista corta."));
+        assert!(phone(&page, "neighbour").contains("reply, spoken"), "marked as said, not texted");
+        let page = on_the_call(&browser, &page, ("action", "hang_up")).await;
+        assert!(!page.body.contains("On a call with the line"), "the call is over");
+        app.send_due().await;
+        let page = browser.get("/simulator").await;
+        assert!(
+            phone(&page, "neighbour").contains("Perdimos la llamada. Puede seguir por mensaje: ¿Qué le llevamos?"),
+            "{}",
+            phone(&page, "neighbour")
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! `/simulator`: two phones texting the console line, one a neighbour's and one a volunteer's, so
-//! the demo's whole loop can be tried in a browser. A text sent here takes exactly the path of
+//! the demo's whole loop can be tried in a browser; the neighbour's can call it too, with a keypad. A text sent here takes exactly the path of
 //! one posted to `/webhooks/console/sms`; each phone shows its conversation from the database,
 //! so offers and relays that arrive later appear too (live, or on reload).
 
@@ -12,7 +12,8 @@ use super::form::{Refill, again};
 use super::request::MessageRow;
 use super::{Who, page};
 use crate::demo::{NEIGHBOUR_PHONE, VOLUNTEER_PHONE};
-use crate::gateway::Params;
+use crate::gateway::{Heard, Inbound, Params};
+use crate::lifecycle::Channel;
 use crate::phone::{Phone, Region};
 use crate::store::{contacts, history};
 use crate::web::session::{Posted, SignedIn};
@@ -29,6 +30,8 @@ struct PhoneView {
     /// The other phone's field and number, carried along so the page comes back with both.
     other_role: &'static str,
     other_number: String,
+    /// The call this phone is on: only the neighbour's phone calls.
+    call: Option<String>,
     messages: Vec<MessageRow>,
 }
 
@@ -48,6 +51,8 @@ struct SimulatorPage {
     phones: Vec<PhoneView>,
     /// A text sent back with a mistake.
     refill: Refill,
+    /// The keypad, row by row.
+    keys: [&'static str; 12],
 }
 
 /// Which numbers the phones have; empty or absent is the demo's own.
@@ -57,6 +62,9 @@ pub struct Numbers {
     neighbour: String,
     #[serde(default)]
     volunteer: String,
+    /// The call the neighbour's phone is on, if it is on one.
+    #[serde(default)]
+    call: String,
 }
 
 /// A number as a phone of the simulator has it: the demo's when none is typed.
@@ -146,6 +154,7 @@ async fn render(
             number: shown(number),
             other_role,
             other_number: shown(other),
+            call: (role == "neighbour" && !numbers.call.is_empty()).then(|| numbers.call.clone()),
             messages: messages
                 .into_iter()
                 .map(|m| MessageRow::new(m, &state.settings.time_zone))
@@ -159,6 +168,7 @@ async fn render(
         line,
         phones,
         refill,
+        keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"],
     });
     if wrong { again(page) } else { page }
 }
@@ -215,4 +225,80 @@ pub async fn send(
     // The fragment brings the sender's phone into view, its newest text and its input with it.
     let to = format!("/simulator?{back}#{}-phone", text.from);
     Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CallTurn {
+    #[serde(flatten)]
+    numbers: Numbers,
+    /// A key of the keypad.
+    #[serde(default)]
+    press: String,
+    /// Words the caller says.
+    #[serde(default)]
+    say: String,
+    /// `call` to dial, `hang_up` to end; else the keys or words are this turn.
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /simulator/call`: the neighbour's phone calls the line, a key or some words at a turn,
+/// through the same intake a provider's call takes. What the line says shows in the phone's
+/// conversation, marked spoken.
+pub async fn call(
+    State(state): State<AppState>,
+    Posted {
+        by: signed_in,
+        form: turn,
+    }: Posted<CallTurn>,
+) -> Result<Response, WebError> {
+    let line = Phone::from_stored(console_line(&state)?);
+    let (neighbour, volunteer) = turn.numbers.parse(state.settings.default_region);
+    let (Ok(neighbour), Ok(volunteer)) = (neighbour, volunteer) else {
+        return render(&state, &signed_in, &turn.numbers, Refill::default()).await;
+    };
+    let mut call = turn.numbers.call.clone();
+    let intake = &state.intake;
+    let heard = match turn.action.as_str() {
+        "hang_up" => {
+            let over = Inbound {
+                channel: Channel::CallEnded,
+                gateway: "console",
+                gateway_id: Some(format!("sim-{call}:ended")),
+                line: line.clone(),
+                from: neighbour.clone(),
+                body: String::new(),
+                media: Vec::new(),
+            };
+            intake.receive(over).await?;
+            intake.texts_queued();
+            None
+        }
+        "call" => {
+            call = format!("{:016x}", rand::random::<u64>());
+            Some(Heard::Nothing)
+        }
+        "silence" => Some(Heard::Nothing),
+        _ if !turn.press.is_empty() => Some(Heard::Keys(turn.press.clone())),
+        _ if !turn.say.trim().is_empty() => Some(Heard::Speech {
+            text: turn.say.trim().to_string(),
+            confidence: None,
+        }),
+        _ => Some(Heard::Nothing),
+    };
+    let on_call = match heard {
+        Some(heard) if !call.is_empty() => {
+            let key = format!("sim-{call}-{:016x}", rand::random::<u64>());
+            let (_, listen) = intake.call_turn(&line, &neighbour, key, &heard).await?;
+            listen.is_some()
+        }
+        _ => false,
+    };
+    let mut back = form_urlencoded::Serializer::new(String::new());
+    back.append_pair("neighbour", neighbour.as_str())
+        .append_pair("volunteer", volunteer.as_str());
+    if on_call {
+        back.append_pair("call", &call);
+    }
+    Ok(Redirect::to(&format!("/simulator?{}#neighbour-phone", back.finish())).into_response())
 }

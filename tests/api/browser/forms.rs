@@ -162,3 +162,31 @@ on_both_databases! {
         browser.close().await;
     }
 }
+
+on_both_databases! {
+    async fn a_caller_uses_the_simulators_keypad_and_words_on_a_phone_sized_screen(db) {
+        let Some(browser) = Chromium::start().await else { return };
+        let app = TestApp::spawn(db).await;
+        let b = &browser.client;
+        rosa_on_a_phone(&app, &browser).await;
+        b.goto(&app.url("/simulator")).await.unwrap();
+
+        submit(b, "#neighbour-phone form.call button").await;
+        submit(b, "#neighbour-phone .keypad button[value='2']").await;
+        let say = b.find(Locator::Id("neighbour-say")).await.unwrap();
+        say.send_keys("comida").await.unwrap();
+        submit(b, "#neighbour-phone button[value='say']").await;
+        let newest = b.find(Locator::Css("#neighbour-phone .chat > li:last-child")).await.unwrap();
+        let newest = newest.text().await.unwrap();
+        assert!(newest.contains("¿Qué le llevamos?") && newest.contains("spoken"), "{newest}");
+        let wide = "return document.documentElement.scrollWidth <= window.innerWidth;";
+        assert_eq!(b.execute(wide, vec![]).await.unwrap(), Value::Bool(true), "no sideways scrolling");
+        if app.test_db.url.starts_with("sqlite") {
+            b.execute("document.querySelector('#neighbour-phone form.call').scrollIntoView()", vec![])
+                .await
+                .unwrap();
+            browser.screenshot("simulator-call-phone", PHONE.0).await;
+        }
+        browser.close().await;
+    }
+}
