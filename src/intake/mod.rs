@@ -194,9 +194,8 @@ impl Intake {
         phone: &Phone,
     ) -> Result<(Option<Session>, Option<String>), IntakeError> {
         let mut conn = self.core.db.acquire().await?;
-        let language = contacts::language_of(&mut conn, phone.as_str()).await?;
-        let Some(id) = contacts::id_of(&mut conn, phone.as_str()).await? else {
-            return Ok((None, language));
+        let Some((id, language)) = contacts::with_language(&mut conn, phone.as_str()).await? else {
+            return Ok((None, None));
         };
         let session = sessions::active_for(&mut conn, &[id]).await?.pop();
         Ok((session.map(|a| a.session), language))

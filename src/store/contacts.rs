@@ -55,14 +55,17 @@ pub async fn id_of(conn: &mut Conn, phone: &str) -> Result<Option<i64>, StoreErr
     )
 }
 
-/// The language the contact with this number is known to speak, if the line knows it.
-pub async fn language_of(conn: &mut Conn, phone: &str) -> Result<Option<String>, StoreError> {
-    let language: Option<Option<String>> =
-        sqlx::query_scalar("SELECT language FROM contacts WHERE phone = $1")
+/// The contact with this number, with the language the line knows them to speak, if any.
+pub async fn with_language(
+    conn: &mut Conn,
+    phone: &str,
+) -> Result<Option<(i64, Option<String>)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, language FROM contacts WHERE phone = $1")
             .bind(phone)
             .fetch_optional(conn)
-            .await?;
-    Ok(language.flatten())
+            .await?,
+    )
 }
 
 /// Locks the contacts for the rest of the transaction and returns them as they are now.
