@@ -202,6 +202,7 @@ fn flow_costs(flow: &Flow, longest: &Longest, all: &mut Vec<TextCost>) {
         [
             (n.clone(), &state.say),
             (format!("{n} (invalid)"), &state.invalid),
+            (format!("{n} (thanks)"), &state.thanks),
         ]
     });
     let whole = [
@@ -329,7 +330,7 @@ impl Longest {
                                 .insert(v.clone());
                         }
                     }
-                    Input::Text { .. } => {
+                    Input::Text { .. } | Input::Message { .. } => {
                         longest.typed.insert(key.clone());
                     }
                     Input::Number { min, max } => {

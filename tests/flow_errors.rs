@@ -59,6 +59,9 @@ const FIXTURES: &[&str] = &[
     "min_above_max.toml",
     "zone_without_zones.toml",
     "on_give_up_bad_state.toml",
+    "give_up_to_itself.toml",
+    "message_with_next.toml",
+    "message_without_thanks.toml",
     // Texts.
     "text_unlisted_language.toml",
     "missing_translation.toml",

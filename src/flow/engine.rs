@@ -15,6 +15,8 @@ use crate::phone::Phone;
 
 /// How often an optional question takes an answer it cannot place before it moves on.
 const OPTIONAL_TRIES: u32 = 2;
+/// Why a conversation that ends in a message goes to a person, when its state gives no reason.
+pub const LEFT_A_MESSAGE: &str = "left a message";
 
 /// Something the caller must do because of a step, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +194,15 @@ impl Flow {
             Some(answer) => {
                 step.session.attempts = 0;
                 let choice_next = self.save(state, &mut step, answer);
+                if matches!(state.input, Input::Message { .. }) {
+                    self.say(&state.thanks, None, &mut step);
+                    let reason = state.actions.handoff.as_deref().unwrap_or(LEFT_A_MESSAGE);
+                    step.effects.push(Effect::Handoff {
+                        reason: reason.to_string(),
+                    });
+                    step.ended = Some(Ended::HandedOff);
+                    return step;
+                }
                 match choice_next.or_else(|| self.leave(state, &step)) {
                     Some(next) => self.enter(&mut step, next),
                     None => step.ended = Some(Ended::Completed),
@@ -215,7 +226,7 @@ impl Flow {
                 let index = choices.iter().position(|c| c.words.contains(&folded))?;
                 return Some(Answer::Value(folded, Some(index)));
             }
-            Input::Text { max_length } => {
+            Input::Text { max_length } | Input::Message { max_length } => {
                 if text.is_empty() || text.chars().count() > *max_length {
                     return None;
                 }
@@ -319,15 +330,22 @@ impl Flow {
             self.say(texts, Some(&state.speak), step);
             return;
         }
-        self.say(&self.give_up, None, step);
-        match state.on_give_up {
+        match &state.on_give_up {
             GiveUp::Handoff => {
+                self.say(&self.give_up, None, step);
                 step.effects.push(Effect::Handoff {
                     reason: format!("no valid answer at `{}`", step.session.state),
                 });
                 step.ended = Some(Ended::HandedOff);
             }
-            GiveUp::End => step.ended = Some(Ended::GaveUp),
+            GiveUp::End => {
+                self.say(&self.give_up, None, step);
+                step.ended = Some(Ended::GaveUp);
+            }
+            GiveUp::GoTo(next) => {
+                step.session.attempts = 0;
+                self.enter(step, next.clone());
+            }
         }
     }
 
@@ -365,7 +383,9 @@ impl Flow {
                 });
             }
             self.say(&state.say, Some(&state.speak), step);
-            if let Some(reason) = &state.actions.handoff {
+            if let Some(reason) = &state.actions.handoff
+                && !matches!(state.input, Input::Message { .. })
+            {
                 step.effects.push(Effect::Handoff {
                     reason: reason.clone(),
                 });
@@ -621,5 +641,60 @@ end = true
         let step = flow.advance(session, "hello", None);
         assert_eq!(step.session.state, "lang");
         assert_eq!(replies(&step), ["1 English, 2 Español"]);
+    }
+
+    const GIVES_UP_TO_A_MESSAGE: &str = r#"
+[flow]
+id = "m"
+start = "need"
+languages = ["en"]
+give_up.en = "A person will text you."
+on_give_up = "message"
+
+[states.need]
+say.en = "Reply 1 for groceries, 2 for medicine."
+expect = "choice"
+choices = [{ match = ["1"], next = "done" }, { match = ["2"], next = "done" }]
+max_attempts = 2
+
+[states.message]
+say.en = "Tell us in your own words what you need."
+expect = "message"
+thanks.en = "Thank you. A person will read it and text you."
+
+[states.done]
+say.en = "Noted."
+end = true
+"#;
+
+    #[test]
+    fn a_question_that_gives_up_asks_for_a_message_which_goes_to_a_person() {
+        let region = "US".parse().unwrap();
+        let files = [(PathBuf::from("m.toml"), GIVES_UP_TO_A_MESSAGE.to_string())];
+        let flows = parse_files(&files, region).unwrap();
+        let flow = flows.get("m").unwrap();
+        let step = walk(flow, &["pizza", "pizza"]);
+        assert_eq!(step.session.state, "message");
+        assert_eq!(
+            replies(&step),
+            ["Tell us in your own words what you need."],
+            "no give-up text: the conversation goes on"
+        );
+        assert_eq!(step.ended, None);
+
+        let step = flow.advance(step.session, "My fridge broke and I have no food", None);
+        assert_eq!(
+            replies(&step),
+            ["Thank you. A person will read it and text you."]
+        );
+        assert_eq!(step.ended, Some(Ended::HandedOff));
+        assert!(step.effects.contains(&Effect::Handoff {
+            reason: LEFT_A_MESSAGE.into()
+        }));
+        assert_eq!(
+            step.session.answers["message"],
+            "My fridge broke and I have no food"
+        );
+        assert_eq!(step.session.answers[SAID], "pizza / pizza");
     }
 }

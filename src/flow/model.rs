@@ -109,6 +109,8 @@ pub struct State {
     /// Checked in order after an answer (or on arrival, for a state that waits for nothing).
     pub branches: Vec<Branch>,
     pub invalid: Texts,
+    /// Said once a message is left, in a state that takes one.
+    pub thanks: Texts,
     pub max_attempts: u32,
     pub on_give_up: GiveUp,
     pub actions: Actions,
@@ -122,6 +124,11 @@ pub enum Input {
     None,
     Choice(Vec<Choice>),
     Text {
+        max_length: usize,
+    },
+    /// A message in the contact's own words, for a person: typed in a text, recorded on a call.
+    /// Once it is left the conversation goes to a person.
+    Message {
         max_length: usize,
     },
     Number {
@@ -149,12 +156,14 @@ pub struct Branch {
     pub next: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GiveUp {
     /// A person takes over: the conversation lands on the `handoff` queue.
     Handoff,
     /// The conversation just ends.
     End,
+    /// The conversation goes on at another state (one that takes a message, typically).
+    GoTo(String),
 }
 
 /// What happens on arriving in a state: the name is remembered and the request created before
@@ -164,7 +173,8 @@ pub struct Actions {
     pub create_request: Option<CreateRequest>,
     /// Remember a name to use for the contact (a template, e.g. `"{name}"`).
     pub set_name: Option<String>,
-    /// Hand the conversation to a person, with this reason.
+    /// Hand the conversation to a person, with this reason (after the message, in a state that
+    /// takes one).
     pub handoff: Option<String>,
 }
 

@@ -99,6 +99,9 @@ pub struct RawState {
     pub max: Option<i64>,
     #[serde(default)]
     pub invalid: BTreeMap<String, String>,
+    /// Said once a message is left, in a state that takes one.
+    #[serde(default)]
+    pub thanks: BTreeMap<String, String>,
     pub max_attempts: Option<u32>,
     pub on_give_up: Option<Spanned<String>>,
     pub action: Option<Spanned<RawAction>>,

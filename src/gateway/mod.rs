@@ -262,6 +262,9 @@ pub enum PayloadError {
         field: &'static str,
         problem: String,
     },
+    /// A call from someone who hid their number: the field is empty, absent, or a stand-in.
+    #[error("field `{0}` holds no number: the caller hid theirs")]
+    HiddenCaller(&'static str),
 }
 
 impl PayloadError {
@@ -271,6 +274,34 @@ impl PayloadError {
             problem: problem.to_string(),
         }
     }
+}
+
+/// The caller's number from a call webhook, read by `read`. A caller who hides their number
+/// comes as nothing, as a word, or (at Twilio) as a number that spells the word on a keypad.
+pub(crate) fn caller(
+    field: &'static str,
+    value: Option<&str>,
+    read: impl FnOnce(&str) -> Result<Phone, PayloadError>,
+) -> Result<Phone, PayloadError> {
+    const HIDDEN: &[&str] = &[
+        "anonymous",
+        "restricted",
+        "private",
+        "unknown",
+        "unavailable",
+        "withheld",
+        "blocked",
+        // ANONYMOUS, RESTRICTED, BLOCKED and UNKNOWN on a keypad.
+        "+266696687",
+        "+7378742833",
+        "+2562533",
+        "+8656696",
+    ];
+    let value = value.map(str::trim).unwrap_or_default();
+    if value.is_empty() || HIDDEN.contains(&value.to_lowercase().as_str()) {
+        return Err(PayloadError::HiddenCaller(field));
+    }
+    read(value)
 }
 
 /// Reads a phone number from a payload field, naming the field when it is not one.

@@ -53,6 +53,9 @@ pub struct CallTexts {
     pub carry_on: String,
     /// Said back when a free answer was heard with little confidence; `{words}` is what was heard.
     pub heard: String,
+    /// Said, in every language, to a caller who hid their number: without it the line can
+    /// neither text them nor call them back.
+    pub hidden_number: String,
 }
 
 impl VoiceSettings {
@@ -66,6 +69,13 @@ impl VoiceSettings {
                 speech: "en-US".into(),
                 voice: None,
             })
+    }
+
+    /// The call texts of every language, the main language's first.
+    pub fn texts_main_first(&self) -> impl Iterator<Item = (&String, &CallTexts)> {
+        let main = self.texts.get_key_value(MAIN_LANGUAGE);
+        let others = self.texts.iter().filter(|(l, _)| *l != MAIN_LANGUAGE);
+        main.into_iter().chain(others)
     }
 
     /// The call texts in `language`, else the main language's.

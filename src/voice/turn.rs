@@ -54,7 +54,7 @@ pub fn read_back(
     else {
         return None;
     };
-    let free = matches!(asked?.input, Input::Text { .. });
+    let free = matches!(asked?.input, Input::Text { .. } | Input::Message { .. });
     if !free || *confidence >= settings.read_back_below {
         return None;
     }
@@ -91,7 +91,9 @@ pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) ->
     let spoken = settings.spoken(turn.language);
     // A free answer is said, and a key there is only ever one: star to skip, 0 for a message.
     let (max_keys, end_key) = match &state.input {
-        Input::Choice(_) | Input::YesNo | Input::Text { .. } => (Some(1), None),
+        Input::Choice(_) | Input::YesNo | Input::Text { .. } | Input::Message { .. } => {
+            (Some(1), None)
+        }
         _ => (None, Some('#')),
     };
     let hints = match &state.input {
@@ -125,26 +127,48 @@ pub struct MessageAddresses {
     pub transcription: Option<String>,
 }
 
-/// Records a message: what to do, the tone, and thanks if the caller stays on the line.
-pub fn message(settings: &VoiceSettings, language: &str, to: MessageAddresses) -> Script {
+/// Records a message: `prompt` (what to do), the tone, and thanks if the caller stays on the
+/// line.
+pub fn message(
+    settings: &VoiceSettings,
+    language: &str,
+    prompt: &[String],
+    to: MessageAddresses,
+) -> Script {
     let Some(texts) = settings.texts(language) else {
         return Script::default();
     };
+    let prompt = prompt.iter().map(|text| say(settings, language, text));
     Script {
-        steps: vec![
-            say(settings, language, &texts.message_prompt),
-            Step::Record(Record {
-                max_seconds: settings.max_message_seconds,
-                silence_seconds: 5,
-                end_key: '#',
-                action: to.done,
-                recording_callback: to.recording,
-                transcription_callback: to.transcription,
-            }),
-            say(settings, language, &texts.message_thanks),
-            Step::Hangup,
-        ],
+        steps: prompt
+            .chain([
+                Step::Record(Record {
+                    max_seconds: settings.max_message_seconds,
+                    silence_seconds: 5,
+                    end_key: '#',
+                    action: to.done,
+                    recording_callback: to.recording,
+                    transcription_callback: to.transcription,
+                }),
+                say(settings, language, &texts.message_thanks),
+                Step::Hangup,
+            ])
+            .collect(),
     }
+}
+
+/// Says one of the call texts in every language the line speaks, the main one first, each in its
+/// own voice, and hangs up: for a caller whose language nothing tells.
+pub fn in_every_language(
+    settings: &VoiceSettings,
+    text: impl Fn(&super::CallTexts) -> &String,
+) -> Script {
+    let mut steps: Vec<Step> = settings
+        .texts_main_first()
+        .map(|(language, texts)| say(settings, language, text(texts)))
+        .collect();
+    steps.push(Step::Hangup);
+    Script { steps }
 }
 
 /// Says `text` and hangs up.

@@ -313,6 +313,24 @@ pub async fn a_forged_call_leaves_nothing_behind<F: Dialled>(app: &TestApp, forg
     assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
 }
 
+/// A caller who hid their number (the provider's `from` says so) hears, in each language the line
+/// speaks, that nobody could call or text them back, and the call ends. Nothing is kept.
+pub async fn a_hidden_caller_is_told_to_call_showing_their_number<F: Dialled>(
+    app: &TestApp,
+    from: &str,
+) {
+    let (_, heard) = Call::<F>::dial(app, from).await;
+    let said = heard.said();
+    assert!(
+        said.starts_with("This line cannot see your number"),
+        "{heard:?}"
+    );
+    assert!(said.contains("Esta línea no ve su número"), "{heard:?}");
+    assert!(heard.listen.is_none(), "nothing to wait for: {heard:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
+}
+
 /// The groceries intake from the zip code on: where, no time and no notes, and the name, which
 /// ends the call into the one request, whose fields it gives.
 pub async fn finish_the_groceries_intake_as_rosa<F: Dialled>(

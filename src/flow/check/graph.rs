@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::RawStates;
 use crate::flow::load::FileCtx;
-use crate::flow::model::{Input, State};
+use crate::flow::model::{GiveUp, Input, State};
 
 /// Where each state can go next.
 fn edges(state: &State) -> Vec<&str> {
@@ -15,6 +15,9 @@ fn edges(state: &State) -> Vec<&str> {
     out.extend(state.branches.iter().map(|b| b.next.as_str()));
     if let Input::Choice(choices) = &state.input {
         out.extend(choices.iter().filter_map(|c| c.next.as_deref()));
+    }
+    if let GiveUp::GoTo(next) = &state.on_give_up {
+        out.push(next);
     }
     out
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::{Checker, DEFAULT_MAX_TEXT};
+use super::{Checker, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_TEXT};
 use crate::compliance;
 use crate::flow::load::FileCtx;
 use crate::flow::model::{Choice, Input};
@@ -29,6 +29,9 @@ impl Checker<'_> {
             "choice" => Input::Choice(self.choices(ctx, name, raw, &espan)),
             "text" => Input::Text {
                 max_length: raw.max_length.unwrap_or(DEFAULT_MAX_TEXT).max(1),
+            },
+            "message" => Input::Message {
+                max_length: raw.max_length.unwrap_or(DEFAULT_MAX_MESSAGE).max(1),
             },
             "number" => {
                 let (min, max) = (raw.min.unwrap_or(i64::MIN), raw.max.unwrap_or(i64::MAX));
@@ -57,7 +60,7 @@ impl Checker<'_> {
                 Input::Zone
             }
             other => {
-                ctx.error(&espan, format!("`expect = \"{other}\"` is not an input kind; use choice, text, number, yes_no, phone or zone"));
+                ctx.error(&espan, format!("`expect = \"{other}\"` is not an input kind; use choice, text, message, number, yes_no, phone or zone"));
                 Input::None
             }
         }

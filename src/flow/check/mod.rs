@@ -36,6 +36,8 @@ pub(super) use zones::zones;
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 const DEFAULT_MAX_TEXT: usize = 500;
+/// A message in someone's own words may run to several texts; ten segments' worth.
+const DEFAULT_MAX_MESSAGE: usize = 1600;
 const DEFAULT_SEGMENT_BUDGET: usize = 1;
 /// Template names that are not answers: filled in from the contact and the request.
 pub const CONTACT_NAME: &str = "contact.name";
@@ -80,7 +82,7 @@ pub(super) fn flow(
     };
     let segment_budget = checker.budget;
     let flow_give_up = header.on_give_up.as_ref().map_or(GiveUp::Handoff, |g| {
-        checker.give_up(ctx, g, GiveUp::Handoff)
+        checker.give_up(ctx, g, &GiveUp::Handoff)
     });
     checker.texts(ctx, &header.give_up, &header_span, "`give_up`");
     let mut triggers = Vec::new();
@@ -106,7 +108,7 @@ pub(super) fn flow(
     let idle = idle(ctx, &checker, &header, &header_span);
     let mut states = HashMap::new();
     for (name, raw) in &file.states {
-        states.insert(name.clone(), checker.state(ctx, name, raw, flow_give_up));
+        states.insert(name.clone(), checker.state(ctx, name, raw, &flow_give_up));
     }
     if !file.states.contains_key(header.start.get_ref()) {
         let message = format!(

@@ -10,24 +10,26 @@ use crate::flow::model::{Actions, Branch, CreateRequest, GiveUp, Input, State, T
 use crate::flow::raw::RawState;
 
 impl Checker<'_> {
-    /// Reads `on_give_up`; a bad value is reported and `otherwise` stands in, so checking goes on.
+    /// Reads `on_give_up`: `handoff`, `end`, or a state of the flow to go on at. A bad value is
+    /// reported and `otherwise` stands in, so checking goes on.
     pub(super) fn give_up(
         &self,
         ctx: &mut FileCtx<'_>,
         raw: &Spanned<String>,
-        otherwise: GiveUp,
+        otherwise: &GiveUp,
     ) -> GiveUp {
         match raw.get_ref().as_str() {
             "handoff" => GiveUp::Handoff,
             "end" => GiveUp::End,
+            state if self.states.contains_key(state) => GiveUp::GoTo(state.to_string()),
             other => {
                 ctx.error(
                     &raw.span(),
                     format!(
-                        "`on_give_up = \"{other}\"` is not an option; use \"handoff\" or \"end\""
+                        "`on_give_up = \"{other}\"` is not an option; use \"handoff\", \"end\" or the name of a state in this flow"
                     ),
                 );
-                otherwise
+                otherwise.clone()
             }
         }
     }
@@ -50,7 +52,7 @@ impl Checker<'_> {
         ctx: &mut FileCtx<'_>,
         name: &str,
         raw: &Spanned<RawState>,
-        flow_give_up: GiveUp,
+        flow_give_up: &GiveUp,
     ) -> State {
         let span = raw.span();
         let raw = raw.get_ref();
@@ -67,6 +69,12 @@ impl Checker<'_> {
             &raw.invalid,
             &span,
             &format!("the `invalid` text of state `{name}`"),
+        );
+        self.texts(
+            ctx,
+            &raw.thanks,
+            &span,
+            &format!("the `thanks` text of state `{name}`"),
         );
         let next = raw.next.as_ref().map(|n| self.next(ctx, n));
         let input = self.input(ctx, name, raw, &span);
@@ -97,9 +105,18 @@ impl Checker<'_> {
             );
         }
         let actions = self.actions(ctx, name, raw);
-        let terminal = raw.end || actions.handoff.is_some();
+        // A message goes to a person once it is left: the state ends the conversation, after
+        // its answer rather than on arrival.
+        let takes_message = matches!(input, Input::Message { .. });
+        if takes_message && (next.is_some() || !branches.is_empty() || raw.end) {
+            ctx.error(&span, format!("state `{name}` takes a message, after which a person takes over; it cannot have `next`, branches or `end`"));
+        }
+        if takes_message && raw.thanks.is_empty() {
+            ctx.error(&span, format!("state `{name}` takes a message but says nothing once it is left; add `thanks.LANG` texts saying a person will read it"));
+        }
+        let terminal = raw.end || actions.handoff.is_some() || takes_message;
         let asks = !matches!(input, Input::None);
-        if asks && terminal {
+        if asks && terminal && !takes_message {
             let what = if raw.end {
                 "`end = true`"
             } else {
@@ -142,10 +159,23 @@ impl Checker<'_> {
                 format!("state `{name}` is optional but asks nothing"),
             );
         }
-        let on_give_up = raw
-            .on_give_up
-            .as_ref()
-            .map_or(flow_give_up, |g| self.give_up(ctx, g, flow_give_up));
+        let on_give_up = match &raw.on_give_up {
+            Some(g) => {
+                let own = self.give_up(ctx, g, flow_give_up);
+                if own == GiveUp::GoTo(name.to_string()) {
+                    ctx.error(
+                        &g.span(),
+                        format!(
+                            "state `{name}` gives up by going to itself, so it would ask forever"
+                        ),
+                    );
+                }
+                own
+            }
+            // The flow's give-up state, when it is this one, hands over rather than circling.
+            None if *flow_give_up == GiveUp::GoTo(name.to_string()) => GiveUp::Handoff,
+            None => flow_give_up.clone(),
+        };
         State {
             say: Texts(raw.say.clone()),
             speak: Texts(raw.speak.clone()),
@@ -155,6 +185,7 @@ impl Checker<'_> {
             next,
             branches,
             invalid: Texts(raw.invalid.clone()),
+            thanks: Texts(raw.thanks.clone()),
             max_attempts: raw.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1),
             on_give_up,
             actions,
@@ -182,8 +213,12 @@ impl Checker<'_> {
         if (raw.min.is_some() || raw.max.is_some()) && !matches!(input, Input::Number { .. }) {
             misplaced.push("min/max");
         }
-        if raw.max_length.is_some() && !matches!(input, Input::Text { .. }) {
+        if raw.max_length.is_some() && !matches!(input, Input::Text { .. } | Input::Message { .. })
+        {
             misplaced.push("max_length");
+        }
+        if !raw.thanks.is_empty() && !matches!(input, Input::Message { .. }) {
+            misplaced.push("thanks");
         }
         for key in misplaced {
             ctx.error(

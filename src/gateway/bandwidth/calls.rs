@@ -7,7 +7,7 @@
 use serde::Deserialize;
 
 use super::Bandwidth;
-use crate::gateway::{CallEvent, Calls, Heard, PayloadError, Webhook, json, phone_field};
+use crate::gateway::{CallEvent, Calls, Heard, PayloadError, Webhook, caller, json, phone_field};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -67,7 +67,9 @@ impl CallCallback {
         Ok(CallEvent {
             call_id: json::required("callId", self.call_id.as_deref())?.to_owned(),
             line: phone_field("to", self.to.as_deref().unwrap_or(""), region)?,
-            from: phone_field("from", self.from.as_deref().unwrap_or(""), region)?,
+            from: caller("from", self.from.as_deref(), |v| {
+                phone_field("from", v, region)
+            })?,
             heard,
         })
     }
@@ -124,7 +126,8 @@ mod tests {
         );
         assert_eq!(
             read(r#"{"eventType":"initiate","callId":"c-1","to":"+15553334444"}"#).unwrap_err(),
-            PayloadError::Missing("from")
+            PayloadError::HiddenCaller("from"),
+            "a call that names no caller is from a hidden number"
         );
         assert!(matches!(
             read(&format!(r#"{{"eventType":"disconnect",{CALL}}}"#)).unwrap_err(),

@@ -6,7 +6,7 @@
 //! action address are vouched for with the posted fields.
 
 use super::{Plivo, phone};
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, over};
+use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, caller, over};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -34,7 +34,9 @@ fn read_call(params: &Params, region: Region) -> Result<CallEvent, PayloadError>
     Ok(CallEvent {
         call_id: params.required("CallUUID")?.to_string(),
         line: phone(params, "To", region)?,
-        from: phone(params, "From", region)?,
+        from: caller("From", params.get("From"), |_| {
+            phone(params, "From", region)
+        })?,
         heard,
     })
 }

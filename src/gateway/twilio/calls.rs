@@ -8,7 +8,8 @@
 use super::Twilio;
 use crate::gateway::{
     CallEvent, Calls, DeleteFuture, FetchFuture, Heard, Params, PayloadError, RecordingEvent,
-    Recordings, TranscriptionEvent, Webhook, call, error_from_status, fetch_bytes, over,
+    Recordings, TranscriptionEvent, Webhook, call, caller, error_from_status, fetch_bytes, over,
+    phone_field,
 };
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
@@ -47,7 +48,9 @@ pub(in crate::gateway) fn read_call(
     Ok(CallEvent {
         call_id: params.required("CallSid")?.to_string(),
         line: params.phone("To", region)?,
-        from: params.phone("From", region)?,
+        from: caller("From", params.get("From"), |v| {
+            phone_field("From", v, region)
+        })?,
         heard,
     })
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::messages::VonageMessages;
 use super::number;
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, json, over};
+use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, caller, json, over};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -94,11 +94,7 @@ impl Payload {
         Ok(CallEvent {
             call_id: json::required("uuid", self.uuid.as_deref())?.to_owned(),
             line: number("to", json::required("to", self.to.as_deref())?, region)?,
-            from: number(
-                "from",
-                json::required("from", self.from.as_deref())?,
-                region,
-            )?,
+            from: caller("from", self.from.as_deref(), |v| number("from", v, region))?,
             heard,
         })
     }
@@ -202,7 +198,8 @@ mod tests {
         );
         assert_eq!(
             read(r#"{"uuid":"u","to":"447700900000"}"#).unwrap_err(),
-            PayloadError::Missing("from")
+            PayloadError::HiddenCaller("from"),
+            "a call that names no caller is from a hidden number"
         );
         let confidence = read(&format!(
             r#"{{{CALL},"speech":{{"results":[{{"confidence":"high","text":"Rosa"}}]}}}}"#

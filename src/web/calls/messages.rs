@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::super::{AppState, WebError};
 use super::{CallHook, signed_for};
-use crate::dispatch::MAIN_LANGUAGE;
 use crate::gateway::{Calls, Gateway, Inbound, Recordings};
 use crate::lifecycle::{Channel, EventKind};
 use crate::store::recordings::{self, NewRecording};
@@ -34,22 +33,22 @@ fn recordings_of<'a>(
 pub(super) fn offers(voice: &VoiceSettings, language: Option<&str>) -> Vec<String> {
     match language.and_then(|l| voice.texts.get(l)) {
         Some(texts) => vec![texts.message_offer.clone()],
-        None => {
-            let main = voice.texts.get(MAIN_LANGUAGE).into_iter();
-            let others = voice
-                .texts
-                .iter()
-                .filter(|(l, _)| *l != MAIN_LANGUAGE)
-                .map(|(_, t)| t);
-            main.chain(others)
-                .map(|t| t.message_offer.clone())
-                .collect()
-        }
+        None => voice
+            .texts_main_first()
+            .map(|(_, t)| t.message_offer.clone())
+            .collect(),
     }
 }
 
-/// The step that records a message, with the addresses the provider posts to about it.
-pub(super) fn take_message(state: &AppState, provider: &str, language: &str, turn: u32) -> Script {
+/// The step that records a message after `prompt`, with the addresses the provider posts to
+/// about it.
+pub(super) fn take_message(
+    state: &AppState,
+    provider: &str,
+    language: &str,
+    turn: u32,
+    prompt: &[String],
+) -> Script {
     let base = format!(
         "{}/webhooks/{provider}",
         state.settings.public_url.as_str().trim_end_matches('/')
@@ -60,7 +59,7 @@ pub(super) fn take_message(state: &AppState, provider: &str, language: &str, tur
         recording: format!("{base}/recording"),
         transcription: voice.transcribe.then(|| format!("{base}/transcription")),
     };
-    turn::message(voice, language, to)
+    turn::message(voice, language, prompt, to)
 }
 
 /// The provider says a message is ready to copy.

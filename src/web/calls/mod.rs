@@ -7,8 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, WebError};
-use crate::flow::MESSAGE_KEY;
-use crate::gateway::{CallEvent, Calls, Gateway, Heard, Hook, Inbound, Webhook};
+use crate::flow::{Input, MESSAGE_KEY};
+use crate::gateway::{CallEvent, Calls, Gateway, Heard, Hook, Inbound, PayloadError, Webhook};
 use crate::intake::Received;
 use crate::lifecycle::Channel;
 use crate::line::Line;
@@ -80,7 +80,10 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         vouching,
         webhook,
     } = *hook;
-    let event = calls.parse_call(webhook, state.settings.default_region)?;
+    let event = match calls.parse_call(webhook, state.settings.default_region) {
+        Err(PayloadError::HiddenCaller(_)) => return Ok(hidden_caller(state, calls.dialect())),
+        read => read?,
+    };
     let Some(line) = vouching.iter().find(|l| l.number == event.line) else {
         tracing::warn!(gateway = gateway.name(), line = %event.line.redacted(), "refused a call to a number whose credentials did not sign it");
         return Err(WebError::Forbidden(
@@ -111,12 +114,13 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
     if takes_messages
         && matches!(&event.heard, Heard::Keys(k) if k.trim_end_matches('#') == MESSAGE_KEY)
     {
-        let call = remember(state, gateway, &event).await?;
-        let mut conn = state.db.acquire().await?;
-        calls::message_started(&mut conn, call, state.clock.now_ms()).await?;
         let language = spoken_in.as_deref().unwrap_or_default();
-        let script = messages::take_message(state, gateway.name(), language, position.turn + 1);
-        return Ok(document(dialect.write(&script)));
+        let prompt = voice
+            .texts(language)
+            .map(|t| t.message_prompt.clone())
+            .into_iter()
+            .collect::<Vec<_>>();
+        return record_message(hook, &event, language, position.turn + 1, &prompt).await;
     }
     let flows = state.intake.flows().current();
     let asked = before.as_ref().and_then(|s| {
@@ -175,6 +179,11 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         .map(|(s, _)| s.language.clone())
         .or(known_language)
         .unwrap_or_default();
+    // A question that takes a message in the caller's own words records it, where the line
+    // can take messages; elsewhere it is heard as a free answer.
+    if takes_messages && waiting.is_some_and(|(_, s)| matches!(s.input, Input::Message { .. })) {
+        return record_message(hook, &event, &language, position.turn + 1, &replies).await;
+    }
     let action = format!(
         "{}/webhooks/{}/voice?turn={}&quiet={quiet}",
         state.settings.public_url.as_str().trim_end_matches('/'),
@@ -192,6 +201,28 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         voice,
         dialect.hears_speech(),
     ))))
+}
+
+/// Records a message after `prompt`. The call is marked as taking one first, so that hanging up
+/// now is not taken for a caller who left mid-way.
+async fn record_message(
+    hook: &CallHook<'_>,
+    event: &CallEvent,
+    language: &str,
+    turn: u32,
+    prompt: &[String],
+) -> Result<Response, WebError> {
+    let CallHook {
+        state,
+        gateway,
+        calls,
+        ..
+    } = *hook;
+    let call = remember(state, gateway, event).await?;
+    let mut conn = state.db.acquire().await?;
+    calls::message_started(&mut conn, call, state.clock.now_ms()).await?;
+    let script = messages::take_message(state, gateway.name(), language, turn, prompt);
+    Ok(document(calls.dialect().write(&script)))
 }
 
 /// A call is over. A caller who hung up mid-way, and did not leave a message, is texted the
@@ -258,6 +289,15 @@ async fn not_answered(
         steps: vec![refusal],
     };
     Ok(document(dialect.write(&script)))
+}
+
+/// A caller who hid their number is told, in every language the line speaks, that nobody could
+/// reach them with an answer, and how to get one. Nothing is kept: there is nobody to keep it for.
+fn hidden_caller(state: &AppState, dialect: Dialect) -> Response {
+    let voice = &state.settings.voice;
+    let said = turn::in_every_language(voice, |texts| &texts.hidden_number);
+    tracing::info!("a caller with a hidden number was told to call again showing it");
+    document(dialect.write(&said))
 }
 
 /// Whether the credentials that signed a callback are those of the line the call was to: a

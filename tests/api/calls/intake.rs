@@ -3,8 +3,9 @@
 
 use super::{CALLER, Call, Twilio};
 use crate::call_harness::{
-    a_forged_call_leaves_nothing_behind, a_retried_turn_is_answered_alike_and_taken_once,
-    finish_the_groceries_intake_as_rosa, finish_the_prescription_intake,
+    a_forged_call_leaves_nothing_behind, a_hidden_caller_is_told_to_call_showing_their_number,
+    a_retried_turn_is_answered_alike_and_taken_once, finish_the_groceries_intake_as_rosa,
+    finish_the_prescription_intake,
 };
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -90,6 +91,12 @@ on_both_databases! {
             body: form(&[("CallSid", "CAforged"), ("From", CALLER), ("To", LINE)]),
         };
         a_forged_call_leaves_nothing_behind::<Twilio>(&app, forged).await;
+    }
+
+    async fn a_caller_who_hides_their_number_is_told_nobody_could_call_them_back(db) {
+        let app = TestApp::spawn(db).await;
+        // Twilio's stand-in for a hidden number spells ANONYMOUS on a keypad.
+        a_hidden_caller_is_told_to_call_showing_their_number::<Twilio>(&app, "+266696687").await;
     }
 
     async fn a_caller_who_says_nothing_is_asked_again_then_told_goodbye(db) {

@@ -106,7 +106,8 @@ pub async fn leave_a_message(app: &TestApp) -> String {
     handoff.code.clone()
 }
 
-fn recording_callback(call: &Call<'_>, status: &str) -> Vec<(String, String)> {
+/// Twilio's word that the recording of `call` is ready, or is not.
+pub fn recording_callback(call: &Call<'_>, status: &str) -> Vec<(String, String)> {
     [
         ("AccountSid", ACCOUNT),
         ("CallSid", call.id.as_str()),

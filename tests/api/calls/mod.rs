@@ -3,6 +3,7 @@
 //! address the last document's `<Gather>` gave, and every document read back as TwiML. `intake`
 //! walks the shipped flow by keypad and speech; `messages` leaves a message.
 
+mod asked_for_a_message;
 mod intake;
 pub mod messages;
 

@@ -4,6 +4,7 @@
 
 pub use crate::call_harness::{
     CALLER, Call, Dialled, Fields, Webhooks, a_forged_call_leaves_nothing_behind,
+    a_hidden_caller_is_told_to_call_showing_their_number,
     a_retried_turn_is_answered_alike_and_taken_once, call_start,
     finish_the_groceries_intake_as_rosa, finish_the_prescription_intake,
     the_first_question_is_answered_by_pressing_2,

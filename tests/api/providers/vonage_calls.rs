@@ -141,6 +141,11 @@ on_both_databases! {
         assert_eq!(language, 1);
     }
 
+    async fn a_vonage_caller_with_no_number_is_told_to_call_showing_it(db) {
+        let app = spawn::<VonageMessages>(db).await;
+        voice::a_hidden_caller_is_told_to_call_showing_their_number::<VonageMessages>(&app, "").await;
+    }
+
     async fn a_vonage_input_event_sent_twice_gets_the_same_answer_and_is_taken_once(db) {
         let app = spawn::<VonageMessages>(db).await;
         voice::a_retried_turn_is_answered_alike_and_taken_once::<VonageMessages>(&app).await;
