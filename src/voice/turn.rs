@@ -64,10 +64,27 @@ pub fn read_back(
     Some(render(template, |k| (k == "words").then_some(words)))
 }
 
+/// One reply on a call: its words, and the address of the organiser's recording of them, which
+/// is played instead where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub text: String,
+    pub recording: Option<String>,
+}
+
+impl From<String> for Said {
+    fn from(text: String) -> Said {
+        Said {
+            text,
+            recording: None,
+        }
+    }
+}
+
 /// What the line answers on this turn.
 pub struct Turn<'a> {
     /// What the line said back, in order.
-    pub replies: &'a [String],
+    pub replies: &'a [Said],
     /// The question the caller is now at; `None` when the conversation is over.
     pub waiting: Option<&'a State>,
     /// The conversation's language, or the caller's.
@@ -81,7 +98,10 @@ pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) ->
     let prompt: Vec<Step> = turn
         .replies
         .iter()
-        .map(|text| say(settings, turn.language, text))
+        .map(|said| match &said.recording {
+            Some(url) => Step::Play { url: url.clone() },
+            None => say(settings, turn.language, &said.text),
+        })
         .collect();
     let Some(state) = turn.waiting else {
         let mut steps = prompt;
