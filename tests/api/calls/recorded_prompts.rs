@@ -139,6 +139,16 @@ on_both_databases! {
         assert_eq!(stored, 1, "the desk shows the words the recording stands for");
     }
 
+    async fn a_caller_who_presses_a_key_the_menu_lacks_hears_the_recorded_question_again(db) {
+        let flows = recorded_flows();
+        let app = TestApp::spawn_with(db, service(flows.path())).await;
+        let (mut call, heard) = Call::dial(&app, CALLER).await;
+        let greeting = played(&app, &heard.plays);
+        let heard = call.press("7").await;
+        assert_eq!(played(&app, &heard.plays), greeting);
+        assert_eq!(heard.listen("numDigits"), Some("1"));
+    }
+
     async fn a_spanish_caller_hears_the_voice_where_the_organiser_recorded_only_english(db) {
         let flows = recorded_flows();
         let app = TestApp::spawn_with(db, service(flows.path())).await;
