@@ -319,9 +319,9 @@ impl Flow {
                 &state.invalid
             };
             // On a call the question is asked again as spoken: a text's "reply 1, 2 or 3" is no
-            // help to someone holding a phone to their ear.
-            // Its recording is of the spoken question, which is what a call hears again when the
-            // state words it for calls, or has no other text for a wrong answer.
+            // help to someone holding a phone to their ear. That is the question's own wording,
+            // and so its recording, when the state words it for calls in this language or has no
+            // other text for a wrong answer.
             let language = &step.session.language;
             let asks_again = state.invalid.is_empty() || state.speak.0.contains_key(language);
             self.say(texts, Some(&state.speak), asks_again.then_some(state), step);
