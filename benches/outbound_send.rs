@@ -40,6 +40,7 @@ async fn queue(db: &Db, texts: u64, contacts_count: u64, now: i64) {
                 kind: OutboundKind::Reply,
                 inbound_id: None,
                 spoken: false,
+                spoken_audio: None,
             }
         })
         .collect();

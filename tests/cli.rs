@@ -241,6 +241,7 @@ fn texts_failed_lists_what_could_not_be_sent_with_numbers_masked() {
             kind: OutboundKind::Reply,
             inbound_id: None,
             spoken: false,
+            spoken_audio: None,
         };
         outbound::enqueue_many(conn, &[text], 1).await.unwrap();
         let id: i64 = sqlx::query_scalar("SELECT id FROM outbound_messages")

@@ -47,6 +47,7 @@ async fn send(
         kind,
         inbound_id,
         spoken: false,
+        spoken_audio: None,
     };
     outbound::enqueue_many(conn, &[text], now).await
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::Session;
+use super::audio::Prompt;
 use super::check::{CONTACT_NAME, REQUEST_CODE};
 use super::model::{Flow, GiveUp, Input, State, Texts};
 use super::off_menu::{self, SAID};
@@ -43,6 +44,9 @@ pub enum Effect {
 pub struct Reply {
     pub text: String,
     pub spoken: Option<String>,
+    /// The organiser's recording of the spoken words, when the reply is a state's own question
+    /// and there is one in the conversation's language.
+    pub recorded: Option<Prompt>,
 }
 
 impl Reply {
@@ -162,7 +166,7 @@ impl Flow {
     pub fn prompt(&self, session: Session, name: Option<&str>) -> Step {
         match self.resume(session, name) {
             Resumed::At(state, mut step) => {
-                self.say(&state.say, Some(&state.speak), &mut step);
+                self.say(&state.say, Some(&state.speak), Some(state), &mut step);
                 step
             }
             Resumed::Restarted(step) => step,
@@ -195,7 +199,7 @@ impl Flow {
                 step.session.attempts = 0;
                 let choice_next = self.save(state, &mut step, answer);
                 if matches!(state.input, Input::Message { .. }) {
-                    self.say(&state.thanks, None, &mut step);
+                    self.say(&state.thanks, None, None, &mut step);
                     let reason = state.actions.handoff.as_deref().unwrap_or(LEFT_A_MESSAGE);
                     step.effects.push(Effect::Handoff {
                         reason: reason.to_string(),
@@ -326,20 +330,24 @@ impl Flow {
                 &state.invalid
             };
             // On a call the question is asked again as spoken: a text's "reply 1, 2 or 3" is no
-            // help to someone holding a phone to their ear.
-            self.say(texts, Some(&state.speak), step);
+            // help to someone holding a phone to their ear. That is the question's own wording,
+            // and so its recording, when the state words it for calls in this language or has no
+            // other text for a wrong answer.
+            let language = &step.session.language;
+            let asks_again = state.invalid.is_empty() || state.speak.0.contains_key(language);
+            self.say(texts, Some(&state.speak), asks_again.then_some(state), step);
             return;
         }
         match &state.on_give_up {
             GiveUp::Handoff => {
-                self.say(&self.give_up, None, step);
+                self.say(&self.give_up, None, None, step);
                 step.effects.push(Effect::Handoff {
                     reason: format!("no valid answer at `{}`", step.session.state),
                 });
                 step.ended = Some(Ended::HandedOff);
             }
             GiveUp::End => {
-                self.say(&self.give_up, None, step);
+                self.say(&self.give_up, None, None, step);
                 step.ended = Some(Ended::GaveUp);
             }
             GiveUp::GoTo(next) => {
@@ -382,7 +390,7 @@ impl Flow {
                     priority: create.priority,
                 });
             }
-            self.say(&state.say, Some(&state.speak), step);
+            self.say(&state.say, Some(&state.speak), Some(state), step);
             if let Some(reason) = &state.actions.handoff
                 && !matches!(state.input, Input::Message { .. })
             {
@@ -419,14 +427,27 @@ impl Flow {
         })
     }
 
-    fn say(&self, texts: &Texts, spoken: Option<&Texts>, step: &mut Step) {
+    /// Says `texts`, worded as `spoken` on a call; `asking` is the state whose own question this
+    /// is, if it is one, so that its recording goes with the words.
+    fn say(&self, texts: &Texts, spoken: Option<&Texts>, asking: Option<&State>, step: &mut Step) {
         let language = &step.session.language;
         if let Some(text) = texts.get(language, self.default_language()) {
             let spoken = spoken
                 .and_then(|s| s.get(language, self.default_language()))
                 .map(|s| self.render(s, step));
             let text = self.render(text, step);
-            step.effects.push(Effect::Reply(Reply { text, spoken }));
+            let recorded = asking
+                .filter(|state| state.audio.contains_key(language))
+                .map(|_| Prompt {
+                    flow: self.id.clone(),
+                    state: step.session.state.clone(),
+                    language: language.clone(),
+                });
+            step.effects.push(Effect::Reply(Reply {
+                text,
+                spoken,
+                recorded,
+            }));
         }
     }
 }

@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::audio::{Prompt, Recording};
 use super::check;
 use super::model::{Flow, Keywords, Zones};
 use super::raw;
@@ -83,6 +84,12 @@ pub struct Flows {
 impl Flows {
     pub fn get(&self, id: &str) -> Option<&Flow> {
         self.flows.get(id)
+    }
+
+    /// The recording `prompt` names, if the flows in force have it.
+    pub fn recording(&self, prompt: &Prompt) -> Option<&Recording> {
+        let state = self.get(&prompt.flow)?.states.get(&prompt.state)?;
+        state.audio.get(&prompt.language)
     }
 
     /// Flow ids, sorted.

@@ -4,6 +4,7 @@
 //! flow one input at a time. The engine is pure: state and input in, new state and effects out,
 //! with no I/O, so it is cheap to test exhaustively and to run inside a database transaction.
 
+pub mod audio;
 mod check;
 pub mod engine;
 mod library;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use super::audio::Recording;
 use crate::phone::Region;
 
 /// Texts in several languages; a missing translation falls back to the flow's default language
@@ -100,6 +101,9 @@ pub struct State {
     pub say: Texts,
     /// How `say` is worded on a call, where it differs ("Press 1"); else `say` is spoken.
     pub speak: Texts,
+    /// Played on a call instead of speaking the words, per language, where the organiser
+    /// recorded them.
+    pub audio: BTreeMap<String, Recording>,
     pub input: Input,
     /// The answer's name; the state's own name unless `save` says otherwise.
     pub save_as: String,

@@ -85,6 +85,10 @@ pub struct RawState {
     pub say: BTreeMap<String, String>,
     #[serde(default)]
     pub speak: BTreeMap<String, String>,
+    /// The organiser's recording of the spoken wording, per language: a file under the flows
+    /// folder (`audio.en = "audio/en/need.mp3"`).
+    #[serde(default)]
+    pub audio: BTreeMap<String, Spanned<String>>,
     pub expect: Option<Spanned<String>>,
     #[serde(default)]
     pub choices: Vec<Spanned<RawChoice>>,

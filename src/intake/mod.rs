@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::Library;
 use crate::flow::Session;
+use crate::flow::audio::Prompt;
 use crate::gateway::Inbound;
 use crate::phone::Phone;
 use crate::store::{Backend, Db, StoreError, contacts, inbound, outbound, parts, sessions};
@@ -176,8 +177,22 @@ impl Intake {
 
     /// The texts written in answer to one inbound text, in order (the console line shows them).
     pub async fn replies_to(&self, inbound_id: i64) -> Result<Vec<String>, IntakeError> {
+        let replies = self.spoken_replies_to(inbound_id).await?;
+        Ok(replies.into_iter().map(|(body, _)| body).collect())
+    }
+
+    /// The replies to one turn of a call, in order, each with the organiser's recording of it
+    /// where the flow has one.
+    pub async fn spoken_replies_to(
+        &self,
+        inbound_id: i64,
+    ) -> Result<Vec<(String, Option<Prompt>)>, IntakeError> {
         let mut conn = self.core.db.acquire().await?;
-        Ok(outbound::replies_to(&mut conn, inbound_id).await?)
+        let replies = outbound::replies_to(&mut conn, inbound_id).await?;
+        Ok(replies
+            .into_iter()
+            .map(|(body, audio)| (body, audio.and_then(|a| a.parse().ok())))
+            .collect())
     }
 
     /// The id intake stored a message under, by its gateway and key (a retried call webhook

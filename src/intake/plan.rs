@@ -11,6 +11,7 @@ use crate::dispatch::{
 };
 use crate::flow::Flows;
 use crate::flow::Session;
+use crate::flow::audio::Prompt;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::SessionEnd;
 use crate::store::contacts::{self, Contact, OptChange};
@@ -38,6 +39,8 @@ struct PlannedReply {
     inbound_id: i64,
     /// The request this contact's conversation created last, whose code fills `{request.code}`.
     request: Option<usize>,
+    /// The organiser's recording of the words, played instead on the call the reply is said on.
+    recorded: Option<Prompt>,
 }
 
 struct PlannedRequest {
@@ -251,6 +254,7 @@ impl Plan {
         inbound_id: i64,
         body: &str,
         kind: OutboundKind,
+        recorded: Option<Prompt>,
     ) {
         let request = self
             .requests
@@ -263,6 +267,7 @@ impl Plan {
             kind,
             inbound_id,
             request,
+            recorded,
         });
     }
 
@@ -391,11 +396,16 @@ impl Plan {
                 r.body.replace("{request.code}", code)
             })
             .collect();
+        let recordings: Vec<Option<String>> = self
+            .replies
+            .iter()
+            .map(|r| r.recorded.as_ref().map(Prompt::to_string))
+            .collect();
         let replies: Vec<NewOutbound> = self
             .replies
             .iter()
-            .zip(&bodies)
-            .map(|(r, body)| NewOutbound {
+            .zip(bodies.iter().zip(&recordings))
+            .map(|(r, (body, recording))| NewOutbound {
                 contact_id: r.contact_id,
                 line: &r.line,
                 to: &self.contacts[&r.contact_id].0.phone,
@@ -403,6 +413,7 @@ impl Plan {
                 kind: r.kind,
                 inbound_id: Some(r.inbound_id),
                 spoken: self.spoken_turns.contains(&r.inbound_id),
+                spoken_audio: recording.as_deref(),
             })
             .collect();
         outbound::enqueue_many(conn, &replies, now).await?;

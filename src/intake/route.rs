@@ -169,7 +169,14 @@ fn keyword_reply(
     let language = language.unwrap_or_default();
     if let Some(body) = flows.keywords().reply(name, language) {
         let line = line.number.as_str();
-        plan.reply(text.contact_id, line, text.id, body, OutboundKind::Reply);
+        plan.reply(
+            text.contact_id,
+            line,
+            text.id,
+            body,
+            OutboundKind::Reply,
+            None,
+        );
     }
 }
 
@@ -209,6 +216,7 @@ fn carry_on(
         text.id,
         &body.join(" "),
         OutboundKind::CarryOn,
+        None,
     );
     "carried_on"
 }
@@ -314,7 +322,7 @@ fn keyword_outcome(
             Keyword::Help => OutboundKind::Help,
             Keyword::OptOut | Keyword::OptIn => OutboundKind::OptOutConfirmation,
         };
-        plan.reply(contact_id, line_number, text.id, body, kind);
+        plan.reply(contact_id, line_number, text.id, body, kind, None);
     }
     label
 }
@@ -346,7 +354,14 @@ fn global_keyword(
                 "request.status" => request.map(|r| keywords.status(r.status, &language)),
                 _ => None,
             });
-            plan.reply(contact_id, line_number, text.id, &body, OutboundKind::Reply);
+            plan.reply(
+                contact_id,
+                line_number,
+                text.id,
+                &body,
+                OutboundKind::Reply,
+                None,
+            );
         }
     };
     match keyword {
@@ -435,8 +450,11 @@ fn apply_step(plan: &mut Plan, line: &Line, text: &InboundRow, step: Step) {
     for effect in step.effects {
         match effect {
             Effect::Reply(reply) => {
-                let body = reply.for_call(text.channel.is_call());
-                plan.reply(contact_id, line_number, text.id, &body, OutboundKind::Reply)
+                let on_a_call = text.channel.is_call();
+                let recorded = reply.recorded.clone().filter(|_| on_a_call);
+                let body = reply.for_call(on_a_call);
+                let kind = OutboundKind::Reply;
+                plan.reply(contact_id, line_number, text.id, &body, kind, recorded)
             }
             Effect::SetLanguage(language) => plan.set_language(contact_id, &language),
             Effect::SetName(name) => plan.set_name(contact_id, &name),

@@ -109,6 +109,7 @@ impl Intake {
                     kind: OutboundKind::Reminder,
                     inbound_id: None,
                     spoken: false,
+                    spoken_audio: None,
                 };
                 outbound::enqueue_many(&mut tx, &[reply], now).await?;
                 true

@@ -14,6 +14,9 @@ pub struct NewOutbound<'a> {
     pub inbound_id: Option<i64>,
     /// Said on the call it answers rather than sent: kept with the conversation, never queued.
     pub spoken: bool,
+    /// Played on the call as the organiser's recording of these words (a flow's prompt, stored
+    /// as `flow/state/language`), where there is one.
+    pub spoken_audio: Option<&'a str>,
 }
 
 /// Queues texts; rows go in at most 64 at a time, in the power-of-two chunks of [`pow2_chunks`], so
@@ -25,12 +28,13 @@ pub async fn enqueue_many(
 ) -> Result<(), StoreError> {
     for chunk in pow2_chunks(msgs) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({}, $1, $1, $1)", value_list(2 + r * 9, 9)))
+            .map(|r| format!("({}, $1, $1, $1)", value_list(2 + r * 10, 10)))
             .collect();
         // Rows are numbered in the order given, which is the order the worker sends them in.
         let sql = format!(
             "INSERT INTO outbound_messages (contact_id, line, to_phone, body, kind, inbound_id, \
-             priority, segments, state, next_attempt_at, created_at, updated_at) VALUES {}",
+             priority, segments, state, spoken_audio, next_attempt_at, created_at, updated_at) \
+             VALUES {}",
             rows.join(", ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
@@ -49,7 +53,8 @@ pub async fn enqueue_many(
                 .bind(m.inbound_id)
                 .bind(if m.kind.is_urgent() { 0i64 } else { 1 })
                 .bind(segments::count(m.body).count.max(1) as i64)
-                .bind(state);
+                .bind(state)
+                .bind(m.spoken_audio);
         }
         query.execute(&mut *conn).await?;
     }
@@ -296,13 +301,17 @@ pub async fn apply_delivery(
 }
 
 /// The texts written in answer to one inbound text, in order.
-pub async fn replies_to(conn: &mut Conn, inbound_id: i64) -> Result<Vec<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT body FROM outbound_messages WHERE inbound_id = $1 ORDER BY id")
-            .bind(inbound_id)
-            .fetch_all(conn)
-            .await?,
+/// The replies to `inbound_id`, in order, each with the recording it is played as on a call.
+pub async fn replies_to(
+    conn: &mut Conn,
+    inbound_id: i64,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT body, spoken_audio FROM outbound_messages WHERE inbound_id = $1 ORDER BY id",
     )
+    .bind(inbound_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 pub async fn count_by_state(conn: &mut Conn) -> Result<Vec<(DeliveryState, i64)>, StoreError> {

@@ -64,10 +64,27 @@ pub fn read_back(
     Some(render(template, |k| (k == "words").then_some(words)))
 }
 
+/// One reply on a call: its words, and the address of the organiser's recording of them, which
+/// is played instead where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub text: String,
+    pub recording: Option<String>,
+}
+
+impl From<String> for Said {
+    fn from(text: String) -> Said {
+        Said {
+            text,
+            recording: None,
+        }
+    }
+}
+
 /// What the line answers on this turn.
 pub struct Turn<'a> {
     /// What the line said back, in order.
-    pub replies: &'a [String],
+    pub replies: &'a [Said],
     /// The question the caller is now at; `None` when the conversation is over.
     pub waiting: Option<&'a State>,
     /// The conversation's language, or the caller's.
@@ -78,11 +95,7 @@ pub struct Turn<'a> {
 
 /// The call's next moves. `hears_speech` is false for a provider that takes keys only.
 pub fn compose(turn: &Turn<'_>, settings: &VoiceSettings, hears_speech: bool) -> Script {
-    let prompt: Vec<Step> = turn
-        .replies
-        .iter()
-        .map(|text| say(settings, turn.language, text))
-        .collect();
+    let prompt = speak_all(settings, turn.language, turn.replies);
     let Some(state) = turn.waiting else {
         let mut steps = prompt;
         steps.push(Step::Hangup);
@@ -132,15 +145,16 @@ pub struct MessageAddresses {
 pub fn message(
     settings: &VoiceSettings,
     language: &str,
-    prompt: &[String],
+    prompt: &[Said],
     to: MessageAddresses,
 ) -> Script {
     let Some(texts) = settings.texts(language) else {
         return Script::default();
     };
-    let prompt = prompt.iter().map(|text| say(settings, language, text));
+    let prompt = speak_all(settings, language, prompt);
     Script {
         steps: prompt
+            .into_iter()
             .chain([
                 Step::Record(Record {
                     max_seconds: settings.max_message_seconds,
@@ -155,6 +169,17 @@ pub fn message(
             ])
             .collect(),
     }
+}
+
+/// Each of `replies`: played where it is recorded, else said.
+fn speak_all(settings: &VoiceSettings, language: &str, replies: &[Said]) -> Vec<Step> {
+    replies
+        .iter()
+        .map(|said| match &said.recording {
+            Some(url) => Step::Play { url: url.clone() },
+            None => say(settings, language, &said.text),
+        })
+        .collect()
 }
 
 /// Says one of the call texts in every language the line speaks, the main one first, each in its

@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 mod attempts;
+mod audio;
 mod bearer;
 mod calls;
 mod error;
@@ -143,6 +144,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api::router())
         .route("/assets/{name}", get(pages::asset))
+        // Fetched by call providers, which hold none of our credentials.
+        .route("/audio/{flow}/{state}/{language}/{file}", get(audio::serve))
         .route("/events", get(pages::live::events))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))

@@ -109,6 +109,8 @@ pub async fn send<F: Webhooks + ?Sized>(
 pub struct Document {
     /// Everything said, in order, with the language it is said in.
     pub says: Vec<(String, String)>,
+    /// The addresses of the recordings played, in order.
+    pub plays: Vec<String>,
     /// The attributes of the element that waits for an answer, when there is one.
     pub listen: Option<Vec<(String, String)>>,
     /// The `<Record>`'s attributes, when the line takes a message.
@@ -122,6 +124,7 @@ impl Document {
         let mut reader = Reader::from_str(xml);
         let mut document = Document::default();
         let mut saying = false;
+        let mut playing = false;
         loop {
             match reader.read_event().unwrap() {
                 Event::Start(e) | Event::Empty(e) => {
@@ -144,11 +147,20 @@ impl Document {
                             document.says.push((String::new(), language));
                             saying = true;
                         }
+                        // `<Play>` in TwiML and Plivo's XML, `<PlayAudio>` in BXML.
+                        "Play" | "PlayAudio" => {
+                            document.plays.push(String::new());
+                            playing = true;
+                        }
                         "Hangup" => document.hangup = true,
                         "Record" => document.record = Some(attributes),
                         name if name == listens => document.listen = Some(attributes),
                         _ => {}
                     }
+                }
+                Event::Text(t) if playing => {
+                    let url = t.xml10_content().unwrap().into_owned();
+                    document.plays.last_mut().unwrap().push_str(&url);
                 }
                 Event::Text(t) if saying => {
                     let text = t.xml10_content().unwrap().into_owned();
@@ -163,6 +175,9 @@ impl Document {
                     if matches!(e.name().as_ref(), b"Say" | b"Speak" | b"SpeakSentence") =>
                 {
                     saying = false
+                }
+                Event::End(e) if matches!(e.name().as_ref(), b"Play" | b"PlayAudio") => {
+                    playing = false
                 }
                 Event::Eof => break,
                 _ => {}

@@ -23,6 +23,7 @@ async fn queue_reminder(db: &Db, to: &str, body: &str, now: i64) {
         kind: OutboundKind::Reminder,
         inbound_id: None,
         spoken: false,
+        spoken_audio: None,
     };
     outbound::enqueue_many(&mut conn, &[reminder], now)
         .await

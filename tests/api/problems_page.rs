@@ -148,7 +148,7 @@ on_both_databases! {
         let mut conn = app.db.acquire().await.unwrap();
         let ana = contacts::upsert_many(&mut conn, &[ANA], now).await.unwrap()[0].1;
         contacts::record_opt_change(&mut conn, ana, OptChange::OptOut, "keyword:STOP", LINE, now).await.unwrap();
-        let offer = NewOutbound { contact_id: ana, line: LINE, to: ANA, body: "K42: groceries", kind: OutboundKind::Offer, inbound_id: None, spoken: false };
+        let offer = NewOutbound { contact_id: ana, line: LINE, to: ANA, body: "K42: groceries", kind: OutboundKind::Offer, inbound_id: None, spoken: false, spoken_audio: None };
         outbound::enqueue_many(&mut conn, &[offer], now).await.unwrap();
         drop(conn);
         app.send_due().await;

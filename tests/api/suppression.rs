@@ -23,7 +23,7 @@ on_both_databases! {
         // Whatever asked: an answer a conversation wrote, a reminder a timer wrote.
         for &line in &lines {
             for kind in [OutboundKind::Reply, OutboundKind::Reminder] {
-                let text = NewOutbound { contact_id: contact, line, to: neighbour, body: "hello", kind, inbound_id: None, spoken: false };
+                let text = NewOutbound { contact_id: contact, line, to: neighbour, body: "hello", kind, inbound_id: None, spoken: false, spoken_audio: None };
                 outbound::enqueue_many(&mut conn, &[text], now).await.unwrap();
             }
         }

@@ -4,6 +4,7 @@
 //! cost more SMS segments than the flow's budget. This file walks a flow's header and states;
 //! each kind of check lives in the module named for it.
 
+mod audio;
 mod calls;
 mod graph;
 mod idle;

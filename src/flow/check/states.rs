@@ -179,6 +179,7 @@ impl Checker<'_> {
         State {
             say: Texts(raw.say.clone()),
             speak: Texts(raw.speak.clone()),
+            audio: self.recordings(ctx, name, raw),
             input,
             save_as: raw.save.clone().unwrap_or_else(|| name.to_string()),
             optional: raw.optional,

@@ -10,7 +10,7 @@ fn intake() -> (Flow, VoiceSettings) {
     (flows.get("intake").unwrap().clone(), settings.voice)
 }
 
-fn turn<'a>(replies: &'a [String], waiting: Option<&'a State>, language: &'a str) -> Turn<'a> {
+fn turn<'a>(replies: &'a [Said], waiting: Option<&'a State>, language: &'a str) -> Turn<'a> {
     Turn {
         replies,
         waiting,
@@ -29,7 +29,9 @@ fn listen(script: &Script) -> &Listen {
 #[test]
 fn a_menu_takes_one_key_or_the_choices_words_said_in_the_callers_language() {
     let (flow, voice) = intake();
-    let replies = vec!["¿Qué necesita? Para comida, oprima 1.".to_string()];
+    let replies = vec![Said::from(
+        "¿Qué necesita? Para comida, oprima 1.".to_string(),
+    )];
     let script = compose(
         &turn(&replies, Some(&flow.states["need"]), "es"),
         &voice,
@@ -51,7 +53,7 @@ fn a_menu_takes_one_key_or_the_choices_words_said_in_the_callers_language() {
     assert_eq!(
         listen.prompt,
         [Step::Say(Speech {
-            text: replies[0].clone(),
+            text: replies[0].text.clone(),
             language: "es-MX".into(),
             voice: None
         })]
@@ -81,11 +83,33 @@ fn a_number_is_typed_and_ended_with_pound_and_a_free_answer_is_said_or_skipped_w
 #[test]
 fn a_finished_conversation_says_its_last_words_and_hangs_up() {
     let (_, voice) = intake();
-    let replies = vec!["Thank you! Your request is K42.".to_string()];
+    let replies = vec![Said::from("Thank you! Your request is K42.".to_string())];
     let script = compose(&turn(&replies, None, "en"), &voice, true);
     assert!(
-        matches!(script.steps.as_slice(), [Step::Say(s), Step::Hangup] if s.text == replies[0])
+        matches!(script.steps.as_slice(), [Step::Say(s), Step::Hangup] if s.text == replies[0].text)
     );
+}
+
+#[test]
+fn a_reply_the_organiser_recorded_is_played_and_the_others_are_spoken() {
+    let (flow, voice) = intake();
+    let recorded = "https://aid.example/audio/intake/need/en/0123abcd.mp3";
+    let replies = vec![
+        Said::from("Thanks.".to_string()),
+        Said {
+            text: "What do you need?".into(),
+            recording: Some(recorded.into()),
+        },
+    ];
+    let script = compose(
+        &turn(&replies, Some(&flow.states["need"]), "en"),
+        &voice,
+        true,
+    );
+    assert!(matches!(
+        listen(&script).prompt.as_slice(),
+        [Step::Say(s), Step::Play { url }] if s.text == "Thanks." && url == recorded
+    ));
 }
 
 #[test]

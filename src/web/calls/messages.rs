@@ -12,7 +12,7 @@ use crate::gateway::{Calls, Gateway, Inbound, Recordings};
 use crate::lifecycle::{Channel, EventKind};
 use crate::store::recordings::{self, NewRecording};
 use crate::store::{calls, requests};
-use crate::voice::turn::{self, MessageAddresses};
+use crate::voice::turn::{self, MessageAddresses, Said};
 use crate::voice::{Script, VoiceSettings};
 
 /// The provider's recordings; a provider whose lines take no messages has no such callbacks.
@@ -47,7 +47,7 @@ pub(super) fn take_message(
     provider: &str,
     language: &str,
     turn: u32,
-    prompt: &[String],
+    prompt: &[Said],
 ) -> Script {
     let base = format!(
         "{}/webhooks/{provider}",

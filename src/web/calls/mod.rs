@@ -6,7 +6,7 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, WebError};
+use super::{AppState, WebError, audio};
 use crate::flow::{Input, MESSAGE_KEY};
 use crate::gateway::{CallEvent, Calls, Gateway, Heard, Hook, Inbound, PayloadError, Webhook};
 use crate::intake::Received;
@@ -15,7 +15,7 @@ use crate::line::Line;
 use crate::phone::Phone;
 use crate::store::calls;
 use crate::voice::documents::Dialect;
-use crate::voice::turn::{self, Turn};
+use crate::voice::turn::{self, Said, Turn};
 use crate::voice::{Script, Step};
 
 mod messages;
@@ -115,11 +115,11 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         && matches!(&event.heard, Heard::Keys(k) if k.trim_end_matches('#') == MESSAGE_KEY)
     {
         let language = spoken_in.as_deref().unwrap_or_default();
-        let prompt = voice
+        let prompt: Vec<Said> = voice
             .texts(language)
-            .map(|t| t.message_prompt.clone())
+            .map(|t| Said::from(t.message_prompt.clone()))
             .into_iter()
-            .collect::<Vec<_>>();
+            .collect();
         return record_message(hook, &event, language, position.turn + 1, &prompt).await;
     }
     let flows = state.intake.flows().current();
@@ -158,16 +158,20 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
             .await?
             .ok_or_else(|| WebError::Conflict("that turn of the call is not stored".into()))?,
     };
-    let mut replies = state.intake.replies_to(inbound_id).await?;
+    let replies = state.intake.spoken_replies_to(inbound_id).await?;
+    let public_url = &state.settings.public_url;
+    let said = |reply| audio::said(public_url, &flows, reply);
+    let mut replies: Vec<Said> = replies.into_iter().map(said).collect();
     let doubt = asked.and_then(|(_, asked)| {
         let language = spoken_in.as_deref().unwrap_or_default();
         turn::read_back(voice, &event.heard, Some(asked), language)
     });
-    replies.splice(0..0, doubt);
+    replies.splice(0..0, doubt.map(Said::from));
     if position.turn == 0 {
         remember(state, gateway, &event).await?;
         if takes_messages {
-            replies.extend(messages::offers(voice, spoken_in.as_deref()));
+            let offers = messages::offers(voice, spoken_in.as_deref());
+            replies.extend(offers.into_iter().map(Said::from));
         }
     }
     let (after, known_language) = state.intake.standing(&event.from).await?;
@@ -210,7 +214,7 @@ async fn record_message(
     event: &CallEvent,
     language: &str,
     turn: u32,
-    prompt: &[String],
+    prompt: &[Said],
 ) -> Result<Response, WebError> {
     let CallHook {
         state,

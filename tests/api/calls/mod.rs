@@ -1,11 +1,13 @@
 //! Calls to the Twilio line, as a caller makes them through the call harness
 //! ([`crate::call_harness`]): every webhook signed as Twilio signs it, each answer posted to the
 //! address the last document's `<Gather>` gave, and every document read back as TwiML. `intake`
-//! walks the shipped flow by keypad and speech; `messages` leaves a message.
+//! walks the shipped flow by keypad and speech; `messages` leaves a message; `recorded_prompts`
+//! plays the organiser's own recordings of the questions.
 
 mod asked_for_a_message;
 mod intake;
 pub mod messages;
+pub mod recorded_prompts;
 
 use aidline::gateway::twilio::signature;
 

@@ -6,6 +6,7 @@ use super::bandwidth::Bandwidth;
 use super::voice::{self, Call, Dialled, Fields};
 use super::*;
 use crate::call_harness::json_body;
+use crate::calls::recorded_prompts;
 use crate::on_both_databases;
 
 const CALLER: &str = "+15557650201";
@@ -105,6 +106,22 @@ on_both_databases! {
         assert_eq!(fields["zone"], "northside");
         assert!(!fields.contains_key("items"));
         assert!(!fields.contains_key("cross_streets"));
+    }
+
+    async fn a_bandwidth_caller_hears_the_organisers_recording_from_the_same_address(db) {
+        let flows = recorded_prompts::recorded_flows();
+        let options = Options {
+            extra_lines: Bandwidth::lines(),
+            ..recorded_prompts::service(flows.path())
+        };
+        let app = TestApp::spawn_with(db, options).await;
+        let (mut call, _) = Call::<Bandwidth>::dial(&app, CALLER).await;
+        let bxml = call.press("1").await;
+        let [url] = bxml.plays.as_slice() else { panic!("{bxml:?}") };
+        assert!(url.starts_with(&app.url("/audio/intake/need/en/")), "{url}");
+        let fetched = app.http.get(url).send().await.unwrap();
+        assert_eq!(fetched.headers()["content-type"], "audio/mpeg");
+        assert_eq!(fetched.bytes().await.unwrap().to_vec(), recorded_prompts::mp3(1));
     }
 
     async fn a_bandwidth_gather_sent_twice_gets_the_same_answer_and_is_taken_once(db) {
