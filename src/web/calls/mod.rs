@@ -115,7 +115,7 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         let mut conn = state.db.acquire().await?;
         calls::message_started(&mut conn, call, state.clock.now_ms()).await?;
         let language = spoken_in.as_deref().unwrap_or_default();
-        let script = messages::take_message(state, gateway.name(), language, position.turn + 1);
+        let script = messages::take_message(hook, &event.call_id, language, position.turn + 1);
         return Ok(document(dialect.write(&script)));
     }
     let flows = state.intake.flows().current();

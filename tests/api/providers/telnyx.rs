@@ -266,3 +266,66 @@ on_both_databases! {
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
     }
 }
+
+const RECORDING: &str = "35094891-3290-4142-b2c2-b2eda57534cf";
+
+/// TeXML's recording status callback once a message is recorded, in Twilio's words.
+fn recording_completed(call_id: &str) -> Fields {
+    let mut fields = Telnyx::call(call_id, voice::CALLER);
+    fields.retain(|(k, _)| {
+        matches!(
+            *k,
+            "AccountSid" | "CallSid" | "CallSidLegacy" | "ConnectionId"
+        )
+    });
+    fields.extend([
+        ("RecordingChannels", "1".into()),
+        ("RecordingDuration", "5".into()),
+        ("RecordingSid", RECORDING.into()),
+        ("RecordingSource", "RecordVerb".into()),
+        ("RecordingStatus", "completed".into()),
+        (
+            "RecordingUrl",
+            "https://recordings.example.com/expiring-link.mp3".into(),
+        ),
+    ]);
+    fields
+}
+
+on_both_databases! {
+    async fn a_message_left_on_a_telnyx_call_is_copied_into_the_database_and_deleted_at_telnyx(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let at = format!("/v2/recordings/{RECORDING}");
+        let media = "/download/recording.mp3";
+        let fresh = format!("{}{media}?X-Amz-Expires=600", app.api.uri());
+        Mock::given(method("GET")).and(path(&at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
+                "id": RECORDING, "record_type": "recording", "status": "completed",
+                "download_urls": {"mp3": fresh, "wav": null},
+            }})))
+            .mount(&app.api).await;
+        Mock::given(method("GET")).and(path(media))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(b"ID3 sound".to_vec(), "audio/mpeg"))
+            .mount(&app.api).await;
+        Mock::given(method("DELETE")).and(path(&at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": RECORDING}})))
+            .mount(&app.api).await;
+        let response = crate::calls::messages::leave_a_message_on::<Telnyx>(
+            &app, "recordingStatusCallback", recording_completed, Signer::Line,
+        ).await;
+        assert_eq!(response.status(), 204);
+        crate::calls::messages::a_hand_off_whose_message_is_copied(&app, media, Some(&at)).await;
+        let lookup = &app.api_requests(&at).await[0];
+        assert_eq!(lookup.headers["authorization"], format!("Bearer {API_KEY}").as_str());
+        let download = &app.api_requests(media).await[0];
+        assert!(download.headers.get("authorization").is_none(), "a pre-signed link gets no key");
+    }
+
+    async fn a_forged_telnyx_recording_callback_is_refused_and_nothing_is_kept(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let response = crate::calls::messages::leave_a_message_on::<Telnyx>(
+            &app, "recordingStatusCallback", recording_completed, Signer::Stranger,
+        ).await;
+        crate::calls::messages::a_forged_recording_callback_leaves_nothing(response, &app).await;
+    }
+}
