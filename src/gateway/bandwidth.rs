@@ -53,6 +53,7 @@ struct Settings {
     callback_username: String,
     callback_password: Secret,
     api_base: Option<String>,
+    voice_api_base: Option<String>,
 }
 
 #[derive(Debug)]
@@ -64,6 +65,8 @@ pub struct Bandwidth {
     callback_username: String,
     callback_password: Secret,
     api_base: Url,
+    /// The Voice API, which holds messages left on calls.
+    voice_api_base: Url,
 }
 
 fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
@@ -73,6 +76,11 @@ fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
             &format!("{}.api_base", table.key),
             s.api_base.as_deref(),
             "https://messaging.bandwidth.com",
+        )?,
+        voice_api_base: url_setting(
+            &format!("{}.voice_api_base", table.key),
+            s.voice_api_base.as_deref(),
+            "https://voice.bandwidth.com",
         )?,
         account_id: s.account_id,
         username: s.username,

@@ -87,14 +87,49 @@ pub trait Recordings: Send + Sync {
     /// hung up before saying anything, or the provider failed to record).
     fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError>;
 
+    /// Downloads the recording.
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> FetchFuture<'a>;
+
+    /// Deletes the provider's copy of the recording; one already gone counts as deleted.
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> DeleteFuture<'a>;
+
+    /// The provider's transcriptions of messages, where the line asks for and reads them; one
+    /// whose transcriptions we cannot read back is not asked (and not paid) to make them.
+    fn transcriptions(&self) -> Option<&dyn Transcriptions> {
+        None
+    }
+}
+
+/// A provider that writes messages down: its callback with the words, and its API to delete
+/// the words it keeps.
+pub trait Transcriptions: Send + Sync {
     /// Reads a verified transcription callback.
     fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError>;
 
-    /// Downloads the recording `id`.
-    fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a>;
+    /// Deletes the provider's transcription `id` (one a transcription callback named), which
+    /// some providers keep after the recording itself is deleted.
+    fn delete_transcription<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+    ) -> DeleteFuture<'a>;
+}
 
-    /// Deletes the provider's copy of the recording `id`; one already gone counts as deleted.
-    fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a>;
+/// A recording at the provider: the call it was left on and its own id, both the provider's.
+/// Checked when the callback was read, so either may go into an API address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held<'a> {
+    pub call_id: &'a str,
+    pub recording_id: &'a str,
+}
+
+/// What became of the provider's copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// Deleted, or gone already.
+    Deleted,
+    /// The provider offers no way to delete it: it stays there until the provider's own expiry.
+    NotOffered,
 }
 
 /// A message left on a call is ready at the provider.
@@ -111,6 +146,8 @@ pub struct RecordingEvent {
 pub struct TranscriptionEvent {
     pub call_id: String,
     pub recording_id: String,
+    /// The provider's id for the transcription, when it keeps one we can delete.
+    pub transcription_id: Option<String>,
     /// `None` when the provider could not transcribe it.
     pub text: Option<String>,
 }
@@ -123,7 +160,24 @@ pub struct Audio {
 }
 
 pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Audio, SendError>> + Send + 'a>>;
-pub type DeleteFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+pub type DeleteFuture<'a> = Pin<Box<dyn Future<Output = Result<Deletion, SendError>> + Send + 'a>>;
+
+/// An id the provider gave that goes into an API address we build: letters, digits, `-` and
+/// `_` only, so that it can never add a path segment (`/`, `..`) or a query (`?`).
+pub(crate) fn api_id(field: &'static str, id: &str) -> Result<String, PayloadError> {
+    let well_formed = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if well_formed {
+        Ok(id.to_string())
+    } else {
+        Err(PayloadError::invalid(
+            field,
+            "is not an id the provider gives",
+        ))
+    }
+}
 
 /// `id` when `status`, a call status in the provider's words, says the call is over: Twilio's,
 /// SignalWire's and Telnyx's `completed`, `busy`, `failed`, `no-answer`, `canceled`; Plivo's and

@@ -34,13 +34,15 @@ use axum::http::HeaderMap;
 use crate::phone::{Phone, Region};
 use crate::setting_error::SettingError;
 
-use call::over;
 pub use call::{
-    Audio, CallEvent, Calls, DeleteFuture, FetchFuture, Heard, RecordingEvent, Recordings,
-    TranscriptionEvent,
+    Audio, CallEvent, Calls, DeleteFuture, Deletion, FetchFuture, Heard, Held, RecordingEvent,
+    Recordings, TranscriptionEvent, Transcriptions,
 };
+use call::{api_id, over};
 pub use fields::Params;
-pub use send::{Answer, call, error_from_status, error_with_message, fetch_bytes};
+pub use send::{
+    Answer, call, delete_held, error_from_status, error_with_message, fetch_bytes, fetch_listed,
+};
 pub use settings::{OptOutReplies, ProviderTable};
 
 /// Every provider aidline can use, by the name a line's `gateway` setting gives.

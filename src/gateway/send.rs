@@ -124,3 +124,38 @@ pub async fn fetch_bytes(
         content_type,
     })
 }
+
+/// Deletes something a provider holds for us (a recording, a transcription); one already gone
+/// (404) counts as deleted, which is what we wanted.
+pub async fn delete_held(
+    request: reqwest::RequestBuilder,
+    provider: &str,
+    what: &str,
+) -> Result<super::Deletion, SendError> {
+    let answer = call(request, provider).await?;
+    if answer.is_success() || answer.status == 404 {
+        return Ok(super::Deletion::Deleted);
+    }
+    let detail = format!("{provider} answered {} to deleting a {what}", answer.status);
+    Err(error_from_status(&answer, None, detail))
+}
+
+/// Downloads a recording whose download address the provider's API gives rather than one we can
+/// build: `lookup` asks the API about the recording, `address` reads the download address from
+/// its answer, and `download` makes the request for that address.
+pub async fn fetch_listed(
+    lookup: reqwest::RequestBuilder,
+    provider: &str,
+    address: impl FnOnce(&Answer) -> Result<String, SendError>,
+    download: impl FnOnce(String) -> reqwest::RequestBuilder,
+) -> Result<super::Audio, SendError> {
+    let answer = call(lookup, provider).await?;
+    if !answer.is_success() {
+        let detail = format!(
+            "{provider} answered {} to a recording lookup",
+            answer.status
+        );
+        return Err(error_from_status(&answer, None, detail));
+    }
+    fetch_bytes(download(address(&answer)?), provider).await
+}

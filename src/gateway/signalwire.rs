@@ -21,9 +21,9 @@ use crate::setting_error::{SettingError, invalid};
 
 use super::twilio::{self, EMPTY_TWIML};
 use super::{
-    Acknowledgement, AuthError, CallEvent, Calls, DeleteFuture, Event, FetchFuture, Gateway,
+    Acknowledgement, AuthError, CallEvent, Calls, DeleteFuture, Event, FetchFuture, Gateway, Held,
     Outgoing, PayloadError, Provider, RecordingEvent, Recordings, SendFuture, TranscriptionEvent,
-    Webhook,
+    Transcriptions, Webhook,
 };
 use crate::voice::documents::Dialect;
 
@@ -159,31 +159,56 @@ impl Recordings for SignalWire {
         twilio::calls::read_recording(&hook.params())
     }
 
-    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
-        twilio::calls::read_transcription(&hook.params())
-    }
-
-    fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a> {
-        let url = self.recording_url(id, "mp3");
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> FetchFuture<'a> {
+        let url = self.resource_url("Recordings", held.recording_id, "mp3");
         let password = self.api_token.expose();
         twilio::calls::fetch_recording(http, url, &self.project_id, password, "SignalWire")
     }
 
-    fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
-        let url = self.recording_url(id, "json");
-        let password = self.api_token.expose();
-        twilio::calls::delete_recording(http, url, &self.project_id, password, "SignalWire")
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> DeleteFuture<'a> {
+        let url = self.resource_url("Recordings", held.recording_id, "json");
+        self.delete_resource(http, url, "recording")
+    }
+
+    fn transcriptions(&self) -> Option<&dyn Transcriptions> {
+        Some(self)
+    }
+}
+
+/// The space keeps a transcription after its recording is deleted, as Twilio does.
+impl Transcriptions for SignalWire {
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
+        twilio::calls::read_transcription(&hook.params())
+    }
+
+    fn delete_transcription<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+    ) -> DeleteFuture<'a> {
+        let url = self.resource_url("Transcriptions", id, "json");
+        self.delete_resource(http, url, "transcription")
     }
 }
 
 impl SignalWire {
-    /// The space's API address of recording `id` in `format`, built from our settings only.
-    fn recording_url(&self, id: &str, format: &str) -> String {
+    /// The space's API address of `resource` `id` in `format`, built from our settings only.
+    fn resource_url(&self, resource: &str, id: &str, format: &str) -> String {
         format!(
-            "{}/api/laml/2010-04-01/Accounts/{}/Recordings/{id}.{format}",
+            "{}/api/laml/2010-04-01/Accounts/{}/{resource}/{id}.{format}",
             self.api_base.as_str().trim_end_matches('/'),
             self.project_id
         )
+    }
+
+    fn delete_resource<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        url: String,
+        what: &'static str,
+    ) -> DeleteFuture<'a> {
+        let password = self.api_token.expose();
+        twilio::calls::delete_resource(http, url, &self.project_id, password, "SignalWire", what)
     }
 }
 

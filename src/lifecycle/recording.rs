@@ -12,6 +12,9 @@ pub enum RecordingState {
     ToDelete,
     /// Only we hold it.
     Kept,
+    /// We hold it, and so does the provider until its own expiry: it offers no way to delete
+    /// its copy, or refused every try.
+    KeptAtProvider,
     /// It could not be copied after every attempt (the provider lost it, or refuses us).
     Lost,
 }
@@ -20,5 +23,6 @@ stored_as_text!(RecordingState, "recording state", {
     ToFetch => "to_fetch",
     ToDelete => "to_delete",
     Kept => "kept",
+    KeptAtProvider => "kept_at_provider",
     Lost => "lost",
 });

@@ -44,6 +44,8 @@ pub struct Due {
     pub provider_id: String,
     pub state: RecordingState,
     pub attempts: i64,
+    /// The provider's id for the call it was left on.
+    pub provider_call_id: String,
     /// The line the call was to, whose gateway holds the recording.
     pub line: String,
 }
@@ -51,7 +53,7 @@ pub struct Due {
 /// Recordings whose next step is due, oldest first.
 pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<Due>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT r.id, r.provider_id, r.state, r.attempts, c.line \
+        "SELECT r.id, r.provider_id, r.state, r.attempts, c.call_id AS provider_call_id, c.line \
          FROM recordings r JOIN calls c ON c.id = r.call_id \
          WHERE r.state IN ('to_fetch', 'to_delete') AND r.next_attempt_at <= $1 \
          ORDER BY r.next_attempt_at LIMIT $2",
@@ -114,25 +116,116 @@ pub async fn try_again(conn: &mut Conn, id: i64, at: i64, now: i64) -> Result<()
     Ok(())
 }
 
-/// Adds the provider's transcription to the recording it names.
+/// The provider's transcription of a recording.
+pub struct Transcript<'a> {
+    pub call_id: i64,
+    /// The recording's provider id.
+    pub provider_id: &'a str,
+    pub text: &'a str,
+    /// The transcription's own provider id, when the provider keeps it apart to be deleted.
+    pub transcription_id: Option<&'a str>,
+}
+
+/// Adds the provider's transcription to the recording it names; a transcription with an id of
+/// its own is then due to be deleted at the provider. Gives the request it belongs to.
 pub async fn set_transcript(
     conn: &mut Conn,
-    call_id: i64,
-    provider_id: &str,
-    transcript: &str,
+    transcript: &Transcript<'_>,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar(
-        "UPDATE recordings SET transcript = $1, updated_at = $2 \
-         WHERE call_id = $3 AND provider_id = $4 RETURNING request_id",
+        "UPDATE recordings SET transcript = $1, updated_at = $2, transcription_id = $3, \
+         transcription_state = CASE WHEN $3 IS NULL THEN transcription_state ELSE $4 END, \
+         transcription_attempts = 0, transcription_next_at = $2 \
+         WHERE call_id = $5 AND provider_id = $6 RETURNING request_id",
     )
-    .bind(transcript)
+    .bind(transcript.text)
     .bind(now)
-    .bind(call_id)
-    .bind(provider_id)
+    .bind(transcript.transcription_id)
+    .bind(TRANSCRIPTION_TO_DELETE)
+    .bind(transcript.call_id)
+    .bind(transcript.provider_id)
     .fetch_optional(conn)
     .await?
     .flatten())
+}
+
+const TRANSCRIPTION_TO_DELETE: &str = "to_delete";
+
+/// What became of a transcription at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranscriptionFate {
+    Deleted,
+    /// It could not be deleted; the provider keeps it.
+    KeptAtProvider,
+}
+
+/// A transcription to delete at the provider.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TranscriptionDue {
+    /// The recording's id.
+    pub id: i64,
+    pub transcription_id: String,
+    pub attempts: i64,
+    pub line: String,
+}
+
+/// Transcriptions whose deletion at the provider is due, oldest first.
+pub async fn transcriptions_due(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<TranscriptionDue>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT r.id, r.transcription_id, r.transcription_attempts AS attempts, c.line \
+         FROM recordings r JOIN calls c ON c.id = r.call_id \
+         WHERE r.transcription_state = $1 AND r.transcription_next_at <= $2 \
+         ORDER BY r.transcription_next_at LIMIT $3",
+    )
+    .bind(TRANSCRIPTION_TO_DELETE)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The transcription of recording `id` is settled at the provider.
+pub async fn settle_transcription(
+    conn: &mut Conn,
+    id: i64,
+    fate: TranscriptionFate,
+    now: i64,
+) -> Result<(), StoreError> {
+    let state = match fate {
+        TranscriptionFate::Deleted => "deleted",
+        TranscriptionFate::KeptAtProvider => "kept_at_provider",
+    };
+    sqlx::query("UPDATE recordings SET transcription_state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deleting the transcription of recording `id` failed for now; it is tried again at `at`.
+pub async fn try_transcription_again(
+    conn: &mut Conn,
+    id: i64,
+    at: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE recordings SET transcription_attempts = transcription_attempts + 1, \
+         transcription_next_at = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(at)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A recording as the request page lists it.

@@ -9,16 +9,17 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::gateway::{Recordings, SendError};
+use crate::gateway::{Deletion, Held, Recordings, SendError};
 use crate::lifecycle::RecordingState;
 use crate::line::Line;
-use crate::store::recordings::{self, Due};
+use crate::store::recordings::{self, Due, TranscriptionDue, TranscriptionFate};
 use crate::store::{Db, StoreError};
 
 /// How often due steps are looked for when nobody wakes the copier.
 const POLL: Duration = Duration::from_secs(30);
 /// A download or delete that is still failing after this many tries is given up: a recording
-/// stays `lost` for a person to look into, a provider copy is left for the provider's own expiry.
+/// stays `lost` for a person to look into, a provider copy (of a recording or a transcription) is
+/// marked as kept at the provider, left for the provider's own expiry.
 const MAX_ATTEMPTS: i64 = 12;
 /// How many recordings one pass takes.
 const BATCH: i64 = 16;
@@ -63,24 +64,34 @@ impl Copier {
 
     /// Takes every step that is due now; returns how many recordings it worked on.
     pub async fn copy_due(&self) -> Result<usize, StoreError> {
-        let due = {
+        let now = self.clock.now_ms();
+        let (due, transcriptions) = {
             let mut conn = self.db.acquire().await?;
-            recordings::due(&mut conn, self.clock.now_ms(), BATCH).await?
+            (
+                recordings::due(&mut conn, now, BATCH).await?,
+                recordings::transcriptions_due(&mut conn, now, BATCH).await?,
+            )
         };
         for recording in &due {
             self.step(recording).await?;
         }
-        Ok(due.len())
+        for transcription in &transcriptions {
+            self.delete_transcription(transcription).await?;
+        }
+        Ok(due.len() + transcriptions.len())
+    }
+
+    /// The recordings of the provider that carries `line`, while it still takes messages.
+    fn provider(&self, line: &str) -> Option<&dyn Recordings> {
+        self.lines
+            .iter()
+            .find(|l| l.number.as_str() == line)
+            .and_then(|l| l.gateway.calls())
+            .and_then(|c| c.recordings())
     }
 
     async fn step(&self, recording: &Due) -> Result<(), StoreError> {
-        let provider = self
-            .lines
-            .iter()
-            .find(|l| l.number.as_str() == recording.line)
-            .and_then(|l| l.gateway.calls())
-            .and_then(|c| c.recordings());
-        let Some(provider) = provider else {
+        let Some(provider) = self.provider(&recording.line) else {
             // The line was removed from the settings, or no longer takes messages: only a
             // person can say where its recordings are now.
             tracing::warn!(
@@ -92,23 +103,32 @@ impl Copier {
         let result = match recording.state {
             RecordingState::ToFetch => self.fetch(provider, recording).await?,
             RecordingState::ToDelete => self.delete(provider, recording).await?,
-            RecordingState::Kept | RecordingState::Lost => Ok(()),
+            RecordingState::Kept | RecordingState::KeptAtProvider | RecordingState::Lost => Ok(()),
         };
-        match result {
-            Ok(()) => Ok(()),
-            Err(SendError::Retryable { retry_after, .. })
-                if recording.attempts + 1 < MAX_ATTEMPTS =>
-            {
-                let wait = retry_after.unwrap_or_else(|| backoff(recording.attempts));
-                let now = self.clock.now_ms();
+        let Err(e) = result else {
+            return Ok(());
+        };
+        match self.retry_at(&e, recording.attempts) {
+            Some(at) => {
                 let mut conn = self.db.acquire().await?;
-                recordings::try_again(&mut conn, recording.id, now + wait.as_millis() as i64, now)
-                    .await
+                recordings::try_again(&mut conn, recording.id, at, self.clock.now_ms()).await
             }
-            Err(e) => {
+            None => {
                 tracing::warn!(recording = recording.id, error = %e, "gave up on a recording step");
                 self.give_up(recording).await
             }
+        }
+    }
+
+    /// When to try a failed step again, after `attempts` earlier failures; `None` when it is
+    /// not worth another try.
+    fn retry_at(&self, error: &SendError, attempts: i64) -> Option<i64> {
+        match error {
+            SendError::Retryable { retry_after, .. } if attempts + 1 < MAX_ATTEMPTS => {
+                let wait = retry_after.unwrap_or_else(|| backoff(attempts));
+                Some(self.clock.now_ms() + wait.as_millis() as i64)
+            }
+            _ => None,
         }
     }
 
@@ -118,7 +138,7 @@ impl Copier {
         provider: &dyn Recordings,
         recording: &Due,
     ) -> Result<Result<(), SendError>, StoreError> {
-        let audio = match provider.fetch(&self.http, &recording.provider_id).await {
+        let audio = match provider.fetch(&self.http, held(recording)).await {
             Ok(audio) => audio,
             Err(e) => return Ok(Err(e)),
         };
@@ -152,24 +172,70 @@ impl Copier {
         provider: &dyn Recordings,
         recording: &Due,
     ) -> Result<Result<(), SendError>, StoreError> {
-        if let Err(e) = provider.delete(&self.http, &recording.provider_id).await {
-            return Ok(Err(e));
-        }
+        let state = match provider.delete(&self.http, held(recording)).await {
+            Ok(Deletion::Deleted) => RecordingState::Kept,
+            Ok(Deletion::NotOffered) => {
+                tracing::info!(
+                    recording = recording.id,
+                    "the provider keeps its copy of the recording until its own expiry"
+                );
+                RecordingState::KeptAtProvider
+            }
+            Err(e) => return Ok(Err(e)),
+        };
         let mut conn = self.db.acquire().await?;
-        let now = self.clock.now_ms();
-        recordings::settle(&mut conn, recording.id, RecordingState::Kept, now).await?;
+        recordings::settle(&mut conn, recording.id, state, self.clock.now_ms()).await?;
         Ok(Ok(()))
     }
 
-    /// No more tries: an uncopied recording is lost to us; a copied one stays kept, with the
+    /// No more tries: an uncopied recording is lost to us; a copied one is kept, with the
     /// provider's copy left to the provider's own expiry (docs/voice.md says which keep them).
     async fn give_up(&self, recording: &Due) -> Result<(), StoreError> {
         let state = match recording.state {
             RecordingState::ToFetch => RecordingState::Lost,
-            _ => RecordingState::Kept,
+            _ => RecordingState::KeptAtProvider,
         };
         let mut conn = self.db.acquire().await?;
         recordings::settle(&mut conn, recording.id, state, self.clock.now_ms()).await
+    }
+
+    /// Deletes a transcription the provider keeps apart from the recording, once its text is
+    /// ours; retried and given up on as the recording's own steps are.
+    async fn delete_transcription(&self, due: &TranscriptionDue) -> Result<(), StoreError> {
+        let provider = self.provider(&due.line).and_then(|p| p.transcriptions());
+        let result = match provider {
+            Some(provider) => {
+                provider
+                    .delete_transcription(&self.http, &due.transcription_id)
+                    .await
+            }
+            // The line no longer carries the provider that holds it.
+            None => Ok(Deletion::NotOffered),
+        };
+        let now = self.clock.now_ms();
+        let mut conn = self.db.acquire().await?;
+        let fate = match result {
+            Ok(Deletion::Deleted) => TranscriptionFate::Deleted,
+            Ok(Deletion::NotOffered) => TranscriptionFate::KeptAtProvider,
+            Err(e) => match self.retry_at(&e, due.attempts) {
+                Some(at) => {
+                    return recordings::try_transcription_again(&mut conn, due.id, at, now).await;
+                }
+                None => {
+                    tracing::warn!(recording = due.id, error = %e, "gave up deleting a transcription");
+                    TranscriptionFate::KeptAtProvider
+                }
+            },
+        };
+        recordings::settle_transcription(&mut conn, due.id, fate, now).await
+    }
+}
+
+/// The recording as the provider knows it.
+fn held(recording: &Due) -> Held<'_> {
+    Held {
+        call_id: &recording.provider_call_id,
+        recording_id: &recording.provider_id,
     }
 }
 

@@ -52,6 +52,7 @@ fn gateway() -> Bandwidth {
         callback_username: "aidline".into(),
         callback_password: secret("callback-password"),
         api_base: Url::parse("https://messaging.bandwidth.com").unwrap(),
+        voice_api_base: Url::parse("https://voice.bandwidth.com").unwrap(),
     }
 }
 

@@ -4,9 +4,20 @@
 //!
 //! The V3 signature covers the address with its query, so the `turn` and `quiet` we put in each
 //! action address are vouched for with the posted fields.
+//!
+//! A message left with `<Record>` is announced at its `callbackUrl`, `/webhooks/plivo/recording`
+//! (`call_uuid`, `recording_id`, `recording_duration`, `record_url`), and its transcription at
+//! `/webhooks/plivo/transcription` (`call_uuid`, `recording_id`, `transcription`, `error`). The
+//! audio's address is read from the Recording API (`GET /v1/Account/{auth_id}/Recording/{id}/`),
+//! never from the callback, and the recording deleted there. Plivo names no transcription apart
+//! from its recording, so there is none to delete on its own.
 
 use super::{Plivo, phone};
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, caller, over};
+use crate::gateway::{
+    Answer, CallEvent, Calls, DeleteFuture, Deletion, FetchFuture, Heard, Held, Params,
+    PayloadError, RecordingEvent, Recordings, SendError, TranscriptionEvent, Transcriptions,
+    Webhook, api_id, caller, delete_held, fetch_listed, over,
+};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -25,6 +36,113 @@ impl Calls for Plivo {
         let id = params.required("CallUUID")?;
         Ok(over(id, params.required("CallStatus")?))
     }
+
+    fn recordings(&self) -> Option<&dyn Recordings> {
+        Some(self)
+    }
+}
+
+impl Recordings for Plivo {
+    fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError> {
+        let params = hook.params();
+        let duration_seconds = params
+            .non_empty("recording_duration")
+            .map(|d| {
+                d.parse::<i64>()
+                    .map_err(|_| PayloadError::invalid("recording_duration", "is not a number"))
+            })
+            .transpose()?;
+        Ok(Some(RecordingEvent {
+            call_id: params.required("call_uuid")?.to_string(),
+            recording_id: api_id("recording_id", params.required("recording_id")?)?,
+            duration_seconds,
+        }))
+    }
+
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> FetchFuture<'a> {
+        let lookup = http
+            .get(self.recording_url(held.recording_id))
+            .basic_auth(&self.auth_id, Some(self.auth_token.expose()));
+        Box::pin(fetch_listed(lookup, "Plivo", recording_url, move |url| {
+            // An account may require its credentials on recording addresses; they go to
+            // Plivo's own hosts only.
+            if self.is_ours(&url) {
+                http.get(url)
+                    .basic_auth(&self.auth_id, Some(self.auth_token.expose()))
+            } else {
+                http.get(url)
+            }
+        }))
+    }
+
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> DeleteFuture<'a> {
+        let request = http
+            .delete(self.recording_url(held.recording_id))
+            .basic_auth(&self.auth_id, Some(self.auth_token.expose()));
+        Box::pin(delete_held(request, "Plivo", "recording"))
+    }
+
+    fn transcriptions(&self) -> Option<&dyn Transcriptions> {
+        Some(self)
+    }
+}
+
+impl Transcriptions for Plivo {
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
+        let params = hook.params();
+        let failed = params.non_empty("error").is_some();
+        Ok(TranscriptionEvent {
+            call_id: params.required("call_uuid")?.to_string(),
+            recording_id: api_id("recording_id", params.required("recording_id")?)?,
+            transcription_id: None,
+            text: params
+                .non_empty("transcription")
+                .filter(|_| !failed)
+                .map(str::to_string),
+        })
+    }
+
+    /// Plivo's transcription callback names no transcription apart from its recording, so
+    /// none is ever kept to delete; what Plivo itself keeps is said in docs/voice.md.
+    fn delete_transcription<'a>(&'a self, _: &'a reqwest::Client, _: &'a str) -> DeleteFuture<'a> {
+        Box::pin(async { Ok(Deletion::NotOffered) })
+    }
+}
+
+impl Plivo {
+    /// The Recording API's address of recording `id`, built from our settings and a checked id.
+    fn recording_url(&self, id: &str) -> String {
+        format!(
+            "{}/v1/Account/{}/Recording/{id}/",
+            self.api_base.as_str().trim_end_matches('/'),
+            self.auth_id
+        )
+    }
+
+    /// Whether `url` is on Plivo's hosts (or the API address the settings give).
+    fn is_ours(&self, url: &str) -> bool {
+        let Ok(url) = reqwest::Url::parse(url) else {
+            return false;
+        };
+        let host = url.host_str().unwrap_or_default();
+        host == self.api_base.host_str().unwrap_or_default()
+            || host == "plivo.com"
+            || host.ends_with(".plivo.com")
+    }
+}
+
+/// The audio's address in a recording's details (`recording_url`).
+fn recording_url(answer: &Answer) -> Result<String, SendError> {
+    #[derive(serde::Deserialize)]
+    struct Found {
+        recording_url: Option<String>,
+    }
+    let found: Found = answer.json("Plivo")?;
+    found.recording_url.ok_or_else(|| SendError::Permanent {
+        status: Some(answer.status),
+        code: None,
+        detail: "Plivo gave no address for a recording".into(),
+    })
 }
 
 fn read_call(params: &Params, region: Region) -> Result<CallEvent, PayloadError> {

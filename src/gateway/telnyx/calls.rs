@@ -5,10 +5,20 @@
 //! They are signed as messaging events are, Ed25519 over `telnyx-timestamp|raw body`, so the
 //! gateway's `verify` holds for them as it stands: it signs bytes, whatever their format, and
 //! refuses a timestamp outside the window before anything is parsed.
+//!
+//! A message left with `<Record>` is announced at `/webhooks/telnyx/recording` in Twilio's words
+//! (`CallSid`, `RecordingSid`, `RecordingStatus`, `RecordingDuration`), its transcription at
+//! `/webhooks/telnyx/transcription`. The recording's own links expire ten minutes after the call,
+//! so the audio is found through the API instead (`GET /v2/recordings/{id}` gives fresh,
+//! pre-signed `download_urls`), then deleted there (`DELETE /v2/recordings/{id}`), and a
+//! transcription with an id is deleted at `DELETE /v2/recording_transcriptions/{id}`.
 
 use super::Telnyx;
-use crate::gateway::twilio::calls::{read_call, read_call_end};
-use crate::gateway::{CallEvent, Calls, PayloadError, Webhook};
+use crate::gateway::twilio::calls::{read_call, read_call_end, read_recording, read_transcription};
+use crate::gateway::{
+    Answer, CallEvent, Calls, DeleteFuture, FetchFuture, Held, PayloadError, RecordingEvent,
+    Recordings, SendError, TranscriptionEvent, Transcriptions, Webhook, delete_held, fetch_listed,
+};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -24,6 +34,89 @@ impl Calls for Telnyx {
     fn parse_call_end(&self, hook: &Webhook) -> Result<Option<String>, PayloadError> {
         read_call_end(&hook.params())
     }
+
+    fn recordings(&self) -> Option<&dyn Recordings> {
+        Some(self)
+    }
+}
+
+impl Recordings for Telnyx {
+    fn parse_recording(&self, hook: &Webhook) -> Result<Option<RecordingEvent>, PayloadError> {
+        read_recording(&hook.params())
+    }
+
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> FetchFuture<'a> {
+        let lookup = http
+            .get(self.api_url("recordings", held.recording_id))
+            .bearer_auth(self.api_key.expose());
+        // The download address is pre-signed: it needs, and gets, none of our credentials.
+        Box::pin(fetch_listed(lookup, "Telnyx", download_url, |url| {
+            http.get(url)
+        }))
+    }
+
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> DeleteFuture<'a> {
+        let request = http
+            .delete(self.api_url("recordings", held.recording_id))
+            .bearer_auth(self.api_key.expose());
+        Box::pin(delete_held(request, "Telnyx", "recording"))
+    }
+
+    fn transcriptions(&self) -> Option<&dyn Transcriptions> {
+        Some(self)
+    }
+}
+
+/// TeXML posts a transcription in Twilio's words; one that names its own id is deleted at the
+/// Call Recordings API.
+impl Transcriptions for Telnyx {
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
+        read_transcription(&hook.params())
+    }
+
+    fn delete_transcription<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+    ) -> DeleteFuture<'a> {
+        let request = http
+            .delete(self.api_url("recording_transcriptions", id))
+            .bearer_auth(self.api_key.expose());
+        Box::pin(delete_held(request, "Telnyx", "transcription"))
+    }
+}
+
+impl Telnyx {
+    /// The API address of `resource` `id`, built from our settings and a checked id only.
+    fn api_url(&self, resource: &str, id: &str) -> String {
+        format!(
+            "{}/v2/{resource}/{id}",
+            self.api_base.as_str().trim_end_matches('/')
+        )
+    }
+}
+
+/// The MP3 download address in a recording's details (`data.download_urls.mp3`).
+fn download_url(answer: &Answer) -> Result<String, SendError> {
+    #[derive(serde::Deserialize)]
+    struct Found {
+        data: Recording,
+    }
+    #[derive(serde::Deserialize)]
+    struct Recording {
+        download_urls: Urls,
+    }
+    #[derive(serde::Deserialize)]
+    struct Urls {
+        mp3: Option<String>,
+        wav: Option<String>,
+    }
+    let urls = answer.json::<Found>("Telnyx")?.data.download_urls;
+    urls.mp3.or(urls.wav).ok_or_else(|| SendError::Permanent {
+        status: Some(answer.status),
+        code: None,
+        detail: "Telnyx gave no download address for a recording".into(),
+    })
 }
 
 #[cfg(test)]

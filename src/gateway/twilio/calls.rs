@@ -3,13 +3,14 @@
 //! `SpeechResult` with `Confidence`), signed the same way as texts. A message left with
 //! `<Record>` is announced at `/webhooks/twilio/recording` (`RecordingSid`, `RecordingStatus`),
 //! its transcription at `/webhooks/twilio/transcription`; the audio is fetched from, and then
-//! deleted at, the Recordings API.
+//! deleted at, the Recordings API, and the transcription, which Twilio keeps apart from the
+//! recording, is deleted at the Transcriptions API once its words are stored.
 
 use super::Twilio;
 use crate::gateway::{
-    CallEvent, Calls, DeleteFuture, FetchFuture, Heard, Params, PayloadError, RecordingEvent,
-    Recordings, TranscriptionEvent, Webhook, call, caller, error_from_status, fetch_bytes, over,
-    phone_field,
+    CallEvent, Calls, DeleteFuture, FetchFuture, Heard, Held, Params, PayloadError, RecordingEvent,
+    Recordings, TranscriptionEvent, Transcriptions, Webhook, api_id, caller, delete_held,
+    fetch_bytes, over, phone_field,
 };
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
@@ -60,12 +61,8 @@ impl Recordings for Twilio {
         read_recording(&hook.params())
     }
 
-    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
-        read_transcription(&hook.params())
-    }
-
-    fn fetch<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> FetchFuture<'a> {
-        let url = self.recording_url(id, "mp3");
+    fn fetch<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> FetchFuture<'a> {
+        let url = self.resource_url("Recordings", held.recording_id, "mp3");
         fetch_recording(
             http,
             url,
@@ -75,25 +72,55 @@ impl Recordings for Twilio {
         )
     }
 
-    fn delete<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
-        let url = self.recording_url(id, "json");
-        delete_recording(
+    fn delete<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> DeleteFuture<'a> {
+        let url = self.resource_url("Recordings", held.recording_id, "json");
+        let password = self.auth_token.expose();
+        delete_resource(
             http,
             url,
             &self.account_sid,
-            self.auth_token.expose(),
+            password,
             "Twilio",
+            "recording",
+        )
+    }
+
+    fn transcriptions(&self) -> Option<&dyn Transcriptions> {
+        Some(self)
+    }
+}
+
+/// A transcription outlives its recording at Twilio: it is deleted on its own.
+impl Transcriptions for Twilio {
+    fn parse_transcription(&self, hook: &Webhook) -> Result<TranscriptionEvent, PayloadError> {
+        read_transcription(&hook.params())
+    }
+
+    fn delete_transcription<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+    ) -> DeleteFuture<'a> {
+        let url = self.resource_url("Transcriptions", id, "json");
+        let password = self.auth_token.expose();
+        delete_resource(
+            http,
+            url,
+            &self.account_sid,
+            password,
+            "Twilio",
+            "transcription",
         )
     }
 }
 
 impl Twilio {
-    /// The API address of recording `id` in `format`. Built from our own settings, never from the
-    /// address a webhook names, so a recording is only ever fetched with our credentials from
-    /// Twilio's API.
-    fn recording_url(&self, id: &str, format: &str) -> String {
+    /// The API address of `resource` (`Recordings`, `Transcriptions`) `id` in `format`. Built
+    /// from our own settings, never from the address a webhook names, so a recording is only
+    /// ever fetched with our credentials from Twilio's API.
+    fn resource_url(&self, resource: &str, id: &str, format: &str) -> String {
         format!(
-            "{}/2010-04-01/Accounts/{}/Recordings/{id}.{format}",
+            "{}/2010-04-01/Accounts/{}/{resource}/{id}.{format}",
             self.api_base.as_str().trim_end_matches('/'),
             self.account_sid
         )
@@ -117,7 +144,7 @@ pub(in crate::gateway) fn read_recording(
         .transpose()?;
     Ok(Some(RecordingEvent {
         call_id: params.required("CallSid")?.to_string(),
-        recording_id: recording_id(params, "RecordingSid")?,
+        recording_id: api_id("RecordingSid", params.required("RecordingSid")?)?,
         duration_seconds,
     }))
 }
@@ -127,9 +154,14 @@ pub(in crate::gateway) fn read_transcription(
     params: &Params,
 ) -> Result<TranscriptionEvent, PayloadError> {
     let done = params.required("TranscriptionStatus")? == "completed";
+    let transcription_id = params
+        .non_empty("TranscriptionSid")
+        .map(|id| api_id("TranscriptionSid", id))
+        .transpose()?;
     Ok(TranscriptionEvent {
         call_id: params.required("CallSid")?.to_string(),
-        recording_id: recording_id(params, "RecordingSid")?,
+        recording_id: api_id("RecordingSid", params.required("RecordingSid")?)?,
+        transcription_id,
         text: params
             .non_empty("TranscriptionText")
             .filter(|_| done)
@@ -149,38 +181,15 @@ pub(in crate::gateway) fn fetch_recording<'a>(
     Box::pin(fetch_bytes(request, provider))
 }
 
-/// Deletes a recording at a Twilio-style Recordings API; one already gone counts as deleted.
-pub(in crate::gateway) fn delete_recording<'a>(
+/// Deletes a recording or a transcription at a Twilio-style API, under Basic auth.
+pub(in crate::gateway) fn delete_resource<'a>(
     http: &'a reqwest::Client,
     url: String,
     user: &'a str,
     password: &'a str,
     provider: &'static str,
+    what: &'static str,
 ) -> DeleteFuture<'a> {
     let request = http.delete(url).basic_auth(user, Some(password));
-    Box::pin(async move {
-        let answer = call(request, provider).await?;
-        // 404: gone already, which is what we wanted.
-        if answer.is_success() || answer.status == 404 {
-            return Ok(());
-        }
-        let detail = format!(
-            "{provider} answered {} to deleting a recording",
-            answer.status
-        );
-        Err(error_from_status(&answer, None, detail))
-    })
-}
-
-/// A recording id: Twilio's are `RE` and 32 hex digits, SignalWire's a UUID. Anything else (a
-/// slash, a dot) would put other words in the API address we build from it.
-fn recording_id(params: &Params, field: &'static str) -> Result<String, PayloadError> {
-    let id = params.required(field)?;
-    let well_formed =
-        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if well_formed {
-        Ok(id.to_string())
-    } else {
-        Err(PayloadError::invalid(field, "is not a recording id"))
-    }
+    Box::pin(delete_held(request, provider, what))
 }

@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use super::messages::VonageMessages;
 use super::number;
-use crate::gateway::{CallEvent, Calls, Heard, Params, PayloadError, Webhook, caller, json, over};
+use crate::gateway::{
+    CallEvent, Calls, Heard, Params, PayloadError, Recordings, Webhook, caller, json, over,
+};
 use crate::phone::Region;
 use crate::voice::documents::Dialect;
 
@@ -37,6 +39,14 @@ impl Calls for VonageMessages {
         let id = json::required("uuid", payload.uuid.as_deref())?;
         let status = json::required("status", payload.status.as_deref())?;
         Ok(over(id, status))
+    }
+
+    /// Only an application, whose private key signs the token a download needs, can copy
+    /// messages; a line set up with an API key and secret takes none.
+    fn recordings(&self) -> Option<&dyn Recordings> {
+        self.application_token()
+            .is_some()
+            .then_some(self as &dyn Recordings)
     }
 }
 

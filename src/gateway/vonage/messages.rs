@@ -282,6 +282,24 @@ struct Accepted {
 }
 
 impl VonageMessages {
+    /// A fresh token signed with the application's private key, which Vonage asks for on its
+    /// recordings as on sends; `None` for an account set up with an API key and secret, which
+    /// cannot fetch recordings.
+    pub(super) fn application_token(&self) -> Option<Result<String, SendError>> {
+        match &self.auth {
+            Auth::Application {
+                application_id,
+                key,
+            } => Some(send_token(application_id, key.encoding_key())),
+            Auth::Basic { .. } => None,
+        }
+    }
+
+    /// The API address of `path`, built from our settings.
+    pub(super) fn api_url(&self, path: &str) -> String {
+        format!("{}{path}", self.api_base.as_str().trim_end_matches('/'))
+    }
+
     async fn send_text(
         &self,
         http: &reqwest::Client,

@@ -7,6 +7,7 @@
 
 mod calls;
 pub mod messages;
+mod recordings;
 pub mod sms;
 
 use crate::phone::{Phone, Region};

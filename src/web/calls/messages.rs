@@ -6,11 +6,11 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::super::{AppState, WebError};
+use super::super::WebError;
 use super::{CallHook, signed_for};
 use crate::gateway::{Calls, Gateway, Inbound, Recordings};
 use crate::lifecycle::{Channel, EventKind};
-use crate::store::recordings::{self, NewRecording};
+use crate::store::recordings::{self, NewRecording, Transcript};
 use crate::store::{calls, requests};
 use crate::voice::turn::{self, MessageAddresses, Said};
 use crate::voice::{Script, VoiceSettings};
@@ -40,24 +40,39 @@ pub(super) fn offers(voice: &VoiceSettings, language: Option<&str>) -> Vec<Strin
     }
 }
 
-/// The step that records a message after `prompt`, with the addresses the provider posts to
-/// about it.
+/// The step that records a message on call `call_id` after `prompt`, with the addresses the
+/// provider posts to about it: the recording's names the call, for a provider whose callback does
+/// not (Vonage). A transcription is asked for only of a provider whose transcriptions the line
+/// reads.
 pub(super) fn take_message(
-    state: &AppState,
-    provider: &str,
+    hook: &CallHook<'_>,
+    call_id: &str,
     language: &str,
     turn: u32,
     prompt: &[Said],
 ) -> Script {
+    let CallHook {
+        state,
+        gateway,
+        calls,
+        ..
+    } = *hook;
     let base = format!(
-        "{}/webhooks/{provider}",
-        state.settings.public_url.as_str().trim_end_matches('/')
+        "{}/webhooks/{}",
+        state.settings.public_url.as_str().trim_end_matches('/'),
+        gateway.name()
     );
     let voice = &state.settings.voice;
+    let transcribes = calls
+        .recordings()
+        .is_some_and(|r| r.transcriptions().is_some());
+    let call = form_urlencoded::Serializer::new(String::new())
+        .append_pair("call", call_id)
+        .finish();
     let to = MessageAddresses {
         done: format!("{base}/voice?turn={turn}&message=1"),
-        recording: format!("{base}/recording"),
-        transcription: voice.transcribe.then(|| format!("{base}/transcription")),
+        recording: format!("{base}/recording?{call}"),
+        transcription: (voice.transcribe && transcribes).then(|| format!("{base}/transcription")),
     };
     turn::message(voice, language, prompt, to)
 }
@@ -118,7 +133,15 @@ pub(super) async fn transcription(hook: &CallHook<'_>) -> Result<Response, WebEr
         vouching,
         webhook,
     } = *hook;
-    let heard = recordings_of(gateway, calls)?.parse_transcription(webhook)?;
+    let transcriptions = recordings_of(gateway, calls)?
+        .transcriptions()
+        .ok_or_else(|| {
+            WebError::NotFound(format!(
+                "aidline asks for no transcriptions on {} calls",
+                gateway.name()
+            ))
+        })?;
+    let heard = transcriptions.parse_transcription(webhook)?;
     let Some(text) = heard.text else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
@@ -128,8 +151,13 @@ pub(super) async fn transcription(hook: &CallHook<'_>) -> Result<Response, WebEr
     let Some(call) = call.filter(|c| signed_for(vouching, &c.line)) else {
         return Err(WebError::NotFound("no such call reached this line".into()));
     };
-    let request =
-        recordings::set_transcript(&mut tx, call.id, &heard.recording_id, &text, now).await?;
+    let transcript = Transcript {
+        call_id: call.id,
+        provider_id: &heard.recording_id,
+        text: &text,
+        transcription_id: heard.transcription_id.as_deref(),
+    };
+    let request = recordings::set_transcript(&mut tx, &transcript, now).await?;
     if let Some(request_id) = request {
         requests::add_event(
             &mut tx,
@@ -142,5 +170,9 @@ pub(super) async fn transcription(hook: &CallHook<'_>) -> Result<Response, WebEr
         .await?;
     }
     tx.commit().await.map_err(crate::store::StoreError::from)?;
+    if transcript.transcription_id.is_some() {
+        // The provider's copy of the words goes next.
+        state.recordings_wake.notify_one();
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -225,7 +225,7 @@ async fn record_message(
     let call = remember(state, gateway, event).await?;
     let mut conn = state.db.acquire().await?;
     calls::message_started(&mut conn, call, state.clock.now_ms()).await?;
-    let script = messages::take_message(state, gateway.name(), language, turn, prompt);
+    let script = messages::take_message(hook, &event.call_id, language, turn, prompt);
     Ok(document(calls.dialect().write(&script)))
 }
 

@@ -30,7 +30,9 @@ impl RecordingRow {
         let missing = match r.state {
             RecordingState::ToFetch => Some("Still being copied from the provider."),
             RecordingState::Lost => Some("The provider could not give us this message."),
-            RecordingState::ToDelete | RecordingState::Kept => None,
+            RecordingState::ToDelete | RecordingState::Kept | RecordingState::KeptAtProvider => {
+                None
+            }
         };
         RecordingRow {
             id: r.id,

@@ -1,14 +1,109 @@
 //! A caller leaves a message: at any question 0 records one, the recording becomes a hand-off with
 //! the answers given so far, its audio is copied from Twilio and deleted there, its transcription
-//! is kept beside it, and dispatchers play it from the request page, never from Twilio.
+//! is kept beside it (and deleted at Twilio), and dispatchers play it from the request page, never
+//! from Twilio. The helpers at the top leave and copy a message on any provider's line.
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::{CALLER, Call};
+use crate::call_harness::{self, Dialled, Fields};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::pages::{Browser, account};
+use crate::providers::Signer;
+
+/// A caller on `F`'s line presses 0 at the first question and is recorded; the provider then
+/// posts its recording callback, `ready` (given the call's id), to the address the record step
+/// named in `attribute`, signed by `signer`. Gives the line's answer to that callback.
+pub async fn leave_a_message_on<F: Dialled>(
+    app: &TestApp,
+    attribute: &str,
+    ready: impl FnOnce(&str) -> Fields,
+    signer: Signer,
+) -> reqwest::Response {
+    let (mut call, _) = call_harness::Call::<F>::dial(app, CALLER).await;
+    let heard = call.press("0").await;
+    assert!(
+        heard
+            .said()
+            .starts_with("Please leave your message after the tone"),
+        "{heard:?}"
+    );
+    let address = heard
+        .record(attribute)
+        .unwrap_or_else(|| panic!("the record step names no {attribute}: {heard:?}"));
+    let at = address.strip_prefix(&app.url("")).unwrap().to_string();
+    assert!(
+        at.contains("/recording?call="),
+        "the address names the call: {at}"
+    );
+    let hook = F::webhook(app, &at, &ready(&call.id), signer);
+    call_harness::send::<F>(app, &at, hook).await
+}
+
+/// The message became a hand-off, and the copier brought its audio in from `fetched` (the last
+/// of the provider's addresses it downloads from) and deleted the provider's copy at `deleted`,
+/// or, with no `deleted`, could not and says the provider keeps it.
+pub async fn a_hand_off_whose_message_is_copied(
+    app: &TestApp,
+    fetched: &str,
+    deleted: Option<&str>,
+) {
+    let handoffs = app
+        .count("SELECT COUNT(*) FROM requests WHERE queue = 'handoff'")
+        .await;
+    assert_eq!(handoffs, 1, "the message is a hand-off");
+    assert_eq!(app.copy_recordings().await, 1);
+    let downloads = app.api_requests(fetched).await;
+    assert_eq!(
+        downloads
+            .iter()
+            .filter(|r| r.method.as_str() == "GET")
+            .count(),
+        1
+    );
+    let copied = app
+        .count("SELECT COUNT(*) FROM recordings WHERE audio IS NOT NULL")
+        .await;
+    assert_eq!(copied, 1, "the audio is in the database");
+    let deletes = app.api.received_requests().await.unwrap_or_default();
+    let deletes: Vec<_> = deletes
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_string())
+        .collect();
+    match deleted {
+        Some(at) => {
+            assert_eq!(deletes, [at], "the provider's copy is deleted");
+            let kept = app
+                .count("SELECT COUNT(*) FROM recordings WHERE state = 'kept'")
+                .await;
+            assert_eq!(kept, 1);
+        }
+        None => {
+            assert!(deletes.is_empty(), "{deletes:?}");
+            let at_provider = app
+                .count("SELECT COUNT(*) FROM recordings WHERE state = 'kept_at_provider'")
+                .await;
+            assert_eq!(at_provider, 1, "marked as kept at the provider too");
+        }
+    }
+    assert_eq!(app.copy_recordings().await, 0, "nothing more to do");
+}
+
+/// A recording callback that is not the provider's is refused, and nothing is kept of it.
+pub async fn a_forged_recording_callback_leaves_nothing(
+    response: reqwest::Response,
+    app: &TestApp,
+) {
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM recordings").await, 0);
+    let handoffs = app
+        .count("SELECT COUNT(*) FROM requests WHERE queue = 'handoff'")
+        .await;
+    assert_eq!(handoffs, 0);
+}
 
 const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
 
@@ -73,7 +168,8 @@ pub async fn leave_a_message(app: &TestApp) -> String {
     assert_eq!(heard.record("maxLength"), Some("120"));
     assert!(done.ends_with("&message=1"), "{done}");
     let ready = heard.record("recordingStatusCallback").unwrap();
-    assert_eq!(ready, app.url("/webhooks/twilio/recording"));
+    let named = format!("/webhooks/twilio/recording?call={}", call.id);
+    assert_eq!(ready, app.url(&named));
     assert_eq!(
         heard.record("transcribeCallback"),
         Some(app.url("/webhooks/twilio/transcription").as_str())
@@ -96,7 +192,7 @@ pub async fn leave_a_message(app: &TestApp) -> String {
     assert!(after.hangup);
 
     let ready = recording_callback(&call, "completed");
-    let response = app.post_signed("/webhooks/twilio/recording", &ready).await;
+    let response = app.post_signed(&named, &ready).await;
     assert_eq!(response.status(), 204);
     let handoffs = app.requests().await;
     let handoff = handoffs
@@ -104,6 +200,31 @@ pub async fn leave_a_message(app: &TestApp) -> String {
         .find(|r| r.queue == "handoff")
         .expect("a hand-off");
     handoff.code.clone()
+}
+
+const TRANSCRIPTION: &str = "TR0123456789abcdef0123456789abcdef";
+
+/// Twilio's callback with the words of the message left on the line's one call.
+async fn twilio_transcribes_the_message(app: &TestApp) {
+    let call_sid: String = sqlx::query_scalar("SELECT call_id FROM calls")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let words: Vec<(String, String)> = [
+        ("AccountSid", ACCOUNT),
+        ("CallSid", call_sid.as_str()),
+        ("RecordingSid", RECORDING),
+        ("TranscriptionSid", TRANSCRIPTION),
+        ("TranscriptionStatus", "completed"),
+        ("TranscriptionText", "Hi, it's Rosa. I need milk and bread."),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let response = app
+        .post_signed("/webhooks/twilio/transcription", &words)
+        .await;
+    assert_eq!(response.status(), 204);
 }
 
 /// Twilio's word that the recording of `call` is ready, or is not.
@@ -207,6 +328,37 @@ on_both_databases! {
         assert_eq!(app.post_signed("/webhooks/twilio/recording", &again).await.status(), 204);
         assert_eq!(app.count("SELECT COUNT(*) FROM recordings").await, 1);
         assert_eq!(app.count("SELECT COUNT(*) FROM requests").await, 1);
+    }
+
+    async fn the_words_twilio_keeps_of_a_message_are_deleted_there_once_they_are_ours(db) {
+        let app = TestApp::spawn(db).await;
+        twilio_holds_the_recording(&app).await;
+        let words_at = format!("/2010-04-01/Accounts/{ACCOUNT}/Transcriptions/{TRANSCRIPTION}.json");
+        Mock::given(method("DELETE")).and(path(&words_at))
+            .respond_with(ResponseTemplate::new(503)).up_to_n_times(1).with_priority(1)
+            .mount(&app.api).await;
+        Mock::given(method("DELETE")).and(path(&words_at))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&app.api).await;
+        leave_a_message(&app).await;
+        assert_eq!(app.copy_recordings().await, 1, "the recording is copied, then deleted");
+        twilio_transcribes_the_message(&app).await;
+        let kept = app.count("SELECT COUNT(*) FROM recordings WHERE transcript LIKE '%milk and bread%'").await;
+        assert_eq!(kept, 1, "the words are ours first");
+
+        assert_eq!(app.copy_recordings().await, 1);
+        assert_eq!(app.api_requests(&words_at).await.len(), 1);
+        let waiting = app.count("SELECT COUNT(*) FROM recordings WHERE transcription_state = 'to_delete' AND transcription_attempts = 1").await;
+        assert_eq!(waiting, 1, "a refused delete waits for another try");
+        assert_eq!(app.copy_recordings().await, 0, "not before its time");
+        app.clock.advance(std::time::Duration::from_secs(61));
+        assert_eq!(app.copy_recordings().await, 1);
+        assert_eq!(app.api_requests(&words_at).await.len(), 2, "Twilio's transcription is deleted");
+        let deleted = app.count("SELECT COUNT(*) FROM recordings WHERE transcription_state = 'deleted'").await;
+        assert_eq!(deleted, 1);
+        let words = app.count("SELECT COUNT(*) FROM recordings WHERE transcript LIKE '%milk and bread%'").await;
+        assert_eq!(words, 1, "and the words stay with the service");
+        assert_eq!(app.copy_recordings().await, 0, "nothing more to do");
     }
 
     async fn a_forged_recording_callback_is_refused(db) {

@@ -57,6 +57,7 @@ impl Provider for Bandwidth {
             callback_username = "aidline"
             callback_password = "callback-password"
             api_base = "{{api}}"
+            voice_api_base = "{{api}}"
             "#
         )
     }

@@ -145,3 +145,59 @@ on_both_databases! {
         assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
     }
 }
+
+const RECORDING: &str = "r-fbe05094-9fd2afe9-0e18-4b8c-9e34-b5e6e8c5d7a1";
+
+/// The `recordingAvailable` event once the message is ready.
+fn recording_available(call_id: &str) -> Fields {
+    let mut fields = Bandwidth::call(call_id, CALLER);
+    fields.extend([
+        ("eventType", "recordingAvailable".into()),
+        ("recordingId", RECORDING.into()),
+        (
+            "mediaUrl",
+            format!("https://voice.bandwidth.com/api/v2/accounts/9900000/calls/{call_id}/recordings/{RECORDING}/media").into(),
+        ),
+        ("duration", "PT13.67S".into()),
+        ("fileFormat", "mp3".into()),
+        ("channels", 1.into()),
+        ("status", "complete".into()),
+    ]);
+    fields
+}
+
+on_both_databases! {
+    async fn a_message_left_on_a_bandwidth_call_is_copied_into_the_database_and_deleted_at_bandwidth(db) {
+        let app = spawn::<Bandwidth>(db).await;
+        // The recording's address names its call, so it is only known once the call is made.
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(r"^/api/v2/accounts/9900000/calls/c-[^/]+/recordings/r-[^/]+/media$"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(b"ID3 sound".to_vec(), "audio/mpeg"))
+            .mount(&app.api).await;
+        Mock::given(method("DELETE"))
+            .and(wiremock::matchers::path_regex(r"^/api/v2/accounts/9900000/calls/c-[^/]+/recordings/r-[^/]+$"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&app.api).await;
+        let response = crate::calls::messages::leave_a_message_on::<Bandwidth>(
+            &app, "recordingAvailableUrl", recording_available, Signer::Line,
+        ).await;
+        assert_eq!(response.status(), 204);
+        let call_id: String = sqlx::query_scalar("SELECT call_id FROM calls")
+            .fetch_one(app.db.pool()).await.unwrap();
+        let at = format!("/api/v2/accounts/9900000/calls/{call_id}/recordings/{RECORDING}");
+        crate::calls::messages::a_hand_off_whose_message_is_copied(&app, &format!("{at}/media"), Some(&at)).await;
+        let seconds = app.count("SELECT COUNT(*) FROM recordings WHERE duration_seconds = 14").await;
+        assert_eq!(seconds, 1, "PT13.67S, rounded");
+        for request in app.api_requests(&at).await {
+            assert_eq!(request.headers["authorization"], basic("api-user", "api-password").as_str());
+        }
+    }
+
+    async fn a_bandwidth_recording_callback_with_wrong_credentials_is_refused_and_nothing_is_kept(db) {
+        let app = spawn::<Bandwidth>(db).await;
+        let response = crate::calls::messages::leave_a_message_on::<Bandwidth>(
+            &app, "recordingAvailableUrl", recording_available, Signer::Stranger,
+        ).await;
+        crate::calls::messages::a_forged_recording_callback_leaves_nothing(response, &app).await;
+    }
+}

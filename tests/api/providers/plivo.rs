@@ -261,3 +261,61 @@ on_both_databases! {
         assert_eq!(outbound(&app).await.state, "delivered");
     }
 }
+
+const RECORDING: &str = "e3a4f1b2-0c5d-11ee-8a3b-0242ac110002";
+
+/// What the `<Record>`'s `callbackUrl` gets once the message is ready.
+fn recording_ready(call_id: &str) -> Fields {
+    vec![
+        ("api_id", "2c8a1b3e-0c5d-11ee-8a3b-0242ac110002".into()),
+        ("call_uuid", call_id.into()),
+        (
+            "record_url",
+            format!("https://media.plivo.com/v1/Account/{AUTH_ID}/Recording/{RECORDING}.mp3")
+                .into(),
+        ),
+        ("recording_duration", "6".into()),
+        ("recording_duration_ms", "6120.00000".into()),
+        ("recording_end_ms", "1686830413790.00000".into()),
+        ("recording_id", RECORDING.into()),
+        ("recording_start_ms", "1686830407670.00000".into()),
+    ]
+}
+
+on_both_databases! {
+    async fn a_message_left_on_a_plivo_call_is_copied_into_the_database_and_deleted_at_plivo(db) {
+        let app = spawn::<Plivo>(db).await;
+        let at = format!("/v1/Account/{AUTH_ID}/Recording/{RECORDING}/");
+        let media = format!("/v1/Account/{AUTH_ID}/Recording/{RECORDING}.mp3");
+        let audio_at = format!("{}{media}", app.api.uri());
+        Mock::given(method("GET")).and(path(&at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "api_id": "ff25223a-1c9f-11e4-80aa-12313f048015",
+                "recording_id": RECORDING, "recording_format": "mp3", "recording_type": "call",
+                "recording_url": audio_at, "recording_duration_ms": "6120.00000",
+            })))
+            .mount(&app.api).await;
+        Mock::given(method("GET")).and(path(&media))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(b"ID3 sound".to_vec(), "audio/mpeg"))
+            .mount(&app.api).await;
+        Mock::given(method("DELETE")).and(path(&at))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&app.api).await;
+        let response = crate::calls::messages::leave_a_message_on::<Plivo>(
+            &app, "callbackUrl", recording_ready, Signer::Line,
+        ).await;
+        assert_eq!(response.status(), 204);
+        crate::calls::messages::a_hand_off_whose_message_is_copied(&app, &media, Some(&at)).await;
+        for request in app.api_requests(&at).await {
+            Plivo::assert_authenticated(&request);
+        }
+    }
+
+    async fn a_forged_plivo_recording_callback_is_refused_and_nothing_is_kept(db) {
+        let app = spawn::<Plivo>(db).await;
+        let response = crate::calls::messages::leave_a_message_on::<Plivo>(
+            &app, "callbackUrl", recording_ready, Signer::Stranger,
+        ).await;
+        crate::calls::messages::a_forged_recording_callback_leaves_nothing(response, &app).await;
+    }
+}

@@ -266,3 +266,114 @@ on_both_databases! {
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
     }
 }
+
+const RECORDING: &str = "35094891-3290-4142-b2c2-b2eda57534cf";
+
+/// TeXML's recording status callback once a message is recorded, in Twilio's words.
+fn recording_completed(call_id: &str) -> Fields {
+    let mut fields = Telnyx::call(call_id, voice::CALLER);
+    fields.retain(|(k, _)| {
+        matches!(
+            *k,
+            "AccountSid" | "CallSid" | "CallSidLegacy" | "ConnectionId"
+        )
+    });
+    fields.extend([
+        ("RecordingChannels", "1".into()),
+        ("RecordingDuration", "5".into()),
+        ("RecordingSid", RECORDING.into()),
+        ("RecordingSource", "RecordVerb".into()),
+        ("RecordingStatus", "completed".into()),
+        (
+            "RecordingUrl",
+            "https://recordings.example.com/expiring-link.mp3".into(),
+        ),
+    ]);
+    fields
+}
+
+/// Where Telnyx's pre-signed link to the recording leads.
+const MEDIA: &str = "/download/recording.mp3";
+
+/// Telnyx's Call Recordings API, holding the recording until it is deleted. Gives its address.
+async fn telnyx_holds_the_recording(app: &TestApp) -> String {
+    let at = format!("/v2/recordings/{RECORDING}");
+    let fresh = format!("{}{MEDIA}?X-Amz-Expires=600", app.api.uri());
+    Mock::given(method("GET"))
+        .and(path(&at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
+            "id": RECORDING, "record_type": "recording", "status": "completed",
+            "download_urls": {"mp3": fresh, "wav": null},
+        }})))
+        .mount(&app.api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MEDIA))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(b"ID3 sound".to_vec(), "audio/mpeg"))
+        .mount(&app.api)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(&at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": RECORDING}})))
+        .mount(&app.api)
+        .await;
+    at
+}
+
+on_both_databases! {
+    async fn a_message_left_on_a_telnyx_call_is_copied_into_the_database_and_deleted_at_telnyx(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let at = telnyx_holds_the_recording(&app).await;
+        let response = crate::calls::messages::leave_a_message_on::<Telnyx>(
+            &app, "recordingStatusCallback", recording_completed, Signer::Line,
+        ).await;
+        assert_eq!(response.status(), 204);
+        crate::calls::messages::a_hand_off_whose_message_is_copied(&app, MEDIA, Some(&at)).await;
+        let lookup = &app.api_requests(&at).await[0];
+        assert_eq!(lookup.headers["authorization"], format!("Bearer {API_KEY}").as_str());
+        let download = &app.api_requests(MEDIA).await[0];
+        assert!(download.headers.get("authorization").is_none(), "a pre-signed link gets no key");
+    }
+
+    async fn the_words_telnyx_keeps_of_a_message_are_deleted_there_once_they_are_ours(db) {
+        let app = spawn::<Telnyx>(db).await;
+        telnyx_holds_the_recording(&app).await;
+        let words = "6a09cdc3-8948-47f0-aa62-74ac943d6c58";
+        let words_at = format!("/v2/recording_transcriptions/{words}");
+        Mock::given(method("DELETE")).and(path(&words_at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": words}})))
+            .mount(&app.api).await;
+        let response = crate::calls::messages::leave_a_message_on::<Telnyx>(
+            &app, "recordingStatusCallback", recording_completed, Signer::Line,
+        ).await;
+        assert_eq!(response.status(), 204);
+        let call_sid: String = sqlx::query_scalar("SELECT call_id FROM calls")
+            .fetch_one(app.db.pool()).await.unwrap();
+        let transcribed = form(&[
+            ("AccountSid", "0f512bda-ae1e-4597-8e11-e5f5686b97d3"), ("CallSid", &call_sid),
+            ("RecordingSid", RECORDING), ("TranscriptionSid", words),
+            ("TranscriptionStatus", "completed"), ("TranscriptionText", "I need milk and bread."),
+        ]);
+        let at = "/webhooks/telnyx/transcription";
+        let signed = Telnyx::sign(&app, at, &transcribed, Signer::Line);
+        assert_eq!(post(&app, at, "application/x-www-form-urlencoded", signed).await.status(), 204);
+        let kept = app.count("SELECT COUNT(*) FROM recordings WHERE transcript = 'I need milk and bread.'").await;
+        assert_eq!(kept, 1, "the words are ours first");
+        assert_eq!(app.copy_recordings().await, 2, "the recording and its words, in one pass");
+        let kept = app.count("SELECT COUNT(*) FROM recordings WHERE state = 'kept'").await;
+        assert_eq!(kept, 1);
+        let deletes = app.api_requests(&words_at).await;
+        assert_eq!(deletes.len(), 1, "then Telnyx's transcription is deleted");
+        assert_eq!(deletes[0].headers["authorization"], format!("Bearer {API_KEY}").as_str());
+        let deleted = app.count("SELECT COUNT(*) FROM recordings WHERE transcription_state = 'deleted'").await;
+        assert_eq!(deleted, 1);
+    }
+
+    async fn a_forged_telnyx_recording_callback_is_refused_and_nothing_is_kept(db) {
+        let app = spawn::<Telnyx>(db).await;
+        let response = crate::calls::messages::leave_a_message_on::<Telnyx>(
+            &app, "recordingStatusCallback", recording_completed, Signer::Stranger,
+        ).await;
+        crate::calls::messages::a_forged_recording_callback_leaves_nothing(response, &app).await;
+    }
+}

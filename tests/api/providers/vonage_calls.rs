@@ -104,9 +104,18 @@ impl Dialled for VonageMessages {
             let event_url = a["eventUrl"][0].as_str().unwrap().to_string();
             vec![("eventUrl".to_string(), event_url)]
         });
+        let record = actions.iter().find(|a| a["action"] == "record").map(|a| {
+            let event_url = a["eventUrl"][0].as_str().unwrap().to_string();
+            let transcription = a["transcription"].is_object().to_string();
+            vec![
+                ("eventUrl".to_string(), event_url),
+                ("transcription".to_string(), transcription),
+            ]
+        });
         Document {
             says,
             listen,
+            record,
             ..Document::default()
         }
     }
@@ -185,5 +194,63 @@ on_both_databases! {
         assert_eq!(changed.status(), 403, "an input event whose body was changed");
         assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 0);
         assert_eq!(app.count("SELECT COUNT(*) FROM contacts").await, 0);
+    }
+}
+
+const FILE: &str = "aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab";
+
+/// The `record` action's event once the message is ready. It names the conversation, not the
+/// call: the call is in the address the line gave.
+fn recorded(_: &str) -> Fields {
+    vec![
+        ("start_time", "2025-02-03T12:14:30.000Z".into()),
+        (
+            "recording_url",
+            format!("https://api.nexmo.com/v1/files/{FILE}").into(),
+        ),
+        ("size", 12222.into()),
+        (
+            "recording_uuid",
+            "5b7a7a1e-0d2e-4f3c-9a53-0e0f1c2d3e4f".into(),
+        ),
+        ("end_time", "2025-02-03T12:14:39.000Z".into()),
+        (
+            "conversation_uuid",
+            "CON-f972836a-550f-45fa-956c-12a2ab5b7d22".into(),
+        ),
+        ("timestamp", "2025-02-03T12:14:39.100Z".into()),
+    ]
+}
+
+on_both_databases! {
+    async fn a_message_left_on_a_vonage_call_is_copied_and_marked_as_kept_by_vonage_which_cannot_delete_it(db) {
+        let app = spawn::<VonageMessages>(db).await;
+        let media = format!("/v1/files/{FILE}");
+        Mock::given(method("GET")).and(path(&media))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(b"ID3 sound".to_vec(), "audio/mpeg"))
+            .mount(&app.api).await;
+        let response = crate::calls::messages::leave_a_message_on::<VonageMessages>(
+            &app, "eventUrl", recorded, Signer::Line,
+        ).await;
+        assert_eq!(response.status(), 204);
+        crate::calls::messages::a_hand_off_whose_message_is_copied(&app, &media, None).await;
+        VonageMessages::assert_authenticated(&app.api_requests(&media).await[0]);
+        let seconds = app.count("SELECT COUNT(*) FROM recordings WHERE duration_seconds = 9").await;
+        assert_eq!(seconds, 1);
+    }
+
+    async fn a_vonage_caller_is_not_asked_for_words_the_line_cannot_read(db) {
+        let app = spawn::<VonageMessages>(db).await;
+        let (mut call, _) = Call::<VonageMessages>::dial(&app, CALLER).await;
+        let ncco = call.press("0").await;
+        assert_eq!(ncco.record("transcription"), Some("false"), "{ncco:?}");
+    }
+
+    async fn a_forged_vonage_recording_event_is_refused_and_nothing_is_kept(db) {
+        let app = spawn::<VonageMessages>(db).await;
+        let response = crate::calls::messages::leave_a_message_on::<VonageMessages>(
+            &app, "eventUrl", recorded, Signer::Stranger,
+        ).await;
+        crate::calls::messages::a_forged_recording_callback_leaves_nothing(response, &app).await;
     }
 }
