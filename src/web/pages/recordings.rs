@@ -23,6 +23,8 @@ pub(super) struct RecordingRow {
     pub transcript: Option<String>,
     /// Why there is no player yet, or ever.
     pub missing: Option<&'static str>,
+    /// The provider still holds its own copy: it offers no way to delete it, or would not.
+    pub held_at_provider: bool,
 }
 
 impl RecordingRow {
@@ -43,6 +45,7 @@ impl RecordingRow {
                 .unwrap_or_default(),
             transcript: r.transcript,
             missing,
+            held_at_provider: r.state == RecordingState::KeptAtProvider,
         }
     }
 }

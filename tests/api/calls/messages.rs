@@ -87,6 +87,20 @@ pub async fn a_hand_off_whose_message_is_copied(
                 .count("SELECT COUNT(*) FROM recordings WHERE state = 'kept_at_provider'")
                 .await;
             assert_eq!(at_provider, 1, "marked as kept at the provider too");
+            let code: String =
+                sqlx::query_scalar("SELECT code FROM requests WHERE queue = 'handoff'")
+                    .fetch_one(app.db.pool())
+                    .await
+                    .unwrap();
+            account(app, "dina", "dispatcher").await;
+            let dina = Browser::new(app);
+            dina.sign_in("dina", crate::pages::PASSWORD).await;
+            let page = dina.get(&format!("/requests/{code}")).await;
+            assert!(
+                page.body.contains("still holds its own copy"),
+                "dispatchers are told: {}",
+                page.body
+            );
         }
     }
     assert_eq!(app.copy_recordings().await, 0, "nothing more to do");
