@@ -12,6 +12,7 @@ pub mod purge;
 pub use purge::{Purged, purge};
 
 use crate::dispatch::{self, DispatchSettings};
+use crate::lifecycle::OutboundKind::Notice;
 use crate::lifecycle::{RequestStatus, VolunteerStatus};
 use crate::phone::Phone;
 use crate::store::contacts::Contact;
@@ -86,7 +87,7 @@ async fn cancel_open(
 }
 
 /// A volunteer being forgotten leaves the roster, and the jobs they held go back to the queue
-/// and out to others, as when a volunteer drops one.
+/// and out to others, with their neighbours told, as when a volunteer drops one.
 async fn hand_back_jobs(
     conn: &mut Conn,
     settings: &DispatchSettings,
@@ -100,6 +101,8 @@ async fn hand_back_jobs(
     for job in requests::held_by(conn, volunteer.id).await? {
         let detail = Some("their volunteer was forgotten");
         requests::set_status(conn, job.id, RequestStatus::New, by.actor, detail, by.now).await?;
+        let dropped: fn(&dispatch::Texts) -> &String = |t| &t.neighbour_dropped;
+        dispatch::tell_neighbour(conn, settings, &job, dropped, Notice, &[], by.now).await?;
         dispatch::offers::start(conn, settings, &job, by.now).await?;
     }
     Ok(())

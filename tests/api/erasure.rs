@@ -13,6 +13,7 @@ pub const NEIGHBOUR: &str = "+15557710001";
 /// How the neighbour's number reads in any form, with or without its country code.
 const NUMBER_DIGITS: &str = "5557710001";
 const ANA: &str = "+15557710101";
+const BEN: &str = "+15557710102";
 /// A word only this neighbour ever texted.
 pub const WORD: &str = "kohlrabi";
 
@@ -151,6 +152,22 @@ on_both_databases! {
             .await
             .unwrap();
         assert_eq!(recorded, ("cli".to_string(), "asked".to_string()));
+    }
+
+    async fn a_forgotten_volunteers_job_goes_back_to_the_queue_and_their_neighbour_is_told(db) {
+        let app = TestApp::spawn(db).await;
+        let code = ana_holds_the_kohlrabi_request(&app).await;
+        volunteer(&app, BEN, "Ben", &["northside"]).await;
+
+        aidline(&app, &["contacts", "forget", ANA]).await;
+        app.clock.advance(std::time::Duration::from_secs(60));
+
+        let neighbour = inbox(&app, NEIGHBOUR).await;
+        assert!(neighbour.last().unwrap().contains("could not make it"), "{neighbour:?}");
+        assert!(inbox(&app, BEN).await.last().unwrap().contains(&format!("YES {code}")));
+        assert_eq!(app.count("SELECT COUNT(*) FROM volunteers").await, 1, "only Ben is left");
+        assert_eq!(app.count("SELECT COUNT(*) FROM contacts WHERE phone = '+15557710101'").await, 0);
+        assert!(!holds(&everything_stored(&app).await, "5557710101"));
     }
 
     async fn a_neighbour_who_asks_gets_everything_held_about_them_as_json(db) {
