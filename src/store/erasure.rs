@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::any::AnyArguments;
 
 use super::contacts::Contact;
-use super::{Conn, StoreError, in_list};
+use super::{Conn, StoreError, in_list, pow2_chunks};
 use crate::lifecycle::DeliveryState;
 
 /// What was removed for one person, in counts: it is recorded and shown, so it names nobody.
@@ -52,26 +52,22 @@ async fn ids(conn: &mut Conn, sql: &'static str, id: i64) -> Result<Vec<i64>, St
     Ok(sqlx::query_scalar(sql).bind(id).fetch_all(conn).await?)
 }
 
-/// Runs `sql` over the `{ids}` list; how many rows it changed.
-async fn with_ids(conn: &mut Conn, sql: &str, list: &[i64]) -> Result<u64, StoreError> {
-    if list.is_empty() {
-        return Ok(0);
-    }
-    let mut args = AnyArguments::default();
-    let sql = sql.replace("{ids}", &in_list(&mut args, list)?);
-    let done = sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+/// Runs `sql` with `$1` the contact's id; how many rows it changed.
+async fn of_contact(conn: &mut Conn, sql: &str, id: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(id)
         .execute(conn)
         .await?;
     Ok(done.rows_affected())
 }
 
 async fn delete_by_contact(conn: &mut Conn, table: &str, id: i64) -> Result<u64, StoreError> {
-    let sql = format!("DELETE FROM {table} WHERE contact_id = $1");
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
+    of_contact(
+        conn,
+        &format!("DELETE FROM {table} WHERE contact_id = $1"),
+        id,
+    )
+    .await
 }
 
 /// Whether `code` stands in `body` as a word of its own ("U7" in "YES U7", not in "U72").
@@ -131,19 +127,23 @@ async fn clear_texts_about(
     );
     about.sort_unstable();
     about.dedup();
-    if about.is_empty() {
-        return Ok(0);
+    for chunk in pow2_chunks(&about) {
+        let mut args = AnyArguments::default();
+        sqlx::Arguments::add(&mut args, DeliveryState::Queued).map_err(sqlx::Error::Encode)?;
+        let list = in_list(&mut args, chunk)?;
+        let dropped = format!("DELETE FROM outbound_messages WHERE state = $1 AND id IN ({list})");
+        sqlx::query_with(sqlx::AssertSqlSafe(dropped), args)
+            .execute(&mut *conn)
+            .await?;
+        let mut args = AnyArguments::default();
+        let list = in_list(&mut args, chunk)?;
+        let emptied = format!(
+            "UPDATE outbound_messages SET body = '', inbound_id = NULL WHERE id IN ({list})"
+        );
+        sqlx::query_with(sqlx::AssertSqlSafe(emptied), args)
+            .execute(&mut *conn)
+            .await?;
     }
-    let unsent = DeliveryState::Queued;
-    let mut args = AnyArguments::default();
-    sqlx::Arguments::add(&mut args, unsent).map_err(sqlx::Error::Encode)?;
-    let list = in_list(&mut args, &about)?;
-    let dropped = format!("DELETE FROM outbound_messages WHERE state = $1 AND id IN ({list})");
-    sqlx::query_with(sqlx::AssertSqlSafe(dropped), args)
-        .execute(&mut *conn)
-        .await?;
-    let emptied = "UPDATE outbound_messages SET body = '', inbound_id = NULL WHERE id IN ({ids})";
-    with_ids(conn, emptied, &about).await?;
     Ok(about.len() as u64)
 }
 
@@ -162,17 +162,12 @@ pub async fn erase_contact(
     };
     // Replies to their texts point at them; they go with every other text to them, and texts
     // to others that pointed at theirs were let go of above.
-    let inbound = ids(
-        conn,
-        "SELECT id FROM inbound_messages WHERE contact_id = $1",
-        id,
-    )
-    .await?;
     erased.texts_out = delete_by_contact(conn, "outbound_messages", id).await?;
-    with_ids(
+    of_contact(
         conn,
-        "DELETE FROM inbound_media WHERE inbound_id IN ({ids})",
-        &inbound,
+        "DELETE FROM inbound_media WHERE inbound_id IN \
+         (SELECT id FROM inbound_messages WHERE contact_id = $1)",
+        id,
     )
     .await?;
     erased.texts_in = delete_by_contact(conn, "inbound_messages", id).await?;
@@ -189,51 +184,37 @@ pub async fn erase_contact(
         .execute(&mut *conn)
         .await?;
 
-    let requests = ids(conn, "SELECT id FROM requests WHERE contact_id = $1", id).await?;
-    let calls = ids(conn, "SELECT id FROM calls WHERE contact_id = $1", id).await?;
-    erased.recordings = with_ids(
+    erased.recordings = of_contact(
         conn,
-        "DELETE FROM recordings WHERE call_id IN ({ids})",
-        &calls,
-    )
-    .await?
-        + with_ids(
-            conn,
-            "DELETE FROM recordings WHERE request_id IN ({ids})",
-            &requests,
-        )
-        .await?;
-    erased.calls = delete_by_contact(conn, "calls", id).await?;
-
-    let sessions = ids(conn, "SELECT id FROM sessions WHERE contact_id = $1", id).await?;
-    with_ids(
-        conn,
-        "DELETE FROM timers WHERE session_id IN ({ids})",
-        &sessions,
+        "DELETE FROM recordings WHERE call_id IN (SELECT id FROM calls WHERE contact_id = $1) \
+         OR request_id IN (SELECT id FROM requests WHERE contact_id = $1)",
+        id,
     )
     .await?;
-    with_ids(
+    erased.calls = delete_by_contact(conn, "calls", id).await?;
+    of_contact(
         conn,
-        "DELETE FROM timers WHERE request_id IN ({ids})",
-        &requests,
+        "DELETE FROM timers WHERE session_id IN (SELECT id FROM sessions WHERE contact_id = $1) \
+         OR request_id IN (SELECT id FROM requests WHERE contact_id = $1)",
+        id,
     )
     .await?;
     // What stays of a request is what the counts read: its queue, status and times, and the
     // events that say when it was claimed and delivered, without their words.
-    with_ids(
+    of_contact(
         conn,
-        "UPDATE request_events SET detail = NULL WHERE request_id IN ({ids})",
-        &requests,
+        "UPDATE request_events SET detail = NULL \
+         WHERE request_id IN (SELECT id FROM requests WHERE contact_id = $1)",
+        id,
     )
     .await?;
-    erased.requests_scrubbed = sqlx::query(
+    erased.requests_scrubbed = of_contact(
+        conn,
         "UPDATE requests SET contact_id = NULL, fields = '{}', session_id = NULL, \
          failure_reason = NULL WHERE contact_id = $1",
+        id,
     )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    .await?;
     erased.conversations = delete_by_contact(conn, "sessions", id).await?;
 
     let volunteer: Option<i64> =
@@ -254,10 +235,7 @@ pub async fn erase_contact(
     }
     delete_by_contact(conn, "opt_events", id).await?;
     delete_by_contact(conn, "code_misses", id).await?;
-    sqlx::query("DELETE FROM contacts WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    of_contact(conn, "DELETE FROM contacts WHERE id = $1", id).await?;
     Ok(erased)
 }
 
