@@ -1,7 +1,7 @@
 //! Forgetting a person, and letting personal data age out.
 //!
-//! [`forget`] is the one way anyone is forgotten: the command line, the request page, the
-//! retention of quiet numbers (and a neighbour's own request by text) all call it. It cancels
+//! [`forget`] is the one way anyone is forgotten: the command line, the request page and the
+//! retention of quiet numbers call it, and a neighbour's own request by text is to call it too. It cancels
 //! what they had open the way a neighbour's CANCEL does, so volunteers on it are told, hands a
 //! forgotten volunteer's jobs back to the queue, removes every row about them
 //! ([`store::erasure`]) and records that it happened without saying whose. [`purge`] ages out the

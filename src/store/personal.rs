@@ -49,6 +49,16 @@ pub struct RequestRecord {
     pub answers: serde_json::Value,
     pub created_at: i64,
     pub closed_at: Option<i64>,
+    /// What happened to it, dispatchers' notes included.
+    pub history: Vec<EventRecord>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct EventRecord {
+    pub at: i64,
+    pub actor: String,
+    pub kind: String,
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
@@ -78,6 +88,9 @@ pub struct PersonalData {
     pub recordings: Vec<RecordingRecord>,
     pub volunteer: Option<Volunteer>,
 }
+
+/// A request as stored: id, code, queue, status, answers, made, closed.
+type RequestRow = (i64, String, String, String, String, i64, Option<i64>);
 
 /// Answers are kept as a JSON object; read back, they go out as one.
 fn answers(what: &str, text: &str) -> Result<serde_json::Value, StoreError> {
@@ -128,26 +141,31 @@ pub async fn export(conn: &mut Conn, phone: &str) -> Result<Option<PersonalData>
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let rows: Vec<(String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT code, queue, status, fields, created_at, closed_at FROM requests \
+    let rows: Vec<RequestRow> = sqlx::query_as(
+        "SELECT id, code, queue, status, fields, created_at, closed_at FROM requests \
          WHERE contact_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let requests = rows
-        .into_iter()
-        .map(|(code, queue, status, fields, created_at, closed_at)| {
-            Ok(RequestRecord {
-                answers: answers(&format!("request {code}"), &fields)?,
-                code,
-                queue,
-                status,
-                created_at,
-                closed_at,
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
+    let mut requests = Vec::with_capacity(rows.len());
+    for (request_id, code, queue, status, fields, created_at, closed_at) in rows {
+        let history = sqlx::query_as(
+            "SELECT at, actor, kind, detail FROM request_events WHERE request_id = $1 ORDER BY id",
+        )
+        .bind(request_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        requests.push(RequestRecord {
+            answers: answers(&format!("request {code}"), &fields)?,
+            code,
+            queue,
+            status,
+            created_at,
+            closed_at,
+            history,
+        });
+    }
     let calls =
         sqlx::query_as("SELECT started_at, ended_at FROM calls WHERE contact_id = $1 ORDER BY id")
             .bind(id)

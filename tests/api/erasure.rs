@@ -189,6 +189,7 @@ on_both_databases! {
         assert!(!json["texts_out"].as_array().unwrap().is_empty());
         assert_eq!(json["requests"][0]["code"], code.as_str());
         assert_eq!(json["requests"][0]["answers"]["items"], "kohlrabi and rye bread");
+        assert_eq!(json["requests"][0]["history"][0]["kind"], "created");
         assert_eq!(json["conversations"][0]["answers"]["name_to_use"], "Rosalind");
         assert!(json["volunteer"].is_null());
 
