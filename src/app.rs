@@ -16,7 +16,9 @@ use crate::demo::{self, DemoError, Welcome};
 use crate::flow::{Library, LibraryError};
 use crate::intake::Intake;
 use crate::outbox::Outbox;
+use crate::privacy;
 use crate::server;
+use crate::store::purge::Mode;
 use crate::store::{Db, StoreError};
 use crate::voice::recordings::Copier;
 use crate::web::{self, AppState};
@@ -25,6 +27,9 @@ use crate::web::{self, AppState};
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
 /// How often due timers (reminders, quiet conversations ending) are looked for.
 const TIMER_INTERVAL: Duration = Duration::from_secs(5);
+/// How often personal data that outlived its retention is purged: the retention is counted in
+/// days, so an hour late is on time.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -52,8 +57,9 @@ pub struct App {
     /// Run by [`App::serve`] like the outbox; a test may take it to copy recordings itself.
     pub recordings: Option<Copier>,
     /// Whether [`App::serve`] fires due timers and recovers unhandled texts on its own, every few
-    /// seconds. A test may turn this off and call [`Intake::fire_due_timers`] and
-    /// [`Intake::recover`] itself, so that nothing happens behind its back.
+    /// seconds, and purges what outlived its retention every hour. A test may turn this off and
+    /// call [`Intake::fire_due_timers`], [`Intake::recover`] and [`privacy::purge`] itself, so
+    /// that nothing happens behind its back.
     pub timed_passes: bool,
     /// When running the demo: how to sign in to it.
     pub demo: Option<Welcome>,
@@ -133,7 +139,9 @@ impl App {
         let copier = self
             .recordings
             .map(|copier| tokio::spawn(copier.run(shutdown.child_token())));
-        let passes = self.timed_passes.then(|| timed_passes(&intake, &shutdown));
+        let passes = self
+            .timed_passes
+            .then(|| timed_passes(&intake, &self.state, &shutdown));
         #[cfg(unix)]
         tokio::spawn(reload_on_hangup(intake, shutdown.child_token()));
         let db = self.state.db.clone();
@@ -178,8 +186,12 @@ impl App {
 }
 
 /// Starts the passes that look, on an interval, for texts stored but not handled (after a database
-/// hiccup) and for quiet conversations.
-fn timed_passes(intake: &Intake, shutdown: &CancellationToken) -> [JoinHandle<()>; 2] {
+/// hiccup), for quiet conversations, and for personal data past its retention.
+fn timed_passes(
+    intake: &Intake,
+    state: &AppState,
+    shutdown: &CancellationToken,
+) -> [JoinHandle<()>; 3] {
     let (recovering, firing) = (intake.clone(), intake.clone());
     let (stop_recovery, stop_timers) = (shutdown.child_token(), shutdown.child_token());
     let recovery = tokio::spawn(async move {
@@ -190,7 +202,22 @@ fn timed_passes(intake: &Intake, shutdown: &CancellationToken) -> [JoinHandle<()
         let pass = || firing.fire_due_timers();
         every(TIMER_INTERVAL, stop_timers, "timer pass", pass).await
     });
-    [recovery, timers]
+    let (state, stop_purge) = (state.clone(), shutdown.child_token());
+    let purge = tokio::spawn(async move {
+        let pass = || {
+            let settings = &state.settings;
+            let now = state.clock.now_ms();
+            privacy::purge(
+                &state.db,
+                &settings.dispatch,
+                &settings.retention,
+                now,
+                Mode::Apply,
+            )
+        };
+        every(PURGE_INTERVAL, stop_purge, "purge", pass).await
+    });
+    [recovery, timers, purge]
 }
 
 /// Runs `pass` every `interval` until shutdown; a failed pass is logged and tried again next time.

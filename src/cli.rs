@@ -1,6 +1,8 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod contacts;
 mod flows;
+mod purge;
 mod tokens;
 mod users;
 mod volunteers;
@@ -80,6 +82,20 @@ pub enum Command {
     Tokens {
         #[command(subcommand)]
         command: tokens::TokensCommand,
+    },
+    /// What the line holds about one number: export it, or forget it.
+    Contacts {
+        #[command(subcommand)]
+        command: contacts::ContactsCommand,
+    },
+    /// Remove personal data that outlived its retention (`[retention]` in the settings).
+    Purge {
+        /// Only say what would go, per kind; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -196,8 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Texts {
             command: TextsCommand::Failed { json, limit },
         } => {
-            let db = Db::connect(&settings.database_url).await?;
-            db.migrate().await?;
+            let db = database(&settings).await?;
             let mut conn = db.acquire().await?;
             let mut list = outbound::unsent(&mut conn, limit).await?;
             for t in &mut list {
@@ -218,8 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     status,
                 },
         } => {
-            let db = Db::connect(&settings.database_url).await?;
-            db.migrate().await?;
+            let db = database(&settings).await?;
             let mut conn = db.acquire().await?;
             let mut list = requests::list(&mut conn, &requests::Filter { queue, status }).await?;
             for r in &mut list {
@@ -234,8 +248,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Volunteers { command } => volunteers::run(command, &settings).await?,
         Command::Users { command } => users::run(command, &settings).await?,
         Command::Tokens { command } => tokens::run(command, &settings).await?,
+        Command::Contacts { command } => contacts::run(command, &settings).await?,
+        Command::Purge { dry_run, json } => purge::run(dry_run, json, &settings).await?,
     }
     Ok(())
+}
+
+/// How request events (a sign-up approved or declined, a request cancelled by a forgetting) and
+/// the record of forgetting name what was done from the command line.
+const CLI_ACTOR: &str = "cli";
+
+/// The configured database, migrated.
+async fn database(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
 }
 
 /// A moment as a table shows it, to the minute in the group's time zone; `-` for one that has not

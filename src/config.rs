@@ -23,6 +23,7 @@ use crate::phone::{Phone, Region};
 use crate::secret::Secret;
 use crate::server::ServerSettings;
 use crate::setting_error::{SettingError, invalid};
+use crate::store::purge::Retention;
 use crate::voice::VoiceSettings;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
@@ -57,6 +58,7 @@ struct RawSettings {
     compliance: Compliance,
     dispatch: figment::value::Value,
     voice: VoiceSettings,
+    retention: Retention,
     lines: Vec<LineSettings>,
 }
 
@@ -87,6 +89,8 @@ pub struct Settings {
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
     pub voice: VoiceSettings,
+    /// How long each kind of personal data is kept.
+    pub retention: Retention,
     pub lines: Vec<Line>,
     /// Running as the demo: started with no settings file, on the built-in console line. Only
     /// then does start-up make a demo account and volunteer, and show the account's password.
@@ -200,6 +204,9 @@ impl RawSettings {
         self.outbox
             .check()
             .map_err(|(key, problem)| invalid(key, problem))?;
+        self.retention
+            .check()
+            .map_err(|(key, problem)| invalid(key, problem))?;
         if self.lines.is_empty() {
             return Err(invalid("lines", "at least one line is needed"));
         }
@@ -253,6 +260,7 @@ impl RawSettings {
             dispatch: DispatchSettings::from_raw(&self.dispatch, default_region)
                 .map_err(|(key, problem)| invalid(key, problem))?,
             voice: self.voice,
+            retention: self.retention,
             lines,
             demo: false,
         })

@@ -413,6 +413,51 @@ fn an_organiser_approves_a_sign_up_and_later_removes_them() {
     }
 }
 
+#[test]
+fn a_forgotten_number_cannot_be_exported_again_and_a_number_the_line_never_knew_is_said_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    prepare(&url, async |conn| {
+        aidline::store::contacts::upsert_many(conn, &["+14155550107"], 1)
+            .await
+            .unwrap();
+    });
+    let held = printed(aidline_on(&url, &["contacts", "export", "415-555-0107"]));
+    let held: serde_json::Value = serde_json::from_str(&held).unwrap();
+    assert_eq!(held["contact"]["phone"], "+14155550107");
+
+    let said = printed(aidline_on(&url, &["contacts", "forget", "415-555-0107"]));
+    assert!(said.starts_with("forgot +1******0107"), "{said}");
+    for command in ["export", "forget"] {
+        let said = refused(aidline_on(&url, &["contacts", command, "(415) 555-0107"]));
+        assert!(said.contains("holds nothing about +1******0107"), "{said}");
+        assert!(!said.contains("5550107"), "{said}");
+    }
+    let said = refused(aidline_on(&url, &["contacts", "forget", "not a number"]));
+    assert!(!said.is_empty());
+}
+
+#[test]
+fn purge_dry_run_on_a_fresh_database_has_nothing_to_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    let report: serde_json::Value = serde_json::from_str(&printed(aidline_on(
+        &url,
+        &["purge", "--dry-run", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(report["quiet_numbers"], 0);
+    let kinds: Vec<&str> = report["swept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["texts", "recordings", "events"] {
+        assert!(kinds.contains(&kind), "{kinds:?}");
+    }
+}
+
 /// Runs `aidline users add` with `password` as its standard input.
 fn add_user(url: &str, args: &[&str], password: &str) -> std::process::Output {
     use std::io::Write;

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use super::when;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::store::{Db, tokens as stored};
+use crate::store::tokens as stored;
 use crate::tokens;
 
 #[derive(Subcommand, Debug)]
@@ -21,8 +21,7 @@ pub enum TokensCommand {
 
 pub async fn run(command: TokensCommand, settings: &Settings) -> anyhow::Result<()> {
     let zone = &settings.time_zone;
-    let db = Db::connect(&settings.database_url).await?;
-    db.migrate().await?;
+    let db = super::database(settings).await?;
     let mut conn = db.acquire().await?;
     let now = Clock::default().now_ms();
     match command {

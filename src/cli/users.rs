@@ -6,12 +6,12 @@ use std::io::{BufRead, IsTerminal};
 
 use clap::{Subcommand, ValueEnum};
 
-use super::when;
+use super::{database, when};
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::local_time::LocalTime;
-use crate::store::{Db, users};
+use crate::store::users;
 
 #[derive(Subcommand, Debug)]
 pub enum UsersCommand {
@@ -62,33 +62,27 @@ pub async fn run(command: UsersCommand, settings: &Settings) -> anyhow::Result<(
             } else {
                 first_line(stdin.lock())?
             };
-            let db = connect(settings).await?;
+            let db = database(settings).await?;
             let now = Clock::default().now_ms();
             let user = accounts::add(&db, &username, &name, role.as_str(), &password, now).await?;
             println!("added {} {}", user.role, user.username);
         }
         UsersCommand::List => {
-            let db = connect(settings).await?;
+            let db = database(settings).await?;
             let list = users::all(&mut *db.acquire().await?).await?;
             print_accounts(&list, &settings.time_zone);
         }
         UsersCommand::Disable { username } => {
             let now = Clock::default().now_ms();
-            accounts::set_disabled(&connect(settings).await?, &username, Some(now)).await?;
+            accounts::set_disabled(&database(settings).await?, &username, Some(now)).await?;
             println!("disabled {username}");
         }
         UsersCommand::Enable { username } => {
-            accounts::set_disabled(&connect(settings).await?, &username, None).await?;
+            accounts::set_disabled(&database(settings).await?, &username, None).await?;
             println!("enabled {username}");
         }
     }
     Ok(())
-}
-
-async fn connect(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url).await?;
-    db.migrate().await?;
-    Ok(db)
 }
 
 /// The password typed at the terminal, not shown; asked twice, since a typing mistake nobody saw

@@ -4,16 +4,14 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::{CLI_ACTOR, database};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::flow::load_dir;
 use crate::lifecycle::VolunteerStatus;
 use crate::phone::redact;
 use crate::roster::{self, RosterError, Rules, Written, counted};
-use crate::store::{Db, volunteers};
-
-/// Who a sign-up's request history says approved or declined it from the command line.
-const CLI_ACTOR: &str = "cli";
+use crate::store::volunteers;
 
 #[derive(Subcommand, Debug)]
 pub enum VolunteersCommand {
@@ -46,7 +44,7 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
             // The file is checked before the database is touched, so a bad one leaves no trace.
             let checked = roster::read_file(&file, &rules(settings)?)?;
             roster::save(
-                &open(settings).await?,
+                &database(settings).await?,
                 &checked,
                 VolunteerStatus::Active,
                 now,
@@ -57,7 +55,7 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
         VolunteersCommand::Add(written) => {
             let checked =
                 roster::check(&written, &rules(settings)?).map_err(RosterError::Invalid)?;
-            let db = open(settings).await?;
+            let db = database(settings).await?;
             roster::save(
                 &db,
                 std::slice::from_ref(&checked),
@@ -68,7 +66,7 @@ pub async fn run(command: VolunteersCommand, settings: &Settings) -> anyhow::Res
             println!("saved {} ({})", checked.name, checked.phone.redacted());
         }
         VolunteersCommand::List { json, pending } => {
-            let db = open(settings).await?;
+            let db = database(settings).await?;
             let mut list = volunteers::all(&mut *db.acquire().await?).await?;
             list.retain(|v| !pending || v.status == VolunteerStatus::Pending);
             for v in &mut list {
@@ -98,7 +96,7 @@ async fn set_status(
     done: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    let db = open(settings).await?;
+    let db = database(settings).await?;
     let v = roster::set_status(
         &db,
         settings.default_region,
@@ -111,12 +109,6 @@ async fn set_status(
     .await?;
     println!("{done} {} ({})", v.name_to_use, redact(&v.phone));
     Ok(())
-}
-
-async fn open(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url).await?;
-    db.migrate().await?;
-    Ok(db)
 }
 
 fn rules(settings: &Settings) -> anyhow::Result<Rules> {

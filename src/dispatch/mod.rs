@@ -76,7 +76,7 @@ pub async fn on_cancelled(
 }
 
 /// Texts the neighbour who asked for `job`, in their language, from the request's line.
-async fn tell_neighbour(
+pub(crate) async fn tell_neighbour(
     conn: &mut Conn,
     settings: &DispatchSettings,
     job: &requests::Request,

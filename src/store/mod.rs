@@ -9,13 +9,16 @@ pub mod attempts;
 pub mod calls;
 pub mod code_misses;
 pub mod contacts;
+pub mod erasure;
 pub mod history;
 pub mod inbound;
 pub mod offers;
 pub mod outbound;
 pub mod pacing;
 pub mod parts;
+pub mod personal;
 pub mod problems;
+pub mod purge;
 pub mod queue;
 pub mod recordings;
 pub mod requests;
@@ -117,6 +120,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// How often the SQLite write-ahead log is copied back into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How many times emptying the log after a forgetting is tried before it is left to the next.
+const FLUSH_TRIES: usize = 50;
+
 /// Copies the write-ahead log into the database file from a connection of its own, so the copy
 /// and its fsync never stall the writer (SQLite would otherwise do it inside a commit).
 async fn checkpoint_in_background(mut conn: AnyConnection, pool: AnyPool) {
@@ -160,12 +166,14 @@ impl Db {
                     .min_connections(u32::from(in_memory))
                     .idle_timeout(None)
                     .max_lifetime(None)
+                    // secure_delete: a deleted row is overwritten with zeros rather than left in
+                    // a free page, so a forgotten number cannot be read back from the file.
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA wal_autocheckpoint = 0;",
+                                 PRAGMA wal_autocheckpoint = 0; PRAGMA secure_delete = ON;",
                             )
                             .await?;
                             Ok(())
@@ -212,6 +220,28 @@ impl Db {
 
     pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// After a forgetting: SQLite copies the log into the database file and empties the log, so
+    /// the forgotten rows' old versions are in neither file (PostgreSQL keeps dead rows until
+    /// VACUUM; docs/privacy.md says what to run).
+    pub async fn flush_erased(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            return Ok(());
+        }
+        // A checkpoint cannot empty the log while another connection (the background
+        // checkpointer, or another process on the same file) is reading it: try again shortly.
+        for _ in 0..FLUSH_TRIES {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(CHECKPOINT_INTERVAL / 10).await;
+        }
+        tracing::warn!("the SQLite log could not be emptied after a forgetting; the next one will");
+        Ok(())
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

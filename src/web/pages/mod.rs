@@ -7,6 +7,7 @@ pub mod chart;
 pub mod confirm;
 pub mod error_page;
 pub mod export;
+pub mod forget;
 pub mod form;
 pub mod live;
 pub mod password;
