@@ -73,16 +73,7 @@ impl Recordings for Twilio {
     }
 
     fn delete<'a>(&'a self, http: &'a reqwest::Client, held: Held<'a>) -> DeleteFuture<'a> {
-        let url = self.resource_url("Recordings", held.recording_id, "json");
-        let password = self.auth_token.expose();
-        delete_resource(
-            http,
-            url,
-            &self.account_sid,
-            password,
-            "Twilio",
-            "recording",
-        )
+        self.delete_at(http, "Recordings", held.recording_id, "recording")
     }
 
     fn transcriptions(&self) -> Option<&dyn Transcriptions> {
@@ -101,16 +92,7 @@ impl Transcriptions for Twilio {
         http: &'a reqwest::Client,
         id: &'a str,
     ) -> DeleteFuture<'a> {
-        let url = self.resource_url("Transcriptions", id, "json");
-        let password = self.auth_token.expose();
-        delete_resource(
-            http,
-            url,
-            &self.account_sid,
-            password,
-            "Twilio",
-            "transcription",
-        )
+        self.delete_at(http, "Transcriptions", id, "transcription")
     }
 }
 
@@ -124,6 +106,20 @@ impl Twilio {
             self.api_base.as_str().trim_end_matches('/'),
             self.account_sid
         )
+    }
+
+    /// Deletes `resource` `id` (a recording, a transcription): what the line no longer needs
+    /// Twilio to keep.
+    fn delete_at<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        resource: &str,
+        id: &str,
+        what: &'static str,
+    ) -> DeleteFuture<'a> {
+        let url = self.resource_url(resource, id, "json");
+        let password = self.auth_token.expose();
+        delete_resource(http, url, &self.account_sid, password, "Twilio", what)
     }
 }
 
