@@ -38,6 +38,11 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy the SQLite database to FILE, safely while the service runs.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
     /// Work with flow files.
     Flows {
         #[command(subcommand)]
@@ -156,8 +161,7 @@ impl Cli {
     }
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref())?;
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let shutdown = CancellationToken::new();
@@ -167,6 +171,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             Db::connect(&settings.database_url).await?.migrate().await?;
             println!("database is up to date");
+        }
+        Command::Backup { file } => {
+            Db::connect(&settings.database_url)
+                .await?
+                .backup_to(&file)
+                .await?;
+            println!("backed up to {}", file.display());
         }
         Command::Flows {
             command: FlowsCommand::Check { dir },

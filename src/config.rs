@@ -24,6 +24,7 @@ use crate::secret::Secret;
 use crate::server::ServerSettings;
 use crate::setting_error::{SettingError, invalid};
 use crate::store::purge::Retention;
+use crate::telemetry::LogFormat;
 use crate::voice::VoiceSettings;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
@@ -36,6 +37,7 @@ const ENV_KEYS: &[&str] = &[
     "flows_dir",
     "default_region",
     "time_zone",
+    "log_format",
 ];
 
 /// The settings as written, before they are checked.
@@ -48,6 +50,7 @@ struct RawSettings {
     flows_dir: PathBuf,
     default_region: String,
     time_zone: String,
+    log_format: LogFormat,
     max_body_bytes: usize,
     behind_proxy: bool,
     server: ServerSettings,
@@ -72,6 +75,8 @@ pub struct Settings {
     pub default_region: Region,
     /// The group's own time zone: every time and day on the pages is read in it.
     pub time_zone: LocalTime,
+    /// How log lines are written: for a person reading a terminal, or for a log collector.
+    pub log_format: LogFormat,
     pub max_body_bytes: usize,
     /// Requests arrive through a reverse proxy, which names the client in X-Forwarded-For.
     pub behind_proxy: bool,
@@ -246,6 +251,7 @@ impl RawSettings {
             flows_dir: self.flows_dir,
             default_region,
             time_zone: LocalTime::parse(&self.time_zone).map_err(|e| invalid("time_zone", e))?,
+            log_format: self.log_format,
             max_body_bytes: self.max_body_bytes,
             behind_proxy: self.behind_proxy,
             server: self.server,

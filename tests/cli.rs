@@ -656,3 +656,61 @@ fn chat_voice_walks_the_intake_as_a_caller_pressing_keys_and_speaking() {
     );
     assert_eq!(lines.last(), Some(&"(the line hangs up)"));
 }
+
+#[test]
+fn a_backup_taken_while_the_database_is_in_use_holds_its_rows_and_never_overwrites_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    printed(aidline_on(&url, &["migrate"]));
+    let password = "a long enough password for the test";
+    printed(add_user(
+        &url,
+        &["dina", "--name", "Dina", "--role", "admin"],
+        password,
+    ));
+    let copy = dir.path().join("backup.db");
+    let copy_path = copy.to_str().unwrap();
+    let said = printed(aidline_on(&url, &["backup", copy_path]));
+    assert!(said.contains("backed up to"), "{said}");
+
+    let copy_url = format!("sqlite://{copy_path}");
+    let users: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = aidline::store::Db::connect(&copy_url).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+    });
+    assert_eq!(users, 1, "the copy holds what the database held");
+
+    let again = refused(aidline_on(&url, &["backup", copy_path]));
+    assert!(again.contains("exists already"), "{again}");
+}
+
+#[test]
+fn with_json_logs_each_line_the_service_writes_is_one_json_object() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Command::new(env!("CARGO_BIN_EXE_aidline"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AIDLINE_CONFIG", "tests/fixtures/test.toml")
+        .env("AIDLINE_DATABASE_URL", sqlite_in(&dir))
+        .env("AIDLINE_BIND", "127.0.0.1:0")
+        .env("AIDLINE_LOG_FORMAT", "json")
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(service.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    service.kill().unwrap();
+    service.wait().unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert_eq!(line["level"], "INFO", "{line}");
+    assert_eq!(line["message"], "aidline is listening", "{line}");
+    assert!(
+        line["addr"].as_str().unwrap().starts_with("127.0.0.1:"),
+        "{line}"
+    );
+}

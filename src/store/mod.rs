@@ -222,6 +222,32 @@ impl Db {
         Ok(self.pool.acquire().await?)
     }
 
+    /// Writes a consistent copy of a SQLite database to `file` while the service keeps running
+    /// (`VACUUM INTO` reads one snapshot, so texts arriving meanwhile wait for nothing and are in
+    /// the next backup). A file already there is not overwritten: yesterday's backup is not
+    /// lost to a typo. PostgreSQL is backed up with its own tools (docs/operations.md).
+    pub async fn backup_to(&self, file: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::NotAllowed(
+                "a PostgreSQL database is backed up with pg_dump: pg_dump --format=custom --file=FILE DATABASE_URL".into(),
+            ));
+        }
+        if file.exists() {
+            return Err(StoreError::NotAllowed(format!(
+                "{} exists already; name a new file",
+                file.display()
+            )));
+        }
+        let path = file.to_str().ok_or_else(|| {
+            StoreError::NotAllowed("name the backup file in plain characters".into())
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// After a forgetting: SQLite copies the log into the database file and empties the log, so
     /// the forgotten rows' old versions are in neither file (PostgreSQL keeps dead rows until
     /// VACUUM; docs/privacy.md says what to run).
