@@ -18,6 +18,7 @@ pub mod parts;
 pub mod problems;
 pub mod queue;
 pub mod recordings;
+pub mod relay_stops;
 pub mod requests;
 pub mod sessions;
 pub mod sheets;
