@@ -4,19 +4,22 @@
 //! job's neighbour; a volunteer holding exactly one job can leave the code off (anything that is
 //! not a command goes to that neighbour). A neighbour's texts while a volunteer holds their request
 //! go to that volunteer. Both come from the line's number, prefixed with a name and the code,
-//! so neither side ever sees the other's number.
+//! so neither side ever sees the other's number. A relay that was reported or left passes nothing
+//! ([`relay`](super::relay)).
 
 use crate::dispatch::DispatchSettings;
 use crate::lifecycle::OfferAnswer;
-use crate::lifecycle::OutboundKind;
 use crate::lifecycle::RequestStatus::{Confirmed, Delivered, Failed, New, PickedUp};
+use crate::lifecycle::{OutboundKind, RelaySide};
+use crate::store::contacts::Contact;
 use crate::store::requests::{self, Request};
 use crate::store::volunteers::{self, Volunteer};
 use crate::store::{Conn, StoreError, offers};
 
-use super::commands::{self, Code, Command};
+use super::commands::{self, Code, Command, Report};
 use super::misses;
 use super::offers::{self as offering, render_job};
+use super::relay::{self, Sender};
 use super::{Handover, hand_over, send, tell_neighbour};
 
 /// Something a text asks dispatch to do.
@@ -28,6 +31,13 @@ pub enum Action {
     Relay { job: Request, text: String },
     /// The neighbour's answer to "did you get it?".
     Received { job: Request, yes: bool },
+    /// `REPORT` from someone who is not a volunteer; `job` is their request a volunteer has in
+    /// hand, if they have one.
+    Report {
+        from: Contact,
+        job: Option<Request>,
+        report: Report,
+    },
 }
 
 /// Where the text came in: its line, its row, and when.
@@ -57,6 +67,9 @@ pub async fn perform(
         }
         Action::Relay { job, text } => relay_to_volunteer(conn, settings, job, text, origin).await,
         Action::Received { job, yes } => received(conn, settings, job, *yes, origin).await,
+        Action::Report { from, job, report } => {
+            neighbour_report(conn, settings, from, job.as_ref(), report, origin).await
+        }
     }
 }
 
@@ -228,6 +241,15 @@ impl VolunteerText<'_> {
                 None => self.miss(|t| &t.not_yours, &code).await,
                 Some(job) => self.relay_to_neighbour(&job, &message).await,
             },
+            Some(Command::Report(report)) => self.report(&report, &held).await,
+            Some(Command::Leave(code)) => match mine(&code) {
+                None => self.miss(|t| &t.not_yours, &code).await,
+                Some(job) => {
+                    let actor = self.actor();
+                    let sender = volunteer_sender(self.volunteer, &actor);
+                    relay::leave(self.conn, self.settings, &job, sender, self.origin).await
+                }
+            },
             None if held.len() == 1 => self.relay_to_neighbour(&held[0], text.trim()).await,
             None => {
                 let body = self.texts().hint.clone();
@@ -291,7 +313,44 @@ impl VolunteerText<'_> {
         Ok(())
     }
 
+    /// A report of one of their jobs: the code may be left off by whoever holds exactly one. A
+    /// job they have just delivered can be reported too, as its neighbour can.
+    async fn report(&mut self, report: &Report, held: &[Request]) -> Result<(), StoreError> {
+        let job = match (&report.code, held) {
+            (Some(code), _) => match held.iter().find(|j| j.code == code.0) {
+                Some(job) => job.clone(),
+                None => match self.delivered(code).await? {
+                    Some(job) => job,
+                    None => return self.miss(|t| &t.report_unknown, code).await,
+                },
+            },
+            (None, [job]) => job.clone(),
+            (None, _) => {
+                let body = self.texts().report_which.clone();
+                return self.reply(&body).await;
+            }
+        };
+        let actor = self.actor();
+        let (sender, reason) = (
+            volunteer_sender(self.volunteer, &actor),
+            report.reason.as_deref(),
+        );
+        relay::report(self.conn, self.settings, &job, sender, reason, self.origin).await
+    }
+
+    /// The open request `code` names, if they delivered it and it waits on the neighbour's word.
+    async fn delivered(&mut self, code: &Code) -> Result<Option<Request>, StoreError> {
+        let job = requests::open_by_code(self.conn, &code.0).await?;
+        Ok(job.filter(|j| j.status == Delivered && j.volunteer_id == Some(self.volunteer.id)))
+    }
+
     async fn relay_to_neighbour(&mut self, job: &Request, message: &str) -> Result<(), StoreError> {
+        if let Some(stop) = relay::stopped(self.conn, job).await? {
+            let actor = self.actor();
+            let sender = volunteer_sender(self.volunteer, &actor);
+            let (conn, settings, origin) = (&mut *self.conn, self.settings, self.origin);
+            return relay::withhold(conn, settings, job, &stop, sender, message, origin).await;
+        }
         let name = self.volunteer.name_to_use.clone();
         let extra = [("volunteer", name.as_str()), ("message", message)];
         self.tell_neighbour(job, |t| &t.to_neighbour, OutboundKind::Relay, &extra)
@@ -310,6 +369,28 @@ impl VolunteerText<'_> {
     }
 }
 
+/// A volunteer as the relay names them; `actor` is `volunteer:ID`.
+fn volunteer_sender<'a>(v: &'a Volunteer, actor: &'a str) -> Sender<'a> {
+    Sender {
+        side: RelaySide::Volunteer,
+        actor,
+        contact_id: v.contact_id,
+        phone: &v.phone,
+        language: v.languages.first().map(String::as_str),
+    }
+}
+
+/// The neighbour who asked for `job`, as the relay names them.
+fn neighbour(job: &Request) -> Sender<'_> {
+    Sender {
+        side: RelaySide::Neighbour,
+        actor: "neighbour",
+        contact_id: job.contact_id,
+        phone: &job.phone,
+        language: job.language.as_deref(),
+    }
+}
+
 async fn relay_to_volunteer(
     conn: &mut Conn,
     settings: &DispatchSettings,
@@ -317,6 +398,10 @@ async fn relay_to_volunteer(
     text: &str,
     origin: Origin<'_>,
 ) -> Result<(), StoreError> {
+    if let Some(stop) = relay::stopped(conn, job).await? {
+        let sender = neighbour(job);
+        return relay::withhold(conn, settings, job, &stop, sender, text.trim(), origin).await;
+    }
     let extra = [("message", text.trim())];
     let how = (OutboundKind::Relay, Some(origin.inbound_id));
     super::tell_volunteer(
@@ -329,6 +414,35 @@ async fn relay_to_volunteer(
         origin.now,
     )
     .await
+}
+
+/// A neighbour's report: of their request in a volunteer's hands (the code may be left off), else
+/// answered as a code that does not exist, whatever the code.
+async fn neighbour_report(
+    conn: &mut Conn,
+    settings: &DispatchSettings,
+    from: &Contact,
+    job: Option<&Request>,
+    report: &Report,
+    origin: Origin<'_>,
+) -> Result<(), StoreError> {
+    let theirs = job.filter(|j| report.code.as_ref().is_none_or(|c| c.0 == j.code));
+    let reason = report.reason.as_deref();
+    match (theirs, &report.code) {
+        (Some(job), _) => relay::report(conn, settings, job, neighbour(job), reason, origin).await,
+        (None, Some(code)) => {
+            let sender = Sender {
+                side: RelaySide::Neighbour,
+                actor: "neighbour",
+                contact_id: from.id,
+                phone: &from.phone,
+                language: from.language.as_deref(),
+            };
+            relay::not_reportable(conn, settings, sender, code, origin).await
+        }
+        // Intake sends no codeless report from someone without a job in hand.
+        (None, None) => Ok(()),
+    }
 }
 
 async fn received(

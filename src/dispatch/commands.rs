@@ -1,7 +1,7 @@
 //! What a volunteer's text asks for. Volunteers type on small keyboards in a hurry, so case,
 //! accents, punctuation and word order are forgiving: `YES A7`, `y a7`, `A7 yes` and `Yes, A7!`
 //! all claim A7. Every command has its Spanish words too (`SI A7`, `LISTO A7`, `MIS`), which the
-//! Spanish texts name.
+//! Spanish texts name. `REPORT` is read from neighbours too ([`report`]).
 
 use crate::flow::text::fold;
 
@@ -42,6 +42,41 @@ pub enum Command {
     Resume,
     /// A message for the neighbour of the job named by the code at its start.
     Relay(Code, String),
+    /// Pause the relay of a job and call a dispatcher.
+    Report(Report),
+    /// End their part of a job's relay; the job stays theirs. Never a bare word: carriers read
+    /// END, QUIT and the like as STOP.
+    Leave(Code),
+}
+
+/// `REPORT`, `REPORT A7`, `REPORT A7 he shouted at me`: the job (optional for whoever has one
+/// relay) and why, in the reporter's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub code: Option<Code>,
+    pub reason: Option<String>,
+}
+
+/// Reads a report, from either side of a relay: a text whose first word is `REPORT` (Spanish
+/// `DENUNCIAR` or `REPORTAR`).
+pub fn report(text: &str) -> Option<Report> {
+    let mut words = text.split_whitespace();
+    let first = words.next()?;
+    if !matches!(fold(first).as_str(), "report" | "denunciar" | "reportar") {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    let code = rest.first().and_then(|w| as_code(&fold(w)));
+    let said = &rest[usize::from(code.is_some())..];
+    let reason = said
+        .join(" ")
+        .trim_start_matches([':', ',', '-'])
+        .trim()
+        .to_string();
+    Some(Report {
+        code,
+        reason: (!reason.is_empty()).then_some(reason),
+    })
 }
 
 /// Reads a volunteer's text; `None` when it is no command (it may still be a message for the
@@ -55,6 +90,9 @@ pub fn parse(text: &str) -> Option<Command> {
         .collect();
     let word = |i: usize| words.get(i).map(String::as_str);
     let code = |i: usize| word(i).and_then(as_code);
+    if let Some(report) = report(text) {
+        return Some(Command::Report(report));
+    }
     match (word(0)?, word(1), words.len()) {
         ("my" | "mine" | "jobs" | "mis" | "pedidos", _, 1) | ("mis", Some("pedidos"), 2) => {
             return Some(Command::Mine);
@@ -77,6 +115,7 @@ pub fn parse(text: &str) -> Option<Command> {
                 "got" | "picked" | "recogi" | "recogido" => return Some(Command::PickedUp(c)),
                 "done" | "hecho" | "listo" | "entregado" => return Some(Command::Done(c)),
                 "drop" | "dejo" => return Some(Command::Drop(c)),
+                "leave" | "salir" => return Some(Command::Leave(c)),
                 _ => {}
             }
         }
@@ -167,6 +206,44 @@ mod tests {
         assert_eq!(parse("MIS"), Some(Command::Mine));
         assert_eq!(parse("pausa"), Some(Command::Pause));
         assert_eq!(parse("seguir"), Some(Command::Resume));
+        assert_eq!(parse("salir A7"), Some(Command::Leave(code("A7"))));
+        assert_eq!(
+            parse("denunciar a7"),
+            Some(Command::Report(Report {
+                code: Some(code("A7")),
+                reason: None
+            }))
+        );
+        assert_eq!(
+            report("Reportar: me gritó"),
+            Some(Report {
+                code: None,
+                reason: Some("me gritó".into())
+            })
+        );
+    }
+
+    #[test]
+    fn a_report_names_its_job_if_it_likes_and_keeps_the_words_after_it() {
+        assert_eq!(
+            report("REPORT A7 he was rude"),
+            Some(Report {
+                code: Some(code("A7")),
+                reason: Some("he was rude".into())
+            })
+        );
+        assert_eq!(
+            report("report"),
+            Some(Report {
+                code: None,
+                reason: None
+            })
+        );
+        assert_eq!(report("reported it already"), None);
+        assert_eq!(report("please report"), None);
+        assert_eq!(parse("LEAVE K42"), Some(Command::Leave(code("K42"))));
+        // A bare word is never a command: carriers own END, QUIT and the like.
+        assert_eq!(parse("leave"), None);
     }
 
     #[test]

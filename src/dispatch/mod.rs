@@ -13,6 +13,7 @@ pub mod commands;
 pub mod desk;
 pub mod misses;
 pub mod offers;
+pub mod relay;
 mod settings;
 
 pub use settings::{DispatchSettings, MAIN_LANGUAGE, Mode, Queue, Texts};

@@ -90,6 +90,22 @@ pub struct Texts {
     /// To a volunteer, when a dispatcher takes back a request they held.
     pub released: String,
     pub alert: String,
+    /// To whoever reported a relay.
+    pub report_received: String,
+    /// To anyone reporting a code that is not theirs to report, or that does not exist.
+    pub report_unknown: String,
+    /// To a volunteer who reports without a code and does not hold exactly one job.
+    pub report_which: String,
+    /// To either side texting while their relay is paused.
+    pub relay_paused: String,
+    /// To a volunteer who left a relay (LEAVE).
+    pub left_relay: String,
+    /// To a volunteer texting a job whose relay they left.
+    pub relay_left: String,
+    /// To a neighbour texting after their volunteer left the relay.
+    pub neighbour_relay_left: String,
+    /// To both sides, when a dispatcher resumes a paused relay.
+    pub relay_resumed: String,
     /// How `{need}` reads in this language, by the need's value (`prescription = "recoger
     /// medicinas"`); a need left out reads as its value.
     #[serde(default)]
@@ -115,7 +131,7 @@ impl Texts {
     }
 
     /// Every text, by its key.
-    pub fn templates(&self) -> [(&'static str, &str); 27] {
+    pub fn templates(&self) -> [(&'static str, &str); 35] {
         [
             ("offer", &self.offer),
             ("yours", &self.yours),
@@ -144,12 +160,26 @@ impl Texts {
             ("neighbour_cancelled", &self.neighbour_cancelled),
             ("released", &self.released),
             ("alert", &self.alert),
+            ("report_received", &self.report_received),
+            ("report_unknown", &self.report_unknown),
+            ("report_which", &self.report_which),
+            ("relay_paused", &self.relay_paused),
+            ("left_relay", &self.left_relay),
+            ("relay_left", &self.relay_left),
+            ("neighbour_relay_left", &self.neighbour_relay_left),
+            ("relay_resumed", &self.relay_resumed),
         ]
     }
 
-    /// The texts a volunteer gets about a request they do not hold, and the placeholders they may
-    /// use: the neighbour's corner, notes, name and answers go only to the volunteer who won it.
-    const BEFORE_A_CLAIM: &[&str] = &["offer", "taken", "unknown_code", "declined"];
+    /// The texts a volunteer (or anyone, for `report_unknown`) gets about a request they do not
+    /// hold, and the placeholders they may use: the neighbour's corner, notes, name and answers go only to the volunteer who won it.
+    const BEFORE_A_CLAIM: &[&str] = &[
+        "offer",
+        "taken",
+        "unknown_code",
+        "declined",
+        "report_unknown",
+    ];
     const SAYABLE_BEFORE_A_CLAIM: &[&str] = &["code", "need", "household", "zone", "when"];
 
     /// The first text sent before a claim that names something private, with that placeholder.

@@ -6,6 +6,7 @@ use super::plan::Plan;
 use crate::compliance::Keyword;
 use crate::config::Settings;
 use crate::dispatch::act::Action;
+use crate::dispatch::commands;
 use crate::flow::text::{fold, render};
 use crate::flow::{self, Effect, Flows, Step};
 use crate::gateway::OptOutReplies;
@@ -85,6 +86,17 @@ pub(super) fn route(
         && (keyword != flow::Keyword::Thanks || is_thanks_to_the_line(plan, text.contact_id))
     {
         return global_keyword(flows, plan, line, text, keyword);
+    }
+    // REPORT pauses the relay of the sender's job in a volunteer's hands; a code from anyone else
+    // gets the answer a code that does not exist gets.
+    if let Some(report) = commands::report(&text.body).filter(|_| texted) {
+        let job = plan.job(text.contact_id).cloned();
+        let from = plan.contact(text.contact_id).cloned();
+        if let Some(from) = from.filter(|_| job.is_some() || report.code.is_some()) {
+            let action = Action::Report { from, job, report };
+            plan.dispatch(action, line.number.as_str(), text.id);
+            return "report";
+        }
     }
     if let Some(job) = plan.job(text.contact_id).cloned().filter(|_| texted) {
         if job.status != RequestStatus::Delivered {

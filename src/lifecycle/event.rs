@@ -36,10 +36,20 @@ pub enum EventKind {
     Transcribed,
     /// A dispatcher played a message the neighbour left on a call.
     Played,
+    /// One side reported the other through the relay, which is paused; the detail is what
+    /// they said after the word, if anything.
+    Reported,
+    /// The volunteer ended their part of the relay.
+    LeftRelay,
+    /// A dispatcher let messages pass again after a report.
+    RelayResumed,
+    /// A message the relay did not pass on, since it was paused or left; the detail is the
+    /// message, for the dispatchers.
+    Withheld,
 }
 
 /// Every kind that is not a status.
-const OTHERS: [EventKind; 14] = [
+const OTHERS: [EventKind; 18] = [
     EventKind::Created,
     EventKind::Assigned,
     EventKind::Alert,
@@ -54,6 +64,10 @@ const OTHERS: [EventKind; 14] = [
     EventKind::Revealed,
     EventKind::Transcribed,
     EventKind::Played,
+    EventKind::Reported,
+    EventKind::LeftRelay,
+    EventKind::RelayResumed,
+    EventKind::Withheld,
 ];
 
 impl EventKind {
@@ -74,6 +88,10 @@ impl EventKind {
             EventKind::Revealed => "revealed",
             EventKind::Transcribed => "transcribed",
             EventKind::Played => "played",
+            EventKind::Reported => "reported",
+            EventKind::LeftRelay => "left_relay",
+            EventKind::RelayResumed => "relay_resumed",
+            EventKind::Withheld => "withheld",
         }
     }
 }

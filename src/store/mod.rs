@@ -21,6 +21,7 @@ pub mod problems;
 pub mod purge;
 pub mod queue;
 pub mod recordings;
+pub mod relay_stops;
 pub mod requests;
 pub mod sessions;
 pub mod sheets;

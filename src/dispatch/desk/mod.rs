@@ -1,5 +1,5 @@
 //! What a dispatcher does to a request, from the pages or the API: assign it, offer it again,
-//! move its status, merge a duplicate, cancel it, text either side. Each has the effects the same
+//! move its status, merge a duplicate, cancel it, text either side, resume a reported relay. Each has the effects the same
 //! change by text would have (the volunteer and the neighbour are told, offers start or stop),
 //! is recorded on the request under the actor's name, and runs in one transaction: [`work_on`]
 //! holds the people on the request first, as handling their texts does; the caller then wakes the
@@ -367,6 +367,16 @@ impl Desk<'_> {
         )
         .await?;
         self.event(job, kind, Some(body)).await?;
+        Ok(())
+    }
+
+    /// Lets messages pass again on a relay a report paused; both sides are told.
+    pub async fn resume_relay(&mut self, job: &Request) -> Result<(), DeskError> {
+        let (actor, now) = (self.actor, self.now);
+        if !super::relay::resume(self.conn, self.settings, job, actor, now).await? {
+            let why = format!("the messages on {} are not paused", job.code);
+            return Err(DeskError::Conflict(why));
+        }
         Ok(())
     }
 

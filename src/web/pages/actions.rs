@@ -394,3 +394,31 @@ pub async fn reveal(
     )
     .await
 }
+
+/// `POST /requests/{code}/resume`: messages pass again on a relay a report paused.
+pub async fn resume(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Posted {
+        by: signed_in,
+        form,
+    }: Posted<Confirmable<Button>>,
+) -> Result<Response, WebError> {
+    if !form.confirmed() {
+        let ask = Ask {
+            action: "resume",
+            question: format!("Let messages pass again on {}?", code.to_ascii_uppercase()),
+            button: "Resume the messages",
+            fields: Vec::new(),
+            signed_in: &signed_in,
+        };
+        return confirm(&state, &code, ask, async |desk, job| {
+            desk.resume_relay(job).await
+        })
+        .await;
+    }
+    act(&state, &signed_in, &code, async |desk, job| {
+        desk.resume_relay(job).await.map(|()| Done::Resumed)
+    })
+    .await
+}

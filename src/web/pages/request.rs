@@ -14,11 +14,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::form::{Refill, again};
-use super::queue::age;
+use super::queue::{StoppedRelay, age};
 use super::recordings::{self, RecordingRow};
 use super::{Who, page};
 use crate::dispatch::desk::MAX_MESSAGE_CHARS;
 use crate::dispatch::offers::candidates;
+use crate::dispatch::relay;
 use crate::lifecycle::{DispatcherStatus, EventKind, RequestStatus, VolunteerStatus};
 use crate::local_time::LocalTime;
 use crate::phone;
@@ -132,6 +133,7 @@ pub enum Done {
     Merged,
     Cancelled,
     Texted,
+    Resumed,
 }
 
 impl Done {
@@ -144,6 +146,7 @@ impl Done {
             Done::Merged => "merged",
             Done::Cancelled => "cancelled",
             Done::Texted => "texted",
+            Done::Resumed => "resumed",
         }
     }
 
@@ -158,6 +161,7 @@ impl Done {
             Done::Merged => "Closed as a duplicate.",
             Done::Cancelled => "Cancelled: the neighbour and any volunteer on it were told.",
             Done::Texted => "Text queued; it shows below once sent.",
+            Done::Resumed => "Messages pass again; both sides were told.",
         }
     }
 }
@@ -188,6 +192,8 @@ struct RequestPage {
     statuses: [DispatcherStatus; 7],
     max_message: usize,
     notice: Option<&'static str>,
+    /// Set while its relay is reported or left.
+    relay: Option<StoppedRelay>,
     phone: String,
     revealed: bool,
     fields: Vec<(String, String)>,
@@ -277,6 +283,7 @@ pub async fn render(
     } else {
         (Vec::new(), Vec::new())
     };
+    let relay = stopped_relay(&mut conn, &request, zone).await?;
     let (age, age_class) = age(now - request.created_at);
     page(&RequestPage {
         who: Some(Who::from(signed_in)),
@@ -295,6 +302,7 @@ pub async fn render(
         statuses: DispatcherStatus::ALL,
         max_message: MAX_MESSAGE_CHARS,
         notice,
+        relay,
         revealed: revealed.is_some(),
         phone: revealed.unwrap_or_else(|| phone::redact(&request.phone)),
         fields: field_rows(request.fields),
@@ -307,6 +315,24 @@ pub async fn render(
         notes: notes.into_iter().map(|e| EventRow::new(e, zone)).collect(),
         refill,
     })
+}
+
+/// How the relay of an open request was stopped, if it is.
+async fn stopped_relay(
+    conn: &mut Conn,
+    request: &RequestDetail,
+    zone: &LocalTime,
+) -> Result<Option<StoppedRelay>, WebError> {
+    if request.closed {
+        return Ok(None);
+    }
+    let Some(job) = requests::by_id(conn, request.id).await? else {
+        return Ok(None);
+    };
+    let volunteer = request.holder.as_deref().unwrap_or("the volunteer");
+    Ok(relay::stopped(conn, &job)
+        .await?
+        .map(|stop| StoppedRelay::new(job.code, volunteer, stop, zone)))
 }
 
 /// The page again, with one of its forms as it was sent and what is wrong with it.

@@ -5,6 +5,7 @@ mod claims;
 mod desk;
 mod languages;
 mod race;
+mod reports;
 mod stories;
 
 use aidline::lifecycle::VolunteerStatus;

@@ -5,6 +5,7 @@
 mod choice;
 mod lanes;
 mod params;
+mod stopped;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -14,10 +15,12 @@ pub(crate) use self::choice::Choice;
 use self::lanes::LaneView;
 pub(crate) use self::lanes::age;
 pub use self::params::{Paging, Params};
+pub(crate) use self::stopped::StoppedRelay;
 use super::{Who, page};
 use crate::dispatch::misses;
 use crate::lifecycle::RequestStatus;
 use crate::store::queue::{self, Sort};
+use crate::store::relay_stops;
 use crate::web::session::SignedIn;
 use crate::web::{AppState, WebError};
 
@@ -41,6 +44,8 @@ struct GuesserAlert {
 #[template(path = "queue.html")]
 struct QueuePage {
     who: Option<Who>,
+    /// Requests whose relay was reported or left: a person must follow up.
+    stopped: Vec<StoppedRelay>,
     guessers: Vec<GuesserAlert>,
     miss_limit: i64,
     counts: Vec<(RequestStatus, usize)>,
@@ -134,6 +139,12 @@ pub async fn show(
             ago: age(now - g.last_at).0,
         })
         .collect();
+    let zone = &state.settings.time_zone;
+    let stopped = relay_stops::open(&mut conn)
+        .await?
+        .into_iter()
+        .map(|s| StoppedRelay::new(s.code, &s.volunteer, s.stop, zone))
+        .collect();
     let filter = params.filter();
     let sort = params.sort();
     let mut view = queue::arrange(items, &filter, sort, now);
@@ -142,6 +153,7 @@ pub async fn show(
     let opened = paging.lane();
     page(&QueuePage {
         who: Some(Who::from(&signed_in)),
+        stopped,
         guessers,
         miss_limit: misses::LIMIT,
         counts,
