@@ -1,5 +1,6 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod blocks;
 mod flows;
 mod tokens;
 mod users;
@@ -81,6 +82,17 @@ pub enum Command {
         #[command(subcommand)]
         command: tokens::TokensCommand,
     },
+    /// What the line holds about a number: block or unblock it.
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContactsCommand {
+    #[command(flatten)]
+    Blocks(blocks::BlocksCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -234,6 +246,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Volunteers { command } => volunteers::run(command, &settings).await?,
         Command::Users { command } => users::run(command, &settings).await?,
         Command::Tokens { command } => tokens::run(command, &settings).await?,
+        Command::Contacts {
+            command: ContactsCommand::Blocks(command),
+        } => blocks::run(command, &settings).await?,
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::line::{Line, LineSettings};
 use crate::local_time::LocalTime;
 use crate::outbox::OutboxSettings;
 use crate::phone::{Phone, Region};
+use crate::safety::SafetySettings;
 use crate::secret::Secret;
 use crate::server::ServerSettings;
 use crate::setting_error::{SettingError, invalid};
@@ -57,6 +58,7 @@ struct RawSettings {
     compliance: Compliance,
     dispatch: figment::value::Value,
     voice: VoiceSettings,
+    safety: SafetySettings,
     lines: Vec<LineSettings>,
 }
 
@@ -87,6 +89,8 @@ pub struct Settings {
     pub compliance: Compliance,
     pub dispatch: DispatchSettings,
     pub voice: VoiceSettings,
+    /// The per-number limit, the notice past it, and the key blocked numbers are hashed under.
+    pub safety: SafetySettings,
     pub lines: Vec<Line>,
     /// Running as the demo: started with no settings file, on the built-in console line. Only
     /// then does start-up make a demo account and volunteer, and show the account's password.
@@ -217,6 +221,9 @@ impl RawSettings {
                 ));
             }
         }
+        self.safety
+            .check(MIN_SECRET_CHARS)
+            .map_err(|(key, problem)| invalid(key, problem))?;
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, raw) in self.lines.into_iter().enumerate() {
@@ -253,6 +260,7 @@ impl RawSettings {
             dispatch: DispatchSettings::from_raw(&self.dispatch, default_region)
                 .map_err(|(key, problem)| invalid(key, problem))?,
             voice: self.voice,
+            safety: self.safety,
             lines,
             demo: false,
         })
@@ -358,6 +366,20 @@ mod tests {
         ))
         .unwrap_err();
         assert!(err.to_string().starts_with("console_texts:"), "{err}");
+    }
+
+    #[test]
+    fn the_limits_and_the_block_key_are_checked_at_start_up() {
+        let s = Settings::from_toml("").unwrap();
+        assert_eq!((s.safety.texts.most, s.safety.texts.minutes), (30, 10));
+        assert!(s.safety.block_key.is_none());
+        let err = Settings::from_toml("[safety]\nblock_key = \"short\"").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safety.block_key: use at least 16 characters"
+        );
+        let err = Settings::from_toml("[safety]\ncalls = { most = 0, minutes = 60 }").unwrap_err();
+        assert!(err.to_string().starts_with("safety.calls:"), "{err}");
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{code}/cancel", post(pages::actions::cancel))
         .route("/requests/{code}/text/{to}", post(pages::actions::text))
         .route("/requests/{code}/reveal", post(pages::actions::reveal))
+        .route("/requests/{code}/block", post(pages::block::block))
         .route("/stats", get(pages::stats::show))
         .route("/problems", get(pages::problems::show))
         .route("/problems/dealt-with", post(pages::problems::mark_all))

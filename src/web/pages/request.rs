@@ -132,6 +132,7 @@ pub enum Done {
     Merged,
     Cancelled,
     Texted,
+    Blocked,
 }
 
 impl Done {
@@ -144,6 +145,7 @@ impl Done {
             Done::Merged => "merged",
             Done::Cancelled => "cancelled",
             Done::Texted => "texted",
+            Done::Blocked => "blocked",
         }
     }
 
@@ -158,6 +160,9 @@ impl Done {
             Done::Merged => "Closed as a duplicate.",
             Done::Cancelled => "Cancelled: the neighbour and any volunteer on it were told.",
             Done::Texted => "Text queued; it shows below once sent.",
+            Done::Blocked => {
+                "Blocked: the line will neither keep nor answer what this number sends."
+            }
         }
     }
 }
