@@ -159,6 +159,24 @@ on_both_databases! {
         assert!(heard.said().contains("For English, press 1"), "{heard:?}");
     }
 
+    async fn a_caller_who_floods_the_line_by_text_during_a_call_is_hung_up_on_at_the_next_answer(db) {
+        let app = TestApp::spawn_with(db, Options {
+            extra_settings: "[safety]\ntexts = { most = 1, minutes = 10 }".into(),
+            ..Options::default()
+        }).await;
+        let (mut call, heard) = Call::dial(&app, CALLER).await;
+        assert!(heard.listen.is_some());
+        app.text(CALLER, "hello").await;
+        app.text(CALLER, "hello again").await;
+        let heard = call.press("1").await;
+        assert!(heard.hangup && heard.says.is_empty() && heard.listen.is_none(), "{heard:?}");
+        app.send_due().await;
+        let texts = app.sent_to(CALLER).await;
+        // "hello" told the line they speak English.
+        assert_eq!(texts.last().map(String::as_str), Some(NOTICE_EN), "{texts:?}");
+        assert_eq!(texts.iter().filter(|t| *t == NOTICE_EN).count(), 1, "told once, by text");
+    }
+
     async fn a_dispatcher_blocks_a_number_from_its_request_and_the_line_stops_hearing_it(db) {
         let app = TestApp::spawn_with(db, Options { extra_settings: BLOCK_KEY.into(), ..Options::default() }).await;
         account(&app, "dana", "dispatcher").await;
@@ -210,6 +228,21 @@ on_both_databases! {
         app.text(FLOODER, "hi").await;
         app.send_due().await;
         assert_eq!(app.sent_to(FLOODER).await, [FIRST_QUESTION]);
+    }
+
+    async fn without_a_block_key_nobody_is_blocked_and_the_page_says_what_is_missing(db) {
+        let app = TestApp::spawn(db).await;
+        account(&app, "dana", "dispatcher").await;
+        let code = neighbour_asks(&app, NEIGHBOUR).await;
+        let dana = Browser::new(&app);
+        let page = dana.sign_in("dana", PASSWORD).await;
+        let done = dana
+            .post(&format!("/requests/{code}/block"), &[("csrf", &page.csrf()), ("confirmed", "yes")])
+            .await;
+        assert_eq!(done.status, 409);
+        assert!(done.body.contains("set `block_key` in [safety]"), "{}", done.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM blocked_numbers").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM block_events").await, 0);
     }
 
     async fn an_admin_blocks_and_unblocks_a_number_from_the_command_line(db) {

@@ -160,7 +160,15 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
             .ok_or_else(|| WebError::Conflict("that turn of the call is not stored".into()))?,
     };
     if state.intake.held(inbound_id).await? {
-        return held(state, dialect, inbound_id, known_language.as_deref()).await;
+        let answered = position.turn > 0;
+        return held(
+            state,
+            dialect,
+            inbound_id,
+            known_language.as_deref(),
+            answered,
+        )
+        .await;
     }
     let replies = state.intake.spoken_replies_to(inbound_id).await?;
     let public_url = &state.settings.public_url;
@@ -307,20 +315,22 @@ fn refused(dialect: Dialect) -> Response {
 
 /// A call the per-number limit held back. The one that went past the limit hears the notice
 /// (in the language the line knows the caller by, else in every language, each in its own
-/// voice: the words intake chose for it) and is ended; a call while the number cools off is
-/// refused.
+/// voice: the words intake chose for it) and is ended. A call while the number cools off is
+/// refused, or hung up on once `answered` (the limit was reached during it).
 async fn held(
     state: &AppState,
     dialect: Dialect,
     inbound_id: i64,
     language: Option<&str>,
+    answered: bool,
 ) -> Result<Response, WebError> {
-    if state.intake.spoken_replies_to(inbound_id).await?.is_empty() {
-        return Ok(refused(dialect));
-    }
-    let notices = state.settings.safety.notices(language);
+    let said: Vec<(&str, &str)> = match state.intake.spoken_replies_to(inbound_id).await? {
+        replies if replies.is_empty() && !answered => return Ok(refused(dialect)),
+        replies if replies.is_empty() => Vec::new(),
+        _ => state.settings.safety.notices(language),
+    };
     Ok(document(
-        dialect.write(&turn::say_each(&state.settings.voice, &notices)),
+        dialect.write(&turn::say_each(&state.settings.voice, &said)),
     ))
 }
 
