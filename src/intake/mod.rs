@@ -128,12 +128,10 @@ impl Intake {
     pub async fn receive(&self, text: Inbound) -> Result<Received, IntakeError> {
         // Checked before anything is stored, so a blocked number leaves no trace: not even a
         // contact row bringing back a number that was forgotten.
-        let mut conn = self.core.db.acquire().await?;
-        if blocks::is_blocked(&mut conn, &self.core.settings.safety, &text.from).await? {
+        if blocks::is_blocked(&self.core.db, &self.core.settings.safety, &text.from).await? {
             tracing::info!(from = %text.from.redacted(), gateway = text.gateway, "dropped a message from a blocked number");
             return Ok(Received::Blocked);
         }
-        drop(conn);
         let key = match &text.gateway_id {
             Some(id) => id.clone(),
             None => {

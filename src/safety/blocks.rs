@@ -32,16 +32,18 @@ fn digest(key: &Secret, phone: &Phone) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Whether `phone` is blocked. With no key nobody can have been blocked.
+/// Whether `phone` is blocked. With no key nobody can have been blocked, and nothing is asked
+/// of the database.
 pub async fn is_blocked(
-    conn: &mut Conn,
+    db: &Db,
     settings: &SafetySettings,
     phone: &Phone,
 ) -> Result<bool, StoreError> {
-    match &settings.block_key {
-        Some(key) => blocks::is_blocked(conn, &digest(key, phone)).await,
-        None => Ok(false),
-    }
+    let Some(key) = &settings.block_key else {
+        return Ok(false);
+    };
+    let mut conn = db.acquire().await?;
+    blocks::is_blocked(&mut conn, &digest(key, phone)).await
 }
 
 /// Blocks or unblocks `phone`, recording who did it (not the number) in the same transaction.

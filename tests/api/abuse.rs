@@ -113,6 +113,20 @@ on_both_databases! {
         assert_ne!(texts.last().unwrap(), NOTICE_EN);
     }
 
+    async fn forty_texts_fired_at_once_from_one_number_are_counted_once_each_and_told_once(db) {
+        // Intake workers (four on PostgreSQL) take these side by side, as copies of the service
+        // sharing the database would: the count is the stored texts', read under the number's
+        // lock, so exactly the texts past thirty are held back.
+        let app = TestApp::spawn(db).await;
+        let texts: Vec<String> = (0..40).map(|i| format!("message {i}")).collect();
+        futures::future::join_all(texts.iter().map(|t| app.text(FLOODER, t))).await;
+        assert_eq!(held(&app, FLOODER).await, 10);
+        app.send_due().await;
+        let notices = app.sent_to(FLOODER).await.into_iter().filter(|t| t == NOTICE_EN).count();
+        assert_eq!(notices, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM contact_limits").await, 1);
+    }
+
     async fn a_number_that_knows_its_language_is_told_in_it_and_stop_still_works_while_it_cools_off(db) {
         let app = TestApp::spawn_with(db, Options {
             extra_settings: "[safety]\ntexts = { most = 3, minutes = 10 }".into(),
