@@ -114,7 +114,7 @@ impl Rehearsal {
         let intake = &self.app.state.intake;
         Ok(match intake.receive(text).await? {
             Received::Handled { inbound_id } => intake.replies_to(inbound_id).await?,
-            Received::Duplicate => Vec::new(),
+            Received::Duplicate | Received::Blocked => Vec::new(),
         })
     }
 

@@ -1,5 +1,6 @@
 //! The `aidline` command line. Each command is a thin layer over the library.
 
+mod blocks;
 mod contacts;
 mod flows;
 mod purge;
@@ -88,7 +89,7 @@ pub enum Command {
         #[command(subcommand)]
         command: tokens::TokensCommand,
     },
-    /// What the line holds about one number: export it, or forget it.
+    /// What the line holds about one number: export it, forget it, block or unblock it.
     Contacts {
         #[command(subcommand)]
         command: contacts::ContactsCommand,

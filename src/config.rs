@@ -20,6 +20,7 @@ use crate::line::{Line, LineSettings};
 use crate::local_time::LocalTime;
 use crate::outbox::OutboxSettings;
 use crate::phone::{Phone, Region};
+use crate::safety::SafetySettings;
 use crate::secret::Secret;
 use crate::server::ServerSettings;
 use crate::setting_error::{SettingError, invalid};
@@ -62,6 +63,7 @@ struct RawSettings {
     dispatch: figment::value::Value,
     voice: VoiceSettings,
     retention: Retention,
+    safety: SafetySettings,
     lines: Vec<LineSettings>,
 }
 
@@ -96,6 +98,8 @@ pub struct Settings {
     pub voice: VoiceSettings,
     /// How long each kind of personal data is kept.
     pub retention: Retention,
+    /// The per-number limit, the notice past it, and the key blocked numbers are hashed under.
+    pub safety: SafetySettings,
     pub lines: Vec<Line>,
     /// Running as the demo: started with no settings file, on the built-in console line. Only
     /// then does start-up make a demo account and volunteer, and show the account's password.
@@ -229,6 +233,9 @@ impl RawSettings {
                 ));
             }
         }
+        self.safety
+            .check(MIN_SECRET_CHARS)
+            .map_err(|(key, problem)| invalid(key, problem))?;
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, raw) in self.lines.into_iter().enumerate() {
@@ -267,6 +274,7 @@ impl RawSettings {
                 .map_err(|(key, problem)| invalid(key, problem))?,
             voice: self.voice,
             retention: self.retention,
+            safety: self.safety,
             lines,
             demo: false,
         })
@@ -372,6 +380,20 @@ mod tests {
         ))
         .unwrap_err();
         assert!(err.to_string().starts_with("console_texts:"), "{err}");
+    }
+
+    #[test]
+    fn the_limits_and_the_block_key_are_checked_at_start_up() {
+        let s = Settings::from_toml("").unwrap();
+        assert_eq!((s.safety.texts.most, s.safety.texts.minutes), (30, 10));
+        assert!(s.safety.block_key.is_none());
+        let err = Settings::from_toml("[safety]\nblock_key = \"short\"").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safety.block_key: use at least 16 characters"
+        );
+        let err = Settings::from_toml("[safety]\ncalls = { most = 0, minutes = 60 }").unwrap_err();
+        assert!(err.to_string().starts_with("safety.calls:"), "{err}");
     }
 
     #[test]

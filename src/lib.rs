@@ -28,6 +28,7 @@
 //!   line's pace, replies first, outside quiet hours.
 //! - [`voice`]: the phone line: calls walk the flows by keypad and speech.
 //! - [`privacy`]: forgetting a person on request, and purging personal data as it ages out.
+//! - [`safety`]: the per-number limit's settings, and the block list kept as keyed hashes.
 //! - [`roster`]: volunteers from a CSV file or the command line, checked row by row.
 //! - [`web`]: the HTTP surface: webhooks, health, metrics, the dispatcher pages and the JSON API.
 //! - [`server`]: serves it over HTTP/1.1 with time and connection limits a slow client cannot dodge.
@@ -57,6 +58,7 @@ pub mod outbox;
 pub mod phone;
 pub mod privacy;
 pub mod roster;
+pub mod safety;
 pub mod secret;
 pub mod server;
 pub mod setting_error;

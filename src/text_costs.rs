@@ -8,8 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::compliance::Compliance;
-use crate::dispatch::DispatchSettings;
+use crate::config::Settings;
 use crate::dispatch::offers::{NOT_LISTED, render_job};
 use crate::flow::segments::{self, Segments};
 use crate::flow::text::{placeholders, render};
@@ -17,7 +16,6 @@ use crate::flow::{CONTACT_NAME, Flow, Flows, Input, REQUEST_CODE};
 use crate::lifecycle::RequestStatus;
 use crate::roster::MAX_NAME_CHARS;
 use crate::store::requests::Request;
-use crate::voice::VoiceSettings;
 
 /// A request code once a thousand requests are open: a letter and three digits.
 const LONGEST_CODE: &str = "K777";
@@ -110,13 +108,14 @@ impl TextCost {
 
 /// Every text the line can send, in every language it is written in; `smart_everywhere` when
 /// every line sends with smart encoding.
-pub fn costs(
-    flows: &Flows,
-    dispatch: &DispatchSettings,
-    compliance: &Compliance,
-    voice: &VoiceSettings,
-    smart_everywhere: bool,
-) -> Vec<TextCost> {
+pub fn costs(flows: &Flows, settings: &Settings, smart_everywhere: bool) -> Vec<TextCost> {
+    let Settings {
+        dispatch,
+        compliance,
+        voice,
+        safety,
+        ..
+    } = settings;
     let longest = Longest::of(flows);
     let mut all = Vec::new();
     let mut ids = flows.ids();
@@ -161,6 +160,12 @@ pub fn costs(
         // Texted, not spoken: it leads the question a caller who hung up was at.
         let name = format!("voice.texts.{language}.carry_on");
         let text = &texts.carry_on;
+        all.push(measure(&name, language, text, DISPATCH_BUDGET, &[], &|t| {
+            t.to_string()
+        }));
+    }
+    for (language, text) in &safety.notice {
+        let name = format!("safety.notice.{language}");
         all.push(measure(&name, language, text, DISPATCH_BUDGET, &[], &|t| {
             t.to_string()
         }));

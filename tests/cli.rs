@@ -592,6 +592,23 @@ fn an_organiser_makes_lists_and_revokes_an_api_token_on_the_command_line() {
 }
 
 #[test]
+fn blocking_on_the_command_line_takes_a_real_number_and_a_key_to_keep_it_under() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_in(&dir);
+    let said = refused(aidline_on(&url, &["contacts", "block", "banana"]));
+    assert!(said.contains("\"banana\" is not a phone number"), "{said}");
+    let said = refused(aidline_on(&url, &["contacts", "block", "+15557663001"]));
+    assert!(said.contains("set `block_key` in [safety]"), "{said}");
+    prepare(&url, async |conn| {
+        let blocked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blocked_numbers")
+            .fetch_one(conn)
+            .await
+            .unwrap();
+        assert_eq!(blocked, 0);
+    });
+}
+
+#[test]
 fn a_settings_file_in_a_parent_directory_is_not_read() {
     let parent = tempfile::tempdir().unwrap();
     let theirs = format!("sqlite://{}/theirs.db", parent.path().display());

@@ -20,11 +20,14 @@ pub enum ContactsCommand {
     /// Forget a number for good: everything personal about it goes, its open requests are
     /// cancelled (their volunteers are told), and the counts stay. It cannot be undone.
     Forget { number: String },
+    #[command(flatten)]
+    Blocks(super::blocks::BlocksCommand),
 }
 
 pub async fn run(command: ContactsCommand, settings: &Settings) -> anyhow::Result<()> {
     let parse = |raw: &str| Phone::parse(raw, settings.default_region);
     match command {
+        ContactsCommand::Blocks(command) => super::blocks::run(command, settings).await?,
         ContactsCommand::Export { number } => {
             let phone = parse(&number)?;
             let db = database(settings).await?;

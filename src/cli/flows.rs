@@ -22,13 +22,7 @@ pub(super) fn print_check(dir: &Path, flows: &Flows, settings: &Settings) {
          ({smart_lines} of {} line(s) use it)",
         settings.lines.len()
     );
-    let costs = text_costs::costs(
-        flows,
-        &settings.dispatch,
-        &settings.compliance,
-        &settings.voice,
-        smart_everywhere,
-    );
+    let costs = text_costs::costs(flows, settings, smart_everywhere);
     for cost in &costs {
         println!("  {}", row(cost));
     }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::limits::{self, Admission, Gate};
 use super::plan::Plan;
 use super::{Core, IntakeError, Received, route};
 use crate::flow::Keyword;
@@ -220,11 +221,16 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     if needs_open_requests {
         plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
     }
+    let mut gate = Gate::load(&mut tx, &core.settings.safety, contact_ids, now).await?;
     for text in &texts {
-        let outcome = route::route(&core.settings, &flows, &mut plan, text, now);
+        let outcome = match gate.admit(text) {
+            Admission::Open => route::route(&core.settings, &flows, &mut plan, text, now),
+            held => limits::held(&core.settings, &mut plan, text, held, now),
+        };
         plan.handled(text.id, outcome);
         tracing::debug!(inbound_id = text.id, outcome, "text handled");
     }
+    gate.write(&mut tx).await?;
     let queued = plan
         .apply(&mut tx, &core.settings.dispatch, &flows, now)
         .await?;

@@ -35,10 +35,18 @@ impl Intake {
             body: turn::heard_as_text(heard, at(&before)),
             media: Vec::new(),
         };
-        let replies = match self.receive(message).await? {
-            Received::Handled { inbound_id } => self.replies_to(inbound_id).await?,
-            Received::Duplicate => Vec::new(),
+        let (replies, held) = match self.receive(message).await? {
+            Received::Handled { inbound_id } => (
+                self.replies_to(inbound_id).await?,
+                self.held(inbound_id).await?,
+            ),
+            Received::Duplicate => (Vec::new(), false),
+            Received::Blocked => return Ok((Vec::new(), None)),
         };
+        if held {
+            // Past the limit the call ends after the notice, wherever the caller was.
+            return Ok((replies, None));
+        }
         let (after, known) = self.standing(from).await?;
         let language = after
             .as_ref()

@@ -10,6 +10,7 @@
 mod batch;
 mod call_backs;
 mod call_turn;
+mod limits;
 mod plan;
 mod route;
 mod timers;
@@ -25,6 +26,7 @@ use crate::flow::Session;
 use crate::flow::audio::Prompt;
 use crate::gateway::Inbound;
 use crate::phone::Phone;
+use crate::safety::blocks;
 use crate::store::{Backend, Db, StoreError, contacts, inbound, outbound, parts, sessions};
 
 /// Intake workers on PostgreSQL: enough to overlap round trips on a small machine.
@@ -73,6 +75,8 @@ pub enum Received {
     Handled { inbound_id: i64 },
     /// The gateway sent this one before; nothing changed.
     Duplicate,
+    /// From a blocked number: dropped unstored, answered with nothing.
+    Blocked,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -122,6 +126,12 @@ impl Intake {
 
     /// Stores `text`, then handles it (and any earlier text of the same contact still waiting).
     pub async fn receive(&self, text: Inbound) -> Result<Received, IntakeError> {
+        // Checked before anything is stored, so a blocked number leaves no trace: not even a
+        // contact row bringing back a number that was forgotten.
+        if blocks::is_blocked(&self.core.db, &self.core.settings.safety, &text.from).await? {
+            tracing::info!(from = %text.from.redacted(), gateway = text.gateway, "dropped a message from a blocked number");
+            return Ok(Received::Blocked);
+        }
         let key = match &text.gateway_id {
             Some(id) => id.clone(),
             None => {
@@ -193,6 +203,14 @@ impl Intake {
             .into_iter()
             .map(|(body, audio)| (body, audio.and_then(|a| a.parse().ok())))
             .collect())
+    }
+
+    /// Whether the per-number limit held this message back (a call then ends after what was
+    /// said, if anything).
+    pub async fn held(&self, inbound_id: i64) -> Result<bool, IntakeError> {
+        let mut conn = self.core.db.acquire().await?;
+        let outcome = inbound::outcome_of(&mut conn, inbound_id).await?;
+        Ok(outcome.as_deref() == Some(limits::LIMITED))
     }
 
     /// The id intake stored a message under, by its gateway and key (a retried call webhook

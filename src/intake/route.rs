@@ -48,12 +48,8 @@ pub(super) fn route(
             return voicemail(plan, line, text);
         }
     } else {
-        if let Some(keyword) = settings
-            .compliance
-            .classify(&text.body, opted_out)
-            .filter(|_| texted)
-        {
-            return keyword_outcome(settings, plan, line, text, keyword, now);
+        if let Some(outcome) = carrier_word(settings, plan, line, text, now) {
+            return outcome;
         }
         if opted_out {
             // They asked for no texts; keep what they sent, answer nothing.
@@ -167,6 +163,23 @@ pub(super) fn route(
     };
     apply_step(plan, line, text, step);
     label
+}
+
+/// A carrier's word (STOP, START, HELP, or the group's own) texted to the line, done as the
+/// carriers require whatever else the number is doing; `None` for any other message.
+pub(super) fn carrier_word(
+    settings: &Settings,
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
+    now: i64,
+) -> Option<&'static str> {
+    let opted_out = plan.contact(text.contact_id)?.is_opted_out();
+    let keyword = settings
+        .compliance
+        .classify(&text.body, opted_out)
+        .filter(|_| text.channel == Channel::Sms)?;
+    Some(keyword_outcome(settings, plan, line, text, keyword, now))
 }
 
 /// Answers `text` with the keywords file's reply `name`, in `language` (else the file's first).

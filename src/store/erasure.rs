@@ -208,6 +208,14 @@ pub async fn erase_contact(
         id,
     )
     .await?;
+    // A report's reason is the reporter's own words.
+    of_contact(
+        conn,
+        "DELETE FROM relay_stops \
+         WHERE request_id IN (SELECT id FROM requests WHERE contact_id = $1)",
+        id,
+    )
+    .await?;
     erased.requests_scrubbed = of_contact(
         conn,
         "UPDATE requests SET contact_id = NULL, fields = '{}', session_id = NULL, \
@@ -227,10 +235,14 @@ pub async fn erase_contact(
             .bind(volunteer)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("DELETE FROM offers WHERE volunteer_id = $1")
+        for held in ["offers", "relay_stops"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {held} WHERE volunteer_id = $1"
+            )))
             .bind(volunteer)
             .execute(&mut *conn)
             .await?;
+        }
         erased.volunteer = delete_by_contact(conn, "volunteers", id).await? > 0;
     }
     delete_by_contact(conn, "opt_events", id).await?;

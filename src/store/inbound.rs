@@ -77,6 +77,16 @@ pub async fn id_by_key(
     )
 }
 
+/// What handling made of a message, once it is handled.
+pub async fn outcome_of(conn: &mut Conn, id: i64) -> Result<Option<String>, StoreError> {
+    let outcome: Option<Option<String>> =
+        sqlx::query_scalar("SELECT outcome FROM inbound_messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(outcome.flatten())
+}
+
 /// Every unhandled text of these contacts, oldest first.
 pub async fn unhandled_for(
     conn: &mut Conn,

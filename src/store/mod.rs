@@ -6,12 +6,14 @@
 //! one transaction.
 
 pub mod attempts;
+pub mod blocks;
 pub mod calls;
 pub mod code_misses;
 pub mod contacts;
 pub mod erasure;
 pub mod history;
 pub mod inbound;
+pub mod limits;
 pub mod offers;
 pub mod outbound;
 pub mod pacing;

@@ -155,6 +155,14 @@ const SWEEPS: &[Sweep] = &[
                (SELECT id FROM requests WHERE closed_at IS NOT NULL AND closed_at < $1)",
     },
     Sweep {
+        kind: Kind::Texts,
+        what: "reasons given for reports",
+        table: "relay_stops",
+        set: Some("reason = NULL"),
+        aged: "reason IS NOT NULL AND request_id IN \
+               (SELECT id FROM requests WHERE closed_at IS NOT NULL AND closed_at < $1)",
+    },
+    Sweep {
         kind: Kind::Recordings,
         what: "recordings",
         table: "recordings",

@@ -6,13 +6,7 @@ use crate::flow::segments::Encoding;
 fn costs_with(extra_settings: &str, smart_everywhere: bool) -> Vec<TextCost> {
     let settings = Settings::from_toml(extra_settings).unwrap();
     let flows = load_dir(&settings.flows_dir, settings.default_region).unwrap();
-    costs(
-        &flows,
-        &settings.dispatch,
-        &settings.compliance,
-        &settings.voice,
-        smart_everywhere,
-    )
+    costs(&flows, &settings, smart_everywhere)
 }
 
 fn named<'a>(costs: &'a [TextCost], name: &str) -> &'a TextCost {
@@ -96,13 +90,7 @@ fn placeholders_are_filled_at_their_longest_and_typed_ones_are_named_not_counted
         .map(|z| z.chars().count())
         .max()
         .unwrap();
-    let costs = costs(
-        &flows,
-        &settings.dispatch,
-        &settings.compliance,
-        &settings.voice,
-        false,
-    );
+    let costs = costs(&flows, &settings, false);
     let alert = named(&costs, "dispatch.texts.en.alert");
     // K777, the longest need's label and the longest zone, three spaces and an empty reason.
     let need = "Prescription pickup".len();

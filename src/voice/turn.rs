@@ -188,9 +188,18 @@ pub fn in_every_language(
     settings: &VoiceSettings,
     text: impl Fn(&super::CallTexts) -> &String,
 ) -> Script {
-    let mut steps: Vec<Step> = settings
+    let said: Vec<(&str, &str)> = settings
         .texts_main_first()
-        .map(|(language, texts)| say(settings, language, text(texts)))
+        .map(|(language, texts)| (language.as_str(), text(texts).as_str()))
+        .collect();
+    say_each(settings, &said)
+}
+
+/// Says each (language, words) in its language's voice, and hangs up.
+pub fn say_each(settings: &VoiceSettings, said: &[(&str, &str)]) -> Script {
+    let mut steps: Vec<Step> = said
+        .iter()
+        .map(|(language, text)| say(settings, language, text))
         .collect();
     steps.push(Step::Hangup);
     Script { steps }

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{code}/reveal", post(pages::actions::reveal))
         .route("/requests/{code}/forget", post(pages::forget::forget))
         .route("/requests/{code}/resume", post(pages::actions::resume))
+        .route("/requests/{code}/block", post(pages::block::block))
         .route("/stats", get(pages::stats::show))
         .route("/problems", get(pages::problems::show))
         .route("/problems/dealt-with", post(pages::problems::mark_all))

@@ -217,6 +217,6 @@ pub async fn text_console_line(state: &AppState, params: &Params) -> Result<Vec<
     let msg = gateway::console::parse(&line.number, params, state.settings.default_region)?;
     Ok(match state.intake.receive(msg).await? {
         Received::Handled { inbound_id } => state.intake.replies_to(inbound_id).await?,
-        Received::Duplicate => Vec::new(),
+        Received::Duplicate | Received::Blocked => Vec::new(),
     })
 }

@@ -170,6 +170,29 @@ on_both_databases! {
         assert!(!holds(&everything_stored(&app).await, "5557710101"));
     }
 
+    async fn a_neighbour_who_reported_their_volunteer_is_forgotten_with_the_words_of_the_report(db) {
+        let app = TestApp::spawn(db).await;
+        let code = ana_holds_the_kohlrabi_request(&app).await;
+        app.text(NEIGHBOUR, &format!("REPORT {code} she kept asking about kohlrabi")).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM relay_stops").await, 1);
+
+        aidline(&app, &["contacts", "forget", NEIGHBOUR]).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM relay_stops").await, 0);
+        assert!(!holds(&everything_stored(&app).await, WORD), "the report's words are gone");
+    }
+
+    async fn a_volunteer_who_left_a_relay_can_be_forgotten(db) {
+        let app = TestApp::spawn(db).await;
+        let code = ana_holds_the_kohlrabi_request(&app).await;
+        app.text(ANA, &format!("LEAVE {code}")).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM relay_stops").await, 1);
+
+        let said = aidline(&app, &["contacts", "forget", ANA]).await;
+        assert!(said.contains("forgot"), "{said}");
+        assert_eq!(app.count("SELECT COUNT(*) FROM volunteers").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM relay_stops").await, 0);
+    }
+
     async fn a_neighbour_who_asks_gets_everything_held_about_them_as_json(db) {
         let app = TestApp::spawn(db).await;
         let code = ana_holds_the_kohlrabi_request(&app).await;

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod abuse;
 mod accounts_page;
 mod browser;
 mod call_harness;

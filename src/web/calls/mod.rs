@@ -100,7 +100,7 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
     let spoken_in = before
         .as_ref()
         .map(|s| s.language.clone())
-        .or(known_language);
+        .or(known_language.clone());
     let takes_messages = calls.recordings().is_some();
     if position.message {
         let language = spoken_in.as_deref().unwrap_or_default();
@@ -151,6 +151,7 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
     };
     let inbound_id = match state.intake.receive(message).await? {
         Received::Handled { inbound_id } => inbound_id,
+        Received::Blocked => return Ok(refused(dialect)),
         // The provider asked again for a turn already taken: it gets the same answer.
         Received::Duplicate => state
             .intake
@@ -158,6 +159,17 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
             .await?
             .ok_or_else(|| WebError::Conflict("that turn of the call is not stored".into()))?,
     };
+    if state.intake.held(inbound_id).await? {
+        let answered = position.turn > 0;
+        return held(
+            state,
+            dialect,
+            inbound_id,
+            known_language.as_deref(),
+            answered,
+        )
+        .await;
+    }
     let replies = state.intake.spoken_replies_to(inbound_id).await?;
     let public_url = &state.settings.public_url;
     let said = |reply| audio::said(public_url, &flows, reply);
@@ -285,6 +297,12 @@ async fn not_answered(
     };
     state.intake.receive(missed).await?;
     state.intake.texts_queued();
+    Ok(refused(dialect))
+}
+
+/// Refuses a call unanswered where the provider allows (so it costs the caller nothing), else
+/// hangs up on it at once.
+fn refused(dialect: Dialect) -> Response {
     let refusal = match dialect.can_reject() {
         true => Step::Reject,
         false => Step::Hangup,
@@ -292,7 +310,28 @@ async fn not_answered(
     let script = Script {
         steps: vec![refusal],
     };
-    Ok(document(dialect.write(&script)))
+    document(dialect.write(&script))
+}
+
+/// A call the per-number limit held back. The one that went past the limit hears the notice
+/// (in the language the line knows the caller by, else in every language, each in its own
+/// voice: the words intake chose for it) and is ended. A call while the number cools off is
+/// refused, or hung up on once `answered` (the limit was reached during it).
+async fn held(
+    state: &AppState,
+    dialect: Dialect,
+    inbound_id: i64,
+    language: Option<&str>,
+    answered: bool,
+) -> Result<Response, WebError> {
+    let said: Vec<(&str, &str)> = match state.intake.spoken_replies_to(inbound_id).await? {
+        replies if replies.is_empty() && !answered => return Ok(refused(dialect)),
+        replies if replies.is_empty() => Vec::new(),
+        _ => state.settings.safety.notices(language),
+    };
+    Ok(document(
+        dialect.write(&turn::say_each(&state.settings.voice, &said)),
+    ))
 }
 
 /// A caller who hid their number is told, in every language the line speaks, that nobody could

@@ -134,6 +134,7 @@ pub enum Done {
     Cancelled,
     Texted,
     Resumed,
+    Blocked,
 }
 
 impl Done {
@@ -147,6 +148,7 @@ impl Done {
             Done::Cancelled => "cancelled",
             Done::Texted => "texted",
             Done::Resumed => "resumed",
+            Done::Blocked => "blocked",
         }
     }
 
@@ -162,6 +164,9 @@ impl Done {
             Done::Cancelled => "Cancelled: the neighbour and any volunteer on it were told.",
             Done::Texted => "Text queued; it shows below once sent.",
             Done::Resumed => "Messages pass again; both sides were told.",
+            Done::Blocked => {
+                "Blocked: the line will neither keep nor answer what this number sends."
+            }
         }
     }
 }

@@ -1,0 +1,154 @@
+//! The limit on how much one number may send: past `[safety]`'s texts or calls in their while,
+//! the number is told once (the notice) and then not heard until its cool-off ends. What it sends
+//! meanwhile is kept, marked `limited`, and routed nowhere: it files no request and moves no
+//! conversation on. The carriers' words still count, so STOP always stops.
+//!
+//! The count comes from the stored messages, read under the contacts' locks at the start of the
+//! handling transaction, so several copies of the service on one database agree on it.
+
+use std::collections::HashMap;
+
+use super::plan::Plan;
+use super::route;
+use crate::config::Settings;
+use crate::lifecycle::{Channel, OutboundKind};
+use crate::phone::Phone;
+use crate::safety::{Limit, SafetySettings};
+use crate::store::inbound::InboundRow;
+use crate::store::{Conn, StoreError, limits};
+
+/// The outcome kept on a message the limit held back.
+pub const LIMITED: &str = "limited";
+
+/// What the limit makes of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Admission {
+    /// Within the limit: routed as usual.
+    Open,
+    /// The one past the limit: answered with the notice, and the cool-off begins.
+    Notice,
+    /// Cooling off: kept, answered with nothing.
+    Held,
+}
+
+/// The limits of one batch's contacts, as their stored messages stand.
+pub(super) struct Gate<'a> {
+    settings: &'a SafetySettings,
+    now: i64,
+    /// Each contact's end of its cool-off, as this batch leaves it.
+    until: HashMap<i64, i64>,
+    /// The messages counted against each contact, oldest first.
+    counted: HashMap<i64, Vec<(i64, Channel)>>,
+    /// Cool-offs this batch began: (contact, until).
+    begun: Vec<(i64, i64)>,
+}
+
+impl<'a> Gate<'a> {
+    /// Reads the contacts' standing; they are locked by the caller's transaction.
+    pub async fn load(
+        conn: &mut Conn,
+        settings: &'a SafetySettings,
+        contact_ids: &[i64],
+        now: i64,
+    ) -> Result<Gate<'a>, StoreError> {
+        let until = limits::until_for(conn, contact_ids).await?;
+        let texts_since = now - settings.texts.window_ms();
+        let calls_since = now - settings.calls.window_ms();
+        let mut counted: HashMap<i64, Vec<(i64, Channel)>> = HashMap::new();
+        for (contact_id, id, channel) in
+            limits::counted(conn, contact_ids, texts_since, calls_since).await?
+        {
+            counted.entry(contact_id).or_default().push((id, channel));
+        }
+        Ok(Gate {
+            settings,
+            now,
+            until: until.into_iter().collect(),
+            counted,
+            begun: Vec::new(),
+        })
+    }
+
+    /// Admits one message, in arrival order.
+    pub fn admit(&mut self, text: &InboundRow) -> Admission {
+        let contact = text.contact_id;
+        if self
+            .until
+            .get(&contact)
+            .is_some_and(|&until| until > self.now)
+        {
+            return Admission::Held;
+        }
+        let counted = self.counted.get(&contact).map_or(&[][..], Vec::as_slice);
+        let Some(&(_, channel)) = counted.iter().find(|(id, _)| *id == text.id) else {
+            // A later turn of a call, a message left, a call's end: the call counted already.
+            return Admission::Open;
+        };
+        let (limit, texted): (Limit, bool) = match channel {
+            Channel::Sms => (self.settings.texts, true),
+            _ => (self.settings.calls, false),
+        };
+        let so_far = counted
+            .iter()
+            .filter(|(id, c)| *id <= text.id && (*c == Channel::Sms) == texted)
+            .count();
+        if so_far <= limit.most as usize {
+            return Admission::Open;
+        }
+        let until = self.now + self.settings.cool_off_ms();
+        self.until.insert(contact, until);
+        self.begun.push((contact, until));
+        tracing::info!(
+            contact_id = contact,
+            inbound_id = text.id,
+            "a number went past its limit"
+        );
+        Admission::Notice
+    }
+
+    /// Writes the cool-offs this batch began.
+    pub async fn write(self, conn: &mut Conn) -> Result<(), StoreError> {
+        for (contact_id, until) in self.begun {
+            limits::limit(conn, contact_id, until).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Handles a message the limit holds back: a carrier's word in a text is still done, the one
+/// past the limit gets the notice (in the contact's language, else in every language; said
+/// aloud on a call), and nothing else happens.
+pub(super) fn held(
+    settings: &Settings,
+    plan: &mut Plan,
+    text: &InboundRow,
+    admission: Admission,
+    now: i64,
+) -> &'static str {
+    let Some(line) = settings.line_by_number(&Phone::from_stored(text.line.clone())) else {
+        return "unknown_line";
+    };
+    let Some(contact) = plan.contact(text.contact_id) else {
+        return "unknown_contact";
+    };
+    let language = contact.language.clone();
+    if text.channel.is_call() {
+        plan.answer_aloud(text.id);
+    } else if let Some(outcome) = route::carrier_word(settings, plan, line, text, now) {
+        return outcome;
+    }
+    if admission == Admission::Notice {
+        for (_, notice) in settings.safety.notices(language.as_deref()) {
+            let line = line.number.as_str();
+            plan.reply(
+                text.contact_id,
+                line,
+                text.id,
+                notice,
+                OutboundKind::Reply,
+                None,
+            );
+        }
+    }
+    LIMITED
+}
