@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts_page;
+mod audit_page;
 mod browser;
 mod call_harness;
 pub mod calls;

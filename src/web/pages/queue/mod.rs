@@ -13,7 +13,7 @@ use axum::response::Response;
 pub(crate) use self::choice::Choice;
 use self::lanes::LaneView;
 pub(crate) use self::lanes::age;
-pub use self::params::{Paging, Params};
+pub use self::params::{Paging, Params, page_number};
 use super::{Who, page};
 use crate::dispatch::misses;
 use crate::lifecycle::RequestStatus;
