@@ -25,6 +25,7 @@ use crate::server::ServerSettings;
 use crate::setting_error::{SettingError, invalid};
 use crate::store::purge::Retention;
 use crate::voice::VoiceSettings;
+use crate::wind_down::WindDown;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
 /// A secret a program sends to be let in must not be guessable.
@@ -59,6 +60,8 @@ struct RawSettings {
     dispatch: figment::value::Value,
     voice: VoiceSettings,
     retention: Retention,
+    #[serde(default)]
+    wind_down: WindDown,
     lines: Vec<LineSettings>,
 }
 
@@ -91,6 +94,8 @@ pub struct Settings {
     pub voice: VoiceSettings,
     /// How long each kind of personal data is kept.
     pub retention: Retention,
+    /// Set when the group stops taking requests.
+    pub wind_down: WindDown,
     pub lines: Vec<Line>,
     /// Running as the demo: started with no settings file, on the built-in console line. Only
     /// then does start-up make a demo account and volunteer, and show the account's password.
@@ -207,6 +212,9 @@ impl RawSettings {
         self.retention
             .check()
             .map_err(|(key, problem)| invalid(key, problem))?;
+        self.wind_down
+            .check()
+            .map_err(|(key, problem)| invalid(key, problem))?;
         if self.lines.is_empty() {
             return Err(invalid("lines", "at least one line is needed"));
         }
@@ -261,6 +269,7 @@ impl RawSettings {
                 .map_err(|(key, problem)| invalid(key, problem))?,
             voice: self.voice,
             retention: self.retention,
+            wind_down: self.wind_down,
             lines,
             demo: false,
         })

@@ -113,6 +113,9 @@ pub(super) fn route(
         }
         return "joined_handoff";
     }
+    if settings.wind_down.is_on() {
+        return refer(settings, plan, line, text, language.as_deref());
+    }
     // A call that begins (answered or not), or a caller who said nothing: the question they are
     // at is asked (again), and a caller with no conversation begins the line's.
     let silent_call = !texted && text.body.trim().is_empty();
@@ -155,6 +158,32 @@ pub(super) fn route(
     };
     apply_step(plan, line, text, step);
     label
+}
+
+/// The group is winding down: instead of the intake, where to turn now, texted once a day at
+/// most. A conversation under way ends, as if its flow had been taken away, so nothing is filed.
+fn refer(
+    settings: &Settings,
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
+    language: Option<&str>,
+) -> &'static str {
+    plan.end_session(text.contact_id, SessionEnd::FlowRemoved);
+    if !plan.refer(text.contact_id) {
+        return "referred_already";
+    }
+    let body = settings.wind_down.referral(language);
+    let line = line.number.as_str();
+    plan.reply(
+        text.contact_id,
+        line,
+        text.id,
+        &body,
+        OutboundKind::Reply,
+        None,
+    );
+    "referred"
 }
 
 /// Answers `text` with the keywords file's reply `name`, in `language` (else the file's first).

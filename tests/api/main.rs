@@ -40,3 +40,4 @@ mod stats_page;
 mod suppression;
 mod volunteers_page;
 mod webhooks;
+mod wind_down;
