@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::store::{Conn, StoreError, value_list};
+use crate::dispatch::{self, DispatchSettings, SIGN_UP_QUEUE};
+use crate::lifecycle::{OutboundKind, RequestStatus};
+use crate::store::outbound::{self, NewOutbound};
+use crate::store::{Conn, Db, StoreError, contacts, requests, value_list};
 
 /// A text is sent to one person at most this often.
 pub const REFERRAL_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -81,6 +84,87 @@ impl WindDown {
         }
         Ok(query.fetch_all(conn).await?.into_iter().collect())
     }
+}
+
+/// Records the cancellations in each request's history.
+const ACTOR: &str = "wind_down";
+
+/// A request nobody has claimed yet, with whom to tell.
+type Unclaimed = (i64, i64, String, String, Option<String>);
+
+/// Once, when the line first starts winding down: each neighbour whose request no volunteer has
+/// claimed is texted the referral and the request is cancelled, so no volunteer is offered it
+/// any more. Jobs volunteers hold are left to finish. Returns how many were closed; none when
+/// the notice went out before (from this copy of the service or another).
+pub async fn announce(
+    db: &Db,
+    wind_down: &WindDown,
+    settings: &DispatchSettings,
+    now: i64,
+) -> Result<u64, StoreError> {
+    if !wind_down.is_on() {
+        return Ok(0);
+    }
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query(
+        "INSERT INTO wind_down_notice (id, sent_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(0);
+    }
+    let unclaimed: Vec<Unclaimed> = sqlx::query_as(
+        "SELECT r.id, r.contact_id, r.line, c.phone, c.language FROM requests r \
+         JOIN contacts c ON c.id = r.contact_id \
+         WHERE r.closed_at IS NULL AND r.status IN ($1, $2) AND r.queue <> $3 ORDER BY r.id",
+    )
+    .bind(RequestStatus::CLAIMABLE[0])
+    .bind(RequestStatus::CLAIMABLE[1])
+    .bind(SIGN_UP_QUEUE)
+    .fetch_all(&mut *tx)
+    .await?;
+    if unclaimed.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    // Locked as handling a text locks them, so a neighbour's text waits for their notice.
+    let mut ids: Vec<i64> = unclaimed.iter().map(|u| u.1).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    contacts::lock_many(&mut tx, db.backend(), &ids).await?;
+    let mut closed = 0;
+    for (request, contact_id, line, phone, language) in unclaimed {
+        let detail = Some("the group stopped taking requests");
+        let status = RequestStatus::Cancelled;
+        match requests::set_status(&mut tx, request, status, ACTOR, detail, now).await {
+            // A volunteer claimed it before the lock: it is a job held, and carries on.
+            Err(StoreError::NotAllowed(_)) => continue,
+            done => done?,
+        }
+        dispatch::on_cancelled(&mut tx, settings, request, now).await?;
+        let body = wind_down.referral(language.as_deref());
+        let text = NewOutbound {
+            contact_id,
+            line: &line,
+            to: &phone,
+            body: &body,
+            kind: OutboundKind::Notice,
+            inbound_id: None,
+            spoken: false,
+            spoken_audio: None,
+        };
+        outbound::enqueue_many(&mut tx, &[text], now).await?;
+        closed += 1;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        closed,
+        "winding down: neighbours waiting for a volunteer were told"
+    );
+    Ok(closed)
 }
 
 #[cfg(test)]

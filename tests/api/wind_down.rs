@@ -14,8 +14,20 @@ const HELD: &str = "+15557661201";
 /// Halfway through asking when the line winds down.
 const MIDWAY: &str = "+15557661202";
 const NEWCOMER: &str = "+15557661203";
+/// Still waiting for a volunteer when the line winds down.
+const WAITING: &str = "+15557661204";
+/// Offered the waiting request, holding nothing.
+const BEN: &str = "+15557661102";
 const REFERRAL: &str = "We have closed. Text Eastside Aid at 555-0199.";
 const REFERRAL_ES: &str = "Cerramos. Escriba a Eastside Aid al 555-0199.";
+
+/// The service started again with the referral set, once it answers: the start-up's work is done.
+async fn restarted_winding_down(db: TestDb, twilio: wiremock::MockServer) -> TestApp {
+    let app = TestApp::start(db, winding_down(), twilio).await;
+    let up = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert!(up.status().is_success());
+    app
+}
 
 fn winding_down() -> Options {
     Options {
@@ -35,7 +47,7 @@ on_both_databases! {
         app.text(MIDWAY, "hi").await;
         app.text(MIDWAY, "1").await;
         let (db, twilio) = app.stop().await;
-        let app = TestApp::start(db, winding_down(), twilio).await;
+        let app = restarted_winding_down(db, twilio).await;
         let requests = app.requests().await.len();
 
         app.text(NEWCOMER, "hi, I need groceries").await;
@@ -59,6 +71,31 @@ on_both_databases! {
         assert!(inbox(&app, HELD).await.last().unwrap().contains("Did you get it?"));
         app.text(HELD, "1").await;
         assert_eq!(status_of(&app, &code).await, "confirmed");
+    }
+
+    async fn neighbours_still_waiting_are_told_once_and_their_requests_close(db) {
+        let app = TestApp::spawn(db).await;
+        volunteer(&app, ANA, "Ana", &[]).await;
+        let held = neighbour_asks(&app, HELD).await;
+        app.text(ANA, &format!("YES {held}")).await;
+        volunteer(&app, BEN, "Ben", &[]).await;
+        let waiting = neighbour_asks(&app, WAITING).await;
+        let (ana, ben) = (inbox(&app, ANA).await.len(), inbox(&app, BEN).await.len());
+        let told = inbox(&app, WAITING).await.len();
+        let (db, twilio) = app.stop().await;
+
+        let app = restarted_winding_down(db, twilio).await;
+        let texts = inbox(&app, WAITING).await;
+        assert_eq!(texts.len(), told + 1);
+        assert_eq!(texts.last().unwrap(), REFERRAL, "in the language they asked in");
+        assert_eq!(status_of(&app, &waiting).await, "cancelled");
+        assert_eq!(status_of(&app, &held).await, "claimed", "a job held carries on");
+        assert_eq!(inbox(&app, BEN).await.len(), ben, "a volunteer holding nothing is not bothered");
+        assert_eq!(inbox(&app, ANA).await.len(), ana);
+        let (db, twilio) = app.stop().await;
+
+        let app = restarted_winding_down(db, twilio).await;
+        assert_eq!(inbox(&app, WAITING).await.len(), told + 1, "a restart does not tell them again");
     }
 
     async fn a_caller_hears_where_to_turn_and_the_call_ends(db) {
