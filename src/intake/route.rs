@@ -84,6 +84,12 @@ pub(super) fn route(
     if let Some(keyword) = flows.keywords().classify(&fold(&text.body))
         && (keyword != flow::Keyword::Thanks || is_thanks_to_the_line(plan, text.contact_id))
     {
+        // A line winding down starts nothing: a hand-off to a person is a new request, and
+        // starting again starts the intake.
+        let starts = matches!(keyword, flow::Keyword::Person | flow::Keyword::Restart);
+        if starts && settings.wind_down.is_on() {
+            return refer(settings, plan, line, text, language.as_deref());
+        }
         return global_keyword(flows, plan, line, text, keyword);
     }
     if let Some(job) = plan.job(text.contact_id).cloned().filter(|_| texted) {

@@ -56,6 +56,8 @@ on_both_databases! {
         app.text(MIDWAY, "1").await;
         assert_eq!(inbox(&app, MIDWAY).await.last().unwrap(), REFERRAL, "in the language they chose");
         app.text(MIDWAY, "bread, milk").await;
+        app.text(MIDWAY, "person").await;
+        app.text(MIDWAY, "restart").await;
         app.text(NEWCOMER, "hello?").await;
         assert_eq!(inbox(&app, NEWCOMER).await.len(), 1, "once a day is enough");
         assert_eq!(inbox(&app, MIDWAY).await.iter().filter(|t| *t == REFERRAL).count(), 1);
