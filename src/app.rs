@@ -22,6 +22,7 @@ use crate::store::purge::Mode;
 use crate::store::{Db, StoreError};
 use crate::voice::recordings::Copier;
 use crate::web::{self, AppState};
+use crate::wind_down;
 
 /// How often texts stored but not handled (after a database hiccup) are looked for.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
@@ -133,6 +134,10 @@ impl App {
     ) -> Result<(), StartError> {
         let intake = self.state.intake.clone();
         intake.recover().await?;
+        let state = &self.state;
+        let now = state.clock.now_ms();
+        let (wind_down, dispatch) = (&state.settings.wind_down, &state.settings.dispatch);
+        wind_down::announce(&state.db, wind_down, dispatch, now).await?;
         let worker = self
             .outbox
             .map(|outbox| tokio::spawn(outbox.run(shutdown.child_token())));

@@ -7,6 +7,7 @@ mod purge;
 mod tokens;
 mod users;
 mod volunteers;
+mod wind_down;
 
 use std::path::PathBuf;
 
@@ -102,6 +103,16 @@ pub enum Command {
         /// One JSON document instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// A group that stops: write the counts to a file, then forget everyone and purge the rest.
+    /// Only with `[wind_down]` set.
+    WindDown {
+        /// Where the counts go, as JSON.
+        #[arg(long)]
+        export: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -262,6 +273,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Tokens { command } => tokens::run(command, &settings).await?,
         Command::Contacts { command } => contacts::run(command, &settings).await?,
         Command::Purge { dry_run, json } => purge::run(dry_run, json, &settings).await?,
+        Command::WindDown { export, yes } => wind_down::run(&export, yes, &settings).await?,
     }
     Ok(())
 }

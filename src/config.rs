@@ -27,6 +27,7 @@ use crate::setting_error::{SettingError, invalid};
 use crate::store::purge::Retention;
 use crate::telemetry::LogFormat;
 use crate::voice::VoiceSettings;
+use crate::wind_down::WindDown;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
 /// A secret a program sends to be let in must not be guessable.
@@ -64,6 +65,8 @@ struct RawSettings {
     voice: VoiceSettings,
     retention: Retention,
     safety: SafetySettings,
+    #[serde(default)]
+    wind_down: WindDown,
     lines: Vec<LineSettings>,
 }
 
@@ -100,6 +103,8 @@ pub struct Settings {
     pub retention: Retention,
     /// The per-number limit, the notice past it, and the key blocked numbers are hashed under.
     pub safety: SafetySettings,
+    /// Set when the group stops taking requests.
+    pub wind_down: WindDown,
     pub lines: Vec<Line>,
     /// Running as the demo: started with no settings file, on the built-in console line. Only
     /// then does start-up make a demo account and volunteer, and show the account's password.
@@ -216,6 +221,9 @@ impl RawSettings {
         self.retention
             .check()
             .map_err(|(key, problem)| invalid(key, problem))?;
+        self.wind_down
+            .check()
+            .map_err(|(key, problem)| invalid(key, problem))?;
         if self.lines.is_empty() {
             return Err(invalid("lines", "at least one line is needed"));
         }
@@ -275,6 +283,7 @@ impl RawSettings {
             voice: self.voice,
             retention: self.retention,
             safety: self.safety,
+            wind_down: self.wind_down,
             lines,
             demo: false,
         })

@@ -33,6 +33,7 @@
 //! - [`web`]: the HTTP surface: webhooks, health, metrics, the dispatcher pages and the JSON API.
 //! - [`server`]: serves it over HTTP/1.1 with time and connection limits a slow client cannot dodge.
 //! - [`app`]: wiring: builds the shared state and runs the server and the worker until shutdown.
+//! - [`wind_down`]: a group that stops: intake becomes a referral, held jobs carry on.
 //! - [`cli`]: the `aidline` command line.
 //! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.
 //! - [`telemetry`]: tracing set-up.
@@ -68,4 +69,5 @@ pub mod text_costs;
 pub mod tokens;
 pub mod voice;
 pub mod web;
+pub mod wind_down;
 pub mod word_list;

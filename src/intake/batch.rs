@@ -19,6 +19,7 @@ use crate::flow::Keyword;
 use crate::flow::text::fold;
 use crate::gateway::{Inbound, Media};
 use crate::store::{StoreError, contacts, inbound, requests, sessions, volunteers};
+use crate::wind_down::REFERRAL_EVERY_MS;
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
 const MAX_BATCH: usize = 128;
@@ -222,6 +223,15 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
         plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
     }
     let mut gate = Gate::load(&mut tx, &core.settings.safety, contact_ids, now).await?;
+    let wind_down = &core.settings.wind_down;
+    if wind_down.is_on() {
+        let since = now - REFERRAL_EVERY_MS;
+        plan = plan.with_referred(
+            wind_down
+                .referred_since(&mut tx, contact_ids, since)
+                .await?,
+        );
+    }
     for text in &texts {
         let outcome = match gate.admit(text) {
             Admission::Open => route::route(&core.settings, &flows, &mut plan, text, now),

@@ -80,6 +80,8 @@ pub(super) struct Plan {
     /// Turns of calls: their replies are said on the call, not texted.
     spoken_turns: HashSet<i64>,
     handled: Vec<(i64, &'static str)>,
+    /// Contacts told where to turn while the line winds down, today or in this batch.
+    referred: HashSet<i64>,
 }
 
 impl Plan {
@@ -101,6 +103,7 @@ impl Plan {
             replies: Vec::new(),
             spoken_turns: HashSet::new(),
             handled: Vec::new(),
+            referred: HashSet::new(),
         };
         for a in active {
             let index = plan.sessions.len();
@@ -140,6 +143,17 @@ impl Plan {
             line: line.to_string(),
             inbound_id,
         });
+    }
+
+    /// Adds who among the contacts was told where to turn in the last day.
+    pub fn with_referred(mut self, referred: HashSet<i64>) -> Plan {
+        self.referred = referred;
+        self
+    }
+
+    /// Whether the contact is yet to be told where to turn today; from now on they have been.
+    pub fn refer(&mut self, contact_id: i64) -> bool {
+        self.referred.insert(contact_id)
     }
 
     /// Adds what is known of the contacts' open requests (newest last wins).

@@ -81,6 +81,12 @@ pub(super) fn route(
     if let Some(keyword) = flows.keywords().classify(&fold(&text.body))
         && (keyword != flow::Keyword::Thanks || is_thanks_to_the_line(plan, text.contact_id))
     {
+        // A line winding down starts nothing: a hand-off to a person is a new request, and
+        // starting again starts the intake.
+        let starts = matches!(keyword, flow::Keyword::Person | flow::Keyword::Restart);
+        if starts && settings.wind_down.is_on() {
+            return refer(settings, plan, line, text, language.as_deref());
+        }
         return global_keyword(flows, plan, line, text, keyword);
     }
     // REPORT pauses the relay of the sender's job in a volunteer's hands; a code from anyone else
@@ -120,6 +126,9 @@ pub(super) fn route(
             keyword_reply(flows, plan, line, text, language.as_deref(), "person");
         }
         return "joined_handoff";
+    }
+    if settings.wind_down.is_on() {
+        return refer(settings, plan, line, text, language.as_deref());
     }
     // A call that begins (answered or not), or a caller who said nothing: the question they are
     // at is asked (again), and a caller with no conversation begins the line's.
@@ -180,6 +189,32 @@ pub(super) fn carrier_word(
         .classify(&text.body, opted_out)
         .filter(|_| text.channel == Channel::Sms)?;
     Some(keyword_outcome(settings, plan, line, text, keyword, now))
+}
+
+/// The group is winding down: instead of the intake, where to turn now, texted once a day at
+/// most. A conversation under way ends, as if its flow had been taken away, so nothing is filed.
+fn refer(
+    settings: &Settings,
+    plan: &mut Plan,
+    line: &Line,
+    text: &InboundRow,
+    language: Option<&str>,
+) -> &'static str {
+    plan.end_session(text.contact_id, SessionEnd::FlowRemoved);
+    if !plan.refer(text.contact_id) {
+        return "referred_already";
+    }
+    let body = settings.wind_down.referral(language);
+    let line = line.number.as_str();
+    plan.reply(
+        text.contact_id,
+        line,
+        text.id,
+        &body,
+        OutboundKind::Reply,
+        None,
+    );
+    "referred"
 }
 
 /// Answers `text` with the keywords file's reply `name`, in `language` (else the file's first).

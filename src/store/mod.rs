@@ -6,6 +6,7 @@
 //! one transaction.
 
 pub mod attempts;
+pub mod audit;
 pub mod blocks;
 pub mod calls;
 pub mod code_misses;

@@ -113,6 +113,8 @@ pub fn router(state: AppState) -> Router {
             get(pages::tokens::list).post(pages::tokens::create),
         )
         .route("/admin/tokens/{name}/revoke", post(pages::tokens::revoke))
+        .route("/audit", get(pages::audit::show))
+        .route("/audit.csv", get(pages::audit::csv))
         .route(
             "/admin/users",
             get(pages::users::list).post(pages::users::add),

@@ -4,6 +4,7 @@ mod helpers;
 
 mod abuse;
 mod accounts_page;
+mod audit_page;
 mod browser;
 mod call_harness;
 pub mod calls;
@@ -40,3 +41,4 @@ mod stats_page;
 mod suppression;
 mod volunteers_page;
 mod webhooks;
+mod wind_down;

@@ -101,6 +101,16 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         .as_ref()
         .map(|s| s.language.clone())
         .or(known_language.clone());
+    let wind_down = &state.settings.wind_down;
+    if wind_down.is_on() {
+        // The group takes no more requests: the caller hears where to turn, and the call ends.
+        let language = spoken_in.as_deref();
+        let referral = wind_down.referral(language);
+        let language = language.unwrap_or_default();
+        return Ok(document(
+            dialect.write(&turn::farewell(voice, language, &referral)),
+        ));
+    }
     let takes_messages = calls.recordings().is_some();
     if position.message {
         let language = spoken_in.as_deref().unwrap_or_default();

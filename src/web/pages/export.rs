@@ -36,7 +36,7 @@ pub(super) fn answers(fields: &BTreeMap<String, String>) -> BTreeMap<String, Str
 
 /// A cell a spreadsheet will not run: neighbours type these values, and one starting with `=`,
 /// `+`, `-` or `@` (or a tab or carriage return ahead of one) would be read as a formula.
-fn cell(value: &str) -> String {
+pub(super) fn cell(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
@@ -135,20 +135,25 @@ pub async fn requests_csv(
     let zone = &state.settings.time_zone;
     let body = write_csv(&requests, zone).map_err(|e| WebError::Internal(format!("CSV: {e}")))?;
     let date = zone.format(now, "%Y-%m-%d");
-    Ok((
+    Ok(attachment(&format!("requests-{date}.csv"), body))
+}
+
+/// A CSV file as a download named `name`.
+pub(super) fn attachment(name: &str, body: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"requests-{date}.csv\""),
+                format!("attachment; filename=\"{name}\""),
             ),
-            // Neighbours' names and needs: no cache keeps them.
+            // Neighbours' names and needs, or who read them: no cache keeps them.
             (header::CACHE_CONTROL, "no-store".to_string()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! Every page is for people signed in except the sign-in page itself.
 
 pub mod actions;
+pub mod audit;
 pub mod block;
 pub mod chart;
 pub mod confirm;

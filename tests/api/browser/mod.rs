@@ -2,6 +2,7 @@
 //! and `chromium-driver`). Without them a developer's run skips these tests and says so; CI
 //! installs them, and there a missing browser fails the run.
 
+mod audit;
 mod forms;
 mod messages;
 mod problems;

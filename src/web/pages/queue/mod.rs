@@ -14,7 +14,7 @@ use axum::response::Response;
 pub(crate) use self::choice::Choice;
 use self::lanes::LaneView;
 pub(crate) use self::lanes::age;
-pub use self::params::{Paging, Params};
+pub use self::params::{Paging, Params, page_number};
 pub(crate) use self::stopped::StoppedRelay;
 use super::{Who, page};
 use crate::dispatch::misses;

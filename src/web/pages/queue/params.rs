@@ -98,13 +98,13 @@ impl Paging {
 
     /// From 1.
     pub(super) fn page(&self) -> usize {
-        self.page
-            .trim()
-            .parse()
-            .ok()
-            .filter(|p| *p > 0)
-            .unwrap_or(1)
+        page_number(&self.page)
     }
+}
+
+/// A page number as an address carries it, counted from 1; anything else is the first page.
+pub fn page_number(page: &str) -> usize {
+    page.trim().parse().ok().filter(|p| *p > 0).unwrap_or(1)
 }
 
 #[cfg(test)]
