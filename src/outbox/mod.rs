@@ -36,7 +36,7 @@ use crate::line::Line;
 use crate::phone::redact_numbers;
 use crate::store::contacts::{self, OptChange};
 use crate::store::outbound::{self, Claim, Claimed};
-use crate::store::{Conn, Db, StoreError, pacing};
+use crate::store::{Conn, Db, StoreError, erasure, pacing};
 
 /// How many due texts one pass claims.
 const BATCH: i64 = 64;
@@ -184,6 +184,7 @@ impl Outbox {
 
     /// Sends a line's claimed texts and records the results.
     async fn send_batch(&self, line: &Line, claimed: Vec<Claimed>) -> Result<(), StoreError> {
+        let farewells = claimed.iter().any(|m| m.kind == OutboundKind::Farewell);
         let mut by_contact: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
         for msg in claimed {
             by_contact.entry(msg.contact_id).or_default().push(msg);
@@ -221,6 +222,11 @@ impl Outbox {
                 self.record_unsent(&mut tx, &msg, why, now).await?;
             }
             tx.commit().await?;
+        }
+        // The last text to someone forgotten goes with them once it is sent or has failed.
+        if farewells && erasure::let_go_of_farewells(&mut conn).await? > 0 {
+            drop(conn);
+            self.db.flush_erased().await?;
         }
         if !sent.is_empty() {
             tracing::info!(sent = sent.len(), line = %line.number.redacted(), "texts sent");

@@ -15,6 +15,7 @@ mod erasure;
 mod error_pages;
 mod export;
 mod flows_reload;
+mod forget_by_text;
 mod forms;
 mod hang_ups;
 mod idle;
