@@ -5,9 +5,11 @@
 //! that handles a person's confirmed DELETE by text. It cancels
 //! what they had open the way a neighbour's CANCEL does, so volunteers on it are told, hands a
 //! forgotten volunteer's jobs back to the queue, removes every row about them
-//! ([`store::erasure`]) and records that it happened without saying whose. [`purge`] ages out the
+//! ([`store::erasure`]) and records that it happened without saying whose, noting the copies of
+//! their texts at the providers for [`at_providers`] to delete there. [`purge`] ages out the
 //! rest by kind.
 
+pub mod at_providers;
 pub mod purge;
 
 pub use purge::{Purged, purge};
@@ -19,7 +21,9 @@ use crate::phone::Phone;
 use crate::store::contacts::Contact;
 use crate::store::erasure::{self, Erased, Reason};
 use crate::store::outbound::{self, NewOutbound};
-use crate::store::{Backend, Conn, Db, StoreError, contacts, requests, volunteers};
+use crate::store::{
+    Backend, Conn, Db, StoreError, contacts, provider_copies, requests, volunteers,
+};
 
 /// Who is to be forgotten.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +88,9 @@ pub async fn forget_in(
     let Some(contact) = contacts::lock_many(conn, backend, &[id]).await?.pop() else {
         return Ok(None);
     };
+    // What the providers hold of their texts is noted before the rows that name it go.
+    provider_copies::note_texts_of(conn, id, by.now).await?;
+    provider_copies::note_recordings_of(conn, id, by.now).await?;
     let up_to_outbound = erasure::newest_outbound(conn).await?;
     let cancelled = cancel_open(conn, settings, id, by).await?;
     hand_back_jobs(conn, settings, &contact, by).await?;

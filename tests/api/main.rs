@@ -29,6 +29,7 @@ mod outbox;
 mod pacing;
 mod pages;
 mod problems_page;
+mod provider_deletions;
 mod providers;
 mod purge;
 mod queue_page;
