@@ -81,10 +81,11 @@ pub async fn note_texts_of(conn: &mut Conn, contact_id: i64, now: i64) -> Result
     let outbound = sqlx::query(
         "INSERT INTO provider_deletions \
          (gateway, line, kind, provider_id, state, attempts, next_attempt_at, created_at, updated_at) \
-         SELECT g.gateway, o.line, $2, o.gateway_id, $3, 0, $4, $4, $4 FROM outbound_messages o \
-         JOIN (SELECT line, MAX(id) AS last FROM inbound_messages GROUP BY line) l ON l.line = o.line \
-         JOIN inbound_messages g ON g.id = l.last \
-         WHERE o.contact_id = $1 AND o.gateway_id IS NOT NULL",
+         SELECT x.gateway, x.line, $2, x.gateway_id, $3, 0, $4, $4, $4 FROM \
+         (SELECT o.line, o.gateway_id, (SELECT i.gateway FROM inbound_messages i \
+                 WHERE i.line = o.line ORDER BY i.id DESC LIMIT 1) AS gateway \
+          FROM outbound_messages o WHERE o.contact_id = $1 AND o.gateway_id IS NOT NULL) x \
+         WHERE x.gateway IS NOT NULL",
     )
     .bind(contact_id)
     .bind(CopyKind::Message.as_str())
