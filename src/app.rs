@@ -17,6 +17,7 @@ use crate::flow::{Library, LibraryError};
 use crate::intake::Intake;
 use crate::outbox::Outbox;
 use crate::privacy;
+use crate::privacy::at_providers::Deleter;
 use crate::server;
 use crate::store::purge::Mode;
 use crate::store::{Db, StoreError};
@@ -57,6 +58,9 @@ pub struct App {
     pub outbox: Option<Outbox>,
     /// Run by [`App::serve`] like the outbox; a test may take it to copy recordings itself.
     pub recordings: Option<Copier>,
+    /// Deletes a forgotten person's texts at the providers; run like the copier, or taken by
+    /// a test to drive it.
+    pub provider_deletions: Option<Deleter>,
     /// Whether [`App::serve`] fires due timers and recovers unhandled texts on its own, every few
     /// seconds, and purges what outlived its retention every hour. A test may turn this off and
     /// call [`Intake::fire_due_timers`], [`Intake::recover`] and [`privacy::purge`] itself, so
@@ -109,6 +113,7 @@ impl App {
             &settings.lines,
             recordings_wake.clone(),
         );
+        let deleter = Deleter::new(db.clone(), clock.clone(), &settings.lines);
         Ok(App {
             state: AppState {
                 settings,
@@ -120,6 +125,7 @@ impl App {
             },
             outbox: Some(outbox),
             recordings: Some(copier),
+            provider_deletions: Some(deleter),
             timed_passes: true,
             demo,
         })
@@ -144,6 +150,9 @@ impl App {
         let copier = self
             .recordings
             .map(|copier| tokio::spawn(copier.run(shutdown.child_token())));
+        let deleter = self
+            .provider_deletions
+            .map(|deleter| tokio::spawn(deleter.run(shutdown.child_token())));
         let passes = self
             .timed_passes
             .then(|| timed_passes(&intake, &self.state, &shutdown));
@@ -155,7 +164,7 @@ impl App {
         let router = web::router(self.state);
         server::serve(listener, router, &limits, shutdown.clone()).await;
         shutdown.cancel();
-        for worker in [worker, copier].into_iter().flatten() {
+        for worker in [worker, copier, deleter].into_iter().flatten() {
             let _ = worker.await;
         }
         for pass in passes.into_iter().flatten() {

@@ -25,6 +25,7 @@ const FIXTURES: &[&str] = &[
     "keyword_carrier_word.toml",
     "keyword_twice.toml",
     "keyword_reply_unknown.toml",
+    "keyword_forget_unconfirmed.toml",
     "keyword_reply_untranslated.toml",
     "keyword_reply_placeholder.toml",
     "keyword_status_word_unknown.toml",

@@ -22,7 +22,7 @@ pub use check::{CONTACT_NAME, MESSAGE_KEY, REQUEST_CODE, as_sent, key_of};
 pub use engine::{Effect, Ended, Reply, Step};
 pub use library::{Library, LibraryError};
 pub use load::{FlowError, Flows, load_dir};
-pub use model::{Flow, Input, Keyword, Keywords, State, TimerKind, Words};
+pub use model::{Flow, Forget, Input, Keyword, Keywords, State, TimerKind, Words};
 
 /// Where one contact is in one flow. Stored between texts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -259,11 +259,22 @@ pub enum Keyword {
     Thanks,
 }
 
+/// The words by which someone asks the line to forget their number: first the ask, then, to
+/// be sure, a reply that confirms it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forget {
+    Ask,
+    Confirm,
+}
+
 /// Global keywords, folded, each with the language it is a word of, if listed under one; their
 /// replies; and how request statuses read in each language.
 #[derive(Debug, Clone, Default)]
 pub struct Keywords {
     pub words: Vec<(String, Keyword, Option<String>)>,
+    /// The words to be forgotten by, kept apart: they are heard before a volunteer's commands
+    /// and never on a call.
+    pub forget: Vec<(String, Forget, Option<String>)>,
     pub languages: Vec<String>,
     pub say: BTreeMap<String, Texts>,
     pub statuses: BTreeMap<String, BTreeMap<RequestStatus, String>>,
@@ -279,10 +290,20 @@ impl Keywords {
 
     /// The language `folded` is a keyword of, if it is listed under one (ESTADO: Spanish).
     pub fn language_of(&self, folded: &str) -> Option<&str> {
-        self.words
+        let words = self.words.iter().map(|(w, _, l)| (w, l));
+        let forget = self.forget.iter().map(|(w, _, l)| (w, l));
+        words
+            .chain(forget)
+            .find(|(w, _)| *w == folded)
+            .and_then(|(_, language)| language.as_deref())
+    }
+
+    /// Whether `folded` asks to be forgotten, or confirms it.
+    pub fn forget_word(&self, folded: &str) -> Option<Forget> {
+        self.forget
             .iter()
             .find(|(w, _, _)| w == folded)
-            .and_then(|(_, _, language)| language.as_deref())
+            .map(|(_, f, _)| *f)
     }
 
     /// How `status` reads in `language`: the group's word for it, else its own name.

@@ -30,6 +30,10 @@ pub struct RawKeywords {
     pub person: Option<WordList>,
     pub restart: Option<WordList>,
     pub thanks: Option<WordList>,
+    /// Asking to be forgotten, and the reply that confirms it (`forget_ask`, `forget_done` and
+    /// `forget_nothing` are what the line says).
+    pub forget: Option<WordList>,
+    pub forget_confirm: Option<WordList>,
     /// How `{request.status}` reads, per language and status (`[keywords.statuses.es] new =
     /// "nuevo"`); a status left out reads as its own name.
     #[serde(default)]

@@ -121,6 +121,12 @@ pub trait Gateway: Send + Sync + Debug {
     fn calls(&self) -> Option<&dyn Calls> {
         None
     }
+
+    /// Deletes the provider's copy of a text it carried, by the provider's id for it; one
+    /// already gone counts as deleted. Most providers offer no such call.
+    fn delete_message<'a>(&'a self, _http: &'a reqwest::Client, _id: &'a str) -> DeleteFuture<'a> {
+        Box::pin(async { Ok(Deletion::NotOffered) })
+    }
 }
 
 /// What a webhook is answered with.

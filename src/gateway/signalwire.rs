@@ -93,6 +93,18 @@ impl Gateway for SignalWire {
         PROVIDER.name
     }
 
+    /// The space deletes the message but not its pictures (docs/privacy.md).
+    fn delete_message<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
+        let messages = format!(
+            "{}/api/laml/2010-04-01/Accounts/{}/Messages",
+            self.api_base.as_str().trim_end_matches('/'),
+            self.project_id
+        );
+        let password = self.api_token.expose();
+        let user = &self.project_id;
+        twilio::deletion::delete_message(http, messages, id, user, password, "SignalWire")
+    }
+
     fn verify(&self, hook: &Webhook) -> Result<(), AuthError> {
         let signature = hook
             .header("x-signalwire-signature")

@@ -8,6 +8,7 @@
 //! dialect, so its module uses the functions here.
 
 pub(super) mod calls;
+pub(super) mod deletion;
 
 use crate::lifecycle::DeliveryState;
 use std::sync::Arc;
@@ -24,8 +25,8 @@ use crate::secret::Secret;
 use crate::setting_error::SettingError;
 
 use super::{
-    AuthError, DeliveryReport, Event, Gateway, Hook, Inbound, Media, Outgoing, Params,
-    PayloadError, Provider, SendError, SendFuture, Webhook,
+    AuthError, DeleteFuture, DeliveryReport, Event, Gateway, Hook, Inbound, Media, Outgoing,
+    Params, PayloadError, Provider, SendError, SendFuture, Webhook,
 };
 
 pub const PROVIDER: Provider = Provider {
@@ -73,6 +74,16 @@ fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
 impl Gateway for Twilio {
     fn name(&self) -> &'static str {
         PROVIDER.name
+    }
+
+    fn delete_message<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
+        let messages = format!(
+            "{}/2010-04-01/Accounts/{}/Messages",
+            self.api_base.as_str().trim_end_matches('/'),
+            self.account_sid
+        );
+        let password = self.auth_token.expose();
+        deletion::delete_message(http, messages, id, &self.account_sid, password, "Twilio")
     }
 
     fn verify(&self, hook: &Webhook) -> Result<(), AuthError> {

@@ -18,6 +18,8 @@ use super::{Core, IntakeError, Received, route};
 use crate::flow::Keyword;
 use crate::flow::text::fold;
 use crate::gateway::{Inbound, Media};
+use crate::privacy::{self, Farewell, Forgetting, Person};
+use crate::store::erasure::Reason;
 use crate::store::{StoreError, contacts, inbound, requests, sessions, volunteers};
 use crate::wind_down::REFERRAL_EVERY_MS;
 
@@ -208,13 +210,18 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     // The open requests are needed for STATUS and cancelling, and for a neighbour in no
     // conversation, who may be waiting on a hand-off: fetch them only then. A volunteer's texts
     // (YES A7, DONE A7) never need them.
-    let needs_open_requests = texts.iter().any(|t| {
-        let keyword = flows.keywords().classify(&fold(&t.body));
-        let in_conversation = active.iter().any(|a| a.contact_id == t.contact_id);
-        let volunteer = volunteers.iter().any(|v| v.contact_id == t.contact_id);
-        matches!(keyword, Some(Keyword::Status | Keyword::Cancel))
-            || (!in_conversation && !volunteer)
-    });
+    // Asking to be forgotten needs to know what the line holds and what the last text asked.
+    let forget_words = texts
+        .iter()
+        .any(|t| flows.keywords().forget_word(&fold(&t.body)).is_some());
+    let needs_open_requests = forget_words
+        || texts.iter().any(|t| {
+            let keyword = flows.keywords().classify(&fold(&t.body));
+            let in_conversation = active.iter().any(|a| a.contact_id == t.contact_id);
+            let volunteer = volunteers.iter().any(|v| v.contact_id == t.contact_id);
+            matches!(keyword, Some(Keyword::Status | Keyword::Cancel))
+                || (!in_conversation && !volunteer)
+        });
     let mut plan = Plan::new(locked, active).with_dispatch(
         volunteers,
         requests::in_hand_for(&mut tx, contact_ids).await?,
@@ -232,20 +239,41 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
                 .await?,
         );
     }
+    if forget_words {
+        plan = plan.with_last_texts(inbound::last_handled_for(&mut tx, contact_ids).await?);
+    }
     for text in &texts {
         let outcome = match gate.admit(text) {
             Admission::Open => route::route(&core.settings, &flows, &mut plan, text, now),
             held => limits::held(&core.settings, &mut plan, text, held, now),
         };
-        plan.handled(text.id, outcome);
+        plan.handled(text, outcome, now);
         tracing::debug!(inbound_id = text.id, outcome, "text handled");
     }
     gate.write(&mut tx).await?;
+    let forgets = plan.take_forgets();
     let queued = plan
         .apply(&mut tx, &core.settings.dispatch, &flows, now)
         .await?;
+    for forget in &forgets {
+        let by = Forgetting {
+            actor: forget.actor,
+            reason: Reason::AskedByText,
+            now,
+        };
+        let last = Farewell {
+            line: &forget.line,
+            body: &forget.body,
+        };
+        let person = Person::Contact(forget.contact_id);
+        let settings = &core.settings.dispatch;
+        privacy::forget_in(&mut tx, core.db.backend(), settings, person, by, Some(last)).await?;
+    }
     tx.commit().await?;
-    if queued {
+    if !forgets.is_empty() {
+        core.db.flush_erased().await?;
+    }
+    if queued || !forgets.is_empty() {
         core.outbox_wake.notify_one();
     }
     Ok(())

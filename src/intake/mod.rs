@@ -10,6 +10,7 @@
 mod batch;
 mod call_backs;
 mod call_turn;
+mod forget_me;
 mod limits;
 mod plan;
 mod route;

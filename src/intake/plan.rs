@@ -15,6 +15,7 @@ use crate::flow::audio::Prompt;
 use crate::lifecycle::OutboundKind;
 use crate::lifecycle::SessionEnd;
 use crate::store::contacts::{self, Contact, OptChange};
+use crate::store::inbound::InboundRow;
 use crate::store::outbound::{self, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest, Request};
 use crate::store::sessions::{self, Active};
@@ -52,6 +53,15 @@ struct PlannedRequest {
     session: Option<usize>,
 }
 
+/// Someone who confirmed they want to be forgotten, and the last text they are to get.
+pub(super) struct PlannedForget {
+    pub contact_id: i64,
+    /// As request events name people: `neighbour` or `volunteer`.
+    pub actor: &'static str,
+    pub line: String,
+    pub body: String,
+}
+
 /// Something for dispatch to do, with the text that asked for it.
 struct PlannedDispatch {
     action: Action,
@@ -82,6 +92,10 @@ pub(super) struct Plan {
     handled: Vec<(i64, &'static str)>,
     /// Contacts told where to turn while the line winds down, today or in this batch.
     referred: HashSet<i64>,
+    /// Each contact's last text so far: its outcome and when it came (loaded only when a text
+    /// of the batch may answer it).
+    last_texts: HashMap<i64, (String, i64)>,
+    forgets: Vec<PlannedForget>,
 }
 
 impl Plan {
@@ -104,6 +118,8 @@ impl Plan {
             spoken_turns: HashSet::new(),
             handled: Vec::new(),
             referred: HashSet::new(),
+            last_texts: HashMap::new(),
+            forgets: Vec::new(),
         };
         for a in active {
             let index = plan.sessions.len();
@@ -322,8 +338,45 @@ impl Plan {
         });
     }
 
-    pub fn handled(&mut self, inbound_id: i64, outcome: &'static str) {
-        self.handled.push((inbound_id, outcome));
+    /// Records the text's outcome; it is now the contact's last text, come at `now`.
+    pub fn handled(&mut self, text: &InboundRow, outcome: &'static str, now: i64) {
+        self.handled.push((text.id, outcome));
+        self.last_texts
+            .insert(text.contact_id, (outcome.to_string(), now));
+    }
+
+    /// Adds each contact's last handled text before the batch (contact, outcome, when).
+    pub fn with_last_texts(mut self, last: Vec<(i64, String, i64)>) -> Plan {
+        self.last_texts = last
+            .into_iter()
+            .map(|(contact_id, outcome, at)| (contact_id, (outcome, at)))
+            .collect();
+        self
+    }
+
+    /// The outcome of the contact's last text and when it came, if the line has one.
+    pub fn last_text(&self, contact_id: i64) -> Option<(&str, i64)> {
+        let (outcome, at) = self.last_texts.get(&contact_id)?;
+        Some((outcome, *at))
+    }
+
+    /// Forgets the contact once the batch is written, texting them `body` last.
+    pub fn forget(&mut self, contact_id: i64, line: &str, body: &str) {
+        let actor = match self.volunteers.contains_key(&contact_id) {
+            true => "volunteer",
+            false => "neighbour",
+        };
+        self.forgets.push(PlannedForget {
+            contact_id,
+            actor,
+            line: line.to_string(),
+            body: body.to_string(),
+        });
+    }
+
+    /// The forgettings planned: done after everything else, which they may undo.
+    pub fn take_forgets(&mut self) -> Vec<PlannedForget> {
+        std::mem::take(&mut self.forgets)
     }
 
     /// Writes everything; returns whether any text was queued for sending.

@@ -2,6 +2,7 @@
 //! compliance words first, then the contact's conversation, else a new conversation on the line's
 //! flow. Routing only adds to the batch's [`Plan`]; nothing here touches the database.
 
+use super::forget_me;
 use super::plan::Plan;
 use crate::compliance::Keyword;
 use crate::config::Settings;
@@ -58,6 +59,14 @@ pub(super) fn route(
         if text.channel == Channel::CallEnded {
             return carry_on(settings, flows, plan, line, text, name.as_deref());
         }
+    }
+    if let Some(word) = flows
+        .keywords()
+        .forget_word(&fold(&text.body))
+        .filter(|_| texted)
+    {
+        // Before a volunteer's commands and any conversation, which it leaves where it was.
+        return forget_me::heard(flows, plan, line, text, word, now);
     }
     if text.num_media > 0 {
         // The picture is kept for a dispatcher; the neighbour learns to use words instead.

@@ -23,6 +23,9 @@ pub enum OutboundKind {
     Alert,
     /// To a caller who hung up mid-way: the question they were at, to answer by text.
     CarryOn,
+    /// The last text to someone who asked to be forgotten; it goes too, once the outbox is
+    /// done with it.
+    Farewell,
 }
 
 stored_as_text!(OutboundKind, "outbound kind", {
@@ -35,6 +38,7 @@ stored_as_text!(OutboundKind, "outbound kind", {
     Relay => "relay",
     Alert => "alert",
     CarryOn => "carry_on",
+    Farewell => "farewell",
 });
 
 impl OutboundKind {
@@ -50,6 +54,7 @@ impl OutboundKind {
                 | OutboundKind::Relay
                 | OutboundKind::Alert
                 | OutboundKind::CarryOn
+                | OutboundKind::Farewell
         )
     }
 }

@@ -36,7 +36,7 @@ use crate::line::Line;
 use crate::phone::redact_numbers;
 use crate::store::contacts::{self, OptChange};
 use crate::store::outbound::{self, Claim, Claimed};
-use crate::store::{Conn, Db, StoreError, pacing};
+use crate::store::{Conn, Db, StoreError, erasure, pacing, provider_copies};
 
 /// How many due texts one pass claims.
 const BATCH: i64 = 64;
@@ -184,6 +184,11 @@ impl Outbox {
 
     /// Sends a line's claimed texts and records the results.
     async fn send_batch(&self, line: &Line, claimed: Vec<Claimed>) -> Result<(), StoreError> {
+        let farewells: Vec<i64> = claimed
+            .iter()
+            .filter(|m| m.kind == OutboundKind::Farewell)
+            .map(|m| m.id)
+            .collect();
         let mut by_contact: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
         for msg in claimed {
             by_contact.entry(msg.contact_id).or_default().push(msg);
@@ -221,6 +226,22 @@ impl Outbox {
                 self.record_unsent(&mut tx, &msg, why, now).await?;
             }
             tx.commit().await?;
+        }
+        // The last text to someone forgotten goes with them once it is sent or has failed;
+        // the provider's copy of it is left for the deleter.
+        if !farewells.is_empty() {
+            let gateway = line.gateway.name();
+            let sent_farewells = sent.iter().filter(|(id, _)| farewells.contains(id));
+            for (_, provider_id) in sent_farewells {
+                if let Some(provider_id) = provider_id {
+                    let number = line.number.as_str();
+                    provider_copies::note(&mut conn, gateway, number, provider_id, now).await?;
+                }
+            }
+            if erasure::let_go_of_farewells(&mut conn).await? > 0 {
+                drop(conn);
+                self.db.flush_erased().await?;
+            }
         }
         if !sent.is_empty() {
             tracing::info!(sent = sent.len(), line = %line.number.redacted(), "texts sent");

@@ -1,23 +1,29 @@
 //! Forgetting a person, and letting personal data age out.
 //!
 //! [`forget`] is the one way anyone is forgotten: the command line, the request page and the
-//! retention of quiet numbers call it, and a neighbour's own request by text is to call it too. It cancels
+//! retention of quiet numbers call it, and the intake calls [`forget_in`] inside the transaction
+//! that handles a person's confirmed DELETE by text. It cancels
 //! what they had open the way a neighbour's CANCEL does, so volunteers on it are told, hands a
 //! forgotten volunteer's jobs back to the queue, removes every row about them
-//! ([`store::erasure`]) and records that it happened without saying whose. [`purge`] ages out the
+//! ([`store::erasure`]) and records that it happened without saying whose, noting the copies of
+//! their texts at the providers for [`at_providers`] to delete there. [`purge`] ages out the
 //! rest by kind.
 
+pub mod at_providers;
 pub mod purge;
 
 pub use purge::{Purged, purge};
 
 use crate::dispatch::{self, DispatchSettings};
-use crate::lifecycle::OutboundKind::Notice;
+use crate::lifecycle::OutboundKind::{self, Notice};
 use crate::lifecycle::{RequestStatus, VolunteerStatus};
 use crate::phone::Phone;
 use crate::store::contacts::Contact;
 use crate::store::erasure::{self, Erased, Reason};
-use crate::store::{Conn, Db, StoreError, contacts, requests, volunteers};
+use crate::store::outbound::{self, NewOutbound};
+use crate::store::{
+    Backend, Conn, Db, StoreError, contacts, provider_copies, requests, volunteers,
+};
 
 /// Who is to be forgotten.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +41,13 @@ pub struct Forgetting<'a> {
     pub now: i64,
 }
 
+/// The last text to someone who asked, by text, to be forgotten: it tells them it is done.
+#[derive(Debug, Clone, Copy)]
+pub struct Farewell<'a> {
+    pub line: &'a str,
+    pub body: &'a str,
+}
+
 /// Forgets `person` in one transaction, then clears the database files of what was removed.
 /// Nothing when the line does not know them.
 pub async fn forget(
@@ -44,28 +57,63 @@ pub async fn forget(
     by: Forgetting<'_>,
 ) -> Result<Option<Erased>, StoreError> {
     let mut tx = db.begin().await?;
+    let erased = forget_in(&mut tx, db.backend(), settings, person, by, None).await?;
+    tx.commit().await?;
+    if erased.is_some() {
+        db.flush_erased().await?;
+    }
+    Ok(erased)
+}
+
+/// Forgets `person` inside the caller's transaction; the caller clears the database files
+/// ([`Db::flush_erased`]) once it commits. With a `farewell`, that one text is queued to them
+/// and their contact is kept, emptied and without their number, until the outbox is done with
+/// it and lets both go ([`erasure::let_go_of_farewells`]).
+pub async fn forget_in(
+    conn: &mut Conn,
+    backend: Backend,
+    settings: &DispatchSettings,
+    person: Person<'_>,
+    by: Forgetting<'_>,
+    farewell: Option<Farewell<'_>>,
+) -> Result<Option<Erased>, StoreError> {
     let id = match person {
         Person::Contact(id) => Some(id),
-        Person::Number(phone) => contacts::id_of(&mut tx, phone.as_str()).await?,
+        Person::Number(phone) => contacts::id_of(conn, phone.as_str()).await?,
     };
     let Some(id) = id else {
         return Ok(None);
     };
     // Locked first, as handling a text does, so a text from them waits for this to finish.
-    let Some(contact) = contacts::lock_many(&mut tx, db.backend(), &[id])
-        .await?
-        .pop()
-    else {
+    let Some(contact) = contacts::lock_many(conn, backend, &[id]).await?.pop() else {
         return Ok(None);
     };
-    let up_to_outbound = erasure::newest_outbound(&mut tx).await?;
-    let cancelled = cancel_open(&mut tx, settings, id, by).await?;
-    hand_back_jobs(&mut tx, settings, &contact, by).await?;
-    let mut erased = erasure::erase_contact(&mut tx, &contact, up_to_outbound).await?;
+    // What the providers hold of their texts is noted before the rows that name it go.
+    provider_copies::note_texts_of(conn, id, by.now).await?;
+    provider_copies::note_recordings_of(conn, id, by.now).await?;
+    let up_to_outbound = erasure::newest_outbound(conn).await?;
+    let cancelled = cancel_open(conn, settings, id, by).await?;
+    hand_back_jobs(conn, settings, &contact, by).await?;
+    let mut erased = erasure::erase_contact(conn, &contact, up_to_outbound).await?;
     erased.requests_cancelled = cancelled;
-    erasure::record(&mut tx, by.actor, by.reason, &erased, by.now).await?;
-    tx.commit().await?;
-    db.flush_erased().await?;
+    match farewell {
+        None => erasure::remove_contact(conn, id).await?,
+        Some(last) => {
+            let text = NewOutbound {
+                contact_id: id,
+                line: last.line,
+                to: &contact.phone,
+                body: last.body,
+                kind: OutboundKind::Farewell,
+                inbound_id: None,
+                spoken: false,
+                spoken_audio: None,
+            };
+            outbound::enqueue_many(conn, &[text], by.now).await?;
+            erasure::hollow_contact(conn, id).await?;
+        }
+    }
+    erasure::record(conn, by.actor, by.reason, &erased, by.now).await?;
     tracing::info!(contact_id = id, actor = by.actor, "a person was forgotten");
     Ok(Some(erased))
 }

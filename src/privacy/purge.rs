@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Forgetting, Person, forget};
 use crate::dispatch::DispatchSettings;
-use crate::store::erasure::Reason;
+use crate::store::erasure::{self, Reason};
 use crate::store::purge::{self, Mode, Retention, Swept};
 use crate::store::{Db, StoreError};
 
@@ -49,12 +49,18 @@ pub async fn purge(
     }
     let mut tx = db.begin().await?;
     let swept = purge::sweep(&mut tx, retention, now, mode).await?;
+    // A last text to someone forgotten that the outbox failed without sending (its line was
+    // removed from the settings) goes here.
+    let farewells = match mode {
+        Mode::Apply => erasure::let_go_of_farewells(&mut tx).await?,
+        Mode::DryRun => 0,
+    };
     tx.commit().await?;
     let purged = Purged {
         quiet_numbers: quiet.len() as u64,
         swept,
     };
-    if mode == Mode::Apply && !purged.is_empty() {
+    if mode == Mode::Apply && (!purged.is_empty() || farewells > 0) {
         db.flush_erased().await?;
         tracing::info!(quiet_numbers = purged.quiet_numbers, "purged what aged out");
     }

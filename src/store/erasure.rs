@@ -10,7 +10,7 @@ use sqlx::any::AnyArguments;
 
 use super::contacts::Contact;
 use super::{Conn, StoreError, in_list, pow2_chunks};
-use crate::lifecycle::DeliveryState;
+use crate::lifecycle::{DeliveryState, OutboundKind};
 
 /// What was removed for one person, in counts: it is recorded and shown, so it names nobody.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -35,6 +35,8 @@ pub struct Erased {
 pub enum Reason {
     /// They (or an organiser for them) asked.
     Asked,
+    /// They asked by text, and confirmed it.
+    AskedByText,
     /// Their number was quiet for longer than the retention allows.
     Retention,
 }
@@ -43,6 +45,7 @@ impl Reason {
     fn as_str(self) -> &'static str {
         match self {
             Reason::Asked => "asked",
+            Reason::AskedByText => "asked_by_text",
             Reason::Retention => "retention",
         }
     }
@@ -149,7 +152,8 @@ async fn clear_texts_about(
 
 /// Removes everything personal about `contact`, whose open requests are already closed and whose
 /// held jobs, as a volunteer, are already handed back. `up_to_outbound` is the newest text that
-/// existed before the cancellation's notices were queued. Runs inside the caller's transaction.
+/// existed before the cancellation's notices were queued. Runs inside the caller's transaction;
+/// the contact row itself is the caller's to remove or hollow out next.
 pub async fn erase_contact(
     conn: &mut Conn,
     contact: &Contact,
@@ -247,8 +251,51 @@ pub async fn erase_contact(
     }
     delete_by_contact(conn, "opt_events", id).await?;
     delete_by_contact(conn, "code_misses", id).await?;
-    of_contact(conn, "DELETE FROM contacts WHERE id = $1", id).await?;
     Ok(erased)
+}
+
+/// The last of a forgotten person: their contact row.
+pub async fn remove_contact(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
+    of_contact(conn, "DELETE FROM contacts WHERE id = $1", id).await?;
+    Ok(())
+}
+
+/// What a hollowed contact's number reads as: no number at all, so a text from the person
+/// meanwhile makes a new contact rather than joining this one.
+const HOLLOW: &str = "forgotten:";
+
+/// Keeps a forgotten person's contact row, emptied and without their number, for their last
+/// text (which points at it) until [`let_go_of_farewells`].
+pub async fn hollow_contact(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE contacts SET phone = $1, language = NULL, name_to_use = NULL, \
+         opted_out_at = NULL WHERE id = $2",
+    )
+    .bind(format!("{HOLLOW}{id}"))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the last texts to forgotten people that the outbox is done with (sent, or failed
+/// for good), and the hollow contacts they leave with nothing pointing at them. How many texts
+/// went; the caller clears the database files when any did.
+pub async fn let_go_of_farewells(conn: &mut Conn) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM outbound_messages WHERE kind = $1 AND state <> $2")
+        .bind(OutboundKind::Farewell)
+        .bind(DeliveryState::Queued)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query(
+        "DELETE FROM contacts WHERE phone LIKE $1 AND NOT EXISTS \
+         (SELECT 1 FROM outbound_messages o WHERE o.contact_id = contacts.id)",
+    )
+    .bind(format!("{HOLLOW}%"))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done)
 }
 
 /// The newest text in the outbox, before anything a forgetting queues.

@@ -203,3 +203,21 @@ pub async fn repeated_recently(
     .await?;
     Ok(found.is_some())
 }
+
+/// Each contact's newest handled text: its outcome and when it came. A reply that confirms
+/// something (being forgotten) reads what it answers here.
+pub async fn last_handled_for(
+    conn: &mut Conn,
+    contact_ids: &[i64],
+) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    let mut args = AnyArguments::default();
+    let sql = format!(
+        "SELECT contact_id, outcome, received_at FROM inbound_messages i \
+         WHERE id = (SELECT MAX(id) FROM inbound_messages j \
+                     WHERE j.contact_id = i.contact_id AND j.handled_at IS NOT NULL) \
+           AND contact_id IN ({})",
+        in_list(&mut args, contact_ids)?
+    );
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
+    Ok(query.fetch_all(conn).await?)
+}

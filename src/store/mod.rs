@@ -21,6 +21,7 @@ pub mod pacing;
 pub mod parts;
 pub mod personal;
 pub mod problems;
+pub mod provider_copies;
 pub mod purge;
 pub mod queue;
 pub mod recordings;

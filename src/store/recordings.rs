@@ -150,7 +150,7 @@ pub async fn set_transcript(
     .flatten())
 }
 
-const TRANSCRIPTION_TO_DELETE: &str = "to_delete";
+pub(super) const TRANSCRIPTION_TO_DELETE: &str = "to_delete";
 
 /// What became of a transcription at the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -108,7 +108,7 @@ impl Copier {
         let Err(e) = result else {
             return Ok(());
         };
-        match self.retry_at(&e, recording.attempts) {
+        match retry_at(&e, recording.attempts, self.clock.now_ms()) {
             Some(at) => {
                 let mut conn = self.db.acquire().await?;
                 recordings::try_again(&mut conn, recording.id, at, self.clock.now_ms()).await
@@ -117,18 +117,6 @@ impl Copier {
                 tracing::warn!(recording = recording.id, error = %e, "gave up on a recording step");
                 self.give_up(recording).await
             }
-        }
-    }
-
-    /// When to try a failed step again, after `attempts` earlier failures; `None` when it is
-    /// not worth another try.
-    fn retry_at(&self, error: &SendError, attempts: i64) -> Option<i64> {
-        match error {
-            SendError::Retryable { retry_after, .. } if attempts + 1 < MAX_ATTEMPTS => {
-                let wait = retry_after.unwrap_or_else(|| backoff(attempts));
-                Some(self.clock.now_ms() + wait.as_millis() as i64)
-            }
-            _ => None,
         }
     }
 
@@ -217,7 +205,7 @@ impl Copier {
         let fate = match result {
             Ok(Deletion::Deleted) => TranscriptionFate::Deleted,
             Ok(Deletion::NotOffered) => TranscriptionFate::KeptAtProvider,
-            Err(e) => match self.retry_at(&e, due.attempts) {
+            Err(e) => match retry_at(&e, due.attempts, self.clock.now_ms()) {
                 Some(at) => {
                     return recordings::try_transcription_again(&mut conn, due.id, at, now).await;
                 }
@@ -236,6 +224,19 @@ fn held(recording: &Due) -> Held<'_> {
     Held {
         call_id: &recording.provider_call_id,
         recording_id: &recording.provider_id,
+    }
+}
+
+/// When to try a failed call to a provider's API again, at `now` after `attempts` earlier
+/// failures; `None` when it is not worth another try. Deleting a forgotten person's texts at
+/// the providers gives up by the same rule.
+pub fn retry_at(error: &SendError, attempts: i64, now: i64) -> Option<i64> {
+    match error {
+        SendError::Retryable { retry_after, .. } if attempts + 1 < MAX_ATTEMPTS => {
+            let wait = retry_after.unwrap_or_else(|| backoff(attempts));
+            Some(now + wait.as_millis() as i64)
+        }
+        _ => None,
     }
 }
 

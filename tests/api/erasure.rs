@@ -11,8 +11,8 @@ use crate::pages::{Browser, PASSWORD, account};
 
 pub const NEIGHBOUR: &str = "+15557710001";
 /// How the neighbour's number reads in any form, with or without its country code.
-const NUMBER_DIGITS: &str = "5557710001";
-const ANA: &str = "+15557710101";
+pub const NUMBER_DIGITS: &str = "5557710001";
+pub const ANA: &str = "+15557710101";
 const BEN: &str = "+15557710102";
 /// A word only this neighbour ever texted.
 pub const WORD: &str = "kohlrabi";
@@ -71,7 +71,7 @@ pub async fn counted(app: &TestApp) -> Vec<stats::Made> {
 
 /// Every row of every table, as text (PostgreSQL), or the database files' bytes (SQLite, where
 /// deleted rows would linger in free pages and the write-ahead log).
-async fn everything_stored(app: &TestApp) -> Vec<u8> {
+pub async fn everything_stored(app: &TestApp) -> Vec<u8> {
     match app.db.backend() {
         Backend::Sqlite => {
             let path = app.test_db.url.trim_start_matches("sqlite://").to_string();
@@ -101,14 +101,14 @@ async fn everything_stored(app: &TestApp) -> Vec<u8> {
     }
 }
 
-fn holds(haystack: &[u8], needle: &str) -> bool {
+pub fn holds(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Ana holds the neighbour's request, and the neighbour has messaged her through the relay.
-async fn ana_holds_the_kohlrabi_request(app: &TestApp) -> String {
+pub async fn ana_holds_the_kohlrabi_request(app: &TestApp) -> String {
     volunteer(app, ANA, "Ana", &["northside"]).await;
     let code = neighbour_asks_for_kohlrabi(app).await;
     app.text(ANA, &format!("YES {code}")).await;

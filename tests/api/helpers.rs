@@ -16,6 +16,7 @@ use aidline::config::Settings;
 use aidline::demo::Welcome;
 use aidline::gateway::twilio;
 use aidline::outbox::Outbox;
+use aidline::privacy::at_providers::Deleter;
 use aidline::store::{Db, requests};
 use aidline::voice::recordings::Copier;
 use tokio::net::TcpListener;
@@ -110,6 +111,8 @@ pub struct TestApp {
     pub outbox: Option<Outbox>,
     /// The recording copier, driven by the test unless the app runs its own workers.
     pub recordings: Option<Copier>,
+    /// Deletes forgotten people's texts at the providers, driven by the test likewise.
+    pub provider_deletions: Option<Deleter>,
     pub settings: Settings,
     /// In demo mode: how to sign in to the demo.
     pub demo: Option<Welcome>,
@@ -273,10 +276,11 @@ impl TestApp {
         let clock = Clock::manual();
         let mut app = App::build(settings.clone(), clock.clone()).await.unwrap();
         app.timed_passes = options.timed_passes;
-        let (outbox, recordings) = if options.background_worker {
-            (None, None)
+        let (outbox, recordings, provider_deletions) = if options.background_worker {
+            (None, None, None)
         } else {
-            (app.outbox.take(), app.recordings.take())
+            let deleter = app.provider_deletions.take();
+            (app.outbox.take(), app.recordings.take(), deleter)
         };
         let db = app.state.db.clone();
         let intake = app.state.intake.clone();
@@ -293,6 +297,7 @@ impl TestApp {
             intake,
             outbox,
             recordings,
+            provider_deletions,
             settings,
             demo,
             shutdown,
@@ -411,6 +416,16 @@ impl TestApp {
             .as_ref()
             .expect("this app runs its own copier")
             .copy_due()
+            .await
+            .unwrap()
+    }
+
+    /// Tries every deletion at the providers that is due now (tests that took the deleter).
+    pub async fn delete_at_providers(&self) -> usize {
+        self.provider_deletions
+            .as_ref()
+            .expect("this app runs its own deleter")
+            .delete_due()
             .await
             .unwrap()
     }

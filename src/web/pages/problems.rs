@@ -48,6 +48,7 @@ fn text_kind(kind: OutboundKind) -> &'static str {
         OutboundKind::Relay => "a message passed on from the other side of a job",
         OutboundKind::Alert => "an alert that a request needs a person",
         OutboundKind::CarryOn => "the text to carry on after they hung up a call",
+        OutboundKind::Farewell => "the last text to someone who asked to be forgotten",
     }
 }
 

@@ -119,7 +119,7 @@ pub async fn a_forged_recording_callback_leaves_nothing(
     assert_eq!(handoffs, 0);
 }
 
-const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
+pub const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
 
 fn recording_path(format: &str) -> String {
     format!("/2010-04-01/Accounts/{ACCOUNT}/Recordings/{RECORDING}.{format}")
@@ -216,10 +216,10 @@ pub async fn leave_a_message(app: &TestApp) -> String {
     handoff.code.clone()
 }
 
-const TRANSCRIPTION: &str = "TR0123456789abcdef0123456789abcdef";
+pub const TRANSCRIPTION: &str = "TR0123456789abcdef0123456789abcdef";
 
 /// Twilio's callback with the words of the message left on the line's one call.
-async fn twilio_transcribes_the_message(app: &TestApp) {
+pub async fn twilio_transcribes_the_message(app: &TestApp) {
     let call_sid: String = sqlx::query_scalar("SELECT call_id FROM calls")
         .fetch_one(app.db.pool())
         .await

@@ -12,7 +12,7 @@ mod httpsms;
 mod plivo;
 mod scenarios;
 mod signalwire;
-mod telnyx;
+pub mod telnyx;
 mod twilio;
 mod voice;
 mod vonage_calls;
