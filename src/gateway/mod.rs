@@ -122,11 +122,25 @@ pub trait Gateway: Send + Sync + Debug {
         None
     }
 
-    /// Deletes the provider's copy of a text it carried, by the provider's id for it; one
-    /// already gone counts as deleted. Most providers offer no such call.
-    fn delete_message<'a>(&'a self, _http: &'a reqwest::Client, _id: &'a str) -> DeleteFuture<'a> {
+    /// Deletes (or blanks) the provider's copy of a text it carried, by the provider's id for
+    /// it; one already gone counts as deleted. Most providers offer no such call.
+    fn delete_message<'a>(
+        &'a self,
+        _http: &'a reqwest::Client,
+        _id: &'a str,
+        _way: TextWay,
+    ) -> DeleteFuture<'a> {
         Box::pin(async { Ok(Deletion::NotOffered) })
     }
+}
+
+/// Which way a text went: some providers keep the two apart and must be told which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextWay {
+    /// Sent to the line by the person.
+    In,
+    /// Sent by the line to the person.
+    Out,
 }
 
 /// What a webhook is answered with.

@@ -22,8 +22,8 @@ use crate::setting_error::{SettingError, invalid};
 use super::twilio::{self, EMPTY_TWIML};
 use super::{
     Acknowledgement, AuthError, CallEvent, Calls, DeleteFuture, Event, FetchFuture, Gateway, Held,
-    Outgoing, PayloadError, Provider, RecordingEvent, Recordings, SendFuture, TranscriptionEvent,
-    Transcriptions, Webhook,
+    Outgoing, PayloadError, Provider, RecordingEvent, Recordings, SendFuture, TextWay,
+    TranscriptionEvent, Transcriptions, Webhook,
 };
 use crate::voice::documents::Dialect;
 
@@ -94,7 +94,12 @@ impl Gateway for SignalWire {
     }
 
     /// The space deletes the message but not its pictures (docs/privacy.md).
-    fn delete_message<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
+    fn delete_message<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+        _way: TextWay,
+    ) -> DeleteFuture<'a> {
         let messages = format!(
             "{}/api/laml/2010-04-01/Accounts/{}/Messages",
             self.api_base.as_str().trim_end_matches('/'),

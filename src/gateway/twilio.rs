@@ -26,7 +26,7 @@ use crate::setting_error::SettingError;
 
 use super::{
     AuthError, DeleteFuture, DeliveryReport, Event, Gateway, Hook, Inbound, Media, Outgoing,
-    Params, PayloadError, Provider, SendError, SendFuture, Webhook,
+    Params, PayloadError, Provider, SendError, SendFuture, TextWay, Webhook,
 };
 
 pub const PROVIDER: Provider = Provider {
@@ -76,7 +76,12 @@ impl Gateway for Twilio {
         PROVIDER.name
     }
 
-    fn delete_message<'a>(&'a self, http: &'a reqwest::Client, id: &'a str) -> DeleteFuture<'a> {
+    fn delete_message<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+        _way: TextWay,
+    ) -> DeleteFuture<'a> {
         let messages = format!(
             "{}/2010-04-01/Accounts/{}/Messages",
             self.api_base.as_str().trim_end_matches('/'),

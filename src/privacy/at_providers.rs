@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::gateway::{Deletion, Gateway, Held, SendError};
+use crate::gateway::{Deletion, Gateway, Held, SendError, TextWay};
 use crate::line::Line;
 use crate::store::provider_copies::{self, CopyKind, Due};
 use crate::store::{Db, StoreError};
@@ -113,7 +113,14 @@ impl Deleter {
     ) -> Result<Deletion, SendError> {
         let recordings = gateway.calls().and_then(|c| c.recordings());
         match kind {
-            CopyKind::Message => gateway.delete_message(&self.http, &copy.provider_id).await,
+            CopyKind::TextIn => {
+                let id = &copy.provider_id;
+                gateway.delete_message(&self.http, id, TextWay::In).await
+            }
+            CopyKind::TextOut => {
+                let id = &copy.provider_id;
+                gateway.delete_message(&self.http, id, TextWay::Out).await
+            }
             CopyKind::Recording => match recordings {
                 Some(recordings) => {
                     let held = Held {

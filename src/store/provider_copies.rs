@@ -13,8 +13,10 @@ const PENDING: &str = "pending";
 /// What a copy at a provider is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CopyKind {
-    /// A text, either way.
-    Message,
+    /// A text the person sent.
+    TextIn,
+    /// A text the line sent them.
+    TextOut,
     /// A message left on a call, not yet deleted there by the copier.
     Recording,
     /// The provider's transcription of one, not yet deleted there.
@@ -24,7 +26,8 @@ pub enum CopyKind {
 impl CopyKind {
     fn as_str(self) -> &'static str {
         match self {
-            CopyKind::Message => "message",
+            CopyKind::TextIn => "text_in",
+            CopyKind::TextOut => "text_out",
             CopyKind::Recording => "recording",
             CopyKind::Transcription => "transcription",
         }
@@ -32,7 +35,8 @@ impl CopyKind {
 
     fn from_stored(kind: &str) -> Option<CopyKind> {
         [
-            CopyKind::Message,
+            CopyKind::TextIn,
+            CopyKind::TextOut,
             CopyKind::Recording,
             CopyKind::Transcription,
         ]
@@ -69,7 +73,7 @@ pub async fn note_texts_of(conn: &mut Conn, contact_id: i64, now: i64) -> Result
          WHERE contact_id = $1 AND channel = $5 AND gateway_id NOT LIKE 'content:%'",
     )
     .bind(contact_id)
-    .bind(CopyKind::Message.as_str())
+    .bind(CopyKind::TextIn.as_str())
     .bind(PENDING)
     .bind(now)
     .bind(Channel::Sms)
@@ -88,7 +92,7 @@ pub async fn note_texts_of(conn: &mut Conn, contact_id: i64, now: i64) -> Result
          WHERE x.gateway IS NOT NULL",
     )
     .bind(contact_id)
-    .bind(CopyKind::Message.as_str())
+    .bind(CopyKind::TextOut.as_str())
     .bind(PENDING)
     .bind(now)
     .execute(&mut *conn)
@@ -113,7 +117,7 @@ pub async fn note(
     )
     .bind(gateway)
     .bind(line)
-    .bind(CopyKind::Message.as_str())
+    .bind(CopyKind::TextOut.as_str())
     .bind(provider_id)
     .bind(PENDING)
     .bind(now)

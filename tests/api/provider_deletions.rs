@@ -17,6 +17,7 @@ use crate::calls::messages::{
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::providers::telnyx::Telnyx;
+use crate::providers::vonage_sms::VonageSms;
 use crate::providers::{self, Provider};
 
 const NEIGHBOUR: &str = "+15557718001";
@@ -176,6 +177,54 @@ on_both_databases! {
         assert!(deleted.contains(&recording), "{deleted:?}");
         assert!(deleted.contains(&words), "{deleted:?}");
         assert_eq!(app.count("SELECT COUNT(*) FROM provider_deletions").await, 0);
+    }
+
+    async fn a_forgotten_vonage_neighbours_texts_are_redacted_at_vonage_once_an_hour_has_passed(db) {
+        let app = providers::spawn::<VonageSms>(db).await;
+        providers::text::<VonageSms>(&app, NEIGHBOUR, "hi").await;
+        app.send_due().await;
+        let too_soon = ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "type": "https://developer.nexmo.com/api-errors/redact#premature-redaction",
+            "title": "Premature redaction request",
+        }));
+        Mock::given(method("POST"))
+            .and(wiremock::matchers::path("/v1/redact/transaction"))
+            .respond_with(too_soon)
+            .up_to_n_times(2)
+            .with_priority(1)
+            .mount(&app.api)
+            .await;
+        Mock::given(method("POST"))
+            .and(wiremock::matchers::path("/v1/redact/transaction"))
+            .respond_with(ResponseTemplate::new(204))
+            .with_priority(10)
+            .mount(&app.api)
+            .await;
+
+        forget(&app, NEIGHBOUR).await;
+        assert_eq!(app.delete_at_providers().await, 2);
+        let waiting = app.count("SELECT COUNT(*) FROM provider_deletions WHERE state = 'pending'").await;
+        assert_eq!(waiting, 2, "Vonage asked for an hour first");
+        app.clock.advance(Duration::from_secs(30 * 60));
+        assert_eq!(app.delete_at_providers().await, 0, "not before the hour");
+        app.clock.advance(Duration::from_secs(31 * 60));
+        assert_eq!(app.delete_at_providers().await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM provider_deletions").await, 0);
+
+        let asked: Vec<serde_json::Value> = app.api.received_requests().await.unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == "/v1/redact/transaction")
+            .map(|r| {
+                let auth = r.headers.get("authorization").unwrap().to_str().unwrap().to_string();
+                assert!(auth.starts_with("Basic "), "under the account's key: {auth}");
+                serde_json::from_slice(&r.body).unwrap()
+            })
+            .collect();
+        let ways: std::collections::BTreeSet<(String, String)> = asked.iter()
+            .map(|a| (a["product"].as_str().unwrap().into(), a["type"].as_str().unwrap().into()))
+            .collect();
+        let both = [("sms".to_string(), "inbound".to_string()), ("sms".to_string(), "outbound".to_string())];
+        assert_eq!(ways, both.into_iter().collect(), "{asked:?}");
     }
 
     async fn a_text_at_a_provider_with_no_way_to_delete_it_is_recorded_as_kept_there(db) {

@@ -20,13 +20,15 @@ use sha2::{Digest, Sha256};
 
 use crate::gateway::settings::{ProviderTable, url_setting};
 use crate::gateway::{
-    Answer, AuthError, Calls, DeliveryReport, Event, Gateway, Inbound, Outgoing, PayloadError,
-    Provider, SendError, SendFuture, Webhook, call, error_from_status, json, jwt,
+    Answer, AuthError, Calls, DeleteFuture, Deletion, DeliveryReport, Event, Gateway, Inbound,
+    Outgoing, PayloadError, Provider, SendError, SendFuture, TextWay, Webhook, call,
+    error_from_status, json, jwt,
 };
 use crate::phone::Region;
 use crate::secret::Secret;
 use crate::setting_error::{SettingError, invalid};
 
+use super::redact::{Product, redact};
 use super::{digits, is_status, number};
 
 mod private_key;
@@ -132,6 +134,26 @@ impl Gateway for VonageMessages {
     /// The application's Voice capability sends its webhooks signed the same way.
     fn calls(&self) -> Option<&dyn Calls> {
         Some(self)
+    }
+
+    /// Vonage cannot delete a text, but blanks its words and masks the number on request: only
+    /// under the account's key and secret, which a line that signs in as an application lacks.
+    fn delete_message<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+        way: TextWay,
+    ) -> DeleteFuture<'a> {
+        match &self.auth {
+            Auth::Basic {
+                api_key,
+                api_secret,
+            } => {
+                let account = (api_key.as_str(), api_secret.expose());
+                redact(http, &self.api_base, Product::Messages, id, way, account)
+            }
+            Auth::Application { .. } => Box::pin(async { Ok(Deletion::NotOffered) }),
+        }
     }
 }
 

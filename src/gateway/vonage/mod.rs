@@ -8,6 +8,7 @@
 mod calls;
 pub mod messages;
 mod recordings;
+mod redact;
 pub mod sms;
 
 use crate::phone::{Phone, Region};

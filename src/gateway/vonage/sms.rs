@@ -25,13 +25,15 @@ use sha2::{Sha256, Sha512};
 use crate::flow::segments::{self, Encoding};
 use crate::gateway::settings::{ProviderTable, url_setting};
 use crate::gateway::{
-    AuthError, DeliveryReport, Event, Gateway, Inbound, InboundPart, Outgoing, Params,
-    PayloadError, Provider, SendError, SendFuture, Webhook, call, error_from_status,
+    AuthError, DeleteFuture, DeliveryReport, Event, Gateway, Inbound, InboundPart, Outgoing,
+    Params, PayloadError, Provider, SendError, SendFuture, TextWay, Webhook, call,
+    error_from_status,
 };
 use crate::phone::Region;
 use crate::secret::Secret;
 use crate::setting_error::SettingError;
 
+use super::redact::{Product, redact};
 use super::{digits, is_status, number};
 
 pub const PROVIDER: Provider = Provider {
@@ -72,6 +74,8 @@ struct Settings {
     #[serde(default)]
     signature_method: SignatureMethod,
     api_base: Option<String>,
+    /// Where the Redact API is (Vonage's main API host, not the SMS API's).
+    redact_base: Option<String>,
 }
 
 #[derive(Debug)]
@@ -81,6 +85,7 @@ pub struct VonageSms {
     signature_secret: Secret,
     signature_method: SignatureMethod,
     api_base: Url,
+    redact_base: Url,
 }
 
 fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
@@ -90,6 +95,11 @@ fn configure(table: ProviderTable) -> Result<Arc<dyn Gateway>, SettingError> {
             &format!("{}.api_base", table.key),
             s.api_base.as_deref(),
             "https://rest.nexmo.com",
+        )?,
+        redact_base: url_setting(
+            &format!("{}.redact_base", table.key),
+            s.redact_base.as_deref(),
+            "https://api.nexmo.com",
         )?,
         api_key: s.api_key,
         api_secret: s.api_secret,
@@ -126,6 +136,17 @@ impl Gateway for VonageSms {
 
     fn send<'a>(&'a self, http: &'a reqwest::Client, msg: Outgoing<'a>) -> SendFuture<'a> {
         Box::pin(self.send_text(http, msg))
+    }
+
+    /// Vonage cannot delete a text, but blanks its words and masks the number on request.
+    fn delete_message<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        id: &'a str,
+        way: TextWay,
+    ) -> DeleteFuture<'a> {
+        let account = (self.api_key.as_str(), self.api_secret.expose());
+        redact(http, &self.redact_base, Product::Sms, id, way, account)
     }
 }
 

@@ -17,7 +17,7 @@ mod twilio;
 mod voice;
 mod vonage_calls;
 mod vonage_messages;
-mod vonage_sms;
+pub mod vonage_sms;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -53,6 +53,7 @@ impl Provider for VonageSms {
             signature_secret = "{SIGNATURE_SECRET}"
             signature_method = "sha256"
             api_base = "{{api}}"
+            redact_base = "{{api}}"
             "#
         )
     }
