@@ -25,15 +25,20 @@ pub enum AuditKind {
     Played,
     /// Forgot a person (an `erasures` row: it names nobody).
     Forgot,
+    /// Blocked a number (a `block_events` row: it holds no number), from a request or not.
+    Blocked,
+    Unblocked,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 5] = [
+    pub const ALL: [AuditKind; 7] = [
         AuditKind::Viewed,
         AuditKind::Exported,
         AuditKind::Revealed,
         AuditKind::Played,
         AuditKind::Forgot,
+        AuditKind::Blocked,
+        AuditKind::Unblocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +48,8 @@ impl AuditKind {
             AuditKind::Revealed => "revealed",
             AuditKind::Played => "played",
             AuditKind::Forgot => "forgot",
+            AuditKind::Blocked => "blocked",
+            AuditKind::Unblocked => "unblocked",
         }
     }
 
@@ -54,6 +61,8 @@ impl AuditKind {
             AuditKind::Revealed => "revealed the number",
             AuditKind::Played => "played the message",
             AuditKind::Forgot => "forgot a person",
+            AuditKind::Blocked => "blocked a number",
+            AuditKind::Unblocked => "unblocked a number",
         }
     }
 }
@@ -96,7 +105,10 @@ const ROWS: &str = "SELECT e.at AS at, e.id AS id, e.actor AS actor,
     FROM request_events e JOIN requests r ON r.id = e.request_id
     WHERE e.kind IN ($1, $2, $3)
     UNION ALL
-    SELECT at, id, actor, 'forgot', CAST(NULL AS TEXT), reason FROM erasures";
+    SELECT at, id, actor, 'forgot', CAST(NULL AS TEXT), reason FROM erasures
+    UNION ALL
+    SELECT b.at, b.id, b.actor, b.kind, r.code, CAST(NULL AS TEXT)
+    FROM block_events b LEFT JOIN requests r ON r.id = b.request_id";
 
 /// A row as the query gives it: when, who, kind, code, detail.
 type Stored = (i64, String, String, Option<String>, Option<String>);

@@ -136,6 +136,27 @@ on_both_databases! {
         assert!(!dinas_queue.body.contains("href=\"/audit\""), "dispatchers are not shown it");
     }
 
+    async fn an_admin_sees_who_blocked_a_number_from_which_request_but_never_the_number(db) {
+        let block_key = "[safety]\nblock_key = \"a test key of some length\"";
+        let app = TestApp::spawn_with(db, Options { extra_settings: block_key.into(), ..Options::default() }).await;
+        let code = neighbour_asks(&app, NEIGHBOUR).await;
+        let dana = signed_in(&app, "dana", "dispatcher").await;
+        let rosa = signed_in(&app, "rosa", "admin").await;
+        let page = dana.get(&format!("/requests/{code}")).await;
+        let asked = dana.post(&format!("/requests/{code}/block"), &[("csrf", &page.csrf())]).await;
+        dana.post(&format!("/requests/{code}/block"), &[("csrf", &asked.csrf()), ("confirmed", "yes")]).await;
+
+        let blocks = rosa.get("/audit?kind=blocked").await;
+        let rows: Vec<&str> = blocks.body.split("<tr>").skip(2).collect();
+        assert_eq!(rows.len(), 1, "{}", blocks.body);
+        assert!(rows[0].contains("blocked a number") && rows[0].contains("dana (display) (dana)"), "{}", rows[0]);
+        assert!(rows[0].contains(&code), "the request it was blocked from: {}", rows[0]);
+        assert!(!blocks.body.contains(&NEIGHBOUR[2..]), "never the number");
+        let sheet = csv_rows(&rosa, &app, "?kind=blocked").await;
+        assert_eq!(sheet.len(), 1);
+        assert_eq!(sheet[0][2], "blocked a number");
+    }
+
     async fn taking_requests_away_in_the_spreadsheet_shows_as_an_export(db) {
         let app = TestApp::spawn(db).await;
         let code = neighbour_asks(&app, NEIGHBOUR).await;

@@ -89,6 +89,7 @@ impl Line {
     fn new(row: AuditRow, names: &HashMap<&str, &str>, zone: &LocalTime) -> Line {
         let detail = match (row.kind, row.detail.as_deref()) {
             (AuditKind::Forgot, Some("asked")) => "asked to be forgotten".into(),
+            (AuditKind::Forgot, Some("asked_by_text")) => "asked to be forgotten, by text".into(),
             (AuditKind::Forgot, Some("retention")) => "quiet for longer than kept".into(),
             (_, detail) => detail.unwrap_or_default().to_string(),
         };
