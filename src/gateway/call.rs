@@ -179,6 +179,16 @@ pub(crate) fn api_id(field: &'static str, id: &str) -> Result<String, PayloadErr
     }
 }
 
+/// A stored message id checked as [`api_id`] before it goes into an address we build: one that is
+/// not well formed can never be asked about, so trying again would not help.
+pub(crate) fn message_api_id(id: &str) -> Result<String, SendError> {
+    api_id("message id", id).map_err(|e| SendError::Permanent {
+        status: None,
+        code: None,
+        detail: e.to_string(),
+    })
+}
+
 /// `id` when `status`, a call status in the provider's words, says the call is over: Twilio's,
 /// SignalWire's and Telnyx's `completed`, `busy`, `failed`, `no-answer`, `canceled`; Plivo's and
 /// Vonage's spellings of the same.

@@ -38,7 +38,7 @@ pub use call::{
     Audio, CallEvent, Calls, DeleteFuture, Deletion, FetchFuture, Heard, Held, RecordingEvent,
     Recordings, TranscriptionEvent, Transcriptions,
 };
-use call::{api_id, over};
+use call::{api_id, message_api_id, over};
 pub use fields::Params;
 pub use send::{
     Answer, call, delete_held, error_from_status, error_with_message, fetch_bytes, fetch_listed,

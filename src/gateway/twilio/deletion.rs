@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::gateway::send::{call, error_from_status};
-use crate::gateway::{DeleteFuture, Deletion, SendError, api_id};
+use crate::gateway::{DeleteFuture, Deletion, SendError, message_api_id};
 
 /// Twilio's code for a message still on its way, which cannot be deleted yet.
 const IN_PROGRESS: i64 = 20009;
@@ -22,11 +22,7 @@ pub(in crate::gateway) fn delete_message<'a>(
     provider: &'static str,
 ) -> DeleteFuture<'a> {
     Box::pin(async move {
-        let id = api_id("message id", id).map_err(|e| SendError::Permanent {
-            status: None,
-            code: None,
-            detail: e.to_string(),
-        })?;
+        let id = message_api_id(id)?;
         let request = http
             .delete(format!("{messages_url}/{id}.json"))
             .basic_auth(user, Some(password));

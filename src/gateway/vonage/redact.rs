@@ -9,7 +9,7 @@ use reqwest::Url;
 use serde::Serialize;
 
 use crate::gateway::send::{call, error_from_status};
-use crate::gateway::{DeleteFuture, Deletion, SendError, TextWay, api_id};
+use crate::gateway::{DeleteFuture, Deletion, SendError, TextWay, message_api_id};
 
 /// How long Vonage asks to wait after a text before redacting it.
 const TOO_SOON_WAIT: Duration = Duration::from_secs(60 * 60);
@@ -42,11 +42,7 @@ pub(super) fn redact<'a>(
     (key, secret): (&'a str, &'a str),
 ) -> DeleteFuture<'a> {
     Box::pin(async move {
-        let id = api_id("message id", id).map_err(|e| SendError::Permanent {
-            status: None,
-            code: None,
-            detail: e.to_string(),
-        })?;
+        let id = message_api_id(id)?;
         let transaction = Transaction {
             id: &id,
             product: match product {

@@ -307,18 +307,40 @@ pub async fn cancel(
         form,
     }: Posted<Confirmable<Button>>,
 ) -> Result<Response, WebError> {
-    if !form.confirmed() {
-        let ask = Ask {
-            action: "cancel",
-            question: format!("Cancel {}?", code.to_ascii_uppercase()),
-            button: "Cancel the request",
-            fields: Vec::new(),
-            signed_in: &signed_in,
-        };
-        return confirm(&state, &code, ask, async |desk, job| desk.cancel(job).await).await;
+    let ask = Ask {
+        action: "cancel",
+        question: format!("Cancel {}?", code.to_ascii_uppercase()),
+        button: "Cancel the request",
+        fields: Vec::new(),
+        signed_in: &signed_in,
+    };
+    let change = async |desk: &mut Desk<'_>, job: &Request| desk.cancel(job).await;
+    asked_first(
+        &state,
+        &code,
+        form.confirmed(),
+        ask,
+        change,
+        Done::Cancelled,
+    )
+    .await
+}
+
+/// A button that asks first, showing who would be texted what, and once confirmed makes
+/// `change` and says it was `done`.
+async fn asked_first(
+    state: &AppState,
+    code: &str,
+    confirmed: bool,
+    ask: Ask<'_>,
+    change: impl AsyncFn(&mut Desk<'_>, &Request) -> Result<(), DeskError>,
+    done: Done,
+) -> Result<Response, WebError> {
+    if !confirmed {
+        return confirm(state, code, ask, async |desk, job| change(desk, job).await).await;
     }
-    act(&state, &signed_in, &code, async |desk, job| {
-        desk.cancel(job).await.map(|()| Done::Cancelled)
+    act(state, ask.signed_in, code, async |desk, job| {
+        change(desk, job).await.map(|()| done)
     })
     .await
 }
@@ -404,21 +426,13 @@ pub async fn resume(
         form,
     }: Posted<Confirmable<Button>>,
 ) -> Result<Response, WebError> {
-    if !form.confirmed() {
-        let ask = Ask {
-            action: "resume",
-            question: format!("Let messages pass again on {}?", code.to_ascii_uppercase()),
-            button: "Resume the messages",
-            fields: Vec::new(),
-            signed_in: &signed_in,
-        };
-        return confirm(&state, &code, ask, async |desk, job| {
-            desk.resume_relay(job).await
-        })
-        .await;
-    }
-    act(&state, &signed_in, &code, async |desk, job| {
-        desk.resume_relay(job).await.map(|()| Done::Resumed)
-    })
-    .await
+    let ask = Ask {
+        action: "resume",
+        question: format!("Let messages pass again on {}?", code.to_ascii_uppercase()),
+        button: "Resume the messages",
+        fields: Vec::new(),
+        signed_in: &signed_in,
+    };
+    let change = async |desk: &mut Desk<'_>, job: &Request| desk.resume_relay(job).await;
+    asked_first(&state, &code, form.confirmed(), ask, change, Done::Resumed).await
 }
