@@ -7,7 +7,7 @@
 //! a plain answer.
 
 use super::plan::Plan;
-use crate::flow::text::fold;
+use super::route;
 use crate::flow::{Flows, Forget};
 use crate::lifecycle::OutboundKind;
 use crate::line::Line;
@@ -30,12 +30,7 @@ pub(super) fn heard(
 ) -> &'static str {
     let contact_id = text.contact_id;
     let keywords = flows.keywords();
-    let language = plan
-        .active_session(contact_id)
-        .map(|s| s.language.clone())
-        .or_else(|| plan.contact(contact_id).and_then(|c| c.language.clone()))
-        .or_else(|| keywords.language_of(&fold(&text.body)).map(str::to_string))
-        .unwrap_or_default();
+    let language = route::keyword_language(plan, keywords, text);
     let say = |name: &str| keywords.reply(name, &language).unwrap_or_default();
     let line_number = line.number.as_str();
     if !known(plan, contact_id) {

@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::dispatch::act::Action;
 use crate::dispatch::commands;
 use crate::flow::text::{fold, render};
-use crate::flow::{self, Effect, Flows, Step};
+use crate::flow::{self, Effect, Flows, Keywords, Step};
 use crate::gateway::OptOutReplies;
 use crate::lifecycle::{Channel, OutboundKind};
 use crate::lifecycle::{RequestStatus, SessionEnd};
@@ -226,6 +226,20 @@ fn refer(
     "referred"
 }
 
+/// The language a keyword is answered in: the conversation's, else the contact's, else the one
+/// the word itself is in (ESTADO from someone the line has not heard from is answered in
+/// Spanish).
+pub(super) fn keyword_language(plan: &Plan, keywords: &Keywords, text: &InboundRow) -> String {
+    plan.active_session(text.contact_id)
+        .map(|s| s.language.clone())
+        .or_else(|| {
+            plan.contact(text.contact_id)
+                .and_then(|c| c.language.clone())
+        })
+        .or_else(|| keywords.language_of(&fold(&text.body)).map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// Answers `text` with the keywords file's reply `name`, in `language` (else the file's first).
 fn keyword_reply(
     flows: &Flows,
@@ -408,14 +422,7 @@ fn global_keyword(
     let contact_id = text.contact_id;
     let line_number = line.number.as_str();
     let keywords = flows.keywords();
-    // The conversation's language, else the contact's, else the one the word itself is in
-    // (ESTADO from someone the line has not heard from is answered in Spanish).
-    let language = plan
-        .active_session(contact_id)
-        .map(|s| s.language.clone())
-        .or_else(|| plan.contact(contact_id).and_then(|c| c.language.clone()))
-        .or_else(|| keywords.language_of(&fold(&text.body)).map(str::to_string))
-        .unwrap_or_default();
+    let language = keyword_language(plan, keywords, text);
     let say = |plan: &mut Plan, reply: &str, request: Option<&OpenRequest>| {
         if let Some(template) = keywords.reply(reply, &language) {
             let body = render(template, |key| match key {

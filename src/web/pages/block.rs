@@ -3,32 +3,17 @@
 //! this request, without the number. Unblocking takes the number itself, so it is done from the
 //! command line.
 
-use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::confirm::{Ask, asking};
 use super::request::{Done, actor};
-use super::{Who, page};
 use crate::phone::Phone;
 use crate::safety::blocks::{self, BlockError, ChangedBy};
 use crate::store::blocks::{BlockChange, neighbour_of};
 use crate::web::session::{Posted, SignedIn};
 use crate::web::{AppState, WebError};
-
-/// The confirmation, on the page every other confirmation uses; blocking texts nobody.
-#[derive(Template)]
-#[template(path = "confirm.html")]
-struct ConfirmPage {
-    who: Option<Who>,
-    csrf: String,
-    code: String,
-    question: String,
-    button: &'static str,
-    action: &'static str,
-    fields: Vec<(&'static str, String)>,
-    texts: Vec<(String, String)>,
-}
 
 #[derive(Deserialize)]
 pub struct BlockForm {
@@ -71,18 +56,17 @@ pub async fn block(
     Ok(Redirect::to(&to).into_response())
 }
 
+/// The confirmation, on the page every other confirmation uses; blocking texts nobody.
 fn confirm(signed_in: &SignedIn, code: String) -> Result<Response, WebError> {
-    page(&ConfirmPage {
-        who: Some(Who::from(signed_in)),
-        csrf: signed_in.csrf.clone(),
+    let ask = Ask {
+        action: "block",
         question: format!(
             "Block the number that made {code}? The line will keep and answer nothing it sends, \
              and refuse its calls, until an admin unblocks it."
         ),
-        code,
         button: "Block this number",
-        action: "block",
         fields: Vec::new(),
-        texts: Vec::new(),
-    })
+        signed_in,
+    };
+    asking(ask, code, Vec::new())
 }

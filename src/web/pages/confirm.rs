@@ -66,10 +66,19 @@ pub async fn confirm(
         };
         texts.push((who, body));
     }
+    asking(ask, request.code, texts)
+}
+
+/// The page that asks `ask` of request `code`, saying who would be texted what.
+pub fn asking(
+    ask: Ask<'_>,
+    code: String,
+    texts: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     page(&ConfirmPage {
         who: Some(Who::from(ask.signed_in)),
         csrf: ask.signed_in.csrf.clone(),
-        code: request.code,
+        code,
         question: ask.question,
         button: ask.button,
         action: ask.action,
