@@ -36,7 +36,7 @@
 //! - [`wind_down`]: a group that stops: intake becomes a referral, held jobs carry on.
 //! - [`cli`]: the `aidline` command line.
 //! - [`chat`]: `aidline chat`, a flow tried out in the terminal through the real intake.
-//! - [`telemetry`]: tracing set-up.
+//! - [`telemetry`]: log set-up: lines for a terminal, or JSON objects for a log collector.
 //! - [`text_costs`]: what every text the line can send costs in SMS, at its longest.
 
 pub mod accounts;
