@@ -37,6 +37,18 @@ impl WindDown {
         }
     }
 
+    /// The referral as (language, words): in `language` when it has one, else in each.
+    pub fn referrals(&self, language: Option<&str>) -> Vec<(&str, &str)> {
+        match language.and_then(|l| self.referral.get_key_value(l)) {
+            Some((l, text)) => vec![(l.as_str(), text.as_str())],
+            None => self
+                .referral
+                .iter()
+                .map(|(l, t)| (l.as_str(), t.as_str()))
+                .collect(),
+        }
+    }
+
     fn every_language(&self) -> String {
         let texts: Vec<&str> = self.referral.values().map(String::as_str).collect();
         texts.join(" / ")

@@ -105,6 +105,9 @@ on_both_databases! {
         let requests = app.requests().await.len();
         let (_, heard) = Call::dial(&app, CALLER).await;
         assert!(heard.said().contains(REFERRAL), "{heard:?}");
+        // Nothing says which language the caller speaks: each is said in its own voice.
+        let languages: Vec<&str> = heard.says.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(languages, ["en-US", "es-MX"], "{heard:?}");
         assert!(heard.hangup);
         assert_eq!(app.requests().await.len(), requests);
     }

@@ -103,13 +103,10 @@ async fn turn(hook: &CallHook<'_>) -> Result<Response, WebError> {
         .or(known_language.clone());
     let wind_down = &state.settings.wind_down;
     if wind_down.is_on() {
-        // The group takes no more requests: the caller hears where to turn, and the call ends.
-        let language = spoken_in.as_deref();
-        let referral = wind_down.referral(language);
-        let language = language.unwrap_or_default();
-        return Ok(document(
-            dialect.write(&turn::farewell(voice, language, &referral)),
-        ));
+        // The group takes no more requests: the caller hears where to turn, each language in
+        // its own voice when theirs is not known, and the call ends.
+        let said = wind_down.referrals(spoken_in.as_deref());
+        return Ok(document(dialect.write(&turn::say_each(voice, &said))));
     }
     let takes_messages = calls.recordings().is_some();
     if position.message {
