@@ -147,6 +147,7 @@ impl Service {
             .arg("serve")
             .env("AIDLINE_BIND", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
