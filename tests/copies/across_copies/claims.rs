@@ -47,7 +47,11 @@ async fn of_volunteers_who_claim_through_different_copies_at_once_one_gets_the_j
         for (phone, _) in VOLUNTEERS {
             eventually(&format!("{phone}'s offer of {code}"), || async {
                 let offer = format!("Reply YES {code} to take it.");
-                service.api.sent_to(phone).iter().any(|t| t.ends_with(&offer))
+                service
+                    .api
+                    .sent_to(phone)
+                    .iter()
+                    .any(|t| t.ends_with(&offer))
             })
             .await;
         }
@@ -66,9 +70,10 @@ async fn of_volunteers_who_claim_through_different_copies_at_once_one_gets_the_j
             answers
         };
         for (phone, _) in VOLUNTEERS {
-            eventually(&format!("the answer to {phone}'s claim of {code}"), || async {
-                !answer_to(phone).is_empty()
-            })
+            eventually(
+                &format!("the answer to {phone}'s claim of {code}"),
+                || async { !answer_to(phone).is_empty() },
+            )
             .await;
         }
         let answers: Vec<Vec<String>> = VOLUNTEERS.iter().map(|(p, _)| answer_to(p)).collect();
@@ -85,10 +90,13 @@ async fn of_volunteers_who_claim_through_different_copies_at_once_one_gets_the_j
         .await;
     assert_eq!(claimed, codes.len() as i64);
     for neighbour in &neighbours {
-        eventually(&format!("{neighbour} to hear a volunteer is coming"), || async {
-            let told = service.api.sent_to(neighbour);
-            told.iter().any(|t| t.starts_with("Good news"))
-        })
+        eventually(
+            &format!("{neighbour} to hear a volunteer is coming"),
+            || async {
+                let told = service.api.sent_to(neighbour);
+                told.iter().any(|t| t.starts_with("Good news"))
+            },
+        )
         .await;
         let told = service.api.sent_to(neighbour);
         let good_news = told.iter().filter(|t| t.starts_with("Good news")).count();

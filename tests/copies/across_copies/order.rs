@@ -59,7 +59,11 @@ async fn neighbours_whose_texts_alternate_between_copies_are_asked_each_question
         assert_eq!(replies, expected, "what {phone} was sent");
     }
     let texts = service.count("SELECT COUNT(*) FROM inbound_messages").await;
-    assert_eq!(texts, (neighbours.len() * INTAKE.len()) as i64, "every text kept once");
+    assert_eq!(
+        texts,
+        (neighbours.len() * INTAKE.len()) as i64,
+        "every text kept once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,12 +111,18 @@ async fn texts_from_one_phone_that_reach_both_copies_at_once_are_each_answered_o
         .unwrap();
         let mut expected = vec!["Say anything.".to_string()];
         expected.extend(kept[1..].iter().map(|text| format!("Got {text}.")));
-        assert_eq!(queued, expected, "{phone}'s texts were answered in the order kept");
+        assert_eq!(
+            queued, expected,
+            "{phone}'s texts were answered in the order kept"
+        );
         let mut kept_sorted = kept.clone();
         kept_sorted.sort();
         let mut sent_sorted = texts.clone();
         sent_sorted.sort();
-        assert_eq!(kept_sorted, sent_sorted, "each of {phone}'s texts kept once");
+        assert_eq!(
+            kept_sorted, sent_sorted,
+            "each of {phone}'s texts kept once"
+        );
         eventually(&format!("every reply to {phone}"), || async {
             service.api.sent_to(phone).len() >= expected.len()
         })
