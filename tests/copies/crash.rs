@@ -147,6 +147,6 @@ pub async fn kill_mid_load(service: &Service, victim: usize) {
         }
     }
     let copies = service.copies();
-    println!("texts sent twice after the crash ({copies} copies): {twice}");
+    println!("texts sent twice after the crash: {twice} ({copies} running)");
     assert!(twice <= MOST_IN_FLIGHT, "{twice} texts went twice");
 }

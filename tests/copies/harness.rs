@@ -67,12 +67,12 @@ impl Default for Setup {
 
 /// One running copy; killed when dropped, so no test leaves a process behind, even one that
 /// panicked.
-struct Copy {
+struct Running {
     child: Child,
     base: String,
 }
 
-impl Drop for Copy {
+impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -85,7 +85,7 @@ pub struct Service {
     /// Connected on first use: a SQLite file exists only once the first copy has made it.
     db: tokio::sync::OnceCell<AnyPool>,
     url: String,
-    copies: Mutex<Vec<Option<Copy>>>,
+    copies: Mutex<Vec<Option<Running>>>,
     config: PathBuf,
     log: PathBuf,
     http: reqwest::Client,
@@ -116,21 +116,15 @@ impl Service {
             _test_db: test_db,
             dir,
         };
-        for _ in 0..copies {
-            service.start_copy().await;
+        for n in 0..copies {
+            service.copies.lock().unwrap().push(None);
+            service.restart(n).await;
         }
         service
     }
 
-    /// Starts one more copy and waits until it answers; returns its number.
-    pub async fn start_copy(&self) -> usize {
-        let n = self.copies.lock().unwrap().len();
-        self.copies.lock().unwrap().push(None);
-        self.restart(n).await;
-        n
-    }
-
-    /// Starts copy `n` (again) on a port of its own, with its own settings file.
+    /// Starts copy `n` (again) on a port of its own, with its own settings file, and waits until
+    /// it answers.
     pub async fn restart(&self, n: usize) {
         let port = free_port();
         let config = self.dir.path().join(format!("copy-{n}.toml"));
@@ -153,7 +147,7 @@ impl Service {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
-        self.copies.lock().unwrap()[n] = Some(Copy {
+        self.copies.lock().unwrap()[n] = Some(Running {
             child,
             base: base.clone(),
         });
