@@ -19,6 +19,7 @@ mod export;
 mod flows_reload;
 mod forget_by_text;
 mod forms;
+mod gateway_faults;
 mod hang_ups;
 mod idle;
 mod inbound_forms;
