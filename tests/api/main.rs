@@ -11,6 +11,8 @@ pub mod calls;
 mod compliance;
 mod concurrency;
 mod connections;
+mod db_outage;
+mod db_proxy;
 mod delivery;
 mod dispatch;
 mod erasure;

@@ -1,0 +1,164 @@
+//! The database out of reach while the service runs. Webhooks meanwhile are answered 503 with a
+//! Retry-After, promptly and with nothing stored, so the provider tries them again; once the
+//! database is back, with nothing restarted, the retries are taken once each and every worker
+//! carries on by itself.
+//!
+//! On PostgreSQL the outage is a cut network link (real seconds: these tests are slow); on
+//! SQLite, which has no network, it is another program holding the file locked.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor};
+
+use crate::db_proxy::DbProxy;
+use crate::helpers::*;
+
+/// A provider gives up on a webhook after this long (Twilio's limit).
+const PROVIDER_PATIENCE: Duration = Duration::from_secs(15);
+
+/// Waits, in real time, until `check` holds; fails with `what` after `limit`.
+async fn eventually<F, Fut>(limit: Duration, what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "still not so after {limit:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A signed Twilio text webhook; its status and how long the answer took.
+async fn webhook(
+    app: &TestApp,
+    from: &str,
+    body: &str,
+    sid: &str,
+) -> (reqwest::Response, Duration) {
+    let started = Instant::now();
+    let response = app.text_with_sid(from, body, sid).await;
+    (response, started.elapsed())
+}
+
+/// The answer a provider must get while the database is out of reach: 503 and when to retry,
+/// well before the provider stops waiting.
+fn assert_try_again_later(response: &reqwest::Response, took: Duration) {
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(
+        took < PROVIDER_PATIENCE - Duration::from_secs(5),
+        "answered after {took:?}"
+    );
+}
+
+async fn stored_with_sid(app: &TestApp, sid: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inbound_messages WHERE gateway_id = $1 AND handled_at IS NOT NULL",
+    )
+    .bind(sid)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+fn running_by_itself() -> Options {
+    Options {
+        background_worker: true,
+        timed_passes: true,
+        ..Options::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn texts_during_a_ten_second_database_outage_are_refused_for_retry_and_taken_once_after() {
+    let Some(mut db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let proxy = DbProxy::start(&db.url).await;
+    db.url = proxy.in_front_of(&db.url);
+    let app = TestApp::spawn_with(db, running_by_itself()).await;
+    let (ana, ben, cal) = ("+15557681001", "+15557681002", "+15557681003");
+    app.text(ana, "hi").await;
+    eventually(Duration::from_secs(10), "Ana's greeting sent", || async {
+        app.sent_to(ana).await.len() == 1
+    })
+    .await;
+
+    proxy.cut();
+    let cut_at = Instant::now();
+    let (ana_answers, ben_writes) = (app.new_sid(), app.new_sid());
+    let (response, took) = webhook(&app, ana, "1", &ana_answers).await;
+    assert_try_again_later(&response, took);
+    let (response, took) = webhook(&app, ben, "hi", &ben_writes).await;
+    assert_try_again_later(&response, took);
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+    tokio::time::sleep(Duration::from_secs(10).saturating_sub(cut_at.elapsed())).await;
+    proxy.restore();
+
+    assert_eq!(
+        stored_with_sid(&app, &ana_answers).await,
+        0,
+        "nothing kept of a refused text"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 1);
+    // The provider retries; a retry of the retry changes nothing.
+    for (from, body, sid) in [
+        (ana, "1", &ana_answers),
+        (ben, "hi", &ben_writes),
+        (ana, "1", &ana_answers),
+    ] {
+        let (response, took) = webhook(&app, from, body, sid).await;
+        assert_eq!(response.status(), 200, "after {took:?}");
+    }
+    app.text(cal, "hi").await;
+    assert_eq!(stored_with_sid(&app, &ana_answers).await, 1);
+    assert_eq!(stored_with_sid(&app, &ben_writes).await, 1);
+    eventually(Duration::from_secs(10), "every reply sent", || async {
+        app.sent().await.len() == 4
+    })
+    .await;
+    assert_eq!(app.sent_to(ana).await.len(), 2);
+    assert_eq!(app.sent_to(ben).await.len(), 1);
+    assert_eq!(app.sent_to(cal).await.len(), 1);
+
+    // The timer pass came back too: two quiet hours later, each conversation is reminded.
+    app.clock.advance(Duration::from_secs(2 * 3600 + 1));
+    eventually(Duration::from_secs(15), "three reminders sent", || async {
+        app.sent()
+            .await
+            .iter()
+            .filter(|s| s.body.starts_with("Still there?"))
+            .count()
+            == 3
+    })
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_while_another_program_holds_the_sqlite_file_locked_is_refused_for_retry() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn(db).await;
+    let mut other_program = sqlx::AnyConnection::connect(&app.test_db.url)
+        .await
+        .unwrap();
+    other_program.execute("BEGIN EXCLUSIVE").await.unwrap();
+
+    let neighbour = "+15557681004";
+    let sid = app.new_sid();
+    let (response, took) = webhook(&app, neighbour, "hi", &sid).await;
+    assert_try_again_later(&response, took);
+
+    other_program.execute("ROLLBACK").await.unwrap();
+    let (response, _) = webhook(&app, neighbour, "hi", &sid).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(stored_with_sid(&app, &sid).await, 1);
+    assert_eq!(app.send_due().await, 1);
+    assert_eq!(app.sent_to(neighbour).await.len(), 1);
+}
