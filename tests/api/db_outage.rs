@@ -10,6 +10,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::db_proxy::DbProxy;
 use crate::helpers::*;
@@ -139,6 +141,54 @@ async fn texts_during_a_ten_second_database_outage_are_refused_for_retry_and_tak
     })
     .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM inbound_messages").await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_handed_to_twilio_as_the_database_drops_is_recorded_when_it_is_back_and_never_sent_twice()
+ {
+    let Some(mut db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let proxy = DbProxy::start(&db.url).await;
+    db.url = proxy.in_front_of(&db.url);
+    let app = TestApp::spawn(db).await;
+    let slow = ResponseTemplate::new(201)
+        .set_body_json(serde_json::json!({"sid": "SMslow", "status": "queued"}))
+        .set_delay(Duration::from_secs(2));
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .respond_with(slow)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.api)
+        .await;
+    app.text("+15557681005", "hi").await;
+
+    let outbox = app.outbox.clone().unwrap();
+    let sending = tokio::spawn(async move { outbox.drain().await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.cut();
+    // Longer than a query waits for a connection: recording the send fails at least once.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    proxy.restore();
+    let drained = sending
+        .await
+        .unwrap()
+        .expect("the pass waited for the database");
+    assert_eq!(drained.attempted, 1);
+
+    let (state, gateway_id): (String, Option<String>) =
+        sqlx::query_as("SELECT state, gateway_id FROM outbound_messages")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (state.as_str(), gateway_id.as_deref()),
+        ("sent", Some("SMslow"))
+    );
+    app.clock.advance(Duration::from_secs(3600));
+    assert_eq!(app.send_due().await, 0);
+    assert_eq!(app.api_requests(MESSAGES_PATH).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
