@@ -9,12 +9,14 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use aidline::store::StoreError;
 use sqlx::{Connection, Executor};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::db_proxy::DbProxy;
 use crate::helpers::*;
+use crate::on_both_databases;
 
 /// A provider gives up on a webhook after this long (Twilio's limit).
 const PROVIDER_PATIENCE: Duration = Duration::from_secs(15);
@@ -211,4 +213,17 @@ async fn a_text_while_another_program_holds_the_sqlite_file_locked_is_refused_fo
     assert_eq!(stored_with_sid(&app, &sid).await, 1);
     assert_eq!(app.send_due().await, 1);
     assert_eq!(app.sent_to(neighbour).await.len(), 1);
+}
+
+on_both_databases! {
+    async fn a_broken_rule_is_not_mistaken_for_the_database_being_out_of_reach(db) {
+        let app = TestApp::spawn(db).await;
+        let mut conn = app.db.acquire().await.unwrap();
+        conn.execute("CREATE TEMPORARY TABLE once (id INTEGER PRIMARY KEY)").await.unwrap();
+        conn.execute("INSERT INTO once (id) VALUES (1)").await.unwrap();
+        let twice = conn.execute("INSERT INTO once (id) VALUES (1)").await.unwrap_err();
+        assert!(!StoreError::from(twice).is_unreachable());
+        let nonsense = conn.execute("SELECT nothing FROM nowhere").await.unwrap_err();
+        assert!(!StoreError::from(nonsense).is_unreachable());
+    }
 }

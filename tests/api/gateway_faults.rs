@@ -252,7 +252,7 @@ impl DroppingTwilio {
                 };
                 let n = count.fetch_add(1, Ordering::SeqCst) + 1;
                 let seen = serving.clone();
-                tokio::spawn(async move { answer(socket, n % nth == 0, &seen).await });
+                tokio::spawn(async move { answer(socket, n.is_multiple_of(nth), &seen).await });
             }
         });
         DroppingTwilio { addr, seen }
