@@ -149,8 +149,7 @@ async fn texts_during_a_ten_second_database_outage_are_refused_for_retry_and_tak
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_handed_to_twilio_as_the_database_drops_is_recorded_when_it_is_back_and_never_sent_twice()
- {
+async fn a_reply_sent_as_the_database_drops_is_recorded_once_it_is_back_not_sent_twice() {
     let Some(mut db) = TestDb::create(Backend::Postgres).await else {
         return;
     };
