@@ -6,11 +6,13 @@
 //! database by every copy of the service), replies to someone who just texted before anything
 //! else, and during its quiet hours nothing but those replies.
 //!
-//! A row is leased while it is being sent, so a crashed worker's rows come due again. Texts to one
-//! contact go out one after another (so replies arrive in order); different contacts are sent side
-//! by side. Failures are sorted by [`SendError`]: temporary ones are retried with doubling, jittered
-//! delays (never sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the
-//! recipient opted out" also opts the contact out.
+//! A row is leased while it is being sent, so a crashed worker's rows come due again; a database
+//! that drops while texts are with the provider is waited for, for as long as the lease, so that
+//! what was sent is recorded rather than sent again. Texts to one contact go out one after
+//! another (so replies arrive in order); different contacts are sent side by side. Failures are
+//! sorted by [`SendError`]: temporary ones are retried with doubling, jittered delays (never
+//! sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the recipient opted
+//! out" also opts the contact out.
 
 mod retry;
 mod settings;
@@ -42,6 +44,7 @@ use crate::store::{Conn, Db, StoreError, erasure, pacing, provider_copies};
 const BATCH: i64 = 64;
 /// How long a claimed text stays leased before another worker may take it over.
 const LEASE_MS: i64 = 60_000;
+/// The lease as a time to wait: results still unrecorded after it may be sent again anyway.
 const LEASE: Duration = Duration::from_millis(LEASE_MS as u64);
 /// How often the results of texts already sent are offered again to a database out of reach.
 const RECORD_RETRY: Duration = Duration::from_secs(1);
