@@ -105,7 +105,8 @@ async fn store_with_fallback(core: &Core, texts: &[Keyed<'_>]) -> Vec<Stored> {
     }
     match store(core, texts).await {
         Ok(stored) => stored.into_iter().map(Ok).collect(),
-        Err(e) if texts.len() == 1 => vec![Err(e.into())],
+        // One by one would only wait out the same outage again for each text.
+        Err(e) if texts.len() == 1 || e.is_unreachable() => vec![Err(e.into()); texts.len()],
         Err(e) => {
             tracing::warn!(error = %e, texts = texts.len(), "storing a batch failed; storing one by one");
             let mut each = Vec::with_capacity(texts.len());
@@ -181,7 +182,13 @@ async fn handle_with_fallback(
     }
     match handle(core, &contact_ids).await {
         Ok(()) => contact_ids.into_iter().map(|id| (id, Ok(()))).collect(),
-        Err(e) if contact_ids.len() == 1 => HashMap::from([(contact_ids[0], Err(e.into()))]),
+        Err(e) if contact_ids.len() == 1 || e.is_unreachable() => {
+            let e = IntakeError::from(e);
+            contact_ids
+                .into_iter()
+                .map(|id| (id, Err(e.clone())))
+                .collect()
+        }
         Err(e) => {
             tracing::warn!(error = %e, contacts = contact_ids.len(), "a batch failed; handling one contact at a time");
             let mut each = HashMap::with_capacity(contact_ids.len());

@@ -6,11 +6,13 @@
 //! database by every copy of the service), replies to someone who just texted before anything
 //! else, and during its quiet hours nothing but those replies.
 //!
-//! A row is leased while it is being sent, so a crashed worker's rows come due again. Texts to one
-//! contact go out one after another (so replies arrive in order); different contacts are sent side
-//! by side. Failures are sorted by [`SendError`]: temporary ones are retried with doubling, jittered
-//! delays (never sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the
-//! recipient opted out" also opts the contact out.
+//! A row is leased while it is being sent, so a crashed worker's rows come due again; a database
+//! that drops while texts are with the provider is waited for, for as long as the lease, so that
+//! what was sent is recorded rather than sent again. Texts to one contact go out one after
+//! another (so replies arrive in order); different contacts are sent side by side. Failures are
+//! sorted by [`SendError`]: temporary ones are retried with doubling, jittered delays (never
+//! sooner than a `Retry-After`), permanent ones end the row as `failed`, and "the recipient opted
+//! out" also opts the contact out.
 
 mod retry;
 mod settings;
@@ -42,6 +44,10 @@ use crate::store::{Conn, Db, StoreError, erasure, pacing, provider_copies};
 const BATCH: i64 = 64;
 /// How long a claimed text stays leased before another worker may take it over.
 const LEASE_MS: i64 = 60_000;
+/// The lease as a time to wait: results still unrecorded after it may be sent again anyway.
+const LEASE: Duration = Duration::from_millis(LEASE_MS as u64);
+/// How often the results of texts already sent are offered again to a database out of reach.
+const RECORD_RETRY: Duration = Duration::from_secs(1);
 /// A rate-limited line may send up to this much of a burst after a pause, then keeps its pace.
 const BURST_US: i64 = 1_000_000;
 
@@ -216,17 +222,19 @@ impl Outbox {
                 }
             }
         }
-        // The whole batch's sends are one statement; the rarer failures share a transaction.
         let now = self.clock.now_ms();
-        let mut conn = self.db.acquire().await?;
-        outbound::mark_sent_many(&mut conn, &sent, now).await?;
-        if !unsent.is_empty() {
-            let mut tx = conn.begin().await?;
-            for (msg, why) in unsent {
-                self.record_unsent(&mut tx, &msg, why, now).await?;
+        // Texts that went are sent whatever the database says: until that is written down, their
+        // lease would run out and they would go again. So a database out of reach is waited
+        // for, as long as the lease holds (after that another worker may take them anyway).
+        let started = tokio::time::Instant::now();
+        while let Err(e) = self.record(&sent, &unsent, now).await {
+            if !e.is_unreachable() || started.elapsed() >= LEASE {
+                return Err(e);
             }
-            tx.commit().await?;
+            tracing::warn!(error = %e, "cannot record what was sent yet; trying again");
+            tokio::time::sleep(RECORD_RETRY).await;
         }
+        let mut conn = self.db.acquire().await?;
         // The last text to someone forgotten goes with them once it is sent or has failed;
         // the provider's copy of it is left for the deleter.
         if !farewells.is_empty() {
@@ -245,6 +253,26 @@ impl Outbox {
         }
         if !sent.is_empty() {
             tracing::info!(sent = sent.len(), line = %line.number.redacted(), "texts sent");
+        }
+        Ok(())
+    }
+
+    /// Writes down a batch's results: its sends in one statement, the rarer failures in one
+    /// transaction. Safe to repeat after a failure part-way.
+    async fn record(
+        &self,
+        sent: &[(i64, Option<String>)],
+        unsent: &[(Claimed, Unsent)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db.acquire().await?;
+        outbound::mark_sent_many(&mut conn, sent, now).await?;
+        if !unsent.is_empty() {
+            let mut tx = conn.begin().await?;
+            for (msg, why) in unsent {
+                self.record_unsent(&mut tx, msg, why, now).await?;
+            }
+            tx.commit().await?;
         }
         Ok(())
     }
@@ -277,7 +305,7 @@ impl Outbox {
         &self,
         tx: &mut Conn,
         msg: &Claimed,
-        unsent: Unsent,
+        unsent: &Unsent,
         now: i64,
     ) -> Result<(), StoreError> {
         let id = msg.id;
@@ -291,7 +319,7 @@ impl Outbox {
                 detail,
                 retry_after,
             }) => {
-                let detail = redact_numbers(&detail);
+                let detail = redact_numbers(detail);
                 if msg.attempts >= self.settings.max_attempts {
                     outbound::fail(tx, id, code.as_deref(), &detail, now).await?;
                     tracing::warn!(
@@ -302,7 +330,7 @@ impl Outbox {
                         "text failed: out of attempts"
                     );
                 } else {
-                    let delay = retry::delay(&self.settings, msg.attempts, retry_after);
+                    let delay = retry::delay(&self.settings, msg.attempts, *retry_after);
                     let retry_at = now + delay.as_millis() as i64;
                     outbound::reschedule(tx, id, retry_at, &detail, now).await?;
                     tracing::warn!(
@@ -319,13 +347,13 @@ impl Outbox {
                 code,
                 detail,
             }) => {
-                let detail = redact_numbers(&detail);
+                let detail = redact_numbers(detail);
                 outbound::fail(tx, id, code.as_deref(), &detail, now).await?;
                 tracing::warn!(outbound_id = id, status, code, "text failed permanently");
             }
             Unsent::Failed(SendError::RecipientOptedOut { code }) => {
                 let detail = "recipient opted out at the gateway";
-                outbound::fail(tx, id, Some(&code), detail, now).await?;
+                outbound::fail(tx, id, Some(code), detail, now).await?;
                 let source = format!("gateway:{code}");
                 contacts::record_opt_change(
                     tx,

@@ -58,6 +58,44 @@ pub enum StoreError {
     NotAllowed(String),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached at all (down, cut off, out of connections, or
+    /// a SQLite file another process holds locked), as opposed to refusing what was asked. Such
+    /// a failure is worth trying again shortly; a constraint violation or a bad query is not.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Sqlx(e) => sqlx_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+fn sqlx_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => {
+            if let Some(pg) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Class 08 is the connection failing; 57P01-57P03 a server shutting down or
+                // starting up; 53300 no connection slot left.
+                let code = pg.code();
+                code.starts_with("08") || code.starts_with("57P0") || code == "53300"
+            } else if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another
+                // connection kept the file locked past the busy timeout.
+                let code = e.code().and_then(|c| c.parse::<i32>().ok());
+                code.is_some_and(|c| matches!(c & 0xff, 5 | 6))
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
 /// `$first, $first+1, …` for an `IN (…)` list of `count` values.
 pub(crate) fn value_list(first: usize, count: usize) -> String {
     (first..first + count)
@@ -122,6 +160,12 @@ pub enum Backend {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How long a query waits for a connection before the database counts as unreachable. A webhook
+/// may wait twice in a row (to check the sender, then to store the text) and must still answer
+/// well inside the 15 seconds a provider such as Twilio waits: a late answer counts as lost,
+/// while a prompt 503 is retried.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How often the SQLite write-ahead log is copied back into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -167,6 +211,7 @@ impl Db {
                 // fair, instead of writers spinning in SQLite's busy handler.
                 let pool = AnyPoolOptions::new()
                     .max_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     // An in-memory database lives as long as its connection: never let it go.
                     .min_connections(u32::from(in_memory))
                     .idle_timeout(None)
@@ -195,7 +240,7 @@ impl Db {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect(url)
                     .await?
             }

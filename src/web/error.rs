@@ -1,6 +1,6 @@
 //! The one place errors become HTTP responses.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::AccountError;
@@ -52,6 +52,14 @@ pub enum WebError {
 #[derive(Clone, Debug)]
 pub struct Sentence(pub String);
 
+/// What a 503 tells a person while the database cannot be reached.
+const TRY_AGAIN_SHORTLY: &str =
+    "The service cannot reach its database just now. Try again in a minute.";
+
+/// How long a caller is asked to wait before trying again while the database cannot be reached:
+/// providers retry a 5xx anyway, and this spaces out a person's reloads.
+const RETRY_AFTER_SECONDS: &str = "10";
+
 /// What a 500 tells a person: the cause may name tables or queries, so it stays in the log.
 pub const SOMETHING_WENT_WRONG: &str = "The service could not finish this. Try again in a moment, and tell an admin if it keeps happening.";
 
@@ -67,6 +75,19 @@ impl IntoResponse for WebError {
             WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             // 303, so the browser follows with a GET whatever it was doing.
             WebError::SignInFirst => return Redirect::to("/signin").into_response(),
+            _ if self.database_unreachable() => {
+                tracing::warn!(error = %self, "database unreachable; asked the caller to retry");
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                    "database unreachable; try again shortly\n",
+                )
+                    .into_response();
+                response
+                    .extensions_mut()
+                    .insert(Sentence(TRY_AGAIN_SHORTLY.into()));
+                return response;
+            }
             WebError::Store(_) | WebError::Intake(_) | WebError::Internal(_) => {
                 // Opaque to the caller (a gateway retries a 5xx); the cause goes to the log.
                 tracing::error!(error = %self, "request failed");
@@ -81,6 +102,18 @@ impl IntoResponse for WebError {
         let mut response = (status, format!("{self}\n")).into_response();
         response.extensions_mut().insert(Sentence(self.to_string()));
         response
+    }
+}
+
+impl WebError {
+    /// Whether this failed only because the database could not be reached, so that the same
+    /// request will succeed once it can: a provider retrying its webhook loses nothing.
+    fn database_unreachable(&self) -> bool {
+        match self {
+            WebError::Store(e) => e.is_unreachable(),
+            WebError::Intake(IntakeError::Store(e)) => e.is_unreachable(),
+            _ => false,
+        }
     }
 }
 
