@@ -8,6 +8,19 @@
 //! Every message goes the whole way: signature check, stored, handled by the intake flow under the
 //! contact's lock (a request is created every tenth text), its reply written to the outbox and
 //! sent by the worker to a local stand-in for the Twilio API.
+//!
+//! It prints, in one run, the throughput with its p50 and p99 and the p99 at the fixed rate for:
+//! a bare axum handler that answers every webhook 200 with an empty TwiML body (the ceiling the
+//! client, loopback and this machine allow), SQLite, PostgreSQL, and two copies of the service on
+//! one PostgreSQL database with the messages sent to each in turn. Each throughput is also shown
+//! as a share of the bare handler's, and two copies' as a multiple of one copy's; a summary table
+//! closes the run.
+//!
+//! The two copies run in this process, on its one tokio runtime. Separate processes would add no
+//! cores: the client, PostgreSQL and every copy share the machine's cores either way, so what the
+//! comparison shows is whether the database lets two copies work side by side (lock waits, row
+//! contention), not how far extra hardware would carry them. On a machine with spare cores for a
+//! second copy, the multiple says more than on one without.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +31,7 @@ use aidline::gateway::twilio;
 use tokio_util::sync::CancellationToken;
 
 mod support;
+use support::test_db::{Backend, TestDb};
 use support::{LINE, TOKEN, env_or, on_each_database};
 
 const CONVERSATION: [&str; 10] = [
@@ -33,9 +47,10 @@ const CONVERSATION: [&str; 10] = [
     "Sam",
 ];
 
+/// Where the webhooks go: one or more copies of the service (or the bare handler), taken in turn.
 struct Target {
-    url: String,
-    db: aidline::store::Db,
+    urls: Vec<String>,
+    db: Option<aidline::store::Db>,
     shutdown: CancellationToken,
 }
 
@@ -43,10 +58,13 @@ impl Target {
     /// Waits for the outbox worker to send every queued reply; returns how long that took.
     async fn outbox_drained(&self) -> Duration {
         let started = Instant::now();
+        let Some(db) = &self.db else {
+            return Duration::ZERO;
+        };
         loop {
             let queued: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM outbound_messages WHERE state = 'queued'")
-                    .fetch_one(self.db.pool())
+                    .fetch_one(db.pool())
                     .await
                     .unwrap();
             if queued == 0 {
@@ -57,23 +75,61 @@ impl Target {
     }
 }
 
-async fn start(database_url: &str) -> Target {
-    let (app, listener, base) = support::build(database_url, Clock::default()).await;
+/// `copies` copies of the service on one database.
+async fn start(database_url: &str, copies: usize) -> Target {
+    let shutdown = CancellationToken::new();
+    let mut urls = Vec::new();
+    let mut db = None;
+    for _ in 0..copies {
+        let (app, listener, base) = support::build(database_url, Clock::default()).await;
+        let token = shutdown.clone();
+        db = Some(app.state.db.clone());
+        tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
+        urls.push(format!("{base}/webhooks/twilio/sms"));
+    }
+    Target { urls, db, shutdown }
+}
+
+/// A handler that reads nothing and answers what the service answers a text it has taken: the
+/// most any service could do behind this client on this machine.
+async fn start_bare() -> Target {
+    let app = axum::Router::new().route(
+        "/webhooks/twilio/sms",
+        axum::routing::post(|| async {
+            (
+                [(axum::http::header::CONTENT_TYPE, "text/xml")],
+                twilio::EMPTY_TWIML,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/webhooks/twilio/sms",
+        listener.local_addr().unwrap()
+    );
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
-    let db = app.state.db.clone();
-    tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(token.cancelled_owned())
+            .await
+            .unwrap()
+    });
     Target {
-        url: format!("{base}/webhooks/twilio/sms"),
-        db,
+        urls: vec![url],
+        db: None,
         shutdown,
     }
 }
 
-/// Signed form bodies, made before the clock starts.
-fn messages(url: &str, count: u64, phones: u64, run: &str) -> Vec<(String, String)> {
+/// A message with where it goes: its URL, its signature for that URL, and its form body.
+type Message = (String, String, String);
+
+/// Signed form bodies, made before the clock starts, sent to `urls` in turn.
+fn messages(urls: &[String], count: u64, phones: u64, run: &str) -> Vec<Message> {
     (0..count)
         .map(|i| {
+            let url = &urls[i as usize % urls.len()];
             let phone = format!("+1555{:07}", i % phones);
             let body = CONVERSATION[((i / phones) % CONVERSATION.len() as u64) as usize];
             let sid = format!("SM{run}{i:030}");
@@ -92,16 +148,12 @@ fn messages(url: &str, count: u64, phones: u64, run: &str) -> Vec<(String, Strin
             let form = form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(&params)
                 .finish();
-            (signature, form)
+            (url.clone(), signature, form)
         })
         .collect()
 }
 
-async fn post_one(
-    http: &reqwest::Client,
-    url: &str,
-    (signature, form): &(String, String),
-) -> Duration {
+async fn post_one(http: &reqwest::Client, (url, signature, form): &Message) -> Duration {
     let started = Instant::now();
     let response = http
         .post(url)
@@ -123,19 +175,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 /// As fast as `concurrency` senders can go.
 async fn throughput(target: &Target, count: u64, concurrency: u64) -> (f64, Vec<Duration>) {
     let http = reqwest::Client::new();
-    let work = Arc::new(messages(&target.url, count, 1000, "T"));
+    let work = Arc::new(messages(&target.urls, count, 1000, "T"));
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
-        let (http, work, next, url) =
-            (http.clone(), work.clone(), next.clone(), target.url.clone());
+        let (http, work, next) = (http.clone(), work.clone(), next.clone());
         tasks.spawn(async move {
             let mut latencies = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let Some(msg) = work.get(i) else { break };
-                latencies.push(post_one(&http, &url, msg).await);
+                latencies.push(post_one(&http, msg).await);
             }
             latencies
         });
@@ -150,14 +201,14 @@ async fn throughput(target: &Target, count: u64, concurrency: u64) -> (f64, Vec<
 /// A steady `rate` per second for `seconds`, each message sent on schedule.
 async fn fixed_rate(target: &Target, rate: u64, seconds: u64) -> Vec<Duration> {
     let http = reqwest::Client::new();
-    let work = messages(&target.url, rate * seconds, 2000, "R");
+    let work = messages(&target.urls, rate * seconds, 2000, "R");
     let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut tasks = tokio::task::JoinSet::new();
     for msg in work {
         interval.tick().await;
-        let (http, url) = (http.clone(), target.url.clone());
-        tasks.spawn(async move { post_one(&http, &url, &msg).await });
+        let http = http.clone();
+        tasks.spawn(async move { post_one(&http, &msg).await });
     }
     let mut latencies = Vec::new();
     while let Some(done) = tasks.join_next().await {
@@ -166,39 +217,107 @@ async fn fixed_rate(target: &Target, rate: u64, seconds: u64) -> Vec<Duration> {
     latencies
 }
 
-async fn run(name: &str, database_url: &str) {
+/// What one target did.
+struct Figures {
+    name: String,
+    per_second: f64,
+    p50: f64,
+    p99: f64,
+    steady_p99: f64,
+}
+
+/// Drives `target` as fast as it goes, lets its replies go out, then at the steady rate.
+async fn measure(name: &str, target: Target) -> Figures {
     let count = env_or("AIDLINE_BENCH_MESSAGES", 20_000);
     let concurrency = env_or("AIDLINE_BENCH_CONCURRENCY", 64);
     let rate = env_or("AIDLINE_BENCH_RATE", 1000);
     let seconds = env_or("AIDLINE_BENCH_SECONDS", 5);
-    let target = start(database_url).await;
 
     let (per_second, mut latencies) = throughput(&target, count, concurrency).await;
     latencies.sort();
+    let (p50, p99) = (percentile(&latencies, 0.50), percentile(&latencies, 0.99));
     println!(
-        "{name}: throughput {per_second:.0} messages/s ({count} messages, {concurrency} senders), p50 {:.2} ms, p99 {:.2} ms",
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99)
+        "{name}: throughput {per_second:.0} messages/s ({count} messages, {concurrency} senders), p50 {p50:.2} ms, p99 {p99:.2} ms"
     );
-    // The replies are still going out; let them, so the next run is not measuring this one's tail.
-    let drain = target.outbox_drained().await;
-    println!(
-        "{name}: the outbox finished sending {count} replies {:.2} s after the last webhook",
-        drain.as_secs_f64()
-    );
+    if target.db.is_some() {
+        // The replies are still going out; let them, so the steady run is not measuring this
+        // one's tail.
+        let drain = target.outbox_drained().await;
+        println!(
+            "{name}: the outbox finished sending {count} replies {:.2} s after the last webhook",
+            drain.as_secs_f64()
+        );
+    }
     let mut latencies = fixed_rate(&target, rate, seconds).await;
     latencies.sort();
+    let steady_p99 = percentile(&latencies, 0.99);
     println!(
-        "{name}: at {rate} messages/s for {seconds} s, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{name}: at {rate} messages/s for {seconds} s, p50 {:.2} ms, p90 {:.2} ms, p99 {steady_p99:.2} ms, max {:.2} ms",
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.90),
-        percentile(&latencies, 0.99),
         percentile(&latencies, 1.0)
     );
     target.shutdown.cancel();
+    Figures {
+        name: name.to_string(),
+        per_second,
+        p50,
+        p99,
+        steady_p99,
+    }
 }
+
+fn summary(bare: &Figures, runs: &[Figures]) {
+    let rate = env_or("AIDLINE_BENCH_RATE", 1000);
+    println!();
+    println!(
+        "{:<22} {:>10} {:>9} {:>9} {:>9} {:>15}",
+        "",
+        "messages/s",
+        "of bare",
+        "p50 ms",
+        "p99 ms",
+        format!("p99 at {rate}/s")
+    );
+    for f in std::iter::once(bare).chain(runs) {
+        println!(
+            "{:<22} {:>10.0} {:>8.1}% {:>9.2} {:>9.2} {:>12.2} ms",
+            f.name,
+            f.per_second,
+            100.0 * f.per_second / bare.per_second,
+            f.p50,
+            f.p99,
+            f.steady_p99
+        );
+    }
+    let one = runs.iter().find(|f| f.name == "postgres");
+    let two = runs.iter().find(|f| f.name == TWO_COPIES);
+    if let (Some(one), Some(two)) = (one, two) {
+        println!(
+            "two copies on PostgreSQL handle {:.2} times what one copy does",
+            two.per_second / one.per_second
+        );
+    }
+}
+
+const TWO_COPIES: &str = "postgres, two copies";
 
 #[tokio::main]
 async fn main() {
-    on_each_database(run).await;
+    let bare = measure("bare axum handler", start_bare().await).await;
+    let runs = std::cell::RefCell::new(Vec::new());
+    on_each_database(async |name: &str, database_url: &str| {
+        let figures = measure(name, start(database_url, 1).await).await;
+        runs.borrow_mut().push(figures);
+        if name == "postgres" {
+            // A database of its own, as fresh as the one copy's was.
+            let db = TestDb::create(Backend::Postgres)
+                .await
+                .expect("PostgreSQL is set");
+            let figures = measure(TWO_COPIES, start(&db.url, 2).await).await;
+            runs.borrow_mut().push(figures);
+        }
+    })
+    .await;
+    summary(&bare, &runs.into_inner());
 }

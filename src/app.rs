@@ -22,7 +22,7 @@ use crate::server;
 use crate::store::purge::Mode;
 use crate::store::{Db, StoreError};
 use crate::voice::recordings::Copier;
-use crate::web::{self, AppState};
+use crate::web::{self, AppState, Changes};
 use crate::wind_down;
 
 /// How often texts stored but not handled (after a database hiccup) are looked for.
@@ -114,6 +114,8 @@ impl App {
             recordings_wake.clone(),
         );
         let deleter = Deleter::new(db.clone(), clock.clone(), &settings.lines);
+        let listen_url = settings.database_listen_url.as_deref();
+        let changes = Changes::new(db.clone(), &settings.database_url, listen_url);
         Ok(App {
             state: AppState {
                 settings,
@@ -121,6 +123,7 @@ impl App {
                 clock,
                 intake,
                 recordings_wake,
+                changes,
                 stopping: CancellationToken::new(),
             },
             outbox: Some(outbox),

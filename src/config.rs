@@ -35,6 +35,7 @@ const MIN_SECRET_CHARS: usize = 16;
 const ENV_KEYS: &[&str] = &[
     "bind",
     "database_url",
+    "database_listen_url",
     "public_url",
     "flows_dir",
     "default_region",
@@ -48,6 +49,7 @@ const ENV_KEYS: &[&str] = &[
 struct RawSettings {
     bind: SocketAddr,
     database_url: String,
+    database_listen_url: Option<String>,
     public_url: String,
     flows_dir: PathBuf,
     default_region: String,
@@ -75,6 +77,9 @@ struct RawSettings {
 pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: String,
+    /// A direct connection to PostgreSQL for the one that listens for changes, when
+    /// `database_url` goes through a pool (PgBouncer) that would drop a LISTEN.
+    pub database_listen_url: Option<String>,
     pub public_url: Url,
     pub flows_dir: PathBuf,
     pub default_region: Region,
@@ -209,6 +214,14 @@ impl RawSettings {
                 "must start with sqlite:// or postgres://",
             ));
         }
+        let listen_url = self.database_listen_url.as_deref();
+        if listen_url.is_some_and(|u| !(u.starts_with("postgres:") || u.starts_with("postgresql:")))
+        {
+            return Err(invalid(
+                "database_listen_url",
+                "must start with postgres:// (it is only used with PostgreSQL)",
+            ));
+        }
         if self.max_body_bytes < 1024 {
             return Err(invalid("max_body_bytes", "must be at least 1024"));
         }
@@ -262,6 +275,7 @@ impl RawSettings {
         Ok(Settings {
             bind: self.bind,
             database_url: self.database_url,
+            database_listen_url: self.database_listen_url,
             public_url,
             flows_dir: self.flows_dir,
             default_region,

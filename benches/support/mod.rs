@@ -10,7 +10,7 @@ use axum::routing::post;
 use tokio::net::TcpListener;
 
 #[path = "../../tests/support/test_db.rs"]
-mod test_db;
+pub mod test_db;
 
 use test_db::{Backend, TestDb};
 

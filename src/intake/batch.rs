@@ -123,43 +123,36 @@ async fn store_with_fallback(core: &Core, texts: &[Keyed<'_>]) -> Vec<Stored> {
     }
 }
 
-/// Two statements, no transaction: once the insert is done the texts cannot be lost, and a
-/// contact row without a text is harmless.
+/// No transaction: once the insert is done the texts cannot be lost, and a contact row without a
+/// text is harmless.
 async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
     let now = core.clock.now_ms();
     let mut conn = core.db.acquire().await?;
-    let phones: BTreeSet<&str> = texts.iter().map(|(t, _)| t.from.as_str()).collect();
-    let phones: Vec<&str> = phones.into_iter().collect();
-    let ids: HashMap<String, i64> = contacts::upsert_many(&mut conn, &phones, now)
-        .await?
-        .into_iter()
-        .collect();
     let rows: Vec<inbound::NewInbound> = texts
         .iter()
         .map(|(t, key)| inbound::NewInbound {
             gateway: t.gateway,
             gateway_id: key,
             line: t.line.as_str(),
-            contact_id: ids[t.from.as_str()],
+            from: t.from.as_str(),
             body: &t.body,
             num_media: t.media.len() as i64,
-            received_at: now,
             channel: t.channel,
         })
         .collect();
-    let mut inserted: HashMap<(String, String), i64> = inbound::insert_many(&mut conn, &rows)
-        .await?
-        .into_iter()
-        .map(|(gateway, gateway_id, id)| ((gateway, gateway_id), id))
-        .collect();
+    let mut inserted: HashMap<(String, String), (i64, i64)> =
+        inbound::insert_many(&mut conn, core.db.backend(), &rows, now)
+            .await?
+            .into_iter()
+            .map(|s| ((s.gateway, s.gateway_id), (s.contact_id, s.id)))
+            .collect();
     // A gateway id twice in one batch is stored once; the later copy is the duplicate.
     let stored: Vec<Option<(i64, i64)>> = texts
         .iter()
-        .zip(&rows)
-        .map(|((text, key), row)| {
-            let id = inserted.remove(&(text.gateway.to_string(), key.to_string()))?;
+        .map(|(text, key)| {
+            let (contact_id, id) = inserted.remove(&(text.gateway.to_string(), key.to_string()))?;
             tracing::info!(inbound_id = id, gateway = text.gateway, from = %text.from.redacted(), "text received");
-            Some((row.contact_id, id))
+            Some((contact_id, id))
         })
         .collect();
     let media: Vec<(i64, usize, &Media)> = texts

@@ -390,12 +390,16 @@ impl Plan {
         for (contact_id, change, line) in &self.opt_changes {
             contacts::record_opt_change(conn, *contact_id, *change, "keyword", line, now).await?;
         }
+        // The last of each contact's changes is what it ends with.
+        let mut changed: BTreeMap<i64, (Option<&str>, Option<&str>)> = BTreeMap::new();
         for (contact_id, language) in &self.languages {
-            contacts::set_language(conn, *contact_id, language).await?;
+            changed.entry(*contact_id).or_default().0 = Some(language);
         }
         for (contact_id, name) in &self.names {
-            contacts::set_name(conn, *contact_id, name).await?;
+            changed.entry(*contact_id).or_default().1 = Some(name);
         }
+        let changed: Vec<_> = changed.into_iter().map(|(id, (l, n))| (id, l, n)).collect();
+        contacts::set_many(conn, &changed).await?;
         // Stored sessions first: one that ended here must be closed before its successor is
         // inserted, since a contact has one active session at most.
         let stored: Vec<(i64, &Session, Option<SessionEnd>)> = self

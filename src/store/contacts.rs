@@ -2,7 +2,7 @@
 
 use sqlx::any::AnyArguments;
 
-use super::{Backend, Conn, StoreError, in_list, pow2_chunks};
+use super::{Backend, Conn, StoreError, in_list, padded, pow2_chunks, value_rows};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Contact {
@@ -91,21 +91,31 @@ pub async fn lock_many(
     Ok(query.fetch_all(conn).await?)
 }
 
-pub async fn set_name(conn: &mut Conn, id: i64, name: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE contacts SET name_to_use = $1 WHERE id = $2")
-        .bind(name)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub async fn set_language(conn: &mut Conn, id: i64, language: &str) -> Result<(), StoreError> {
+    set_many(conn, &[(id, Some(language), None)]).await
 }
 
-pub async fn set_language(conn: &mut Conn, id: i64, language: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE contacts SET language = $1 WHERE id = $2")
-        .bind(language)
-        .bind(id)
-        .execute(conn)
-        .await?;
+/// Sets contacts' languages and names in one statement: (id, language, name), `None` leaving
+/// that one as it is.
+pub async fn set_many(
+    conn: &mut Conn,
+    changes: &[(i64, Option<&str>, Option<&str>)],
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE contacts SET language = COALESCE(v.column2, contacts.language), \
+         name_to_use = COALESCE(v.column3, contacts.name_to_use) \
+         FROM (VALUES {}) AS v WHERE contacts.id = v.column1",
+        value_rows(1, changes.len().next_power_of_two(), 3)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    // A repeated row sets the same contact to the same values: harmless padding.
+    for (id, language, name) in padded(changes) {
+        query = query.bind(id).bind(language).bind(name);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

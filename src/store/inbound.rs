@@ -1,21 +1,21 @@
 //! `inbound_messages`: every text that reached us, stored before the webhook is answered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 
-use super::{Conn, StoreError, in_list, pow2_chunks, value_rows};
+use super::{Backend, Conn, StoreError, contacts, in_list, pow2_chunks, value_rows};
 use crate::lifecycle::Channel;
 
 pub struct NewInbound<'a> {
     pub gateway: &'a str,
     pub gateway_id: &'a str,
     pub line: &'a str,
-    pub contact_id: i64,
+    /// The sender, whose contact is found or made as the text is stored.
+    pub from: &'a str,
     pub body: &'a str,
     pub num_media: i64,
-    pub received_at: i64,
     pub channel: Channel,
 }
 
@@ -29,35 +29,110 @@ pub struct InboundRow {
     pub channel: Channel,
 }
 
-/// Stores texts; returns (gateway, gateway_id, id) for each one not seen before. A text the
-/// gateway already delivered (a retried webhook) gets no row back.
+/// A text stored for the first time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Stored {
+    pub gateway: String,
+    pub gateway_id: String,
+    pub id: i64,
+    pub contact_id: i64,
+}
+
+/// Stores texts, finding or making their senders' contacts; returns each text not seen before.
+/// A text the gateway already delivered (a retried webhook) gets no row back.
 pub async fn insert_many(
     conn: &mut Conn,
+    backend: Backend,
     msgs: &[NewInbound<'_>],
-) -> Result<Vec<(String, String, i64)>, StoreError> {
+    now: i64,
+) -> Result<Vec<Stored>, StoreError> {
     let mut stored = Vec::with_capacity(msgs.len());
-    for chunk in pow2_chunks(msgs) {
-        let sql = format!(
-            "INSERT INTO inbound_messages \
-             (gateway, gateway_id, line, contact_id, body, num_media, received_at, channel) \
-             VALUES {} ON CONFLICT (gateway, gateway_id) DO NOTHING RETURNING gateway, gateway_id, id",
-            value_rows(1, chunk.len(), 8)
-        );
-        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for m in chunk {
-            query = query
-                .bind(m.gateway)
-                .bind(m.gateway_id)
-                .bind(m.line)
-                .bind(m.contact_id)
-                .bind(m.body)
-                .bind(m.num_media)
-                .bind(m.received_at)
-                .bind(m.channel);
+    match backend {
+        // One statement, so one round trip and one commit for the lot.
+        Backend::Postgres => {
+            for chunk in pow2_chunks(msgs) {
+                stored.extend(insert_with_contacts(conn, chunk, now).await?);
+            }
         }
-        stored.extend(query.fetch_all(&mut *conn).await?);
+        // SQLite cannot write inside a WITH, and a statement costs it no round trip.
+        Backend::Sqlite => {
+            let phones: BTreeSet<&str> = msgs.iter().map(|m| m.from).collect();
+            let phones: Vec<&str> = phones.into_iter().collect();
+            let ids: HashMap<String, i64> = contacts::upsert_many(conn, &phones, now)
+                .await?
+                .into_iter()
+                .collect();
+            for chunk in pow2_chunks(msgs) {
+                stored.extend(insert_for_contacts(conn, chunk, &ids, now).await?);
+            }
+        }
     }
     Ok(stored)
+}
+
+const RETURNED: &str = "RETURNING gateway, gateway_id, id, contact_id";
+
+async fn insert_with_contacts(
+    conn: &mut Conn,
+    chunk: &[NewInbound<'_>],
+    now: i64,
+) -> Result<Vec<Stored>, StoreError> {
+    // A contact is upserted once however many of its texts arrive together: PostgreSQL refuses
+    // to update a row twice in one statement. The texts keep their order of arrival (`n`), which
+    // their ids follow.
+    let sql = format!(
+        "WITH v (n, gateway, gateway_id, line, phone, body, num_media, channel) AS (VALUES {}), \
+         c AS (INSERT INTO contacts (phone, created_at, last_seen_at) \
+               SELECT DISTINCT phone, $1, $1 FROM v \
+               ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at \
+               RETURNING phone, id) \
+         INSERT INTO inbound_messages \
+         (gateway, gateway_id, line, contact_id, body, num_media, received_at, channel) \
+         SELECT v.gateway, v.gateway_id, v.line, c.id, v.body, v.num_media, $1, v.channel \
+         FROM v JOIN c ON c.phone = v.phone ORDER BY v.n \
+         ON CONFLICT (gateway, gateway_id) DO NOTHING {RETURNED}",
+        value_rows(2, chunk.len(), 8)
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
+    for (n, m) in chunk.iter().enumerate() {
+        query = query
+            .bind(n as i64)
+            .bind(m.gateway)
+            .bind(m.gateway_id)
+            .bind(m.line)
+            .bind(m.from)
+            .bind(m.body)
+            .bind(m.num_media)
+            .bind(m.channel);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
+
+async fn insert_for_contacts(
+    conn: &mut Conn,
+    chunk: &[NewInbound<'_>],
+    contact_ids: &HashMap<String, i64>,
+    now: i64,
+) -> Result<Vec<Stored>, StoreError> {
+    let sql = format!(
+        "INSERT INTO inbound_messages \
+         (gateway, gateway_id, line, contact_id, body, num_media, received_at, channel) \
+         VALUES {} ON CONFLICT (gateway, gateway_id) DO NOTHING {RETURNED}",
+        value_rows(1, chunk.len(), 8)
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for m in chunk {
+        query = query
+            .bind(m.gateway)
+            .bind(m.gateway_id)
+            .bind(m.line)
+            .bind(contact_ids[m.from])
+            .bind(m.body)
+            .bind(m.num_media)
+            .bind(now)
+            .bind(m.channel);
+    }
+    Ok(query.fetch_all(conn).await?)
 }
 
 /// The id of the message `gateway` sent under `key`, if it was stored.

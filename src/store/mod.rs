@@ -157,6 +157,15 @@ pub enum Backend {
     Postgres,
 }
 
+/// Which database `conn` speaks to, for the few statements written for each.
+pub(crate) fn backend_of(conn: &Conn) -> Backend {
+    if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

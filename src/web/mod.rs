@@ -24,6 +24,7 @@ use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+pub use pages::live::Changes;
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub intake: Intake,
     /// Wakes the recording copier when a message left on a call is ready at the provider.
     pub recordings_wake: Arc<Notify>,
+    /// What open pages follow: one watcher of the database for them all.
+    pub changes: Changes,
     /// Cancelled when the server begins to shut down: long-lived responses (the queue's event
     /// stream) end then, so that shutting down does not wait on an open page.
     pub stopping: CancellationToken,

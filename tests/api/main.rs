@@ -29,6 +29,7 @@ mod intake;
 mod json_api;
 mod keywords;
 mod lifecycle;
+mod live_pages;
 mod missed_calls;
 mod outbox;
 mod pacing;

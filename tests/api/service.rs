@@ -8,7 +8,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, Request, ResponseTemplate};
 
 use aidline::phone::{Phone, Region};
-use aidline::store::{contacts, inbound};
+use aidline::store::inbound;
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -24,11 +24,10 @@ on_both_databases! {
             let region: Region = "US".parse().unwrap();
             let phone = Phone::parse("+15557656001", region).unwrap();
             let mut tx = store.begin().await.unwrap();
-            let contact = contacts::upsert_many(&mut tx, &[phone.as_str()], 1).await.unwrap();
-            inbound::insert_many(&mut tx, &[inbound::NewInbound {
-                gateway: "twilio", gateway_id: "SMleftover", line: LINE, contact_id: contact[0].1,
-                body: "hi", num_media: 0, received_at: 1, channel: Default::default(),
-            }]).await.unwrap();
+            inbound::insert_many(&mut tx, store.backend(), &[inbound::NewInbound {
+                gateway: "twilio", gateway_id: "SMleftover", line: LINE, from: phone.as_str(),
+                body: "hi", num_media: 0, channel: Default::default(),
+            }], 1).await.unwrap();
             tx.commit().await.unwrap();
             store.close().await;
         }

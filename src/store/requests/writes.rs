@@ -2,10 +2,9 @@
 //! against [`RequestStatus::can_move_to`] in the UPDATE itself, so a request that ended cannot be
 //! reopened by a text or a click that raced with its end.
 
-use sqlx::Connection;
-
 use super::{Conn, EventKind, RequestStatus, StoreError, add_event, codes};
 use crate::lifecycle::OfferAnswer;
+use crate::store::{Backend, backend_of};
 use crate::store::{offers, value_list};
 
 pub struct NewRequest<'a> {
@@ -24,51 +23,61 @@ pub async fn create(
     new: &NewRequest<'_>,
     now: i64,
 ) -> Result<(i64, String), StoreError> {
-    sqlx::query("INSERT INTO queues (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(new.queue)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
     let fields = serde_json::to_string(new.fields).expect("a string map always serialises");
     let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE closed_at IS NULL")
         .fetch_one(&mut *conn)
         .await?;
+    let backend = backend_of(conn);
+    if backend == Backend::Sqlite {
+        sqlx::query("INSERT INTO queues (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(new.queue)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // A code an open request holds already inserts nothing, and another is drawn: no error, so
+    // the caller's transaction goes on without a savepoint.
+    let insert = "INSERT INTO requests \
+         (code, contact_id, line, queue, status, fields, priority, session_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         ON CONFLICT (code) WHERE closed_at IS NULL DO NOTHING RETURNING id";
+    // PostgreSQL also adds the queue and the event in the same statement: one round trip.
+    let sql = match backend {
+        Backend::Sqlite => insert.to_string(),
+        Backend::Postgres => format!(
+            "WITH q AS (INSERT INTO queues (name, created_at) VALUES ($4, $9) ON CONFLICT DO NOTHING), \
+             r AS ({insert}), \
+             e AS (INSERT INTO request_events (request_id, at, actor, kind, detail) \
+                   SELECT id, $9, $10, $11, NULL FROM r) \
+             SELECT id FROM r"
+        ),
+    };
     let mut attempt = 0u32;
-    let (id, code) = loop {
+    loop {
         // After a few collisions in a row, a longer code.
         let code = codes::random_code(codes::code_digits(open) + attempt / 4);
-        // A savepoint, so a taken code does not abort the caller's transaction on PostgreSQL.
-        let mut savepoint = conn.begin().await?;
-        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO requests \
-             (code, contact_id, line, queue, status, fields, priority, session_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(&code)
-        .bind(new.contact_id)
-        .bind(new.line)
-        .bind(new.queue)
-        .bind(RequestStatus::New)
-        .bind(&fields)
-        .bind(new.priority)
-        .bind(new.session_id)
-        .bind(now)
-        .fetch_one(&mut *savepoint)
-        .await;
-        match inserted {
-            Ok(id) => {
-                savepoint.commit().await?;
-                break (id, code);
-            }
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                savepoint.rollback().await?;
-                attempt += 1;
-            }
-            Err(e) => return Err(e.into()),
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(&code)
+            .bind(new.contact_id)
+            .bind(new.line)
+            .bind(new.queue)
+            .bind(RequestStatus::New)
+            .bind(&fields)
+            .bind(new.priority)
+            .bind(new.session_id)
+            .bind(now);
+        if backend == Backend::Postgres {
+            query = query.bind(new.actor).bind(EventKind::Created);
         }
-    };
-    add_event(conn, id, new.actor, EventKind::Created, None, now).await?;
-    Ok((id, code))
+        let inserted: Option<i64> = query.fetch_optional(&mut *conn).await?;
+        if let Some(id) = inserted {
+            if backend == Backend::Sqlite {
+                add_event(conn, id, new.actor, EventKind::Created, None, now).await?;
+            }
+            return Ok((id, code));
+        }
+        attempt += 1;
+    }
 }
 
 /// Who may take a request in a claim.
