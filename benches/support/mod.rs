@@ -26,7 +26,7 @@ pub fn env_or(name: &str, default: u64) -> u64 {
 }
 
 /// A stand-in for the Twilio Messages API that accepts everything; returns its base URL.
-async fn mock_twilio() -> String {
+pub async fn mock_twilio() -> String {
     static SID: AtomicU64 = AtomicU64::new(0);
     let app = axum::Router::new().route(
         "/2010-04-01/Accounts/{account}/Messages.json",
@@ -45,7 +45,7 @@ async fn mock_twilio() -> String {
 }
 
 /// Settings for one Twilio line on `database_url`, sending to `api` as fast as it can.
-fn settings(database_url: &str, public_url: &str, token: &str, api: &str) -> String {
+pub fn settings(database_url: &str, public_url: &str, token: &str, api: &str) -> String {
     format!(
         r#"
         database_url = "{database_url}"
