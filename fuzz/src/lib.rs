@@ -61,8 +61,9 @@ fn table(provider: &str) -> &'static str {
             "api_key = \"k\"\npublic_key = \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\""
         }
         "plivo" => "auth_id = \"MA0\"\nauth_token = \"token\"",
-        "vonage_sms" => "api_key = \"k\"\napi_secret = \"s\"\nsignature_secret = \"s\"",
-        "vonage_messages" => "api_key = \"k\"\napi_secret = \"s\"\nsignature_secret = \"s\"",
+        "vonage" | "vonage_messages" => {
+            "api_key = \"k\"\napi_secret = \"s\"\nsignature_secret = \"s\""
+        }
         "bandwidth" => {
             "account_id = \"1\"\nusername = \"u\"\npassword = \"p\"\napplication_id = \"a\"\n\
              callback_username = \"cu\"\ncallback_password = \"cp\""
