@@ -87,13 +87,20 @@ on_both_databases! {
         let app = TestApp::spawn(db).await;
         let mut pages = open_pages(&app, 20).await;
         if app.db.backend() == Backend::Postgres {
-            let listening: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-            )
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
-            assert_eq!(listening, 1, "one connection listens for all the pages");
+            // The watcher connects in the background once the first page opens.
+            let listening = || async {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+                )
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap()
+            };
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+            while listening().await == 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert_eq!(listening().await, 1, "one connection listens for all the pages");
         }
 
         app.text("+15557650002", "hi").await;
