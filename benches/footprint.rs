@@ -23,6 +23,8 @@ use aidline::gateway::twilio;
 use aidline::store::Db;
 use futures::StreamExt;
 
+#[path = "support/drained.rs"]
+mod drained;
 mod support;
 use support::{LINE, TOKEN, env_or, on_each_database};
 
@@ -203,17 +205,7 @@ async fn carry_on(db: &Db, base: &str, count: u64) {
         })
         .buffer_unordered(32);
     while posts.next().await.is_some() {}
-    loop {
-        let queued: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbound_messages WHERE state = 'queued'")
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
-        if queued == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    drained::outbox_drained(db).await;
 }
 
 fn ms(d: Duration) -> f64 {

@@ -30,6 +30,8 @@ use aidline::clock::Clock;
 use aidline::gateway::twilio;
 use tokio_util::sync::CancellationToken;
 
+#[path = "support/drained.rs"]
+mod drained;
 mod support;
 use support::test_db::{Backend, TestDb};
 use support::{LINE, TOKEN, env_or, on_each_database};
@@ -57,20 +59,9 @@ struct Target {
 impl Target {
     /// Waits for the outbox worker to send every queued reply; returns how long that took.
     async fn outbox_drained(&self) -> Duration {
-        let started = Instant::now();
-        let Some(db) = &self.db else {
-            return Duration::ZERO;
-        };
-        loop {
-            let queued: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM outbound_messages WHERE state = 'queued'")
-                    .fetch_one(db.pool())
-                    .await
-                    .unwrap();
-            if queued == 0 {
-                return started.elapsed();
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        match &self.db {
+            Some(db) => drained::outbox_drained(db).await,
+            None => Duration::ZERO,
         }
     }
 }

@@ -3,20 +3,6 @@
 use futures::future::join_all;
 
 use crate::helpers::*;
-
-/// A whole intake, each question answered.
-const INTAKE: [&str; 10] = [
-    "hi",
-    "1",
-    "1",
-    "bread and milk",
-    "2",
-    "northside",
-    "Oak and 3rd",
-    "morning",
-    "no stairs",
-    "Sam",
-];
 use crate::on_both_databases;
 
 on_both_databases! {

@@ -5,6 +5,9 @@
 #[path = "../support/test_db.rs"]
 mod test_db;
 pub use test_db::{Backend, TestDb};
+#[path = "../support/intake.rs"]
+mod intake;
+pub use intake::INTAKE;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

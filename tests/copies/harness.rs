@@ -4,6 +4,9 @@
 #[path = "../support/test_db.rs"]
 mod test_db;
 pub use test_db::{Backend, TestDb};
+#[path = "../support/intake.rs"]
+mod intake;
+pub use intake::INTAKE;
 
 use std::future::Future;
 use std::io::Write;
@@ -25,20 +28,6 @@ pub const TOKEN: &str = "test-auth-token";
 /// good at any copy.
 pub const PUBLIC_URL: &str = "http://aidline.test";
 pub const PASSWORD: &str = "a long enough password";
-
-/// A whole intake, each question answered, filing a groceries request in the northside zone.
-pub const INTAKE: [&str; 10] = [
-    "hi",
-    "1",
-    "1",
-    "bread and milk",
-    "2",
-    "northside",
-    "Oak and 3rd",
-    "morning",
-    "no stairs",
-    "Sam",
-];
 
 /// How the copies are set up.
 pub struct Setup {
