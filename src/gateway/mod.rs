@@ -393,3 +393,34 @@ pub enum SendError {
     #[error("recipient opted out ({code})")]
     RecipientOptedOut { code: String },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PROVIDERS;
+
+    /// Webhooks are the service's widest door to strangers, so a provider added without a fuzz
+    /// target of its own fails here rather than going unfuzzed.
+    #[test]
+    fn every_provider_has_a_fuzz_target_of_its_own() {
+        let targets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/fuzz_targets");
+        let files: Vec<(String, String)> = std::fs::read_dir(&targets)
+            .expect("the fuzz targets")
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        for provider in PROVIDERS {
+            let named = format!("webhook_{}.rs", provider.name);
+            let configured = format!("Line::configured(\"{}\")", provider.name);
+            assert!(
+                files
+                    .iter()
+                    .any(|(name, source)| *name == named || source.contains(&configured)),
+                "no fuzz target reads the provider `{}`'s webhooks: add one under fuzz/fuzz_targets (docs/fuzzing.md)",
+                provider.name
+            );
+        }
+    }
+}

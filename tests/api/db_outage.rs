@@ -18,6 +18,7 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::db_proxy::DbProxy;
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::pages::{Browser, PASSWORD, account};
 
 /// A provider gives up on a webhook after this long (Twilio's limit).
 const PROVIDER_PATIENCE: Duration = Duration::from_secs(15);
@@ -228,4 +229,39 @@ on_both_databases! {
         let nonsense = conn.execute("SELECT nothing FROM nowhere").await.unwrap_err();
         assert!(!StoreError::from(nonsense).is_unreachable());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_signing_in_while_the_database_cannot_be_written_is_told_to_try_again_soon() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn(db).await;
+    account(&app, "dana", "dispatcher").await;
+    let browser = Browser::new(&app);
+    let csrf = browser.get("/signin").await.csrf();
+    let form = [
+        ("username", "dana"),
+        ("password", PASSWORD),
+        ("csrf", &csrf),
+    ];
+    let mut other_program = sqlx::AnyConnection::connect(&app.test_db.url)
+        .await
+        .unwrap();
+    other_program.execute("BEGIN EXCLUSIVE").await.unwrap();
+
+    let page = browser
+        .http
+        .post(app.url("/signin"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "10");
+    let body = page.text().await.unwrap();
+    assert!(body.contains("Try again in a moment"), "{body}");
+
+    other_program.execute("ROLLBACK").await.unwrap();
+    let page = browser.post("/signin", &form).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.path, "/");
 }

@@ -10,7 +10,7 @@
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -38,6 +38,7 @@ fn in_words(status: StatusCode) -> &'static str {
         StatusCode::BAD_REQUEST => "Not accepted",
         StatusCode::PAYLOAD_TOO_LARGE => "Too large",
         StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        StatusCode::SERVICE_UNAVAILABLE => "Try again in a moment",
         _ => "Something went wrong",
     }
 }
@@ -78,6 +79,11 @@ pub async fn as_page(State(state): State<AppState>, request: Request, next: Next
     match page(&shown) {
         Ok(mut html) => {
             *html.status_mut() = status;
+            // A browser, or a script reading the desk, is told when to try again as a
+            // provider is.
+            if let Some(when) = response.headers().get(header::RETRY_AFTER) {
+                html.headers_mut().insert(header::RETRY_AFTER, when.clone());
+            }
             html
         }
         // The plain answer still says what happened.
