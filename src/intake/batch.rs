@@ -141,7 +141,7 @@ async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)
         })
         .collect();
     let mut inserted: HashMap<(String, String), (i64, i64)> =
-        inbound::insert_many(&mut conn, core.db.backend(), &rows, now)
+        inbound::insert_many(&mut conn, &rows, now)
             .await?
             .into_iter()
             .map(|s| ((s.gateway, s.gateway_id), (s.contact_id, s.id)))

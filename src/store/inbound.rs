@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 
-use super::{Backend, Conn, StoreError, contacts, in_list, pow2_chunks, value_rows};
+use super::{Backend, Conn, StoreError, backend_of, contacts, in_list, pow2_chunks, value_rows};
 use crate::lifecycle::Channel;
 
 pub struct NewInbound<'a> {
@@ -42,12 +42,11 @@ pub struct Stored {
 /// A text the gateway already delivered (a retried webhook) gets no row back.
 pub async fn insert_many(
     conn: &mut Conn,
-    backend: Backend,
     msgs: &[NewInbound<'_>],
     now: i64,
 ) -> Result<Vec<Stored>, StoreError> {
     let mut stored = Vec::with_capacity(msgs.len());
-    match backend {
+    match backend_of(conn) {
         // One statement, so one round trip and one commit for the lot.
         Backend::Postgres => {
             for chunk in pow2_chunks(msgs) {

@@ -24,7 +24,7 @@ on_both_databases! {
             let region: Region = "US".parse().unwrap();
             let phone = Phone::parse("+15557656001", region).unwrap();
             let mut tx = store.begin().await.unwrap();
-            inbound::insert_many(&mut tx, store.backend(), &[inbound::NewInbound {
+            inbound::insert_many(&mut tx, &[inbound::NewInbound {
                 gateway: "twilio", gateway_id: "SMleftover", line: LINE, from: phone.as_str(),
                 body: "hi", num_media: 0, channel: Default::default(),
             }], 1).await.unwrap();
