@@ -28,6 +28,15 @@ async fn rosa_on_a_phone(app: &TestApp, browser: &Chromium) {
 
 /// Clicks `button` and waits until the page it leads to has loaded: the page it left is marked,
 /// so a page the live script changes in the meantime is not mistaken for the new one.
+/// The newest message on a simulated phone's screen, read in one step: the chat is a live part,
+/// which a refresh may replace between finding an element and reading it.
+async fn newest_in_chat(b: &Client, phone: &str) -> String {
+    let newest =
+        format!("return document.querySelector('#{phone}-phone .chat > li:last-child').innerText;");
+    let newest = b.execute(&newest, vec![]).await.unwrap();
+    newest.as_str().unwrap_or_default().to_string()
+}
+
 async fn submit(b: &Client, button: &str) {
     b.execute("window.leaving = true;", vec![]).await.unwrap();
     b.find(Locator::Css(button))
@@ -111,8 +120,8 @@ on_both_databases! {
             send(b, "neighbour", text).await;
             newest_and_input_in_view(b, "neighbour").await;
         }
-        let newest = b.find(Locator::Css("#neighbour-phone .chat > li:last-child")).await.unwrap();
-        assert!(newest.text().await.unwrap().contains("Your request is"), "the line's answer is the newest");
+        let newest = newest_in_chat(b, "neighbour").await;
+        assert!(newest.contains("Your request is"), "the line's answer is the newest: {newest}");
         if app.test_db.url.starts_with("sqlite") {
             browser.screenshot("simulator-phone", PHONE.0).await;
             b.set_window_size(PHONE.0, PHONE.1).await.unwrap();
@@ -176,8 +185,7 @@ on_both_databases! {
         let say = b.find(Locator::Id("neighbour-say")).await.unwrap();
         say.send_keys("comida").await.unwrap();
         submit(b, "#neighbour-phone button[value='say']").await;
-        let newest = b.find(Locator::Css("#neighbour-phone .chat > li:last-child")).await.unwrap();
-        let newest = newest.text().await.unwrap();
+        let newest = newest_in_chat(b, "neighbour").await;
         assert!(newest.contains("¿Qué le llevamos?") && newest.contains("spoken"), "{newest}");
         let wide = "return document.documentElement.scrollWidth <= window.innerWidth;";
         assert_eq!(b.execute(wide, vec![]).await.unwrap(), Value::Bool(true), "no sideways scrolling");
