@@ -92,7 +92,12 @@ impl Outbox {
     /// line's next slot, or for the next poll.
     pub async fn run(self, shutdown: CancellationToken) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        // Lines change only with the settings, so once a start is enough.
+        let mut orphans_ended = false;
         loop {
+            if !orphans_ended {
+                orphans_ended = self.end_orphans().await.is_ok();
+            }
             let wait = match self.drain().await {
                 Ok(drained) => drained
                     .next_slot_ms
@@ -112,20 +117,26 @@ impl Outbox {
         tracing::info!("outbox worker stopped");
     }
 
+    /// Ends the queued texts of lines that are no longer configured: nothing here could send them.
+    pub async fn end_orphans(&self) -> Result<u64, StoreError> {
+        let mut conn = self.db.acquire().await?;
+        let lines: Vec<&str> = self.lines.iter().map(|l| l.number.as_str()).collect();
+        let orphans = outbound::fail_orphaned(&mut conn, &lines, self.clock.now_ms()).await;
+        if let Err(e) = &orphans {
+            tracing::error!(error = %e, "could not end the texts of lines no longer configured; will try again");
+        }
+        if let Ok(n @ 1..) = orphans {
+            tracing::warn!(
+                texts = n,
+                "texts for lines no longer configured marked failed"
+            );
+        }
+        orphans
+    }
+
     /// Sends everything each line may send now.
     pub async fn drain(&self) -> Result<Drained, StoreError> {
         let mut drained = Drained::default();
-        {
-            let mut conn = self.db.acquire().await?;
-            let lines: Vec<&str> = self.lines.iter().map(|l| l.number.as_str()).collect();
-            let orphans = outbound::fail_orphaned(&mut conn, &lines, self.clock.now_ms()).await?;
-            if orphans > 0 {
-                tracing::warn!(
-                    texts = orphans,
-                    "texts for lines no longer configured marked failed"
-                );
-            }
-        }
         for line in self.lines.iter() {
             loop {
                 let (claimed, next_slot) = self.claim(line).await?;
@@ -136,8 +147,10 @@ impl Outbox {
                     break;
                 }
                 drained.attempted += claimed.len();
+                // Fewer than a batch: nothing more was due when it was claimed.
+                let more = claimed.len() as i64 == BATCH;
                 self.send_batch(line, claimed).await?;
-                if next_slot.is_some() {
+                if next_slot.is_some() || !more {
                     break;
                 }
             }

@@ -99,11 +99,15 @@ pub async fn claim_due(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    // Built from constant fragments only.
+    // Built from constant fragments only. The state is written out, not bound, so that
+    // PostgreSQL's plan for the prepared statement can use the index of queued texts. A lease
+    // is not a change anyone reads, so `updated_at` stays: with no indexed column changed,
+    // PostgreSQL writes the leased row without touching the table's indexes.
+    let queued = DeliveryState::Queued.as_str();
     let sql = format!(
-        "UPDATE outbound_messages SET locked_until = $1, attempts = attempts + 1, updated_at = $2 \
+        "UPDATE outbound_messages SET locked_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbound_messages \
-             WHERE state = $6 AND line = $3 AND priority <= $4 AND next_attempt_at <= $2 \
+             WHERE state = '{queued}' AND line = $3 AND priority <= $4 AND next_attempt_at <= $2 \
              AND (locked_until IS NULL OR locked_until <= $2) \
              ORDER BY priority, next_attempt_at, id LIMIT $5 {skip_locked}) \
          RETURNING id, contact_id, line, to_phone, body, kind, segments, attempts, \
@@ -126,7 +130,6 @@ pub async fn claim_due(
         .bind(claim.line)
         .bind(if claim.urgent_only { 0i64 } else { 1 })
         .bind(claim.limit)
-        .bind(DeliveryState::Queued)
         .fetch_all(conn)
         .await?;
     let mut claimed: Vec<Claimed> = rows
@@ -152,10 +155,14 @@ pub async fn claim_due(
 
 /// Ends queued texts whose line is no longer configured: nothing could ever send them.
 pub async fn fail_orphaned(conn: &mut Conn, lines: &[&str], now: i64) -> Result<u64, StoreError> {
+    // With no line left every queued text is orphaned; PostgreSQL refuses an empty `NOT IN ()`.
+    let kept = match lines.len() {
+        0 => String::new(),
+        n => format!(" AND line NOT IN ({})", value_list(4, n)),
+    };
     let sql = format!(
         "UPDATE outbound_messages SET state = $2, error_detail = 'line no longer configured', \
-         locked_until = NULL, updated_at = $1 WHERE state = $3 AND line NOT IN ({})",
-        value_list(4, lines.len())
+         locked_until = NULL, updated_at = $1 WHERE state = $3{kept}"
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(now)

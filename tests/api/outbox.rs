@@ -179,3 +179,34 @@ on_both_databases! {
         assert_eq!(form["StatusCallback"], app.url("/webhooks/twilio/status"));
     }
 }
+
+on_both_databases! {
+    async fn a_text_left_queued_for_a_line_taken_out_of_the_settings_ends_failed_when_the_worker_starts(db) {
+        let app = TestApp::spawn(db).await;
+        app.text("+15557653011", "hi").await;
+        let worker = |lines: &[aidline::line::Line]| {
+            aidline::outbox::Outbox::new(
+                app.db.clone(),
+                app.clock.clone(),
+                app.settings.outbox.clone(),
+                lines,
+                app.settings.public_url.clone(),
+                std::sync::Arc::new(tokio::sync::Notify::new()),
+            )
+        };
+        // A worker that still has the line leaves its text waiting to be sent.
+        assert_eq!(worker(&app.settings.lines).end_orphans().await.unwrap(), 0);
+        assert_eq!(outbound_state(&app).await.0, "queued");
+
+        // Restarted without the line, nothing could ever send the text: it ends, where the
+        // problems page shows it.
+        assert_eq!(worker(&[]).end_orphans().await.unwrap(), 1);
+        let detail: Option<String> = sqlx::query_scalar("SELECT error_detail FROM outbound_messages")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(outbound_state(&app).await.0, "failed");
+        assert_eq!(detail.as_deref(), Some("line no longer configured"));
+        assert_eq!(app.send_due().await, 0);
+    }
+}

@@ -2,13 +2,13 @@
 //! requests and of the texts, shared with every page through a `watch` channel, so twenty open
 //! pages cost the database what one does.
 //!
-//! On PostgreSQL the watcher LISTENs for the notifications the database sends when requests or
-//! texts change (migration 0021), from whichever copy made the change, and looks only then. Its
-//! connection is its own, made from `database_listen_url` when set (PgBouncer in transaction
-//! pooling mode would hand a pooled connection to others and lose the LISTEN). While that
-//! connection is down it looks once a second, as on SQLite, whose file other processes (the
-//! command line) write too; and while it is up it still looks every few seconds, so a page keeps
-//! refreshing should notifications stop arriving without the connection failing.
+//! It looks once a second. On PostgreSQL it also LISTENs for the notifications the database sends
+//! when the queue changes (migrations 0021 and 0022), from whichever copy made the change, and
+//! looks at once, so a dispatcher sees a new request without waiting out the second. New texts do
+//! not notify: on a busy line that made every intake commit wait its turn, and the one page
+//! following the texts (the phone simulator) can wait a second. The listening connection is its
+//! own, made from `database_listen_url` when set (PgBouncer in transaction pooling mode would hand
+//! a pooled connection to others and lose the LISTEN); while it is down the second's look goes on.
 
 use std::time::Duration;
 
@@ -22,8 +22,6 @@ use crate::store::{Backend, Db, history, queue};
 const CHANNEL: &str = "aidline_changes";
 /// How often the database is looked at when nothing tells the watcher about changes.
 const POLL: Duration = Duration::from_secs(1);
-/// How often it is looked at anyway while notifications are heard.
-const SLOW_POLL: Duration = Duration::from_secs(5);
 /// The least time between two looks: a busy line changes the texts hundreds of times a second,
 /// and each page that hears of a change fetches itself again.
 const MIN_GAP: Duration = Duration::from_millis(250);
@@ -122,7 +120,7 @@ async fn run(
         let wake = match listener.as_mut() {
             Some(l) => tokio::select! {
                 _ = stopping.cancelled() => Wake::Stop,
-                _ = tokio::time::sleep(SLOW_POLL) => Wake::Look,
+                _ = tokio::time::sleep(POLL) => Wake::Look,
                 // `Ok(None)`: the connection dropped and is being made again; changes meanwhile
                 // went unheard, so look.
                 heard = l.try_recv() => heard.map_or_else(Wake::Lost, |_| Wake::Look),
