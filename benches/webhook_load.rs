@@ -16,6 +16,9 @@
 //! as a share of the bare handler's, and two copies' as a multiple of one copy's; a summary table
 //! closes the run.
 //!
+//! With each throughput it prints how many of the machine's cores this process (the load and the
+//! service together) and PostgreSQL's processes kept busy meanwhile, read from Linux's /proc.
+//!
 //! The two copies run in this process, on its one tokio runtime. Separate processes would add no
 //! cores: the client, PostgreSQL and every copy share the machine's cores either way, so what the
 //! comparison shows is whether the database lets two copies work side by side (lock waits, row
@@ -163,6 +166,33 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
+/// CPU time so far, in seconds, of this process (the load and the service) and of every process
+/// named `postgres` on the machine (the database server, when it runs here), from Linux's /proc;
+/// zeros elsewhere. Times there are in ticks of 1/100 s.
+fn cpu_seconds() -> (f64, f64) {
+    let ticks = |stat: &str| -> Option<(String, f64)> {
+        let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let user: f64 = fields.get(11)?.parse().ok()?;
+        let system: f64 = fields.get(12)?.parse().ok()?;
+        Some((name.to_string(), (user + system) / 100.0))
+    };
+    let own = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| ticks(&s))
+        .map_or(0.0, |(_, t)| t);
+    let database = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter_map(|stat| ticks(&stat))
+        .filter(|(name, _)| name == "postgres")
+        .map(|(_, t)| t)
+        .sum();
+    (own, database)
+}
+
 /// As fast as `concurrency` senders can go.
 async fn throughput(target: &Target, count: u64, concurrency: u64) -> (f64, Vec<Duration>) {
     let http = reqwest::Client::new();
@@ -224,11 +254,19 @@ async fn measure(name: &str, target: Target) -> Figures {
     let rate = env_or("AIDLINE_BENCH_RATE", 1000);
     let seconds = env_or("AIDLINE_BENCH_SECONDS", 5);
 
+    let (cpu_before, started) = (cpu_seconds(), Instant::now());
     let (per_second, mut latencies) = throughput(&target, count, concurrency).await;
+    let (cpu_after, elapsed) = (cpu_seconds(), started.elapsed().as_secs_f64());
     latencies.sort();
     let (p50, p99) = (percentile(&latencies, 0.50), percentile(&latencies, 0.99));
     println!(
         "{name}: throughput {per_second:.0} messages/s ({count} messages, {concurrency} senders), p50 {p50:.2} ms, p99 {p99:.2} ms"
+    );
+    println!(
+        "{name}: cores busy meanwhile: {:.2} in this process (the load and the service), {:.2} in PostgreSQL's processes, of {} on the machine",
+        (cpu_after.0 - cpu_before.0) / elapsed,
+        (cpu_after.1 - cpu_before.1) / elapsed,
+        std::thread::available_parallelism().map_or(0, usize::from)
     );
     if target.db.is_some() {
         // The replies are still going out; let them, so the steady run is not measuring this

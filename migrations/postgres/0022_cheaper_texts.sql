@@ -13,6 +13,9 @@ DROP INDEX inbound_by_contact_time;
 -- Every claim is by line, which `outbound_line_due` orders the same way.
 DROP INDEX outbound_due;
 
--- Room on each page for a text's next version: taking a text to send changes no indexed column,
--- so PostgreSQL can keep the new version beside the old without touching any index.
+-- Room on each page for a row's next version. Taking a text to send, moving a conversation on
+-- and a contact texting again within the hour change no indexed column, so PostgreSQL can keep
+-- the new version beside the old without touching any index, if the page has room for it.
 ALTER TABLE outbound_messages SET (fillfactor = 80);
+ALTER TABLE sessions SET (fillfactor = 80);
+ALTER TABLE contacts SET (fillfactor = 80);

@@ -78,7 +78,7 @@ impl Outbox {
             .build()
             .expect("the HTTP client has no unusual settings");
         Outbox {
-            db,
+            db: db.for_repeatable_work(),
             clock,
             settings,
             lines: lines.into(),

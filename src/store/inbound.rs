@@ -49,9 +49,20 @@ pub async fn insert_many(
     match backend_of(conn) {
         // One statement, so one round trip and one commit for the lot.
         Backend::Postgres => {
-            for chunk in pow2_chunks(msgs) {
-                stored.extend(insert_with_contacts(conn, chunk, now).await?);
+            let mut waiting: Vec<&NewInbound> = msgs.iter().collect();
+            for _ in 0..STORE_TRIES {
+                for chunk in pow2_chunks(&waiting) {
+                    stored.extend(insert_with_contacts(conn, chunk, now).await?);
+                }
+                waiting = not_stored(conn, &waiting, &stored).await?;
+                if waiting.is_empty() {
+                    return Ok(stored);
+                }
             }
+            return Err(StoreError::Contended(format!(
+                "{} texts could not be stored: their senders' contacts never appeared",
+                waiting.len()
+            )));
         }
         // SQLite cannot write inside a WITH, and a statement costs it no round trip.
         Backend::Sqlite => {
@@ -69,28 +80,65 @@ pub async fn insert_many(
     Ok(stored)
 }
 
+/// How many times a text whose sender's contact was being made by another statement is stored
+/// again; once that statement commits, the next try finds the contact.
+const STORE_TRIES: usize = 3;
+
+/// The texts that came back from no insert and are not stored either: their sender's contact was
+/// made by a statement that committed after this one began, so it was not seen. A text that is
+/// stored already (a retried webhook) is not among them.
+async fn not_stored<'m, 'a>(
+    conn: &mut Conn,
+    tried: &[&'m NewInbound<'a>],
+    stored: &[Stored],
+) -> Result<Vec<&'m NewInbound<'a>>, StoreError> {
+    let returned: BTreeSet<(&str, &str)> = stored
+        .iter()
+        .map(|s| (s.gateway.as_str(), s.gateway_id.as_str()))
+        .collect();
+    let mut waiting = Vec::new();
+    for &text in tried {
+        if !returned.contains(&(text.gateway, text.gateway_id))
+            && id_by_key(conn, text.gateway, text.gateway_id)
+                .await?
+                .is_none()
+        {
+            waiting.push(text);
+        }
+    }
+    Ok(waiting)
+}
+
 const RETURNED: &str = "RETURNING gateway, gateway_id, id, contact_id";
 
 async fn insert_with_contacts(
     conn: &mut Conn,
-    chunk: &[NewInbound<'_>],
+    chunk: &[&NewInbound<'_>],
     now: i64,
 ) -> Result<Vec<Stored>, StoreError> {
-    // A contact is upserted once however many of its texts arrive together: PostgreSQL refuses
-    // to update a row twice in one statement. The texts keep their order of arrival (`n`), which
-    // their ids follow.
+    // No contact that exists is locked or waited for: the handling transactions lock them, and
+    // a statement that waited here while holding other rows could deadlock with one. A new
+    // contact is made (in phone order, so that two statements making the same two wait in the
+    // same order); one made meanwhile by another statement is found on the next try. A contact
+    // last seen over an hour ago is marked seen, unless someone holds it: a later text will.
+    // The texts keep their order of arrival (`n`), which their ids follow.
     let sql = format!(
         "WITH v (n, gateway, gateway_id, line, phone, body, num_media, channel) AS (VALUES {}), \
-         c AS (INSERT INTO contacts (phone, created_at, last_seen_at) \
-               SELECT DISTINCT phone, $1, $1 FROM v \
-               ON CONFLICT (phone) DO UPDATE SET last_seen_at = excluded.last_seen_at \
-               RETURNING phone, id) \
+         made AS (INSERT INTO contacts (phone, created_at, last_seen_at) \
+               SELECT DISTINCT phone, $1, $1 FROM v ORDER BY phone \
+               ON CONFLICT (phone) DO NOTHING RETURNING phone, id), \
+         known AS (SELECT phone, id FROM contacts WHERE phone IN (SELECT phone FROM v)), \
+         seen AS (UPDATE contacts SET last_seen_at = $1 WHERE id IN \
+               (SELECT id FROM contacts WHERE id IN (SELECT id FROM known) \
+                AND last_seen_at < $1 - {step} FOR UPDATE SKIP LOCKED)), \
+         c AS (SELECT phone, id FROM made UNION ALL SELECT phone, id FROM known) \
          INSERT INTO inbound_messages \
          (gateway, gateway_id, line, contact_id, body, num_media, received_at, channel) \
          SELECT v.gateway, v.gateway_id, v.line, c.id, v.body, v.num_media, $1, v.channel \
          FROM v JOIN c ON c.phone = v.phone ORDER BY v.n \
          ON CONFLICT (gateway, gateway_id) DO NOTHING {RETURNED}",
-        value_rows(2, chunk.len(), 8)
+        value_rows(2, chunk.len(), 8),
+        step = contacts::SEEN_STEP_MS,
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
     for (n, m) in chunk.iter().enumerate() {

@@ -56,6 +56,9 @@ pub enum StoreError {
     /// A change the rules forbid (a move from an ended request); nothing was written.
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    /// Other statements kept changing what this one needed, however often it was tried.
+    #[error("contended: {0}")]
+    Contended(String),
 }
 
 impl StoreError {
@@ -193,9 +196,15 @@ async fn checkpoint_in_background(mut conn: AnyConnection, pool: AnyPool) {
     let _ = conn.close().await;
 }
 
+/// Connections on PostgreSQL for work that a crash of the database can only make happen again
+/// (see [`Db::for_repeatable_work`]).
+const REPEATABLE_WORK_CONNECTIONS: u32 = 4;
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// The pool [`Db::for_repeatable_work`] hands out: on SQLite the same one (one writer).
+    repeatable: AnyPool,
     backend: Backend,
 }
 
@@ -247,14 +256,47 @@ impl Db {
                 pool
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect(url)
-                    .await?
+                    .await?;
+                let repeatable = AnyPoolOptions::new()
+                    .max_connections(REPEATABLE_WORK_CONNECTIONS)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET synchronous_commit = off").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_lazy(url)?;
+                return Ok(Db {
+                    pool,
+                    repeatable,
+                    backend,
+                });
             }
         };
-        Ok(Db { pool, backend })
+        Ok(Db {
+            repeatable: pool.clone(),
+            pool,
+            backend,
+        })
+    }
+
+    /// The same database, for work that a crash of the database itself could only make happen
+    /// again, never undo unnoticed: the outbox's leases and its record of what was sent (lost,
+    /// the text is sent again, as one whose send was in flight is). On PostgreSQL its commits
+    /// do not wait for the disk, which on a busy line is much of what a commit costs; what a
+    /// commit made is seen by every other connection at once either way. Everything a webhook is
+    /// answered for, and every change a person made, still waits for the disk.
+    pub fn for_repeatable_work(&self) -> Db {
+        Db {
+            pool: self.repeatable.clone(),
+            repeatable: self.repeatable.clone(),
+            backend: self.backend,
+        }
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
@@ -336,6 +378,7 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.repeatable.close().await;
     }
 }
 

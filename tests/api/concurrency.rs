@@ -1,5 +1,8 @@
 //! Many texts at once: from one phone (handled one at a time, in order) and from many phones.
 
+use std::time::Duration;
+
+use aidline::store::requests::CODE_LOCKS;
 use futures::future::join_all;
 
 use crate::helpers::*;
@@ -55,4 +58,39 @@ on_both_databases! {
         codes.dedup();
         assert_eq!(codes.len(), 200, "every open request has its own code");
     }
+}
+
+/// PostgreSQL only: there another transaction can be filing requests at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_filed_while_every_short_code_is_being_filed_elsewhere_takes_a_longer_one_without_waiting()
+ {
+    let Some(db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let app = TestApp::spawn(db).await;
+    // Another copy, midway through filing requests under every two-character code: waiting for
+    // its commit is how two copies came to wait for each other for ever.
+    let mut elsewhere = app.db.pool().begin().await.unwrap();
+    for letter in "ACDEFGHJKLMNPQRTUVWXY".chars() {
+        for digit in "23456789".chars() {
+            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind(CODE_LOCKS)
+                .bind(format!("{letter}{digit}"))
+                .execute(&mut *elsewhere)
+                .await
+                .unwrap();
+        }
+    }
+    let filing = async {
+        for text in INTAKE {
+            app.text("+15557669001", text).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), filing)
+        .await
+        .expect("filing the request waited for the other transaction");
+    let requests = app.requests().await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].code.len(), 3, "{}", requests[0].code);
+    elsewhere.rollback().await.unwrap();
 }

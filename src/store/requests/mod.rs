@@ -4,7 +4,7 @@
 mod codes;
 mod writes;
 
-pub use writes::{ClaimRule, NewRequest, attach, cancel, claim, create, set_status};
+pub use writes::{CODE_LOCKS, ClaimRule, NewRequest, attach, cancel, claim, create, set_status};
 
 use std::collections::BTreeMap;
 

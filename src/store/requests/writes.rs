@@ -17,6 +17,10 @@ pub struct NewRequest<'a> {
     pub actor: &'a str,
 }
 
+/// The first key of PostgreSQL's advisory locks on request codes being filed (the second is
+/// `hashtext(code)`); nothing else takes advisory locks under it.
+pub const CODE_LOCKS: i32 = 0x6169_646c; // "aidl"
+
 /// Creates an open request with a fresh code and its `created` event; returns (id, code).
 pub async fn create(
     conn: &mut Conn,
@@ -37,19 +41,30 @@ pub async fn create(
     }
     // A code an open request holds already inserts nothing, and another is drawn: no error, so
     // the caller's transaction goes on without a savepoint.
-    let insert = "INSERT INTO requests \
-         (code, contact_id, line, queue, status, fields, priority, session_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-         ON CONFLICT (code) WHERE closed_at IS NULL DO NOTHING RETURNING id";
-    // PostgreSQL also adds the queue and the event in the same statement: one round trip.
+    let insert = |only_if: &str| {
+        format!(
+            "INSERT INTO requests \
+             (code, contact_id, line, queue, status, fields, priority, session_id, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9{only_if} \
+             ON CONFLICT (code) WHERE closed_at IS NULL DO NOTHING RETURNING id"
+        )
+    };
+    // PostgreSQL also adds the queue and the event in the same statement: one round trip. A
+    // code that another transaction is filing a request under right now is passed over too, as
+    // if taken, rather than waited for: two transactions each waiting for the other's new code
+    // would deadlock. The code's lock is tried, never waited for, and held to the commit.
     let sql = match backend {
-        Backend::Sqlite => insert.to_string(),
+        // SQLite reads an upsert's SELECT unambiguously only with a WHERE.
+        Backend::Sqlite => insert(" WHERE TRUE"),
         Backend::Postgres => format!(
             "WITH q AS (INSERT INTO queues (name, created_at) VALUES ($4, $9) ON CONFLICT DO NOTHING), \
-             r AS ({insert}), \
+             r AS ({}), \
              e AS (INSERT INTO request_events (request_id, at, actor, kind, detail) \
                    SELECT id, $9, $10, $11, NULL FROM r) \
-             SELECT id FROM r"
+             SELECT id FROM r",
+            insert(&format!(
+                " WHERE pg_try_advisory_xact_lock({CODE_LOCKS}, hashtext($1))"
+            ))
         ),
     };
     let mut attempt = 0u32;
