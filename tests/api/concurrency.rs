@@ -94,3 +94,50 @@ async fn a_request_filed_while_every_short_code_is_being_filed_elsewhere_takes_a
     assert_eq!(requests[0].code.len(), 3, "{}", requests[0].code);
     elsewhere.rollback().await.unwrap();
 }
+
+/// PostgreSQL only: there another copy can be adding the same number at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_text_from_a_number_another_copy_is_adding_that_moment_is_stored_and_answered() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let app = TestApp::spawn(db).await;
+    // Another copy has made the contact and not yet committed: storing the text waits for it,
+    // then cannot see the contact it made, and must try again rather than take the text for a
+    // repeat.
+    let mut elsewhere = app.db.pool().begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO contacts (phone, created_at, last_seen_at) VALUES ('+15557669002', 0, 0)",
+    )
+    .execute(&mut *elsewhere)
+    .await
+    .unwrap();
+    let committing = async {
+        let started = std::time::Instant::now();
+        while app
+            .count("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            .await
+            == 0
+        {
+            assert!(started.elapsed() < Duration::from_secs(10), "the text never waited");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        elsewhere.commit().await.unwrap();
+    };
+    tokio::join!(app.text("+15557669002", "hi"), committing);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbound_messages WHERE handled_at IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM contacts WHERE phone = '+15557669002'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbound_messages").await,
+        1,
+        "the greeting is queued"
+    );
+}

@@ -210,3 +210,15 @@ on_both_databases! {
         assert_eq!(app.send_due().await, 0);
     }
 }
+
+on_both_databases! {
+    async fn one_pass_sends_a_queue_longer_than_a_batch_and_stops_when_it_is_empty(db) {
+        let app = TestApp::spawn(db).await;
+        let phones: Vec<String> = (0..100).map(|i| format!("+1555766{:04}", 5000 + i)).collect();
+        futures::future::join_all(phones.iter().map(|p| app.text(p, "hi"))).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbound_messages WHERE state = 'queued'").await, 100);
+        assert_eq!(app.send_due().await, 100, "a full batch, then the rest");
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbound_messages WHERE state = 'sent'").await, 100);
+        assert_eq!(app.send_due().await, 0);
+    }
+}
