@@ -10,6 +10,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use sqlx::Connection;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::limits::{self, Admission, Gate};
@@ -20,7 +21,7 @@ use crate::flow::text::fold;
 use crate::gateway::{Inbound, Media};
 use crate::privacy::{self, Farewell, Forgetting, Person};
 use crate::store::erasure::Reason;
-use crate::store::{StoreError, contacts, inbound, requests, sessions, volunteers};
+use crate::store::{Conn, StoreError, contacts, inbound, requests, sessions, volunteers};
 use crate::wind_down::REFERRAL_EVERY_MS;
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
@@ -54,6 +55,18 @@ pub(super) async fn run(core: Arc<Core>, queue: Arc<Mutex<mpsc::Receiver<Request
 }
 
 async fn process(core: &Core, jobs: Vec<Request>) {
+    // One connection for the whole pass: the pool asks each connection given back to it whether
+    // it still works, a round trip apiece.
+    let mut conn = match core.db.acquire().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let e = IntakeError::from(e);
+            for job in jobs {
+                job.fail(e.clone());
+            }
+            return;
+        }
+    };
     let texts: Vec<Keyed> = jobs
         .iter()
         .filter_map(|j| match j {
@@ -61,7 +74,7 @@ async fn process(core: &Core, jobs: Vec<Request>) {
             Request::Handle { .. } => None,
         })
         .collect();
-    let stored = store_with_fallback(core, &texts).await;
+    let stored = store_with_fallback(core, &mut conn, &texts).await;
 
     let mut contact_ids = BTreeSet::new();
     for (contact_id, _) in stored.iter().flatten().flatten() {
@@ -72,7 +85,11 @@ async fn process(core: &Core, jobs: Vec<Request>) {
             contact_ids.insert(*contact_id);
         }
     }
-    let handled = handle_with_fallback(core, contact_ids.into_iter().collect()).await;
+    let (handled, written) =
+        handle_with_fallback(core, &mut conn, contact_ids.into_iter().collect()).await;
+    // Back to the pool before what follows needs it (SQLite's pool is this one connection).
+    drop(conn);
+    written.follow_up(core).await;
 
     let mut stored = stored.into_iter();
     for job in jobs {
@@ -94,16 +111,30 @@ async fn process(core: &Core, jobs: Vec<Request>) {
     }
 }
 
+impl Request {
+    /// Answers the job with `e`: nothing of it was done.
+    fn fail(self, e: IntakeError) {
+        match self {
+            Request::Receive { done, .. } => {
+                let _ = done.send(Err(e));
+            }
+            Request::Handle { done, .. } => {
+                let _ = done.send(Err(e));
+            }
+        }
+    }
+}
+
 type Stored = Result<Option<(i64, i64)>, IntakeError>;
 /// A text with the key it is told apart from retries by.
 type Keyed<'a> = (&'a Inbound, &'a str);
 
 /// Stores the texts; for each, (contact, inbound id), or `None` for a retried webhook.
-async fn store_with_fallback(core: &Core, texts: &[Keyed<'_>]) -> Vec<Stored> {
+async fn store_with_fallback(core: &Core, conn: &mut Conn, texts: &[Keyed<'_>]) -> Vec<Stored> {
     if texts.is_empty() {
         return Vec::new();
     }
-    match store(core, texts).await {
+    match store(core, conn, texts).await {
         Ok(stored) => stored.into_iter().map(Ok).collect(),
         // One by one would only wait out the same outage again for each text.
         Err(e) if texts.len() == 1 || e.is_unreachable() => vec![Err(e.into()); texts.len()],
@@ -112,7 +143,7 @@ async fn store_with_fallback(core: &Core, texts: &[Keyed<'_>]) -> Vec<Stored> {
             let mut each = Vec::with_capacity(texts.len());
             for text in texts {
                 each.push(
-                    store(core, &[*text])
+                    store(core, conn, &[*text])
                         .await
                         .map(|mut s| s.remove(0))
                         .map_err(Into::into),
@@ -125,9 +156,12 @@ async fn store_with_fallback(core: &Core, texts: &[Keyed<'_>]) -> Vec<Stored> {
 
 /// No transaction: once the insert is done the texts cannot be lost, and a contact row without a
 /// text is harmless.
-async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
+async fn store(
+    core: &Core,
+    conn: &mut Conn,
+    texts: &[Keyed<'_>],
+) -> Result<Vec<Option<(i64, i64)>>, StoreError> {
     let now = core.clock.now_ms();
-    let mut conn = core.db.acquire().await?;
     let rows: Vec<inbound::NewInbound> = texts
         .iter()
         .map(|(t, key)| inbound::NewInbound {
@@ -141,7 +175,7 @@ async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)
         })
         .collect();
     let mut inserted: HashMap<(String, String), (i64, i64)> =
-        inbound::insert_many(&mut conn, &rows, now)
+        inbound::insert_many(conn, &rows, now)
             .await?
             .into_iter()
             .map(|s| ((s.gateway, s.gateway_id), (s.contact_id, s.id)))
@@ -161,48 +195,89 @@ async fn store(core: &Core, texts: &[Keyed<'_>]) -> Result<Vec<Option<(i64, i64)
         .filter_map(|((text, _), s)| Some((s.as_ref()?.1, &text.media)))
         .flat_map(|(id, media)| media.iter().enumerate().map(move |(i, m)| (id, i, m)))
         .collect();
-    inbound::add_media(&mut conn, &media).await?;
+    inbound::add_media(conn, &media).await?;
     Ok(stored)
 }
+
+/// What committed handling leaves to do once the pass is over.
+#[derive(Debug, Default, Clone, Copy)]
+struct Written {
+    /// Texts were queued: the outbox is to send them now.
+    queued: bool,
+    /// Someone was forgotten: their rows' old versions are to be flushed away.
+    forgot: bool,
+}
+
+impl Written {
+    fn and(self, other: Written) -> Written {
+        Written {
+            queued: self.queued || other.queued,
+            forgot: self.forgot || other.forgot,
+        }
+    }
+
+    async fn follow_up(self, core: &Core) {
+        if self.forgot
+            && let Err(e) = core.db.flush_erased().await
+        {
+            tracing::warn!(error = %e, "flushing forgotten rows failed; the next forgetting will");
+        }
+        if self.queued || self.forgot {
+            core.outbox_wake.notify_one();
+        }
+    }
+}
+
+type Handled = HashMap<i64, Result<(), IntakeError>>;
 
 /// Handles every waiting text of the contacts; one result per contact.
 async fn handle_with_fallback(
     core: &Core,
+    conn: &mut Conn,
     contact_ids: Vec<i64>,
-) -> HashMap<i64, Result<(), IntakeError>> {
+) -> (Handled, Written) {
     if contact_ids.is_empty() {
-        return HashMap::new();
+        return (HashMap::new(), Written::default());
     }
-    match handle(core, &contact_ids).await {
-        Ok(()) => contact_ids.into_iter().map(|id| (id, Ok(()))).collect(),
+    match handle(core, conn, &contact_ids).await {
+        Ok(written) => {
+            let handled = contact_ids.into_iter().map(|id| (id, Ok(()))).collect();
+            (handled, written)
+        }
         Err(e) if contact_ids.len() == 1 || e.is_unreachable() => {
             let e = IntakeError::from(e);
-            contact_ids
+            let handled = contact_ids
                 .into_iter()
                 .map(|id| (id, Err(e.clone())))
-                .collect()
+                .collect();
+            (handled, Written::default())
         }
         Err(e) => {
             tracing::warn!(error = %e, contacts = contact_ids.len(), "a batch failed; handling one contact at a time");
             let mut each = HashMap::with_capacity(contact_ids.len());
+            let mut written = Written::default();
             for id in contact_ids {
-                each.insert(id, handle(core, &[id]).await.map_err(Into::into));
+                let result = handle(core, conn, &[id]).await;
+                if let Ok(w) = result {
+                    written = written.and(w);
+                }
+                each.insert(id, result.map(|_| ()).map_err(Into::into));
             }
-            each
+            (each, written)
         }
     }
 }
 
 /// One transaction: lock the contacts, load their waiting texts and conversations, route each
 /// text in arrival order, write the plan.
-async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
+async fn handle(core: &Core, conn: &mut Conn, contact_ids: &[i64]) -> Result<Written, StoreError> {
     let now = core.clock.now_ms();
-    let mut tx = core.db.begin().await?;
+    let mut tx = conn.begin().await?;
     let locked = contacts::lock_many(&mut tx, core.db.backend(), contact_ids).await?;
     let texts = inbound::unhandled_for(&mut tx, contact_ids).await?;
     if texts.is_empty() {
         tx.commit().await?;
-        return Ok(());
+        return Ok(Written::default());
     }
     let active = sessions::active_for(&mut tx, contact_ids).await?;
     let flows = core.flows.current();
@@ -222,6 +297,7 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
             matches!(keyword, Some(Keyword::Status | Keyword::Cancel))
                 || (!in_conversation && !volunteer)
         });
+    let mut gate = Gate::load(&mut tx, &core.settings.safety, &locked, now).await?;
     let mut plan = Plan::new(locked, active).with_dispatch(
         volunteers,
         requests::in_hand_for(&mut tx, contact_ids).await?,
@@ -229,7 +305,6 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
     if needs_open_requests {
         plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
     }
-    let mut gate = Gate::load(&mut tx, &core.settings.safety, contact_ids, now).await?;
     let wind_down = &core.settings.wind_down;
     if wind_down.is_on() {
         let since = now - REFERRAL_EVERY_MS;
@@ -270,11 +345,8 @@ async fn handle(core: &Core, contact_ids: &[i64]) -> Result<(), StoreError> {
         privacy::forget_in(&mut tx, core.db.backend(), settings, person, by, Some(last)).await?;
     }
     tx.commit().await?;
-    if !forgets.is_empty() {
-        core.db.flush_erased().await?;
-    }
-    if queued || !forgets.is_empty() {
-        core.outbox_wake.notify_one();
-    }
-    Ok(())
+    Ok(Written {
+        queued,
+        forgot: !forgets.is_empty(),
+    })
 }

@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::lifecycle::{Channel, OutboundKind};
 use crate::phone::Phone;
 use crate::safety::{Limit, SafetySettings};
+use crate::store::contacts::Contact;
 use crate::store::inbound::InboundRow;
 use crate::store::{Conn, StoreError, limits};
 
@@ -44,26 +45,30 @@ pub(super) struct Gate<'a> {
 }
 
 impl<'a> Gate<'a> {
-    /// Reads the contacts' standing; they are locked by the caller's transaction.
+    /// Reads the contacts' standing; they are locked by the caller's transaction, which read
+    /// their cool-offs with them.
     pub async fn load(
         conn: &mut Conn,
         settings: &'a SafetySettings,
-        contact_ids: &[i64],
+        contacts: &[Contact],
         now: i64,
     ) -> Result<Gate<'a>, StoreError> {
-        let until = limits::until_for(conn, contact_ids).await?;
+        let contact_ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
+        let until = contacts
+            .iter()
+            .filter_map(|c| Some((c.id, c.limited_until?)));
         let texts_since = now - settings.texts.window_ms();
         let calls_since = now - settings.calls.window_ms();
         let mut counted: HashMap<i64, Vec<(i64, Channel)>> = HashMap::new();
         for (contact_id, id, channel) in
-            limits::counted(conn, contact_ids, texts_since, calls_since).await?
+            limits::counted(conn, &contact_ids, texts_since, calls_since).await?
         {
             counted.entry(contact_id).or_default().push((id, channel));
         }
         Ok(Gate {
             settings,
             now,
-            until: until.into_iter().collect(),
+            until: until.collect(),
             counted,
             begun: Vec::new(),
         })

@@ -1,27 +1,12 @@
-//! `contact_limits`, and the recent messages a number's limit is counted from. Both are read
-//! under the contacts' locks in the handling transaction, so copies of the service sharing one
-//! database count the same messages once.
+//! `contact_limits` (read with the contacts, as they are locked), and the recent messages a
+//! number's limit is counted from. Both are read under the contacts' locks in the handling
+//! transaction, so copies of the service sharing one database count the same messages once.
 
 use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 
 use super::{Conn, StoreError, in_list};
 use crate::lifecycle::Channel;
-
-/// Each of these contacts' end of its cool-off, for those that have had one: (contact, until).
-pub async fn until_for(
-    conn: &mut Conn,
-    contact_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
-    let mut args = AnyArguments::default();
-    let sql = format!(
-        "SELECT contact_id, until FROM contact_limits WHERE contact_id IN ({})",
-        in_list(&mut args, contact_ids)?
-    );
-    Ok(sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
-        .fetch_all(conn)
-        .await?)
-}
 
 /// The messages that count against these contacts' limits, oldest first, as (contact, inbound
 /// id, channel): texts since `texts_since`, and calls since `calls_since`, each call once (a

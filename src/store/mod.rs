@@ -200,6 +200,27 @@ async fn checkpoint_in_background(mut conn: AnyConnection, pool: AnyPool) {
 /// (see [`Db::for_repeatable_work`]).
 const REPEATABLE_WORK_CONNECTIONS: u32 = 4;
 
+/// A PostgreSQL connection idle this long is asked whether it still works before it is used.
+/// One in steady use is not: the question is a round trip, and by default it is asked before
+/// every use, which on a busy line was one query in every eight. A connection that broke while
+/// in steady use fails its next query (a webhook then answers 503 and is retried), and the pool
+/// drops it when it comes back, since the pool asks every connection returned to it anyway.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(5);
+
+fn postgres_pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
@@ -256,14 +277,12 @@ impl Db {
                 pool
             }
             Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
+                let pool = postgres_pool_options()
                     .max_connections(16)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect(url)
                     .await?;
-                let repeatable = AnyPoolOptions::new()
+                let repeatable = postgres_pool_options()
                     .max_connections(REPEATABLE_WORK_CONNECTIONS)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("SET synchronous_commit = off").await?;

@@ -141,3 +141,87 @@ async fn a_first_text_from_a_number_another_copy_is_adding_that_moment_is_stored
         "the greeting is queued"
     );
 }
+
+/// Makes the database refuse any reply to `phone`, as a broken rule or a full disk might.
+async fn refuse_replies_to(app: &TestApp, phone: &str) {
+    let statements = match app.db.backend() {
+        aidline::store::Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_reply BEFORE INSERT ON outbound_messages \
+             WHEN NEW.to_phone = '{phone}' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+        )],
+        aidline::store::Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_reply() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.to_phone = '{phone}' THEN RAISE EXCEPTION 'refused for the test'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_reply BEFORE INSERT ON outbound_messages \
+             FOR EACH ROW EXECUTE FUNCTION refuse_reply()"
+                .to_string(),
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+async fn stored_under(app: &TestApp, sid: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM inbound_messages WHERE gateway_id = $1")
+        .bind(sid)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+on_both_databases! {
+    async fn a_text_that_cannot_be_handled_is_refused_for_retry_holds_up_no_one_else_and_is_handled_once_later(db) {
+        let app = TestApp::spawn(db).await;
+        let unlucky = "+15557669100";
+        refuse_replies_to(&app, unlucky).await;
+        let others: Vec<String> = (0..10).map(|i| format!("+155576692{i:02}")).collect();
+        let sid = app.new_sid();
+        let (refused, answered) = tokio::join!(
+            app.text_with_sid(unlucky, "hi", &sid),
+            join_all(others.iter().map(|phone| app.text(phone, "hi")))
+        );
+        assert!(refused.status().is_server_error(), "the provider is to send it again: {}", refused.status());
+        assert_eq!(answered.len(), 10);
+        assert_eq!(stored_under(&app, &sid).await, 1, "the text itself is kept");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM inbound_messages WHERE handled_at IS NULL").await,
+            1,
+            "every other text is handled"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbound_messages").await, 10, "every other neighbour is greeted");
+
+        // Once the database takes it, the provider's next try changes nothing more, and the
+        // pass that looks for unhandled texts answers it, once.
+        let drop = match app.db.backend() {
+            aidline::store::Backend::Sqlite => "DROP TRIGGER refuse_reply",
+            aidline::store::Backend::Postgres => "DROP TRIGGER refuse_reply ON outbound_messages",
+        };
+        sqlx::query(drop).execute(app.db.pool()).await.unwrap();
+        assert_eq!(app.text_with_sid(unlucky, "hi", &sid).await.status(), 200);
+        assert_eq!(app.intake.recover().await.unwrap(), 1);
+        assert_eq!(app.intake.recover().await.unwrap(), 0);
+        assert_eq!(stored_under(&app, &sid).await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbound_messages").await, 11);
+    }
+
+    async fn a_number_that_texts_again_after_an_hour_is_marked_seen(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557669300";
+        app.text(neighbour, "hi").await;
+        sqlx::query("UPDATE contacts SET last_seen_at = 0").execute(app.db.pool()).await.unwrap();
+        app.text(neighbour, "1").await;
+        let seen: i64 = sqlx::query_scalar("SELECT last_seen_at FROM contacts WHERE phone = $1")
+            .bind(neighbour)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert!(seen > 0, "last seen at {seen}");
+    }
+}
