@@ -201,10 +201,10 @@ async fn checkpoint_in_background(mut conn: AnyConnection, pool: AnyPool) {
 const REPEATABLE_WORK_CONNECTIONS: u32 = 4;
 
 /// A PostgreSQL connection idle this long is asked whether it still works before it is used.
-/// One in steady use is not: the question is a round trip, and by default it is asked before
-/// every use, which on a busy line was one query in every eight. A connection that broke while
-/// in steady use fails its next query (a webhook then answers 503 and is retried), and the pool
-/// drops it when it comes back, since the pool asks every connection returned to it anyway.
+/// One in steady use is not: the question is a round trip, by default paid before every use.
+/// A connection that broke while in steady use fails its next query (a webhook then answers 503
+/// and is retried), and the pool drops it when it comes back, since the pool asks every
+/// connection returned to it anyway.
 const PING_IDLE_AFTER: Duration = Duration::from_secs(5);
 
 fn postgres_pool_options() -> AnyPoolOptions {
