@@ -16,12 +16,14 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use super::limits::{self, Admission, Gate};
 use super::plan::Plan;
 use super::{Core, IntakeError, Received, route};
-use crate::flow::Keyword;
 use crate::flow::text::fold;
+use crate::flow::{Flows, Keyword};
 use crate::gateway::{Inbound, Media};
 use crate::privacy::{self, Farewell, Forgetting, Person};
 use crate::store::erasure::Reason;
-use crate::store::{Conn, StoreError, contacts, inbound, requests, sessions, volunteers};
+use crate::store::inbound::InboundRow;
+use crate::store::waiting::{self, Standing};
+use crate::store::{Conn, StoreError, contacts, inbound, requests, volunteers};
 use crate::wind_down::REFERRAL_EVERY_MS;
 
 /// The most jobs one pass takes; enough to amortise a commit, small enough to keep latency low.
@@ -273,50 +275,16 @@ async fn handle_with_fallback(
 async fn handle(core: &Core, conn: &mut Conn, contact_ids: &[i64]) -> Result<Written, StoreError> {
     let now = core.clock.now_ms();
     let mut tx = conn.begin().await?;
-    let locked = contacts::lock_many(&mut tx, core.db.backend(), contact_ids).await?;
-    let texts = inbound::unhandled_for(&mut tx, contact_ids).await?;
-    if texts.is_empty() {
+    let flows = core.flows.current();
+    let Some(Loaded {
+        texts,
+        mut gate,
+        mut plan,
+    }) = load(core, &mut tx, &flows, contact_ids, now).await?
+    else {
         tx.commit().await?;
         return Ok(Written::default());
-    }
-    let active = sessions::active_for(&mut tx, contact_ids).await?;
-    let flows = core.flows.current();
-    let volunteers = volunteers::active_among(&mut tx, contact_ids).await?;
-    // The open requests are needed for STATUS and cancelling, and for a neighbour in no
-    // conversation, who may be waiting on a hand-off: fetch them only then. A volunteer's texts
-    // (YES A7, DONE A7) never need them.
-    // Asking to be forgotten needs to know what the line holds and what the last text asked.
-    let forget_words = texts
-        .iter()
-        .any(|t| flows.keywords().forget_word(&fold(&t.body)).is_some());
-    let needs_open_requests = forget_words
-        || texts.iter().any(|t| {
-            let keyword = flows.keywords().classify(&fold(&t.body));
-            let in_conversation = active.iter().any(|a| a.contact_id == t.contact_id);
-            let volunteer = volunteers.iter().any(|v| v.contact_id == t.contact_id);
-            matches!(keyword, Some(Keyword::Status | Keyword::Cancel))
-                || (!in_conversation && !volunteer)
-        });
-    let mut gate = Gate::load(&mut tx, &core.settings.safety, &locked, now).await?;
-    let mut plan = Plan::new(locked, active).with_dispatch(
-        volunteers,
-        requests::in_hand_for(&mut tx, contact_ids).await?,
-    );
-    if needs_open_requests {
-        plan = plan.with_open_requests(requests::open_for(&mut tx, contact_ids).await?);
-    }
-    let wind_down = &core.settings.wind_down;
-    if wind_down.is_on() {
-        let since = now - REFERRAL_EVERY_MS;
-        plan = plan.with_referred(
-            wind_down
-                .referred_since(&mut tx, contact_ids, since)
-                .await?,
-        );
-    }
-    if forget_words {
-        plan = plan.with_last_texts(inbound::last_handled_for(&mut tx, contact_ids).await?);
-    }
+    };
     for text in &texts {
         let outcome = match gate.admit(text) {
             Admission::Open => route::route(&core.settings, &flows, &mut plan, text, now),
@@ -349,4 +317,90 @@ async fn handle(core: &Core, conn: &mut Conn, contact_ids: &[i64]) -> Result<Wri
         queued,
         forgot: !forgets.is_empty(),
     })
+}
+
+/// What a pass works from once its contacts are locked.
+struct Loaded<'a> {
+    texts: Vec<InboundRow>,
+    gate: Gate<'a>,
+    plan: Plan,
+}
+
+/// Locks the contacts and reads what handling their waiting texts needs; `None` when none waits
+/// (another worker or copy handled them first).
+async fn load<'a>(
+    core: &'a Core,
+    tx: &mut Conn,
+    flows: &Flows,
+    contact_ids: &[i64],
+    now: i64,
+) -> Result<Option<Loaded<'a>>, StoreError> {
+    let locked = contacts::lock_many(&mut *tx, core.db.backend(), contact_ids).await?;
+    let (texts_since, calls_since) = Gate::window(&core.settings.safety, now);
+    let waiting = waiting::read(&mut *tx, contact_ids, texts_since, calls_since).await?;
+    let (texts, standing) = (waiting.texts, waiting.standing);
+    if texts.is_empty() {
+        return Ok(None);
+    }
+    let gate = Gate::new(&core.settings.safety, &standing, waiting.counted, now);
+    let volunteer_ids = ids_where(&standing, |s| s.volunteer);
+    let volunteers = if volunteer_ids.is_empty() {
+        Vec::new()
+    } else {
+        volunteers::active_among(&mut *tx, &volunteer_ids).await?
+    };
+    // Requests in hand (the neighbour's texts go to their volunteer) and open ones (STATUS,
+    // cancelling, a hand-off) are read only for contacts that have any.
+    let with_requests = ids_where(&standing, |s| s.open_request);
+    let in_hand = if with_requests.is_empty() {
+        Vec::new()
+    } else {
+        requests::in_hand_for(&mut *tx, &with_requests).await?
+    };
+    let active: Vec<_> = standing
+        .into_iter()
+        .filter_map(|s| s.conversation)
+        .collect();
+    // The open requests are needed for STATUS and cancelling, and for a neighbour in no
+    // conversation, who may be waiting on a hand-off: fetch them only then. A volunteer's texts
+    // (YES A7, DONE A7) never need them.
+    // Asking to be forgotten needs to know what the line holds and what the last text asked.
+    let forget_words = texts
+        .iter()
+        .any(|t| flows.keywords().forget_word(&fold(&t.body)).is_some());
+    let needs_open_requests = !with_requests.is_empty()
+        && (forget_words
+            || texts.iter().any(|t| {
+                let keyword = flows.keywords().classify(&fold(&t.body));
+                let in_conversation = active.iter().any(|a| a.contact_id == t.contact_id);
+                let volunteer = volunteers.iter().any(|v| v.contact_id == t.contact_id);
+                matches!(keyword, Some(Keyword::Status | Keyword::Cancel))
+                    || (!in_conversation && !volunteer)
+            }));
+    let mut plan = Plan::new(locked, active).with_dispatch(volunteers, in_hand);
+    if needs_open_requests {
+        plan = plan.with_open_requests(requests::open_for(&mut *tx, &with_requests).await?);
+    }
+    let wind_down = &core.settings.wind_down;
+    if wind_down.is_on() {
+        let since = now - REFERRAL_EVERY_MS;
+        plan = plan.with_referred(
+            wind_down
+                .referred_since(&mut *tx, contact_ids, since)
+                .await?,
+        );
+    }
+    if forget_words {
+        plan = plan.with_last_texts(inbound::last_handled_for(&mut *tx, contact_ids).await?);
+    }
+    Ok(Some(Loaded { texts, gate, plan }))
+}
+
+/// The contacts whose standing passes `test`.
+fn ids_where(standing: &[Standing], test: impl Fn(&Standing) -> bool) -> Vec<i64> {
+    standing
+        .iter()
+        .filter(|s| test(s))
+        .map(|s| s.contact_id)
+        .collect()
 }

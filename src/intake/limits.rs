@@ -14,8 +14,8 @@ use crate::config::Settings;
 use crate::lifecycle::{Channel, OutboundKind};
 use crate::phone::Phone;
 use crate::safety::{Limit, SafetySettings};
-use crate::store::contacts::Contact;
 use crate::store::inbound::InboundRow;
+use crate::store::waiting::Standing;
 use crate::store::{Conn, StoreError, limits};
 
 /// The outcome kept on a message the limit held back.
@@ -45,33 +45,39 @@ pub(super) struct Gate<'a> {
 }
 
 impl<'a> Gate<'a> {
-    /// Reads the contacts' standing; they are locked by the caller's transaction, which read
-    /// their cool-offs with them.
-    pub async fn load(
-        conn: &mut Conn,
+    /// The window the limits count over, as `(texts since, calls since)`.
+    pub fn window(settings: &SafetySettings, now: i64) -> (i64, i64) {
+        (
+            now - settings.texts.window_ms(),
+            now - settings.calls.window_ms(),
+        )
+    }
+
+    /// The limits as the contacts' standing and counted messages (read in [`Gate::window`],
+    /// under the contacts' locks) leave them.
+    pub fn new(
         settings: &'a SafetySettings,
-        contacts: &[Contact],
+        standing: &[Standing],
+        counted: Vec<(i64, i64, Channel)>,
         now: i64,
-    ) -> Result<Gate<'a>, StoreError> {
-        let contact_ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
-        let until = contacts
+    ) -> Gate<'a> {
+        let until = standing
             .iter()
-            .filter_map(|c| Some((c.id, c.limited_until?)));
-        let texts_since = now - settings.texts.window_ms();
-        let calls_since = now - settings.calls.window_ms();
-        let mut counted: HashMap<i64, Vec<(i64, Channel)>> = HashMap::new();
-        for (contact_id, id, channel) in
-            limits::counted(conn, &contact_ids, texts_since, calls_since).await?
-        {
-            counted.entry(contact_id).or_default().push((id, channel));
+            .filter_map(|s| Some((s.contact_id, s.limited_until?)));
+        let mut by_contact: HashMap<i64, Vec<(i64, Channel)>> = HashMap::new();
+        for (contact_id, id, channel) in counted {
+            by_contact
+                .entry(contact_id)
+                .or_default()
+                .push((id, channel));
         }
-        Ok(Gate {
+        Gate {
             settings,
             now,
             until: until.collect(),
-            counted,
+            counted: by_contact,
             begun: Vec::new(),
-        })
+        }
     }
 
     /// Admits one message, in arrival order.

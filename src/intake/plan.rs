@@ -20,8 +20,9 @@ use crate::store::outbound::{self, NewOutbound};
 use crate::store::requests::{self, NewRequest, OpenRequest, Request};
 use crate::store::sessions::{self, Active};
 use crate::store::timers;
+use crate::store::together::Together;
 use crate::store::volunteers::Volunteer;
-use crate::store::{Conn, StoreError, inbound};
+use crate::store::{Conn, StoreError, backend_of, inbound, pow2_chunks};
 
 /// A conversation touched by the batch: one loaded from the database or one begun here.
 struct Tracked {
@@ -400,14 +401,21 @@ impl Plan {
         }
         let changed: Vec<_> = changed.into_iter().map(|(id, (l, n))| (id, l, n)).collect();
         contacts::set_many(conn, &changed).await?;
-        // Stored sessions first: one that ended here must be closed before its successor is
-        // inserted, since a contact has one active session at most.
+        // The last writes go together (on PostgreSQL, one statement): the sessions, their
+        // timers, the last of the replies and the texts' outcomes.
+        let mut last = Together::new(backend_of(conn));
         let stored: Vec<(i64, &Session, Option<SessionEnd>)> = self
             .sessions
             .iter()
             .filter_map(|t| t.stored_id.map(|id| (id, &t.session, t.ended)))
             .collect();
-        sessions::save_many(conn, &stored, now).await?;
+        if self.sessions.iter().any(|t| t.stored_id.is_none()) {
+            // A session that ended here must be closed before its successor is inserted, since
+            // a contact has one active session at most.
+            sessions::save_many(conn, &stored, now).await?;
+        } else {
+            last.add(|args| sessions::save(args, &stored, now))?;
+        }
         let mut ids = Vec::with_capacity(self.sessions.len());
         for t in &self.sessions {
             let id = match t.stored_id {
@@ -437,8 +445,10 @@ impl Plan {
                 _ => ended.push(*id),
             }
         }
-        timers::clear(conn, &ended).await?;
-        timers::set(conn, &idle_timers).await?;
+        last.add(|args| timers::clear_some(args, &ended))?;
+        for chunk in pow2_chunks(&idle_timers) {
+            last.add(|args| timers::set_some(args, chunk))?;
+        }
         for r in &self.requests {
             let new = NewRequest {
                 contact_id: r.contact_id,
@@ -487,8 +497,15 @@ impl Plan {
                 spoken_audio: recording.as_deref(),
             })
             .collect();
-        outbound::enqueue_many(conn, &replies, now).await?;
-        inbound::mark_handled_many(conn, &self.handled, now).await?;
+        // Earlier chunks first, so that the replies keep their order.
+        let mut chunks: Vec<&[NewOutbound]> = pow2_chunks(&replies).collect();
+        let final_chunk = chunks.pop().unwrap_or_default();
+        for chunk in chunks {
+            outbound::enqueue_many(conn, chunk, now).await?;
+        }
+        last.add(|args| outbound::enqueue(args, final_chunk, now))?;
+        last.add(|args| inbound::mark_handled(args, &self.handled, now))?;
+        last.run(conn).await?;
         Ok(!replies.is_empty() || !self.dispatch.is_empty() || !self.requests.is_empty())
     }
 }

@@ -11,8 +11,6 @@ pub struct Contact {
     pub language: Option<String>,
     pub name_to_use: Option<String>,
     pub opted_out_at: Option<i64>,
-    /// When the contact's last cool-off under the per-number limit ends (or ended).
-    pub limited_until: Option<i64>,
 }
 
 impl Contact {
@@ -83,9 +81,10 @@ pub async fn with_language(
     )
 }
 
-/// Locks the contacts for the rest of the transaction and returns them as they are now, each
-/// with the end of its cool-off under the per-number limit, if it has had one.
-/// On PostgreSQL the rows are locked in id order, so copies of the service sharing the database
+/// Locks the contacts for the rest of the transaction and returns them as they are now.
+/// Only the contacts' own columns are read here: on PostgreSQL a row of another table joined to
+/// a locked one is as it was when the statement began, before it waited for the lock, so it could
+/// miss what the lock's last holder wrote. On PostgreSQL the rows are locked in id order, so copies of the service sharing the database
 /// queue behind each other instead of deadlocking. On SQLite the transaction already has the one
 /// writer connection to itself.
 pub async fn lock_many(
@@ -94,15 +93,13 @@ pub async fn lock_many(
     ids: &[i64],
 ) -> Result<Vec<Contact>, StoreError> {
     let for_update = match backend {
-        Backend::Postgres => "FOR UPDATE OF c",
+        Backend::Postgres => "FOR UPDATE",
         Backend::Sqlite => "",
     };
     let mut args = AnyArguments::default();
     let sql = format!(
-        "SELECT c.id, c.phone, c.language, c.name_to_use, c.opted_out_at, \
-         l.until AS limited_until \
-         FROM contacts c LEFT JOIN contact_limits l ON l.contact_id = c.id \
-         WHERE c.id IN ({}) ORDER BY c.id {for_update}",
+        "SELECT id, phone, language, name_to_use, opted_out_at FROM contacts \
+         WHERE id IN ({}) ORDER BY id {for_update}",
         in_list(&mut args, ids)?
     );
     let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);

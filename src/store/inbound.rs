@@ -1,11 +1,14 @@
 //! `inbound_messages`: every text that reached us, stored before the webhook is answered.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 
-use super::{Backend, Conn, StoreError, backend_of, contacts, in_list, pow2_chunks, value_rows};
+use super::{
+    Backend, Conn, StoreError, add, backend_of, contacts, in_list, padded, pow2_chunks, together,
+    value_rows,
+};
 use crate::lifecycle::Channel;
 
 pub struct NewInbound<'a> {
@@ -209,44 +212,37 @@ pub async fn outcome_of(conn: &mut Conn, id: i64) -> Result<Option<String>, Stor
     Ok(outcome.flatten())
 }
 
-/// Every unhandled text of these contacts, oldest first.
-pub async fn unhandled_for(
-    conn: &mut Conn,
-    contact_ids: &[i64],
-) -> Result<Vec<InboundRow>, StoreError> {
-    let mut args = AnyArguments::default();
-    let sql = format!(
-        "SELECT id, contact_id, line, body, num_media, channel FROM inbound_messages \
-         WHERE handled_at IS NULL AND contact_id IN ({}) ORDER BY id",
-        in_list(&mut args, contact_ids)?
-    );
-    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
-    Ok(query.fetch_all(conn).await?)
-}
-
-/// Marks texts handled, each with its outcome label.
+/// Marks texts handled, each with its outcome label, in one statement.
 pub async fn mark_handled_many(
     conn: &mut Conn,
     handled: &[(i64, &'static str)],
     now: i64,
 ) -> Result<(), StoreError> {
-    let mut by_outcome: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (id, outcome) in handled {
-        by_outcome.entry(outcome).or_default().push(*id);
+    together::write(conn, |args| mark_handled(args, handled, now)).await
+}
+
+/// [`mark_handled_many`], to be made with other writes.
+pub(crate) fn mark_handled(
+    args: &mut AnyArguments,
+    handled: &[(i64, &'static str)],
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    if handled.is_empty() {
+        return Ok(None);
     }
-    for (outcome, ids) in by_outcome {
-        let mut args = AnyArguments::default();
-        args.add(now).map_err(sqlx::Error::Encode)?;
-        args.add(outcome).map_err(sqlx::Error::Encode)?;
-        let sql = format!(
-            "UPDATE inbound_messages SET handled_at = $1, outcome = $2 WHERE id IN ({})",
-            in_list(&mut args, &ids)?
-        );
-        sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-            .execute(&mut *conn)
-            .await?;
+    let at = args.len() + 1;
+    add(args, now)?;
+    let sql = format!(
+        "UPDATE inbound_messages SET handled_at = ${at}, outcome = v.column2 \
+         FROM (VALUES {}) AS v WHERE inbound_messages.id = v.column1",
+        value_rows(at + 1, handled.len().next_power_of_two(), 2)
+    );
+    // A repeated row marks the same text the same way: harmless padding.
+    for (id, outcome) in padded(handled) {
+        add(args, id)?;
+        add(args, outcome)?;
     }
-    Ok(())
+    Ok(Some(sql))
 }
 
 /// Contacts with stored but unhandled texts, the longest waiting first.

@@ -31,9 +31,11 @@ pub mod sessions;
 pub mod sheets;
 pub mod stats;
 pub mod timers;
+pub mod together;
 pub mod tokens;
 pub mod users;
 pub mod volunteers;
+pub mod waiting;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -128,6 +130,15 @@ pub(crate) fn padded<T: Clone>(items: &[T]) -> Vec<T> {
         out.resize(items.len().next_power_of_two(), last.clone());
     }
     out
+}
+
+/// Adds `value` to `args`, as the next placeholder.
+pub(crate) fn add<'t, T>(args: &mut AnyArguments, value: T) -> Result<(), StoreError>
+where
+    T: sqlx::Encode<'t, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    args.add(value).map_err(sqlx::Error::Encode)?;
+    Ok(())
 }
 
 /// Adds `ids` (padded) to `args` and returns the placeholders of their `IN (…)` list, numbered

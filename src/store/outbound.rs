@@ -1,7 +1,12 @@
 //! `outbound_messages`: the outbox. A row per text we mean to send, written in the transaction
 //! that decided to send it, then claimed and sent by the outbox worker.
 
-use super::{Backend, Conn, StoreError, padded, pow2_chunks, value_list, value_rows};
+use sqlx::Arguments as _;
+use sqlx::any::AnyArguments;
+
+use super::{
+    Backend, Conn, StoreError, add, padded, pow2_chunks, together, value_list, value_rows,
+};
 use crate::flow::segments;
 use crate::lifecycle::{DeliveryState, OutboundKind};
 
@@ -26,39 +31,52 @@ pub async fn enqueue_many(
     msgs: &[NewOutbound<'_>],
     now: i64,
 ) -> Result<(), StoreError> {
+    // Chunk by chunk, not together: rows are numbered in the order given, which is the order
+    // the worker sends them in.
     for chunk in pow2_chunks(msgs) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({}, $1, $1, $1)", value_list(2 + r * 10, 10)))
-            .collect();
-        // Rows are numbered in the order given, which is the order the worker sends them in.
-        let sql = format!(
-            "INSERT INTO outbound_messages (contact_id, line, to_phone, body, kind, inbound_id, \
-             priority, segments, state, spoken_audio, next_attempt_at, created_at, updated_at) \
-             VALUES {}",
-            rows.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for m in chunk {
-            let state = if m.spoken {
-                DeliveryState::Spoken
-            } else {
-                DeliveryState::Queued
-            };
-            query = query
-                .bind(m.contact_id)
-                .bind(m.line)
-                .bind(m.to)
-                .bind(m.body)
-                .bind(m.kind)
-                .bind(m.inbound_id)
-                .bind(if m.kind.is_urgent() { 0i64 } else { 1 })
-                .bind(segments::count(m.body).count.max(1) as i64)
-                .bind(state)
-                .bind(m.spoken_audio);
-        }
-        query.execute(&mut *conn).await?;
+        together::write(&mut *conn, |args| enqueue(args, chunk, now)).await?;
     }
     Ok(())
+}
+
+/// [`enqueue_many`] for one chunk of [`pow2_chunks`], to be made with other writes.
+pub(crate) fn enqueue(
+    args: &mut AnyArguments,
+    msgs: &[NewOutbound<'_>],
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    if msgs.is_empty() {
+        return Ok(None);
+    }
+    let at = args.len() + 1;
+    add(args, now)?;
+    let rows: Vec<String> = (0..msgs.len())
+        .map(|r| format!("({}, ${at}, ${at}, ${at})", value_list(at + 1 + r * 10, 10)))
+        .collect();
+    let sql = format!(
+        "INSERT INTO outbound_messages (contact_id, line, to_phone, body, kind, inbound_id, \
+         priority, segments, state, spoken_audio, next_attempt_at, created_at, updated_at) \
+         VALUES {}",
+        rows.join(", ")
+    );
+    for m in msgs {
+        let state = if m.spoken {
+            DeliveryState::Spoken
+        } else {
+            DeliveryState::Queued
+        };
+        add(args, m.contact_id)?;
+        add(args, m.line)?;
+        add(args, m.to)?;
+        add(args, m.body)?;
+        add(args, m.kind)?;
+        add(args, m.inbound_id)?;
+        add(args, if m.kind.is_urgent() { 0i64 } else { 1 })?;
+        add(args, segments::count(m.body).count.max(1) as i64)?;
+        add(args, state)?;
+        add(args, m.spoken_audio)?;
+    }
+    Ok(Some(sql))
 }
 
 /// A claimed row, leased to one worker until its lease runs out.

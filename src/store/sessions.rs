@@ -2,22 +2,42 @@
 
 use std::collections::BTreeMap;
 
+use sqlx::Arguments as _;
 use sqlx::any::AnyArguments;
 
-use super::{Conn, StoreError, in_list, padded, value_rows};
+use super::{Conn, StoreError, add, in_list, padded, together, value_rows};
 use crate::flow::Session;
 use crate::lifecycle::SessionEnd;
 
 #[derive(Debug, sqlx::FromRow)]
-struct SessionRow {
-    id: i64,
-    contact_id: i64,
-    line: String,
-    flow_id: String,
-    state: String,
-    language: String,
-    answers: String,
-    attempts: i64,
+pub(super) struct SessionRow {
+    pub id: i64,
+    pub contact_id: i64,
+    pub line: String,
+    pub flow_id: String,
+    pub state: String,
+    pub language: String,
+    pub answers: String,
+    pub attempts: i64,
+}
+
+impl SessionRow {
+    pub(super) fn into_active(self) -> Result<Active, StoreError> {
+        let answers: BTreeMap<String, String> = serde_json::from_str(&self.answers)
+            .map_err(|e| StoreError::Corrupt(format!("session {} answers: {e}", self.id)))?;
+        Ok(Active {
+            id: self.id,
+            contact_id: self.contact_id,
+            line: self.line,
+            session: Session {
+                flow: self.flow_id,
+                state: self.state,
+                language: self.language,
+                answers,
+                attempts: self.attempts as u32,
+            },
+        })
+    }
 }
 
 /// An active session as loaded: its id, its contact, and where it stands.
@@ -40,24 +60,7 @@ pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Acti
     );
     let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
     let rows: Vec<SessionRow> = query.fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|r| {
-            let answers: BTreeMap<String, String> = serde_json::from_str(&r.answers)
-                .map_err(|e| StoreError::Corrupt(format!("session {} answers: {e}", r.id)))?;
-            Ok(Active {
-                id: r.id,
-                contact_id: r.contact_id,
-                line: r.line,
-                session: Session {
-                    flow: r.flow_id,
-                    state: r.state,
-                    language: r.language,
-                    answers,
-                    attempts: r.attempts as u32,
-                },
-            })
-        })
-        .collect()
+    rows.into_iter().map(SessionRow::into_active).collect()
 }
 
 fn answers_json(session: &Session) -> String {
@@ -98,27 +101,35 @@ pub async fn save_many(
     sessions: &[(i64, &Session, Option<SessionEnd>)],
     now: i64,
 ) -> Result<(), StoreError> {
+    together::write(conn, |args| save(args, sessions, now)).await
+}
+
+/// [`save_many`], to be made with other writes.
+pub(crate) fn save(
+    args: &mut AnyArguments,
+    sessions: &[(i64, &Session, Option<SessionEnd>)],
+    now: i64,
+) -> Result<Option<String>, StoreError> {
     if sessions.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
+    let at = args.len() + 1;
+    add(args, now)?;
     let sql = format!(
         "UPDATE sessions SET state = v.column2, language = v.column3, answers = v.column4, \
-         attempts = v.column5, updated_at = $1, \
-         ended_at = CASE WHEN v.column6 IS NULL THEN NULL ELSE $1 END, end_reason = v.column6 \
+         attempts = v.column5, updated_at = ${at}, \
+         ended_at = CASE WHEN v.column6 IS NULL THEN NULL ELSE ${at} END, end_reason = v.column6 \
          FROM (VALUES {}) AS v WHERE sessions.id = v.column1",
-        value_rows(2, sessions.len().next_power_of_two(), 6)
+        value_rows(at + 1, sessions.len().next_power_of_two(), 6)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
     // A repeated row updates the same session to the same values: harmless padding.
     for (id, session, ended) in padded(sessions) {
-        query = query
-            .bind(id)
-            .bind(&session.state)
-            .bind(&session.language)
-            .bind(answers_json(session))
-            .bind(i64::from(session.attempts))
-            .bind(ended);
+        add(args, id)?;
+        add(args, &session.state)?;
+        add(args, &session.language)?;
+        add(args, answers_json(session))?;
+        add(args, i64::from(session.attempts))?;
+        add(args, ended)?;
     }
-    query.execute(conn).await?;
-    Ok(())
+    Ok(Some(sql))
 }

@@ -1,9 +1,11 @@
 //! `timers`: things to do later (remind someone who went quiet, end the conversation), kept as
 //! rows so they survive restarts and fire once across every copy of the service.
 
+use sqlx::Arguments as _;
 use sqlx::any::AnyArguments;
 
-use super::{Conn, StoreError, in_list, pow2_chunks, value_list};
+use super::together::{self, Together};
+use super::{Conn, StoreError, add, backend_of, in_list, pow2_chunks, value_rows};
 
 pub use crate::flow::TimerKind;
 
@@ -28,38 +30,52 @@ pub struct Due {
 /// Sets each session's pending timer: (session, kind, fire_at). One row per session, moved in
 /// place when it already has one.
 pub async fn set(conn: &mut Conn, timers: &[(i64, TimerKind, i64)]) -> Result<(), StoreError> {
+    let mut together = Together::new(backend_of(conn));
     for chunk in pow2_chunks(timers) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", value_list(1 + r * 3, 3)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO timers (session_id, kind, fire_at) VALUES {} \
-             ON CONFLICT (session_id) WHERE done_at IS NULL \
-             DO UPDATE SET kind = excluded.kind, fire_at = excluded.fire_at",
-            rows.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (session, kind, fire_at) in chunk {
-            query = query.bind(*session).bind(kind_name(*kind)).bind(*fire_at);
-        }
-        query.execute(&mut *conn).await?;
+        together.add(|args| set_some(args, chunk))?;
     }
-    Ok(())
+    together.run(conn).await
+}
+
+/// [`set`] for one chunk of [`pow2_chunks`], to be made with other writes.
+pub(crate) fn set_some(
+    args: &mut AnyArguments,
+    timers: &[(i64, TimerKind, i64)],
+) -> Result<Option<String>, StoreError> {
+    if timers.is_empty() {
+        return Ok(None);
+    }
+    let sql = format!(
+        "INSERT INTO timers (session_id, kind, fire_at) VALUES {} \
+         ON CONFLICT (session_id) WHERE done_at IS NULL \
+         DO UPDATE SET kind = excluded.kind, fire_at = excluded.fire_at",
+        value_rows(args.len() + 1, timers.len(), 3)
+    );
+    for (session, kind, fire_at) in timers {
+        add(args, *session)?;
+        add(args, kind_name(*kind))?;
+        add(args, *fire_at)?;
+    }
+    Ok(Some(sql))
 }
 
 /// Drops the pending timers of conversations that are over.
 pub async fn clear(conn: &mut Conn, sessions: &[i64]) -> Result<(), StoreError> {
+    together::write(conn, |args| clear_some(args, sessions)).await
+}
+
+/// [`clear`], to be made with other writes.
+pub(crate) fn clear_some(
+    args: &mut AnyArguments,
+    sessions: &[i64],
+) -> Result<Option<String>, StoreError> {
     if sessions.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let mut args = AnyArguments::default();
-    let sql = format!(
+    Ok(Some(format!(
         "DELETE FROM timers WHERE done_at IS NULL AND session_id IN ({})",
-        in_list(&mut args, sessions)?
-    );
-    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), args);
-    query.execute(conn).await?;
-    Ok(())
+        in_list(args, sessions)?
+    )))
 }
 
 /// Timers due by `now`, oldest first.

@@ -286,3 +286,75 @@ on_both_databases! {
         assert_eq!(events, [("blocked".to_string(), command_line.clone()), ("unblocked".to_string(), command_line)]);
     }
 }
+
+/// PostgreSQL only: there another transaction can hold the number while its text waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_that_waits_while_another_transaction_begins_the_numbers_cool_off_is_held_back() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let app = TestApp::spawn_with(
+        db,
+        Options {
+            extra_settings: "[safety]\ntexts = { most = 5, minutes = 10 }".into(),
+            ..Options::default()
+        },
+    )
+    .await;
+    for text in ["hi", "1", "1"] {
+        app.text(FLOODER, text).await;
+    }
+    app.send_due().await;
+    let answered = app.sent_to(FLOODER).await.len();
+    let contact: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE phone = $1")
+        .bind(FLOODER)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+
+    // Another transaction holds the number's row for an update that leaves its key alone. The
+    // text is stored meanwhile (storing waits only on locks that guard the key) and its handling
+    // waits.
+    let mut elsewhere = app.db.begin().await.unwrap();
+    sqlx::query("SELECT id FROM contacts WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(contact)
+        .execute(&mut *elsewhere)
+        .await
+        .unwrap();
+    let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *elsewhere)
+        .await
+        .unwrap();
+    let fourth = app.text(FLOODER, "bread, milk");
+    tokio::pin!(fourth);
+    // A guard against hanging, not a measurement.
+    let waited = tokio::time::timeout(Duration::from_secs(20), async {
+        tokio::select! {
+            () = &mut fourth => panic!("the text was handled while another copy held the number"),
+            () = someone_waits_on(&app, holder) => {}
+        }
+    });
+    waited
+        .await
+        .expect("the text neither waited for the number nor was handled");
+    // It begins the number's cool-off, and lets go.
+    let until = app.clock.now_ms() + 60 * 60_000;
+    sqlx::query("INSERT INTO contact_limits (contact_id, until) VALUES ($1, $2)")
+        .bind(contact)
+        .bind(until)
+        .execute(&mut *elsewhere)
+        .await
+        .unwrap();
+    elsewhere.commit().await.unwrap();
+
+    fourth.await;
+    // Within its own count, yet held back and not answered: the cool-off is what it sees.
+    assert_eq!(
+        held(&app, FLOODER).await,
+        1,
+        "the waiting text sees the cool-off"
+    );
+    app.send_due().await;
+    let answers = app.sent_to(FLOODER).await;
+    assert_eq!(answers.len(), answered, "{answers:#?}");
+}

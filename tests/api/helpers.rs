@@ -492,3 +492,15 @@ pub async fn accept_sends(twilio: &MockServer) {
         .mount(twilio)
         .await;
 }
+
+/// Returns once some PostgreSQL session waits on a lock that the session `pid` holds.
+pub async fn someone_waits_on(app: &TestApp, pid: i32) {
+    let sql =
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))";
+    let waiting = || {
+        sqlx::query_scalar::<_, bool>(sql)
+            .bind(pid)
+            .fetch_one(app.db.pool())
+    };
+    while !waiting().await.unwrap() {}
+}

@@ -154,12 +154,7 @@ on_both_databases! {
         let post = desk.dana.post(&action, &form);
         tokio::pin!(post);
         // Proof that the change waits: the database names the intake's transaction as its blocker.
-        let held_back_by_the_intake = async {
-            let sql = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
-                       WHERE $1 = ANY (pg_blocking_pids(pid)))";
-            let waiting = || sqlx::query_scalar::<_, bool>(sql).bind(intake).fetch_one(app.db.pool());
-            while !waiting().await.unwrap() {}
-        };
+        let held_back_by_the_intake = someone_waits_on(app, intake);
         // A guard against hanging, not a measurement.
         let waited = tokio::time::timeout(Duration::from_secs(20), async {
             tokio::select! {
