@@ -1,11 +1,10 @@
-//! What a handling pass reads once its contacts are locked, in one statement: their waiting
-//! texts, the messages their limits count, and where each contact with a waiting text stands
-//! (cool-off, conversation, volunteer or not, any open request). On PostgreSQL every statement
-//! is a round trip, and a pass makes this read for every text.
+//! What a handling pass reads once its contacts are locked: their waiting texts, the messages
+//! their limits count, and where each contact with a waiting text stands (cool-off,
+//! conversation, volunteer or not, any open request). On PostgreSQL, where every statement is a
+//! round trip and a pass makes this read for every text, it is one statement.
 //!
-//! It must be a statement of its own, after the lock: on PostgreSQL a row joined to a locked one
-//! is read as it was before the lock was waited for, and could miss what the lock's last holder
-//! wrote.
+//! It is read after the lock, not with it: on PostgreSQL a row joined to a locked one is read as
+//! it was before the lock was waited for, and could miss what the lock's last holder wrote.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -14,7 +13,7 @@ use sqlx::any::AnyArguments;
 
 use super::inbound::InboundRow;
 use super::sessions::{Active, SessionRow};
-use super::{Conn, StoreError, add, in_list, limits};
+use super::{Backend, Conn, StoreError, add, backend_of, in_list, limits};
 use crate::lifecycle::{Channel, VolunteerStatus};
 
 #[derive(Debug, Default)]
@@ -66,17 +65,31 @@ pub async fn read(
     texts_since: i64,
     calls_since: i64,
 ) -> Result<Waiting, StoreError> {
-    let mut args = AnyArguments::default();
-    add(&mut args, texts_since)?;
-    add(&mut args, calls_since)?;
-    add(&mut args, VolunteerStatus::Active)?;
-    let ids = in_list(&mut args, contact_ids)?;
+    // Every statement below takes the same values.
+    let values = || -> Result<(AnyArguments, String), StoreError> {
+        let mut args = AnyArguments::default();
+        add(&mut args, texts_since)?;
+        add(&mut args, calls_since)?;
+        add(&mut args, VolunteerStatus::Active)?;
+        let ids = in_list(&mut args, contact_ids)?;
+        Ok((args, ids))
+    };
+    let (args, ids) = values()?;
     let counts = limits::COUNTS;
+    // On PostgreSQL every joined table is also asked for the contacts by its own index: joined
+    // on the contact alone, a young table's stale statistics led it to read every active
+    // session. SQLite would take the same list as one more lookup per text.
+    let backend = backend_of(conn);
+    let among = |column: &str| match backend {
+        Backend::Postgres => format!("AND {column} IN ({ids})"),
+        Backend::Sqlite => String::new(),
+    };
+    let (limits_among, sessions_among) = (among("l.contact_id"), among("s.contact_id"));
     // Two halves, each served by its own index: the waiting texts with their senders'
-    // standing, and the handled messages that count. Every joined table is asked for the
-    // contacts by its own index: joined on the contact alone, a young table's stale statistics
-    // led PostgreSQL to read every active session.
-    let sql = format!(
+    // standing, and the handled messages that count. On PostgreSQL they go as one statement; on
+    // SQLite, where a statement costs no round trip, the second goes alone and narrow, since
+    // every column of every row is a value to convert and a busy number has dozens of rows.
+    let waiting_half = format!(
         "SELECT i.id, i.contact_id, i.line, i.body, i.num_media, i.channel, \
          CAST(1 AS BIGINT) AS waiting, \
          CAST(CASE WHEN {counts} THEN 1 ELSE 0 END AS BIGINT) AS counts, \
@@ -87,23 +100,49 @@ pub async fn read(
          (SELECT COUNT(*) FROM requests r WHERE r.contact_id = i.contact_id \
            AND r.closed_at IS NULL) AS open_requests \
          FROM inbound_messages i \
-         LEFT JOIN contact_limits l ON l.contact_id = i.contact_id AND l.contact_id IN ({ids}) \
+         LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
          LEFT JOIN sessions s ON s.contact_id = i.contact_id AND s.ended_at IS NULL \
-           AND s.contact_id IN ({ids}) \
-         WHERE i.handled_at IS NULL AND i.contact_id IN ({ids}) \
-         UNION ALL \
-         SELECT i.id, i.contact_id, i.line, '', CAST(0 AS BIGINT), i.channel, \
-         CAST(0 AS BIGINT), CAST(1 AS BIGINT), \
-         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
-         FROM inbound_messages i \
-         LEFT JOIN contact_limits l ON l.contact_id = i.contact_id AND l.contact_id IN ({ids}) \
-         WHERE i.handled_at IS NOT NULL AND i.contact_id IN ({ids}) AND {counts} \
-         ORDER BY id"
+           {sessions_among} \
+         WHERE i.handled_at IS NULL AND i.contact_id IN ({ids})"
     );
-    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
-        .fetch_all(conn)
-        .await?;
+    let counted_half = |columns: &str| {
+        format!(
+            "SELECT {columns} FROM inbound_messages i \
+             LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
+             WHERE i.handled_at IS NOT NULL AND i.contact_id IN ({ids}) AND {counts}"
+        )
+    };
     let mut waiting = Waiting::default();
+    let rows: Vec<Row> = match backend {
+        Backend::Postgres => {
+            let sql = format!(
+                "{waiting_half} UNION ALL {} ORDER BY id",
+                counted_half(
+                    "i.id, i.contact_id, '', '', CAST(0 AS BIGINT), i.channel, \
+                     CAST(0 AS BIGINT), CAST(1 AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, \
+                     NULL, NULL, CAST(0 AS BIGINT), CAST(0 AS BIGINT)"
+                )
+            );
+            sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
+                .fetch_all(conn)
+                .await?
+        }
+        Backend::Sqlite => {
+            let sql = format!(
+                "{} ORDER BY i.id",
+                counted_half("i.contact_id, i.id, i.channel")
+            );
+            let handled: Vec<(i64, i64, Channel)> =
+                sqlx::query_as_with(sqlx::AssertSqlSafe(sql), values()?.0)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            waiting.counted = handled;
+            let sql = format!("{waiting_half} ORDER BY i.id");
+            sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
+                .fetch_all(conn)
+                .await?
+        }
+    };
     let mut standing = BTreeMap::new();
     for row in rows {
         let text = &row.text;
@@ -120,6 +159,7 @@ pub async fn read(
         }
         waiting.texts.push(row.text);
     }
+    waiting.counted.sort_by_key(|&(_, id, _)| id);
     waiting.standing = standing.into_values().collect();
     Ok(waiting)
 }
