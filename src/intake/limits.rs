@@ -53,8 +53,8 @@ impl<'a> Gate<'a> {
         )
     }
 
-    /// The limits as the contacts' standing and counted messages (read in [`Gate::window`],
-    /// under the contacts' locks) leave them.
+    /// The limits as the contacts' standing and their counted messages (read over
+    /// [`Gate::window`], under the contacts' locks) leave them.
     pub fn new(
         settings: &'a SafetySettings,
         standing: &[Standing],

@@ -84,9 +84,9 @@ pub async fn with_language(
 /// Locks the contacts for the rest of the transaction and returns them as they are now.
 /// Only the contacts' own columns are read here: on PostgreSQL a row of another table joined to
 /// a locked one is as it was when the statement began, before it waited for the lock, so it could
-/// miss what the lock's last holder wrote. On PostgreSQL the rows are locked in id order, so copies of the service sharing the database
-/// queue behind each other instead of deadlocking. On SQLite the transaction already has the one
-/// writer connection to itself.
+/// miss what the lock's last holder wrote. On PostgreSQL the rows are locked in id order, so
+/// copies of the service sharing the database queue behind each other instead of deadlocking. On
+/// SQLite the transaction already has the one writer connection to itself.
 pub async fn lock_many(
     conn: &mut Conn,
     backend: Backend,

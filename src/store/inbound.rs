@@ -6,8 +6,7 @@ use sqlx::Arguments;
 use sqlx::any::AnyArguments;
 
 use super::{
-    Backend, Conn, StoreError, add, backend_of, contacts, in_list, padded, pow2_chunks, together,
-    value_rows,
+    Backend, Conn, StoreError, add, backend_of, contacts, in_list, padded, pow2_chunks, value_rows,
 };
 use crate::lifecycle::Channel;
 
@@ -212,16 +211,8 @@ pub async fn outcome_of(conn: &mut Conn, id: i64) -> Result<Option<String>, Stor
     Ok(outcome.flatten())
 }
 
-/// Marks texts handled, each with its outcome label, in one statement.
-pub async fn mark_handled_many(
-    conn: &mut Conn,
-    handled: &[(i64, &'static str)],
-    now: i64,
-) -> Result<(), StoreError> {
-    together::write(conn, |args| mark_handled(args, handled, now)).await
-}
-
-/// [`mark_handled_many`], to be made with other writes.
+/// Marks texts handled, each with its outcome label, in one statement; made with the other
+/// last writes of a handling pass.
 pub(crate) fn mark_handled(
     args: &mut AnyArguments,
     handled: &[(i64, &'static str)],

@@ -330,7 +330,7 @@ async fn a_text_that_waits_while_another_transaction_begins_the_numbers_cool_off
     // A guard against hanging, not a measurement.
     let waited = tokio::time::timeout(Duration::from_secs(20), async {
         tokio::select! {
-            () = &mut fourth => panic!("the text was handled while another copy held the number"),
+            () = &mut fourth => panic!("the text was handled while another transaction held the number"),
             () = someone_waits_on(&app, holder) => {}
         }
     });
