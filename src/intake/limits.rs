@@ -15,7 +15,7 @@ use crate::lifecycle::{Channel, OutboundKind};
 use crate::phone::Phone;
 use crate::safety::{Limit, SafetySettings};
 use crate::store::inbound::InboundRow;
-use crate::store::waiting::Standing;
+use crate::store::waiting::{Counted, Standing};
 use crate::store::{Conn, StoreError, limits};
 
 /// The outcome kept on a message the limit held back.
@@ -38,7 +38,9 @@ pub(super) struct Gate<'a> {
     now: i64,
     /// Each contact's end of its cool-off, as this batch leaves it.
     until: HashMap<i64, i64>,
-    /// The messages counted against each contact, oldest first.
+    /// What each contact had sent that counts, before this batch.
+    before: HashMap<i64, Counted>,
+    /// The batch's messages that count, by contact, oldest first.
     counted: HashMap<i64, Vec<(i64, Channel)>>,
     /// Cool-offs this batch began: (contact, until).
     begun: Vec<(i64, i64)>,
@@ -53,8 +55,9 @@ impl<'a> Gate<'a> {
         )
     }
 
-    /// The limits as the contacts' standing and their counted messages (read over
-    /// [`Gate::window`], under the contacts' locks) leave them.
+    /// The limits as the contacts' standing (with what they sent before that counts) and the
+    /// waiting messages that count leave them, both read over [`Gate::window`] under the
+    /// contacts' locks.
     pub fn new(
         settings: &'a SafetySettings,
         standing: &[Standing],
@@ -64,6 +67,7 @@ impl<'a> Gate<'a> {
         let until = standing
             .iter()
             .filter_map(|s| Some((s.contact_id, s.limited_until?)));
+        let before = standing.iter().map(|s| (s.contact_id, s.counted));
         let mut by_contact: HashMap<i64, Vec<(i64, Channel)>> = HashMap::new();
         for (contact_id, id, channel) in counted {
             by_contact
@@ -75,6 +79,7 @@ impl<'a> Gate<'a> {
             settings,
             now,
             until: until.collect(),
+            before: before.collect(),
             counted: by_contact,
             begun: Vec::new(),
         }
@@ -95,15 +100,16 @@ impl<'a> Gate<'a> {
             // A later turn of a call, a message left, a call's end: the call counted already.
             return Admission::Open;
         };
-        let (limit, texted): (Limit, bool) = match channel {
-            Channel::Sms => (self.settings.texts, true),
-            _ => (self.settings.calls, false),
+        let before = self.before.get(&contact).copied().unwrap_or_default();
+        let (limit, texted, before): (Limit, bool, i64) = match channel {
+            Channel::Sms => (self.settings.texts, true, before.texts),
+            _ => (self.settings.calls, false, before.calls),
         };
-        let so_far = counted
+        let in_batch = counted
             .iter()
             .filter(|(id, c)| *id <= text.id && (*c == Channel::Sms) == texted)
             .count();
-        if so_far <= limit.most as usize {
+        if before + in_batch as i64 <= i64::from(limit.most) {
             return Admission::Open;
         }
         let until = self.now + self.settings.cool_off_ms();

@@ -1,7 +1,7 @@
 //! What a handling pass reads once its contacts are locked: their waiting texts, the messages
 //! their limits count, and where each contact with a waiting text stands (cool-off,
-//! conversation, volunteer or not, any open request). On PostgreSQL, where every statement is a
-//! round trip and a pass makes this read for every text, it is one statement.
+//! conversation, volunteer or not, any open request). It is one statement: on PostgreSQL every
+//! statement is a round trip, and a pass makes this read for every text.
 //!
 //! It is read after the lock, not with it: on PostgreSQL a row joined to a locked one is read as
 //! it was before the lock was waited for, and could miss what the lock's last holder wrote.
@@ -20,7 +20,7 @@ use crate::lifecycle::{Channel, VolunteerStatus};
 pub struct Waiting {
     /// Every unhandled text, oldest first.
     pub texts: Vec<InboundRow>,
-    /// The messages that count against the contacts' limits, oldest first, as (contact,
+    /// The waiting texts that count against their contacts' limits, oldest first, as (contact,
     /// inbound id, channel).
     pub counted: Vec<(i64, i64, Channel)>,
     /// Each contact with a waiting text, in id order.
@@ -32,6 +32,8 @@ pub struct Standing {
     pub contact_id: i64,
     /// When the contact's last cool-off under the per-number limit ends (or ended).
     pub limited_until: Option<i64>,
+    /// The messages already handled that count against the contact's limits.
+    pub counted: Counted,
     pub conversation: Option<Active>,
     /// An active volunteer (paused ones too): their records are worth reading.
     pub volunteer: bool,
@@ -39,12 +41,21 @@ pub struct Standing {
     pub open_request: bool,
 }
 
+/// How many handled messages count against a contact's limits: texts, and calls (each call
+/// once).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counted {
+    pub texts: i64,
+    pub calls: i64,
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     #[sqlx(flatten)]
     text: InboundRow,
-    waiting: i64,
     counts: i64,
+    texts_counted: i64,
+    calls_counted: i64,
     limited_until: Option<i64>,
     session_id: Option<i64>,
     session_line: Option<String>,
@@ -58,41 +69,41 @@ struct Row {
 }
 
 /// The contacts' waiting texts and standing, and the messages counted against their limits:
-/// texts since `texts_since`, calls since `calls_since`.
+/// texts since `texts_since`, calls since `calls_since`. One statement.
 pub async fn read(
     conn: &mut Conn,
     contact_ids: &[i64],
     texts_since: i64,
     calls_since: i64,
 ) -> Result<Waiting, StoreError> {
-    // Every statement below takes the same values.
-    let values = || -> Result<(AnyArguments, String), StoreError> {
-        let mut args = AnyArguments::default();
-        add(&mut args, texts_since)?;
-        add(&mut args, calls_since)?;
-        add(&mut args, VolunteerStatus::Active)?;
-        let ids = in_list(&mut args, contact_ids)?;
-        Ok((args, ids))
-    };
-    let (args, ids) = values()?;
+    let mut args = AnyArguments::default();
+    add(&mut args, texts_since)?;
+    add(&mut args, calls_since)?;
+    add(&mut args, VolunteerStatus::Active)?;
+    let ids = in_list(&mut args, contact_ids)?;
     let counts = limits::COUNTS;
-    // On PostgreSQL every joined table is also asked for the contacts by its own index: joined
-    // on the contact alone, a young table's stale statistics led it to read every active
-    // session. SQLite would take the same list as one more lookup per text.
-    let backend = backend_of(conn);
-    let among = |column: &str| match backend {
-        Backend::Postgres => format!("AND {column} IN ({ids})"),
-        Backend::Sqlite => String::new(),
+    // On PostgreSQL each joined table is looked up per text by its contact, in a way the
+    // planner cannot turn into a read of the whole table: planned from a young table's stale
+    // statistics, a plain join read every active session, and a join also asked for the list
+    // of contacts read the list's sessions once per text. SQLite plans these joins well.
+    let (limits_among, sessions) = match backend_of(conn) {
+        Backend::Postgres => (
+            format!("AND l.contact_id IN ({ids})"),
+            "LEFT JOIN LATERAL (SELECT * FROM sessions s WHERE s.contact_id = i.contact_id \
+             AND s.ended_at IS NULL LIMIT 1) s ON TRUE",
+        ),
+        Backend::Sqlite => (
+            String::new(),
+            "LEFT JOIN sessions s ON s.contact_id = i.contact_id AND s.ended_at IS NULL",
+        ),
     };
-    let (limits_among, sessions_among) = (among("l.contact_id"), among("s.contact_id"));
-    // Two halves, each served by its own index: the waiting texts with their senders'
-    // standing, and the handled messages that count. On PostgreSQL they go as one statement; on
-    // SQLite, where a statement costs no round trip, the second goes alone and narrow, since
-    // every column of every row is a value to convert and a busy number has dozens of rows.
-    let waiting_half = format!(
+    // The handled messages that count come back as two numbers per contact, not as rows: a busy
+    // number has dozens of them, and every value of every row is work for the driver.
+    let sql = format!(
         "SELECT i.id, i.contact_id, i.line, i.body, i.num_media, i.channel, \
-         CAST(1 AS BIGINT) AS waiting, \
          CAST(CASE WHEN {counts} THEN 1 ELSE 0 END AS BIGINT) AS counts, \
+         CAST(COALESCE(c.texts, 0) AS BIGINT) AS texts_counted, \
+         CAST(COALESCE(c.calls, 0) AS BIGINT) AS calls_counted, \
          l.until AS limited_until, s.id AS session_id, s.line AS session_line, s.flow_id, \
          s.state, s.language, s.answers, s.attempts, \
          (SELECT COUNT(*) FROM volunteers v WHERE v.contact_id = i.contact_id AND v.status = $3) \
@@ -101,48 +112,21 @@ pub async fn read(
            AND r.closed_at IS NULL) AS open_requests \
          FROM inbound_messages i \
          LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
-         LEFT JOIN sessions s ON s.contact_id = i.contact_id AND s.ended_at IS NULL \
-           {sessions_among} \
-         WHERE i.handled_at IS NULL AND i.contact_id IN ({ids})"
+         {sessions} \
+         LEFT JOIN (SELECT i.contact_id, \
+             SUM(CASE WHEN i.channel = 'sms' THEN 1 ELSE 0 END) AS texts, \
+             SUM(CASE WHEN i.channel = 'sms' THEN 0 ELSE 1 END) AS calls \
+           FROM inbound_messages i \
+           LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
+           WHERE i.handled_at IS NOT NULL AND i.contact_id IN ({ids}) AND {counts} \
+           GROUP BY i.contact_id) c ON c.contact_id = i.contact_id \
+         WHERE i.handled_at IS NULL AND i.contact_id IN ({ids}) \
+         ORDER BY i.id"
     );
-    let counted_half = |columns: &str| {
-        format!(
-            "SELECT {columns} FROM inbound_messages i \
-             LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
-             WHERE i.handled_at IS NOT NULL AND i.contact_id IN ({ids}) AND {counts}"
-        )
-    };
+    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
+        .fetch_all(conn)
+        .await?;
     let mut waiting = Waiting::default();
-    let rows: Vec<Row> = match backend {
-        Backend::Postgres => {
-            let sql = format!(
-                "{waiting_half} UNION ALL {} ORDER BY id",
-                counted_half(
-                    "i.id, i.contact_id, '', '', CAST(0 AS BIGINT), i.channel, \
-                     CAST(0 AS BIGINT), CAST(1 AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, \
-                     NULL, NULL, CAST(0 AS BIGINT), CAST(0 AS BIGINT)"
-                )
-            );
-            sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
-                .fetch_all(conn)
-                .await?
-        }
-        Backend::Sqlite => {
-            let sql = format!(
-                "{} ORDER BY i.id",
-                counted_half("i.contact_id, i.id, i.channel")
-            );
-            let handled: Vec<(i64, i64, Channel)> =
-                sqlx::query_as_with(sqlx::AssertSqlSafe(sql), values()?.0)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            waiting.counted = handled;
-            let sql = format!("{waiting_half} ORDER BY i.id");
-            sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
-                .fetch_all(conn)
-                .await?
-        }
-    };
     let mut standing = BTreeMap::new();
     for row in rows {
         let text = &row.text;
@@ -151,15 +135,11 @@ pub async fn read(
                 .counted
                 .push((text.contact_id, text.id, text.channel));
         }
-        if row.waiting == 0 {
-            continue;
-        }
         if let Entry::Vacant(first) = standing.entry(text.contact_id) {
             first.insert(row.standing()?);
         }
         waiting.texts.push(row.text);
     }
-    waiting.counted.sort_by_key(|&(_, id, _)| id);
     waiting.standing = standing.into_values().collect();
     Ok(waiting)
 }
@@ -187,6 +167,10 @@ impl Row {
         Ok(Standing {
             contact_id,
             limited_until: self.limited_until,
+            counted: Counted {
+                texts: self.texts_counted,
+                calls: self.calls_counted,
+            },
             conversation,
             volunteer: self.volunteers > 0,
             open_request: self.open_requests > 0,
