@@ -123,17 +123,21 @@ async fn insert_with_contacts(
     // contact is made (in phone order, so that two statements making the same two wait in the
     // same order); one made meanwhile by another statement is found on the next try. A contact
     // last seen over an hour ago is marked seen, unless someone holds it: a later text will.
-    // The texts keep their order of arrival (`n`), which their ids follow.
+    // The texts keep their order of arrival (`n`), which their ids follow. Each sender's contact
+    // is looked up by itself: planned while the table was small, a join read every contact.
     let sql = format!(
         "WITH v (n, gateway, gateway_id, line, phone, body, num_media, channel) AS (VALUES {}), \
          made AS (INSERT INTO contacts (phone, created_at, last_seen_at) \
                SELECT DISTINCT phone, $1, $1 FROM v ORDER BY phone \
                ON CONFLICT (phone) DO NOTHING RETURNING phone, id), \
-         known AS (SELECT phone, id FROM contacts WHERE phone IN (SELECT phone FROM v)), \
+         known AS (SELECT p.phone, (SELECT c.id FROM contacts c WHERE c.phone = p.phone) AS id \
+               FROM (SELECT DISTINCT phone FROM v) p), \
          seen AS (UPDATE contacts SET last_seen_at = $1 WHERE id IN \
-               (SELECT id FROM contacts WHERE id IN (SELECT id FROM known) \
-                AND last_seen_at < $1 - {step} FOR UPDATE SKIP LOCKED)), \
-         c AS (SELECT phone, id FROM made UNION ALL SELECT phone, id FROM known) \
+               (SELECT s.id FROM known k, LATERAL (SELECT c.id FROM contacts c \
+                WHERE c.id = k.id AND c.last_seen_at < $1 - {step} \
+                FOR UPDATE SKIP LOCKED) s)), \
+         c AS (SELECT phone, id FROM made \
+               UNION ALL SELECT phone, id FROM known WHERE id IS NOT NULL) \
          INSERT INTO inbound_messages \
          (gateway, gateway_id, line, contact_id, body, num_media, received_at, channel) \
          SELECT v.gateway, v.gateway_id, v.line, c.id, v.body, v.num_media, $1, v.channel \

@@ -81,7 +81,20 @@ pub async fn read(
     add(&mut args, calls_since)?;
     add(&mut args, VolunteerStatus::Active)?;
     let ids = in_list(&mut args, contact_ids)?;
-    let counts = limits::COUNTS;
+    let counts = limits::counts("i", "l");
+    // The handled messages that count come back as two numbers per contact, not as rows: a busy
+    // number has dozens of them, and every value of every row is work for the driver. They are
+    // counted per text, by the contact's index over the window, for the same reason as the
+    // joins below.
+    let handled = |channel: &str, since: &str| {
+        format!(
+            "CAST((SELECT COUNT(*) FROM inbound_messages h WHERE h.contact_id = i.contact_id \
+             AND h.received_at > {since} AND h.handled_at IS NOT NULL \
+             AND h.channel {channel} 'sms' AND {}) AS BIGINT)",
+            limits::counts("h", "l")
+        )
+    };
+    let (texts_counted, calls_counted) = (handled("=", "$1"), handled("<>", "$2"));
     // On PostgreSQL each joined table is looked up per text by its contact, in a way the
     // planner cannot turn into a read of the whole table: planned from a young table's stale
     // statistics, a plain join read every active session, and a join also asked for the list
@@ -97,13 +110,10 @@ pub async fn read(
             "LEFT JOIN sessions s ON s.contact_id = i.contact_id AND s.ended_at IS NULL",
         ),
     };
-    // The handled messages that count come back as two numbers per contact, not as rows: a busy
-    // number has dozens of them, and every value of every row is work for the driver.
     let sql = format!(
         "SELECT i.id, i.contact_id, i.line, i.body, i.num_media, i.channel, \
          CAST(CASE WHEN {counts} THEN 1 ELSE 0 END AS BIGINT) AS counts, \
-         CAST(COALESCE(c.texts, 0) AS BIGINT) AS texts_counted, \
-         CAST(COALESCE(c.calls, 0) AS BIGINT) AS calls_counted, \
+         {texts_counted} AS texts_counted, {calls_counted} AS calls_counted, \
          l.until AS limited_until, s.id AS session_id, s.line AS session_line, s.flow_id, \
          s.state, s.language, s.answers, s.attempts, \
          (SELECT COUNT(*) FROM volunteers v WHERE v.contact_id = i.contact_id AND v.status = $3) \
@@ -113,13 +123,6 @@ pub async fn read(
          FROM inbound_messages i \
          LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
          {sessions} \
-         LEFT JOIN (SELECT i.contact_id, \
-             SUM(CASE WHEN i.channel = 'sms' THEN 1 ELSE 0 END) AS texts, \
-             SUM(CASE WHEN i.channel = 'sms' THEN 0 ELSE 1 END) AS calls \
-           FROM inbound_messages i \
-           LEFT JOIN contact_limits l ON l.contact_id = i.contact_id {limits_among} \
-           WHERE i.handled_at IS NOT NULL AND i.contact_id IN ({ids}) AND {counts} \
-           GROUP BY i.contact_id) c ON c.contact_id = i.contact_id \
          WHERE i.handled_at IS NULL AND i.contact_id IN ({ids}) \
          ORDER BY i.id"
     );
