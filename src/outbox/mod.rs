@@ -247,10 +247,10 @@ impl Outbox {
             tracing::warn!(error = %e, "cannot record what was sent yet; trying again");
             tokio::time::sleep(RECORD_RETRY).await;
         }
-        let mut conn = self.db.acquire().await?;
         // The last text to someone forgotten goes with them once it is sent or has failed;
         // the provider's copy of it is left for the deleter.
         if !farewells.is_empty() {
+            let mut conn = self.db.acquire().await?;
             let gateway = line.gateway.name();
             let sent_farewells = sent.iter().filter(|(id, _)| farewells.contains(id));
             for (_, provider_id) in sent_farewells {
