@@ -2,9 +2,10 @@
 //! unclaimed requests: a wider wave of offers, then an alert to the dispatchers. Each pass also
 //! turns callers the line could not text back into call-backs (`call_backs`).
 //!
-//! Timers are rows written with each handled text, so they survive restarts. Firing one takes the
-//! contact's lock like a text does, and a text that arrived meanwhile has already replaced the
-//! timer, so a reminder never follows an answer.
+//! Timers are rows, so they survive restarts. A handled text sets its conversation's timer only
+//! when that makes it fire sooner or do something else; otherwise the timer stays and, when it
+//! comes due, is put off until the quiet time counted from the last text is over. Firing one
+//! takes the contact's lock like a text does, so a reminder never follows an answer.
 
 use super::{Intake, IntakeError};
 use crate::dispatch::offers;
@@ -65,17 +66,28 @@ impl Intake {
         let locked = contacts::lock_many(&mut tx, core.db.backend(), &[timer.contact_id]).await?;
         let active = sessions::active_for(&mut tx, &[timer.contact_id]).await?;
         let session = active.into_iter().find(|a| a.id == timer.session_id);
-        let (Some(contact), Some(session), true) = (
-            locked.first(),
-            session,
-            timers::take(&mut tx, timer.id, now).await?,
-        ) else {
-            // Replaced by a newer text, or the conversation is over: nothing to do.
+        let flows = core.flows.current();
+        let flow = session.as_ref().and_then(|s| flows.get(&s.session.flow));
+        if let (Some(flow), Some(moved_on)) = (
+            flow,
+            sessions::moved_on_at(&mut tx, timer.session_id).await?,
+        ) && let Some((kind, at)) = flow.idle.first_timer(moved_on)
+            && kind == timer.kind
+            && at > now
+        {
+            // Texts since the timer was set did not move it: the quiet time starts again from
+            // the last of them.
+            timers::put_off(&mut tx, timer.id, at).await?;
             tx.commit().await?;
             return Ok(false);
-        };
-        let flows = core.flows.current();
-        let Some(flow) = flows.get(&session.session.flow) else {
+        }
+        let (Some(contact), Some(session), Some(flow), true) = (
+            locked.first(),
+            session.as_ref(),
+            flow,
+            timers::take(&mut tx, timer.id, now).await?,
+        ) else {
+            // Done by another copy, or the conversation is over: nothing to do.
             tx.commit().await?;
             return Ok(false);
         };

@@ -63,6 +63,17 @@ pub async fn active_for(conn: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Acti
     rows.into_iter().map(SessionRow::into_active).collect()
 }
 
+/// When the conversation last moved on (a text, a call's turn), which is when its quiet time
+/// began; `None` when there is no such session.
+pub async fn moved_on_at(conn: &mut Conn, session_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT updated_at FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 fn answers_json(session: &Session) -> String {
     serde_json::to_string(&session.answers).expect("a string map always serialises")
 }

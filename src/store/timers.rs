@@ -27,8 +27,11 @@ pub struct Due {
     pub contact_id: i64,
 }
 
-/// Sets each session's pending timer: (session, kind, fire_at). One row per session, moved in
-/// place when it already has one.
+/// Sets each session's pending timer: (session, kind, fire_at). One row per session. A pending
+/// timer of the same kind that fires no later is left as it is: a busy conversation would
+/// otherwise write its timer, and the timer's indexes, with every text. Such a timer may come due
+/// before the quiet time is over, so firing one checks when the conversation last moved on
+/// ([`put_off`]).
 pub async fn set(conn: &mut Conn, timers: &[(i64, TimerKind, i64)]) -> Result<(), StoreError> {
     let mut together = Together::new(backend_of(conn));
     for chunk in pow2_chunks(timers) {
@@ -48,7 +51,8 @@ pub(crate) fn set_some(
     let sql = format!(
         "INSERT INTO timers (session_id, kind, fire_at) VALUES {} \
          ON CONFLICT (session_id) WHERE done_at IS NULL \
-         DO UPDATE SET kind = excluded.kind, fire_at = excluded.fire_at",
+         DO UPDATE SET kind = excluded.kind, fire_at = excluded.fire_at \
+         WHERE timers.kind <> excluded.kind OR timers.fire_at > excluded.fire_at",
         value_rows(args.len() + 1, timers.len(), 3)
     );
     for (session, kind, fire_at) in timers {
@@ -113,6 +117,16 @@ pub async fn take(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Moves a pending timer to `at`; false when it was done meanwhile.
+pub async fn put_off(conn: &mut Conn, id: i64, at: i64) -> Result<bool, StoreError> {
+    let moved = sqlx::query("UPDATE timers SET fire_at = $1 WHERE id = $2 AND done_at IS NULL")
+        .bind(at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(moved.rows_affected() == 1)
 }
 
 /// What a request's timer does when it fires.

@@ -59,6 +59,44 @@ on_both_databases! {
         assert_eq!(fire(&app).await, 1);
     }
 
+    async fn every_text_of_a_slow_conversation_puts_the_reminder_off_again(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557659005";
+        app.text(neighbour, "hi").await;
+        app.clock.advance(HOUR + HOUR / 2);
+        app.text(neighbour, "1").await;
+        app.clock.advance(HOUR);
+        assert_eq!(fire(&app).await, 0, "two hours have not passed since the second text");
+        app.clock.advance(HOUR / 2);
+        app.text(neighbour, "1").await;
+        app.clock.advance(HOUR + HOUR / 2 + Duration::from_secs(1));
+        assert_eq!(fire(&app).await, 0, "two hours have not passed since the third text");
+        app.clock.advance(HOUR / 2);
+        assert_eq!(fire(&app).await, 1, "two hours after the third text");
+        assert!(replies(&app, neighbour).await.last().unwrap().starts_with("Still there?"));
+    }
+
+    async fn an_answer_after_the_reminder_earns_a_fresh_reminder_rather_than_the_end(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557659006";
+        app.text(neighbour, "hi").await;
+        app.clock.advance(2 * HOUR + Duration::from_secs(1));
+        assert_eq!(fire(&app).await, 1);
+        app.clock.advance(HOUR);
+        app.text(neighbour, "1").await;
+
+        app.clock.advance(2 * HOUR + Duration::from_secs(1));
+        assert_eq!(fire(&app).await, 1);
+        assert!(replies(&app, neighbour).await.last().unwrap().starts_with("Still there?"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL").await, 1);
+        // The end comes a day after the answer, not a day after the first text.
+        app.clock.advance(19 * HOUR);
+        assert_eq!(fire(&app).await, 0);
+        app.clock.advance(3 * HOUR);
+        assert_eq!(fire(&app).await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE end_reason = 'expired'").await, 1);
+    }
+
     async fn a_finished_conversation_has_no_timers_left(db) {
         let app = TestApp::spawn(db).await;
         let neighbour = "+15557659003";
