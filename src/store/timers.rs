@@ -109,24 +109,30 @@ pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<Due>, Stor
         .collect())
 }
 
-/// Marks a timer done; false when it already was, or was replaced by a newer text.
+/// Marks a timer done; false when it already was, or went with its conversation.
 pub async fn take(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE timers SET done_at = $1 WHERE id = $2 AND done_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    set_pending(conn, id, "done_at", now).await
 }
 
 /// Moves a pending timer to `at`; false when it was done meanwhile.
 pub async fn put_off(conn: &mut Conn, id: i64, at: i64) -> Result<bool, StoreError> {
-    let moved = sqlx::query("UPDATE timers SET fire_at = $1 WHERE id = $2 AND done_at IS NULL")
-        .bind(at)
+    set_pending(conn, id, "fire_at", at).await
+}
+
+/// Sets one column of a timer that is still pending; false when it is not.
+async fn set_pending(
+    conn: &mut Conn,
+    id: i64,
+    column: &'static str,
+    value: i64,
+) -> Result<bool, StoreError> {
+    let sql = format!("UPDATE timers SET {column} = $1 WHERE id = $2 AND done_at IS NULL");
+    let changed = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value)
         .bind(id)
         .execute(conn)
         .await?;
-    Ok(moved.rows_affected() == 1)
+    Ok(changed.rows_affected() == 1)
 }
 
 /// What a request's timer does when it fires.

@@ -47,18 +47,6 @@ on_both_databases! {
         assert!(replies(&app, neighbour).await.last().unwrap().contains("Reply 1 for English"));
     }
 
-    async fn a_text_before_the_reminder_puts_it_off(db) {
-        let app = TestApp::spawn(db).await;
-        let neighbour = "+15557659002";
-        app.text(neighbour, "hi").await;
-        app.clock.advance(HOUR + HOUR / 2);
-        app.text(neighbour, "1").await;
-        app.clock.advance(HOUR);
-        assert_eq!(fire(&app).await, 0, "two hours have not passed since the last text");
-        app.clock.advance(HOUR);
-        assert_eq!(fire(&app).await, 1);
-    }
-
     async fn every_text_of_a_slow_conversation_puts_the_reminder_off_again(db) {
         let app = TestApp::spawn(db).await;
         let neighbour = "+15557659005";
