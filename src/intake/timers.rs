@@ -68,16 +68,16 @@ impl Intake {
         let session = active.into_iter().find(|a| a.id == timer.session_id);
         let flows = core.flows.current();
         let flow = session.as_ref().and_then(|s| flows.get(&s.session.flow));
-        if let (Some(flow), Some(moved_on)) = (
-            flow,
-            sessions::moved_on_at(&mut tx, timer.session_id).await?,
-        ) && let Some((kind, at)) = flow.idle.first_timer(moved_on)
-            && kind == timer.kind
-            && at > now
-        {
-            // Texts since the timer was set did not move it: the quiet time starts again from
-            // the last of them.
-            timers::put_off(&mut tx, timer.id, at).await?;
+        // Texts after the timer was set did not move it (unless it had to fire sooner or do
+        // something else): its time is counted again from the last of them.
+        let moved_on = sessions::moved_on_at(&mut tx, timer.session_id).await?;
+        let meant_for = flow
+            .zip(moved_on)
+            .and_then(|(flow, moved_on)| flow.idle.first_timer(moved_on))
+            .filter(|(kind, _)| *kind == timer.kind)
+            .map_or(timer.fire_at, |(_, at)| at);
+        if meant_for > now {
+            timers::put_off(&mut tx, timer.id, meant_for).await?;
             tx.commit().await?;
             return Ok(false);
         }
@@ -93,7 +93,7 @@ impl Intake {
         };
         let texts = match timer.kind {
             TimerKind::Remind => {
-                if let Some(at) = flow.idle.expiry_after_reminder(timer.fire_at) {
+                if let Some(at) = flow.idle.expiry_after_reminder(meant_for) {
                     timers::set(&mut tx, &[(session.id, TimerKind::Expire, at)]).await?;
                 }
                 &flow.idle.remind

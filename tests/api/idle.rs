@@ -85,6 +85,23 @@ on_both_databases! {
         assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE end_reason = 'expired'").await, 1);
     }
 
+    async fn a_reminder_sent_late_still_ends_the_conversation_a_day_after_the_last_text(db) {
+        let app = TestApp::spawn(db).await;
+        let neighbour = "+15557659007";
+        app.text(neighbour, "hi").await;
+        app.clock.advance(HOUR);
+        app.text(neighbour, "1").await;
+        // Nothing fires the timers for three hours (the service was down, say).
+        app.clock.advance(3 * HOUR);
+        assert_eq!(fire(&app).await, 1);
+        assert!(replies(&app, neighbour).await.last().unwrap().starts_with("Still there?"));
+        app.clock.advance(20 * HOUR + Duration::from_secs(1));
+        assert_eq!(fire(&app).await, 0, "a day after the first text, not after the last");
+        app.clock.advance(HOUR);
+        assert_eq!(fire(&app).await, 1, "a day after the last text");
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE end_reason = 'expired'").await, 1);
+    }
+
     async fn a_finished_conversation_has_no_timers_left(db) {
         let app = TestApp::spawn(db).await;
         let neighbour = "+15557659003";
